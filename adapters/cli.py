@@ -1,0 +1,195 @@
+"""The `policybot` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.content import ContentError, load_content
+from bot.directory import ImportReport, import_people, parse_people_csv
+from bot.faq import FaqIndex
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("policybot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="policybot", description="Policy Bot")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("serve", help="run the server (same as python app.py)")
+    chat = sub.add_parser("chat", help="chat with the bot in this terminal")
+    chat.add_argument("--as", dest="email", default="you@example.com", help="your email")
+    chat.add_argument("--name", default="You", help="your display name")
+    ask = sub.add_parser("ask", help="answer questions from the FAQ (no database needed)")
+    ask.add_argument("question", nargs="*", help="the question (omit with --jsonl)")
+    ask.add_argument(
+        "--jsonl", action="store_true", help="read questions from stdin, print JSON lines"
+    )
+    ask.add_argument(
+        "--timings", action="store_true", help="with --jsonl: add each answer's time in ms"
+    )
+    content = sub.add_parser("content", help="policy content")
+    content_sub = content.add_subparsers(dest="action", required=True, metavar="ACTION")
+    check = content_sub.add_parser("check", help="validate every content file")
+    check.add_argument("--dir", type=Path, help="content folder (default: CONTENT_DIR)")
+    db = sub.add_parser("db", help="database")
+    db_sub = db.add_subparsers(dest="action", required=True, metavar="ACTION")
+    db_sub.add_parser("upgrade", help="apply schema migrations")
+    people = sub.add_parser("people", help="the directory")
+    people_sub = people.add_subparsers(dest="action", required=True, metavar="ACTION")
+    imp = people_sub.add_parser("import", help="import a CSV export of the HR system")
+    imp.add_argument("file", type=Path)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `policybot` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        return _run(args, settings)
+    except SettingsError as err:
+        print(f"policybot: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    import app
+
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "serve":
+            app.serve(settings)
+            return 0
+        if args.command == "ask":
+            return _ask(args, settings)
+        if args.command == "content":
+            return _check(args.dir or settings.content_dir)
+        if args.command == "db":
+            return asyncio.run(_upgrade(settings))
+        if args.command == "people":
+            return asyncio.run(_import(settings, args.file))
+        if args.command == "chat":
+            logging.getLogger().setLevel(logging.WARNING)
+            return asyncio.run(_chat(settings, args.email, args.name))
+    except app.StartupError as err:
+        print(f"policybot: {err}", file=sys.stderr)
+        return 2
+    return 2
+
+
+def _check(root: Path) -> int:
+    try:
+        content = load_content(root)
+    except ContentError as err:
+        for problem in err.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        print(f"{len(err.problems)} problem(s) in {root}", file=sys.stderr)
+        return 1
+    print(
+        f"ok: policy v{', v'.join(str(p.version) for p in content.policies)}, "
+        f"{len(content.faq)} FAQ entries, {sum(len(e.phrasings) for e in content.faq)} phrasings"
+    )
+    return 0
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        content = load_content(settings.content_dir)
+    except ContentError as err:
+        print(f"policybot: content is invalid:\n{err}", file=sys.stderr)
+        return 2
+    index = FaqIndex(content.faq, content.vocabulary)
+    if not args.jsonl:
+        question = " ".join(args.question)
+        match = index.match(question)
+        entry = content.entry(match.faq_id) if match.faq_id else None
+        print(entry.answer if entry else content.chat.dont_know)
+        print(f"({match.faq_id or 'no answer'}, confidence {match.score:.2f})", file=sys.stderr)
+        return 0
+    for line in sys.stdin:
+        question = line.rstrip("\n")
+        if not question.strip():
+            continue
+        started = time.perf_counter()
+        match = index.match(question)
+        elapsed = (time.perf_counter() - started) * 1000
+        record: dict[str, object] = {
+            "question": question,
+            "faq_id": match.faq_id,
+            "score": match.score,
+        }
+        if args.timings:
+            record["ms"] = round(elapsed, 4)
+        sys.stdout.write(json.dumps(record) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+async def _upgrade(settings: Settings) -> int:
+    import app
+    from storage.db import head_revision, upgrade
+
+    engine = await app.prepare_database(settings) if settings.embedded else None
+    if engine is None:
+        from storage.db import default_url, make_engine
+
+        engine = make_engine(settings.database_url or default_url(settings.data_dir))
+        try:
+            await upgrade(engine)
+        except Exception as exc:
+            from storage.uow import unavailable
+
+            if unavailable(exc):
+                raise app.StartupError(f"database unreachable ({type(exc).__name__})") from exc
+            raise
+    await engine.dispose()
+    print(f"database is at revision {head_revision()}")
+    return 0
+
+
+async def _import(settings: Settings, file: Path) -> int:
+    import app
+
+    try:
+        text = await asyncio.to_thread(file.read_text, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"policybot: cannot read {file}: {exc}", file=sys.stderr)
+        return 2
+    services = await app.bootstrap(settings)
+    try:
+        report = ImportReport()
+        rows = parse_people_csv(text, report)
+        async with services.store() as uow:
+            await import_people(uow, rows, report)
+            await uow.commit()
+    finally:
+        await services.close()
+    print(f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}")
+    for problem in report.problems:
+        print(f"skipped: {problem}")
+    return 0
+
+
+async def _chat(settings: Settings, email: str, name: str) -> int:
+    import app
+    from adapters.console.chat import ConsoleChat
+
+    services = await app.bootstrap(settings)
+    try:
+        await ConsoleChat(services, email, name).run()
+    finally:
+        await services.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The console chat: the same core in a terminal."""

@@ -1,0 +1,225 @@
+"""Composition root: reads settings once, builds the core, serves every channel on one app."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import os
+import secrets
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clock import SystemClock
+from bot.content import Content, ContentError, load_content
+from bot.deps import Deps
+from bot.faq import FaqIndex
+from bot.ports import Clock, Messenger
+from bot.settings import Settings, SettingsError, load_settings
+from storage.cipher import KeyCipher
+from storage.db import current_revision, default_url, make_engine, upgrade
+from storage.outbox import OutboxMessenger
+from storage.uow import SqlStore, unavailable
+
+log = logging.getLogger("policybot")
+
+
+class StartupError(Exception):
+    """The bot cannot start; the message says why in one line."""
+
+
+@dataclass(slots=True)
+class Services:
+    """Everything built at start-up, closed at shutdown."""
+
+    settings: Settings
+    deps: Deps
+    engine: AsyncEngine
+    store: SqlStore
+    outbox: OutboxMessenger
+
+    async def close(self) -> None:
+        """Release the database connections."""
+        await self.engine.dispose()
+
+
+def secret_key(settings: Settings) -> bytes:
+    """The installation's secret key: from the setting, or generated once in the data folder."""
+    if settings.secret_key is not None:
+        raw = settings.secret_key.get_secret_value().strip()
+        try:
+            key = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+        except ValueError:
+            key = b""
+        if len(key) < 32:
+            raise SettingsError(
+                "invalid setting POLICYBOT_SECRET_KEY: must be at least 32 bytes, base64-encoded "
+                "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        return key
+    if not settings.embedded:
+        raise SettingsError(
+            "missing setting POLICYBOT_SECRET_KEY: required with an external DATABASE_URL, "
+            "so that every replica uses the same key"
+        )
+    path = settings.data_dir / "secret.key"
+    if path.exists():
+        return base64.urlsafe_b64decode(path.read_text().strip() + "==")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_urlsafe(32) + "\n")
+    log.warning("generated a new secret key in %s: back it up with the database", path)
+    return base64.urlsafe_b64decode(path.read_text().strip() + "==")
+
+
+def load(settings: Settings) -> tuple[Content, FaqIndex]:
+    """Content and the FAQ matcher; raises ContentError naming every problem."""
+    content = load_content(settings.content_dir)
+    return content, FaqIndex(content.faq, content.vocabulary)
+
+
+async def prepare_database(settings: Settings) -> AsyncEngine:
+    """The engine, with the embedded database upgraded and an external one checked."""
+    url = settings.database_url
+    if url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        url = default_url(settings.data_dir)
+    engine = make_engine(url)
+    try:
+        if settings.embedded:
+            await upgrade(engine)
+        else:
+            from storage.db import head_revision
+
+            current = await current_revision(engine)
+            if current != head_revision():
+                raise StartupError(
+                    f"database schema is at {current or 'nothing'}, not {head_revision()}: "
+                    "run `policybot db upgrade` first"
+                )
+    except StartupError:
+        await engine.dispose()
+        raise
+    except Exception as exc:
+        await engine.dispose()
+        if unavailable(exc) or isinstance(exc, asyncio.TimeoutError):
+            raise StartupError(
+                f"database unreachable ({type(exc).__name__}): check DATABASE_URL"
+            ) from exc
+        raise
+    return engine
+
+
+async def bootstrap(
+    settings: Settings,
+    *,
+    messenger: Messenger | None = None,
+    clock: Clock | None = None,
+    content: tuple[Content, FaqIndex] | None = None,
+) -> Services:
+    """Build the core and its ports from the settings."""
+    try:
+        content_pair = content or load(settings)
+    except ContentError as err:
+        raise StartupError(f"content is invalid:\n{err}") from None
+    key = secret_key(settings)
+    engine = await prepare_database(settings)
+    store = SqlStore(engine)
+    outbox = OutboxMessenger(store)
+    deps = Deps(
+        content=content_pair[0],
+        faq=content_pair[1],
+        store=store,
+        messenger=messenger or outbox,
+        clock=clock or SystemClock(),
+        cipher=KeyCipher(key),
+    )
+    return Services(settings, deps, engine, store, outbox)
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    services: Services = request.app[SERVICES]
+    content = services.deps.content
+    body: dict[str, Any] = {
+        "content": {
+            "status": "ok",
+            "policy_version": content.current.version,
+            "faq_entries": len(content.faq),
+        }
+    }
+    try:
+        async with services.engine.connect() as conn:
+            await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=3)
+        body["database"] = {"status": "ok"}
+    except Exception as exc:
+        body["database"] = {"status": "unavailable", "error": type(exc).__name__}
+    ok = body["database"]["status"] == "ok"
+    body["status"] = "ok" if ok else "degraded"
+    return web.json_response(body, status=200 if ok else 503)
+
+
+SERVICES = web.AppKey("services", Services)
+
+
+def web_app(services: Services) -> web.Application:
+    """The aiohttp application that owns every route."""
+    app = web.Application(client_max_size=1024 * 1024)
+    app[SERVICES] = services
+    app.router.add_get("/healthz", _healthz)
+
+    async def close(_: web.Application) -> None:
+        await services.close()
+
+    app.on_cleanup.append(close)
+    channels = {"slack": False, "teams": False}
+    for name, on in channels.items():
+        log.info("channel %s: %s", name, "enabled" if on else "off (not configured)")
+    log.info("console chat: run `policybot chat` in another terminal")
+    return app
+
+
+def configure_logging(settings: Settings) -> None:
+    """One log format for everything; no message content is ever logged."""
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def serve(settings: Settings) -> None:
+    """Run the server until SIGINT or SIGTERM, then shut down gracefully."""
+    configure_logging(settings)
+
+    async def make() -> web.Application:
+        services = await bootstrap(settings)
+        return web_app(services)
+
+    web.run_app(
+        make(),
+        host=settings.host,
+        port=settings.port,
+        shutdown_timeout=10,
+        print=lambda msg: log.info(msg.strip()),
+        access_log=None,
+    )
+
+
+def main() -> int:
+    """`python app.py`: same as `policybot serve`."""
+    try:
+        serve(load_settings())
+    except (SettingsError, StartupError) as err:
+        print(f"policybot: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

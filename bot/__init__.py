@@ -1,0 +1,1 @@
+"""Policy Bot's conversational core: features, conversation state and ports."""

@@ -1,0 +1,105 @@
+"""Small talk, help and FAQ answers."""
+
+from __future__ import annotations
+
+from bot.deps import Deps
+from bot.faq import Match
+from bot.messages import Action, Button, Card, Choices, Reply, TextReply, UserRef
+from bot.model import Flow, Person, Role
+from bot.ports import UnitOfWork
+from bot.text import shorten, words
+
+_FEEDBACK = "faq_feedback"
+
+
+def small_talk(deps: Deps, text: str) -> Reply | None:
+    """A reply to a greeting or thanks, if that is all the message is."""
+    ws = words(text)
+    if not ws or len(ws) > 5:
+        return None
+    chat = deps.content.chat
+    phrase = " ".join(ws)
+    if any(phrase == g or phrase.startswith(g + " ") for g in chat.greetings):
+        return TextReply(chat.greeting_reply)
+    if any(
+        phrase == t or phrase.startswith(t + " ") or phrase.endswith(" " + t) for t in chat.thanks
+    ):
+        return TextReply(chat.thanks_reply)
+    return None
+
+
+def help_menu(deps: Deps, person: Person) -> Reply:
+    """What the bot can do for this person."""
+    buttons = [
+        Button("Ask a policy question", "menu_ask"),
+        Button("Ask HR directly", "ask_hr_form"),
+    ]
+    if person.has(Role.HR):
+        buttons.append(Button("Open questions for HR", "tickets_open"))
+    return Choices(deps.content.chat.help, tuple(buttons))
+
+
+def prompt_question(deps: Deps, action: Action) -> Reply:
+    """Invite a question, with examples from the FAQ."""
+    examples = [e.question for e in deps.content.faq[:3]]
+    lines = "\n".join(f"\u2022 {q}" for q in examples)
+    return TextReply(f"Ask me anything about the social media policy, for example:\n{lines}")
+
+
+async def answer(deps: Deps, uow: UnitOfWork, user: UserRef, text: str) -> list[Reply]:
+    """The FAQ answer for `text`, or an honest "I don't know" with the offer to ask HR."""
+    match: Match = deps.faq.match(text)
+    day = deps.clock.now().date()
+    if match.faq_id is None:
+        await uow.faq_log.unanswered(shorten(text, 500), day)
+        await uow.conversations.set_flow(user, hr_offer_flow(text))
+        return [offer_hr(deps)]
+    entry = deps.content.entry(match.faq_id)
+    assert entry is not None
+    policy = deps.content.current
+    section = policy.section(entry.section)
+    answer_id = await uow.faq_log.answered(entry.id, match.score, day)
+    title = section.title if section else entry.section
+    footer = f"Policy v{policy.version}, section \u201c{title}\u201d"
+    return [
+        Card(
+            title=entry.question,
+            body=entry.answer,
+            footer=footer,
+            buttons=(
+                Button("Helpful", _FEEDBACK, f"{answer_id}:yes"),
+                Button("Not helpful", _FEEDBACK, f"{answer_id}:no"),
+                Button("Ask HR", "ask_hr_form"),
+            ),
+        )
+    ]
+
+
+def offer_hr(deps: Deps) -> Reply:
+    """The abstention reply with the offer to send the question to HR."""
+    return Choices(
+        deps.content.chat.dont_know,
+        (
+            Button("Send my question to HR", "ask_hr_send", style="primary"),
+            Button("Edit it first", "ask_hr_form"),
+            Button("No thanks", "ask_hr_discard"),
+        ),
+    )
+
+
+def hr_offer_flow(question: str) -> Flow:
+    """Conversation state holding the question the bot could not answer."""
+    return Flow("ask_hr", "offered", {"question": shorten(question, 2000)})
+
+
+async def feedback(deps: Deps, uow: UnitOfWork, action: Action) -> Reply:
+    """Store "was this helpful?" for one answer."""
+    answer_id, _, verdict = action.value.partition(":")
+    if verdict not in ("yes", "no") or not await uow.faq_log.feedback(answer_id, verdict == "yes"):
+        return TextReply("That answer is too old to rate now, but thank you.")
+    if verdict == "yes":
+        return TextReply("Thanks for the feedback!")
+    return Choices(
+        "Thanks, that helps us improve the answers. Would you like to ask HR instead?",
+        (Button("Ask HR", "ask_hr_form"),),
+    )

@@ -1,0 +1,211 @@
+"""Who someone is and what they may do; the CSV import of the HR system's export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bot.messages import UserRef
+from bot.model import Person, Role, new_id
+from bot.ports import UnitOfWork
+
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CSV_COLUMNS = (
+    "email",
+    "name",
+    "department",
+    "manager_email",
+    "timezone",
+    "slack_user_id",
+    "teams_user_id",
+    "roles",
+)
+
+
+class NotAllowed(Exception):
+    """The person lacks the role an action needs."""
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What a platform tells us about a user when they first appear."""
+
+    display_name: str | None = None
+    email: str | None = None
+    timezone: str | None = None
+
+
+async def identify(uow: UnitOfWork, user: UserRef, profile: Profile | None = None) -> Person:
+    """The directory entry for a platform user, created or completed from their profile."""
+    person = await uow.people.by_user(user)
+    if person is None and profile and profile.email:
+        person = await uow.people.by_email(profile.email.lower())
+    changed = person is None
+    if person is None:
+        person = Person(id=new_id(), display_name=(profile and profile.display_name) or "Colleague")
+    if user.platform == "slack" and person.slack_user_id != user.id:
+        person.slack_user_id, changed = user.id, True
+    if user.platform == "teams" and person.teams_user_id != user.id:
+        person.teams_user_id, changed = user.id, True
+    if user.platform == "console" and person.email is None:
+        person.email, changed = user.id.lower(), True
+    if profile:
+        if profile.display_name and person.display_name in ("", "Colleague"):
+            person.display_name, changed = profile.display_name, True
+        if profile.email and not person.email:
+            person.email, changed = profile.email.lower(), True
+        if profile.timezone and not person.timezone and _valid_tz(profile.timezone):
+            person.timezone, changed = profile.timezone, True
+    if changed:
+        await uow.people.save(person)
+    return person
+
+
+def require(person: Person, *roles: Role) -> None:
+    """Refuse unless the person has one of `roles`."""
+    if not person.has(*roles):
+        raise NotAllowed(", ".join(r.value for r in roles))
+
+
+def _valid_tz(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """What a people import did."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    """One usable row of the HR export."""
+
+    email: str
+    name: str
+    department: str | None
+    manager_email: str | None
+    timezone: str | None
+    slack_user_id: str | None
+    teams_user_id: str | None
+    roles: frozenset[Role]
+
+
+def parse_people_csv(text: str, report: ImportReport) -> list[PersonRow]:
+    """Rows of the HR export that can be used; the rest are explained in `report`."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in ("email", "name") if c not in header]
+    if missing:
+        report.problems.append(f"header: missing column(s) {', '.join(missing)}")
+        return []
+    rows: list[PersonRow] = []
+    seen: set[str] = set()
+    for line, raw in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+        email = row.get("email", "").lower()
+        problem = _row_problem(row, email, seen)
+        if problem:
+            report.problems.append(f"line {line}: {problem}")
+            continue
+        seen.add(email)
+        roles = {Role.EMPLOYEE} | {Role(r) for r in _split_roles(row.get("roles", ""))}
+        rows.append(
+            PersonRow(
+                email=email,
+                name=row["name"],
+                department=row.get("department") or None,
+                manager_email=(row.get("manager_email") or "").lower() or None,
+                timezone=row.get("timezone") or None,
+                slack_user_id=row.get("slack_user_id") or None,
+                teams_user_id=row.get("teams_user_id") or None,
+                roles=frozenset(roles),
+            )
+        )
+    return rows
+
+
+def _split_roles(value: str) -> list[str]:
+    return [r.strip().lower() for r in re.split(r"[;,| ]+", value) if r.strip()]
+
+
+def _row_problem(row: dict[str, str], email: str, seen: set[str]) -> str | None:
+    if not _EMAIL_RE.match(email):
+        return f"invalid email '{email[:80]}'"
+    if email in seen:
+        return f"duplicate email '{email}'"
+    if not row.get("name"):
+        return "name is empty"
+    bad = [r for r in _split_roles(row.get("roles", "")) if r not in {x.value for x in Role}]
+    if bad:
+        return f"unknown role(s) {', '.join(bad)}"
+    tz = row.get("timezone")
+    if tz and not _valid_tz(tz):
+        return f"unknown time zone '{tz[:60]}'"
+    manager = (row.get("manager_email") or "").lower()
+    if manager and not _EMAIL_RE.match(manager):
+        return f"invalid manager_email '{manager[:80]}'"
+    return None
+
+
+async def import_people(uow: UnitOfWork, rows: Iterable[PersonRow], report: ImportReport) -> None:
+    """Create or update people by email; link managers in a second pass."""
+    rows = list(rows)
+    people: dict[str, Person] = {}
+    for row in rows:
+        existing = await uow.people.by_email(row.email)
+        person = existing or Person(id=new_id(), display_name=row.name, email=row.email)
+        before = (
+            person.display_name,
+            person.department,
+            person.timezone,
+            person.slack_user_id,
+            person.teams_user_id,
+            person.roles,
+        )
+        person.display_name = row.name
+        person.department = row.department
+        person.timezone = row.timezone
+        person.slack_user_id = row.slack_user_id or person.slack_user_id
+        person.teams_user_id = row.teams_user_id or person.teams_user_id
+        person.roles = row.roles
+        after = (
+            person.display_name,
+            person.department,
+            person.timezone,
+            person.slack_user_id,
+            person.teams_user_id,
+            person.roles,
+        )
+        people[row.email] = person
+        if existing is None:
+            report.created += 1
+        elif before != after:
+            report.updated += 1
+        else:
+            report.unchanged += 1
+        await uow.people.save(person)
+    for row in rows:
+        person = people[row.email]
+        manager_id = None
+        if row.manager_email:
+            manager = people.get(row.manager_email) or await uow.people.by_email(row.manager_email)
+            if manager is None:
+                report.problems.append(f"{row.email}: manager '{row.manager_email}' not found")
+            else:
+                manager_id = manager.id
+        if person.manager_id != manager_id:
+            person.manager_id = manager_id
+            await uow.people.save(person)

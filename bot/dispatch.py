@@ -1,0 +1,145 @@
+"""The core's entry point: one incoming message in, replies out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from bot import askhr, chat
+from bot.deps import Deps
+from bot.directory import NotAllowed, Profile, identify
+from bot.messages import Action, Button, Choices, Incoming, Reply, Submission, Text, TextReply
+from bot.model import Flow, Person
+from bot.ports import StoreUnavailable, UnitOfWork
+from bot.text import MAX_MESSAGE_CHARS, clean, shorten, words
+
+log = logging.getLogger(__name__)
+
+ActionHandler = Callable[[Deps, UnitOfWork, Person, Action], Awaitable[list[Reply]]]
+FormHandler = Callable[[Deps, UnitOfWork, Person, Submission], Awaitable[list[Reply]]]
+
+CANCEL = frozenset({"cancel", "start over", "restart", "reset", "stop", "quit", "exit", "abort"})
+HELP = frozenset({"help", "menu", "start", "options", "what can you do", "commands"})
+YES = frozenset({"yes", "y", "yep", "yeah", "sure", "ok", "okay", "send", "send it", "please do"})
+NO = frozenset({"no", "n", "nope", "no thanks", "dont", "don't", "discard"})
+
+
+async def _menu_ask(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return [chat.prompt_question(deps, a)]
+
+
+async def _feedback(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return [await chat.feedback(deps, uow, a)]
+
+
+async def _ask_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return await askhr.open_form(deps, uow, a)
+
+
+async def _discard(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return await askhr.discard(deps, uow, a)
+
+
+async def _tickets(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return await askhr.list_open(deps, uow, person)
+
+
+ACTIONS: dict[str, ActionHandler] = {
+    "menu_ask": _menu_ask,
+    "faq_feedback": _feedback,
+    "ask_hr_form": _ask_form,
+    "ask_hr_send": askhr.send_offered,
+    "ask_hr_discard": _discard,
+    "tickets_open": _tickets,
+    "ticket_assign": askhr.assign,
+    "ticket_answer": askhr.open_answer,
+    "ticket_close": askhr.close,
+}
+
+FORMS: dict[str, FormHandler] = {
+    "ask_hr": askhr.submit_question,
+    "ticket_answer": askhr.submit_answer,
+}
+
+
+async def handle(deps: Deps, incoming: Incoming, profile: Profile | None = None) -> list[Reply]:
+    """Everything the bot says in answer to one incoming message."""
+    try:
+        async with deps.store() as uow:
+            person = await identify(uow, incoming.user, profile)
+            try:
+                replies = await _route(deps, uow, person, incoming)
+            except NotAllowed as refused:
+                log.info("refused %s: needs role %s", _kind(incoming), refused)
+                replies = [TextReply(f"Sorry, only people with the {refused} role can do that.")]
+            await uow.commit()
+            return replies
+    except StoreUnavailable:
+        log.warning("store unavailable while handling %s", _kind(incoming))
+        return [TextReply(deps.content.chat.unavailable)]
+
+
+def _kind(incoming: Incoming) -> str:
+    if isinstance(incoming, Action):
+        return f"action {incoming.action_id}"
+    if isinstance(incoming, Submission):
+        return f"form {incoming.form_id}"
+    return "text"
+
+
+async def _route(deps: Deps, uow: UnitOfWork, person: Person, incoming: Incoming) -> list[Reply]:
+    if isinstance(incoming, Action):
+        handler = ACTIONS.get(incoming.action_id)
+        if handler is None:
+            return [TextReply("That button no longer works. Type *help* to see what I can do.")]
+        return await handler(deps, uow, person, incoming)
+    if isinstance(incoming, Submission):
+        form = FORMS.get(incoming.form_id)
+        if form is None:
+            return [TextReply("That form no longer works. Type *help* to start again.")]
+        return await form(deps, uow, person, incoming)
+    return await _text(deps, uow, person, incoming)
+
+
+async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> list[Reply]:
+    text = clean(message.text)
+    if not text:
+        return [TextReply(deps.content.chat.empty)]
+    if len(text) > MAX_MESSAGE_CHARS:
+        return [TextReply(deps.content.chat.too_long.format(limit=MAX_MESSAGE_CHARS))]
+    command = " ".join(words(text)).strip(" ?!.")
+    flow = await uow.conversations.flow(message.user)
+    if command in CANCEL:
+        await uow.conversations.set_flow(message.user, None)
+        what = "Cancelled. " if flow else ""
+        return [TextReply(f"{what}Nothing is pending. Type *help* to see what I can do.")]
+    if command in HELP:
+        return [chat.help_menu(deps, person), *_reminder(flow)]
+    if command in ("tickets", "open questions", "hr queue"):
+        return await askhr.list_open(deps, uow, person)
+    if flow and flow.name == "ask_hr" and command in YES:
+        return await askhr.create(deps, uow, person, message.user, str(flow.data["question"]))
+    if flow and flow.name == "ask_hr" and command in NO:
+        return await askhr.discard(deps, uow, Action(message.user, message.conversation, "discard"))
+    small = chat.small_talk(deps, text)
+    if small is not None:
+        return [small, *_reminder(flow)]
+    replies = await chat.answer(deps, uow, message.user, text)
+    still = await uow.conversations.flow(message.user)
+    return replies + _reminder(still if still == flow else None)
+
+
+def _reminder(flow: Flow | None) -> list[Reply]:
+    """A pending flow is kept across stray messages; remind the user of it."""
+    if flow is None or flow.name != "ask_hr":
+        return []
+    question = shorten(str(flow.data.get("question", "")), 200)
+    return [
+        Choices(
+            f"You still have a question ready for HR: \u201c{question}\u201d",
+            (
+                Button("Send it to HR", "ask_hr_send", style="primary"),
+                Button("Discard it", "ask_hr_discard"),
+            ),
+        )
+    ]

@@ -1,0 +1,198 @@
+"""FAQ retrieval with honest abstention: BM25 over stemmed phrasings, typo and shorthand aware."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+import Stemmer
+from rapidfuzz import fuzz, process
+
+from bot.content import FaqEntry, Vocabulary
+
+# Function words that carry no topic; modal verbs stay out of this list on purpose only
+# where they matter ("own" in "views are my own").
+_STOPWORDS_TEXT = """
+a about above after again all also am an and any anything are as at be been before being
+below between both but by can could did do does doing done down during each else ever few
+for from further get gets getting got had has have having he her here hers herself him
+himself his how i if in into is it its itself just let lets like me might mine more most
+much must my myself need needs no nor not now of off ok okay on once only or other our ours
+ourselves out over please really same she should so some something still such than that the
+their theirs them themselves then there these they thing things this those through to too
+under until up us very was we were what whats when where which while who whom why will with
+would yes yet you your yours yourself yourselves im ive id youre dont cant wont isnt arent
+hey hi hello thanks thank pls plz would wanna gonna gotta want know tell anyone someone one
+way
+"""
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+
+_TOKEN_RE = re.compile(r"[a-z0-9#]+")
+_URL_RE = re.compile(r"https?://\S+|www\.\S+")
+MAX_QUERY_CHARS = 600
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The best FAQ entry for a question, and how sure the matcher is."""
+
+    faq_id: str | None
+    score: float
+    candidate: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """Matcher parameters, chosen on the development set."""
+
+    k1: float = 1.2
+    b: float = 0.5
+    bag_weight: float = 0.35
+    threshold: float = 0.5
+    unknown_idf: float = 2.5
+    typo_cutoff: float = 85.0
+
+
+class Normaliser:
+    """Text to stemmed tokens: shorthand, synonyms, typo correction, stop words."""
+
+    def __init__(self, vocabulary: Vocabulary, tuning: Tuning) -> None:
+        self._stemmer = Stemmer.Stemmer("english")
+        mapping = vocabulary.mapping()
+        self._single = {k: v.split() for k, v in mapping.items() if " " not in k}
+        self._phrases = sorted(
+            ((tuple(k.split()), v.split()) for k, v in mapping.items() if " " in k),
+            key=lambda kv: -len(kv[0]),
+        )
+        self._known: set[str] = set()
+        self._known_list: list[str] = []
+        self._corrections: dict[str, str | None] = {}
+        self._tuning = tuning
+
+    def learn(self, texts: Sequence[str]) -> None:
+        """Remember the corpus words so typos can be corrected towards them."""
+        for text in texts:
+            self._known.update(self.words(text))
+        self._known_list = sorted(w for w in self._known if len(w) >= 4)
+        self._corrections.clear()
+
+    def words(self, text: str) -> list[str]:
+        """Lowercased words after shorthand and synonym replacement, stop words removed."""
+        text = unicodedata.normalize("NFKC", text[:MAX_QUERY_CHARS]).lower()
+        text = _URL_RE.sub(" ", text).replace("'", "").replace("\u2019", "")
+        raw = _TOKEN_RE.findall(text)
+        out: list[str] = []
+        i = 0
+        while i < len(raw):
+            for phrase, replacement in self._phrases:
+                if tuple(raw[i : i + len(phrase)]) == phrase:
+                    out.extend(replacement)
+                    i += len(phrase)
+                    break
+            else:
+                out.extend(self._single.get(raw[i], (raw[i],)))
+                i += 1
+        return [w.lstrip("#") for w in out if w not in STOPWORDS and w.lstrip("#")]
+
+    def _correct(self, word: str) -> str | None:
+        if word in self._known or len(word) < 5 or word.isdigit():
+            return word
+        if word not in self._corrections:
+            best = process.extractOne(
+                word, self._known_list, scorer=fuzz.ratio, score_cutoff=self._tuning.typo_cutoff
+            )
+            self._corrections[word] = best[0] if best else None
+            if len(self._corrections) > 50_000:
+                self._corrections.clear()
+        return self._corrections[word]
+
+    def tokens(self, text: str, correct: bool = True) -> tuple[list[str], int]:
+        """Stemmed tokens, and how many words were unknown to the corpus."""
+        words = self.words(text)
+        unknown = 0
+        if correct:
+            fixed = []
+            for w in words:
+                c = self._correct(w)
+                if c is None:
+                    unknown += 1
+                else:
+                    fixed.append(c)
+            words = fixed
+        return list(self._stemmer.stemWords(words)), unknown
+
+
+class FaqIndex:
+    """Finds the FAQ entry a question is about, or abstains."""
+
+    def __init__(
+        self, entries: Sequence[FaqEntry], vocabulary: Vocabulary, tuning: Tuning | None = None
+    ) -> None:
+        self.tuning = tuning or Tuning()
+        self._ids = [e.id for e in entries]
+        self.normaliser = Normaliser(vocabulary, self.tuning)
+        texts = [t for e in entries for t in (e.question, *e.phrasings)]
+        self.normaliser.learn(texts)
+        docs: list[list[str]] = []
+        owners: list[int] = []
+        bags: list[list[str]] = []
+        for n, e in enumerate(entries):
+            bag: list[str] = []
+            for text in (e.question, *e.phrasings):
+                toks, _ = self.normaliser.tokens(text, correct=False)
+                docs.append(toks or ["_"])
+                owners.append(n)
+                bag.extend(toks)
+            bag.extend(self.normaliser.tokens(e.answer, correct=False)[0])
+            bags.append(bag)
+        self._owners = np.asarray(owners)
+        self._starts = np.flatnonzero(np.r_[True, self._owners[1:] != self._owners[:-1]])
+        self._docs = self._bm25(docs)
+        self._bags = self._bm25(bags)
+        self._idf = self._idfs(docs)
+        self._entry_terms = [set(b) for b in bags]
+
+    def _bm25(self, corpus: list[list[str]]) -> bm25s.BM25:
+        index = bm25s.BM25(k1=self.tuning.k1, b=self.tuning.b)
+        index.index(corpus, show_progress=False)
+        return index
+
+    @staticmethod
+    def _idfs(docs: list[list[str]]) -> dict[str, float]:
+        df: dict[str, int] = {}
+        for d in docs:
+            for t in set(d):
+                df[t] = df.get(t, 0) + 1
+        n = len(docs)
+        return {t: float(np.log(1 + (n - c + 0.5) / (c + 0.5))) for t, c in df.items()}
+
+    def _scores(self, tokens: list[str]) -> np.ndarray:
+        ids = self._docs.get_tokens_ids(tokens)
+        if not ids:
+            return np.zeros(len(self._ids))
+        per_doc = self._docs.get_scores_from_ids(ids)
+        best = np.maximum.reduceat(per_doc, self._starts)
+        bag_ids = self._bags.get_tokens_ids(tokens)
+        bag = self._bags.get_scores_from_ids(bag_ids) if bag_ids else 0.0
+        return np.asarray(best + self.tuning.bag_weight * bag, dtype=float)
+
+    def match(self, question: str) -> Match:
+        """The best entry with a confidence in [0, 1]; faq_id is None below the threshold."""
+        tokens, unknown = self.normaliser.tokens(question)
+        if not tokens:
+            return Match(None, 0.0, "")
+        scores = self._scores(tokens)
+        best = int(np.argmax(scores))
+        terms = self._entry_terms[best]
+        weights = [self._idf.get(t, self.tuning.unknown_idf) for t in tokens]
+        covered = sum(w for t, w in zip(tokens, weights, strict=True) if t in terms)
+        total = sum(weights) + unknown * self.tuning.unknown_idf
+        confidence = covered / total if total else 0.0
+        if scores[best] <= 0:
+            confidence = 0.0
+        faq_id = self._ids[best] if confidence >= self.tuning.threshold else None
+        return Match(faq_id, round(float(confidence), 4), self._ids[best])

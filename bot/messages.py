@@ -1,0 +1,144 @@
+"""Platform-neutral messages: what users send in and what the core sends back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    """An opaque user on one platform ("slack", "teams", "console")."""
+
+    platform: str
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRef:
+    """Where a message came from: a DM, a channel, or a thread in a channel."""
+
+    platform: str
+    id: str
+    thread: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A chat message typed by a user."""
+
+    user: UserRef
+    conversation: ConversationRef
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A button press."""
+
+    user: UserRef
+    conversation: ConversationRef
+    action_id: str
+    value: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A submitted form (Slack modal, Teams dialog, console prompts)."""
+
+    user: UserRef
+    conversation: ConversationRef
+    form_id: str
+    fields: Mapping[str, str]
+    context: str = ""
+
+
+Incoming = Text | Action | Submission
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """One option of a choice list, or an action on a card."""
+
+    label: str
+    action_id: str
+    value: str = ""
+    style: Literal["default", "primary", "danger"] = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One option of a select field."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One input of a form."""
+
+    name: str
+    label: str
+    kind: Literal["text", "textarea", "select", "checkbox"] = "text"
+    required: bool = True
+    options: tuple[Option, ...] = ()
+    initial: str = ""
+    hint: str = ""
+    max_length: int = 3000
+
+
+@dataclass(frozen=True, slots=True)
+class TextReply:
+    """Plain text with light Markdown (bold, italics, bullet lists)."""
+
+    text: str
+    kind: Literal["text"] = "text"
+
+
+@dataclass(frozen=True, slots=True)
+class Choices:
+    """A question with buttons to answer it."""
+
+    text: str
+    buttons: tuple[Button, ...]
+    kind: Literal["choices"] = "choices"
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """A form the user fills in privately (modal, dialog, prompts)."""
+
+    form_id: str
+    title: str
+    fields: tuple[Field, ...]
+    submit_label: str = "Submit"
+    intro: str = ""
+    context: str = ""
+    errors: Mapping[str, str] = field(default_factory=dict)
+    kind: Literal["form"] = "form"
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A titled block of text with facts and actions."""
+
+    title: str
+    body: str
+    facts: tuple[tuple[str, str], ...] = ()
+    buttons: tuple[Button, ...] = ()
+    footer: str = ""
+    kind: Literal["card"] = "card"
+
+
+Reply = TextReply | Choices | Form | Card
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """A proactive message to a person, sent through the messenger port."""
+
+    person_id: str
+    reply: Reply
+    summary: str

@@ -1,0 +1,82 @@
+"""Domain objects the core works with; storage maps them to tables."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Role(StrEnum):
+    """What a person may do beyond asking questions."""
+
+    EMPLOYEE = "employee"
+    HR = "hr"
+    MANAGER = "manager"
+    HANDLER = "handler"
+    ADMIN = "admin"
+
+
+@dataclass(slots=True)
+class Person:
+    """Someone in the directory, with their platform identities."""
+
+    id: str
+    display_name: str
+    email: str | None = None
+    department: str | None = None
+    manager_id: str | None = None
+    timezone: str | None = None
+    slack_user_id: str | None = None
+    teams_user_id: str | None = None
+    roles: frozenset[Role] = frozenset({Role.EMPLOYEE})
+
+    def has(self, *roles: Role) -> bool:
+        """True when the person holds any of `roles` (admins hold every role)."""
+        return Role.ADMIN in self.roles or any(r in self.roles for r in roles)
+
+
+class TicketStatus(StrEnum):
+    """Where an "ask HR" question stands."""
+
+    OPEN = "open"
+    ASSIGNED = "assigned"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+@dataclass(slots=True)
+class Ticket:
+    """A question the bot could not answer, sent to HR."""
+
+    id: str
+    ref: str
+    asker_id: str
+    question: str
+    status: TicketStatus
+    created_at: datetime
+    assignee_id: str | None = None
+    answer: str | None = None
+    answered_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Flow:
+    """A multi-step conversation a user is in the middle of."""
+
+    name: str
+    step: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def new_id() -> str:
+    """A random, non-sequential identifier."""
+    return secrets.token_hex(16)
+
+
+def new_ref(prefix: str) -> str:
+    """A short random reference people can read out, e.g. Q-7KX3PD."""
+    alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+    return prefix + "-" + "".join(secrets.choice(alphabet) for _ in range(6))

@@ -1,0 +1,109 @@
+"""The core's ports: what it needs from the outside world, as Protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from bot.messages import Notification, UserRef
+from bot.model import Flow, Person, Role, Ticket
+
+
+class StoreUnavailable(Exception):
+    """The database could not be reached; nothing was written."""
+
+
+class Clock(Protocol):
+    """Tells the time (UTC, timezone-aware)."""
+
+    def now(self) -> datetime: ...
+
+
+class Messenger(Protocol):
+    """Sends proactive messages to people."""
+
+    async def send(self, notification: Notification) -> None: ...
+
+
+class Cipher(Protocol):
+    """Encryption at rest and keyed hashes, with the installation's secret key."""
+
+    def encrypt(self, plaintext: bytes, context: bytes) -> bytes: ...
+
+    def decrypt(self, token: bytes, context: bytes) -> bytes: ...
+
+    def keyed_hash(self, *parts: str) -> str: ...
+
+
+class People(Protocol):
+    """The directory: who people are, their roles and managers."""
+
+    async def get(self, person_id: str) -> Person | None: ...
+
+    async def by_email(self, email: str) -> Person | None: ...
+
+    async def by_user(self, user: UserRef) -> Person | None: ...
+
+    async def with_role(self, role: Role) -> Sequence[Person]: ...
+
+    async def save(self, person: Person) -> None: ...
+
+
+class Tickets(Protocol):
+    """Questions sent to HR."""
+
+    async def add(self, ticket: Ticket) -> None: ...
+
+    async def get(self, ticket_id: str) -> Ticket | None: ...
+
+    async def by_ref(self, ref: str) -> Ticket | None: ...
+
+    async def open(self) -> Sequence[Ticket]: ...
+
+    async def save(self, ticket: Ticket) -> None: ...
+
+
+class Conversations(Protocol):
+    """Per-user conversation state (the flow a user is in)."""
+
+    async def flow(self, user: UserRef) -> Flow | None: ...
+
+    async def set_flow(self, user: UserRef, flow: Flow | None) -> None: ...
+
+
+class FaqLog(Protocol):
+    """Answers given, their feedback, and questions nobody could answer (no identities)."""
+
+    async def answered(self, faq_id: str, score: float, day: date) -> str: ...
+
+    async def feedback(self, answer_id: str, helpful: bool) -> bool: ...
+
+    async def unanswered(self, text: str, day: date) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every repository; rolls back unless committed."""
+
+    people: People
+    tickets: Tickets
+    conversations: Conversations
+    faq_log: FaqLog
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+class Store(Protocol):
+    """Opens units of work."""
+
+    def __call__(self) -> UnitOfWork: ...

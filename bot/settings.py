@@ -1,0 +1,62 @@
+"""Settings, read once from the environment (and an optional .env file) into one typed object."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_CONTENT = Path(__file__).resolve().parent.parent / "content"
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names it in one line."""
+
+
+class Settings(BaseSettings):
+    """Everything configurable, with safe defaults for the embedded single-machine setup."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    data_dir: Path = Field(default=Path("data"), alias="POLICYBOT_DATA_DIR")
+    host: str = Field(default="127.0.0.1", alias="HOST", min_length=1)
+    port: int = Field(default=3978, alias="PORT", ge=1, le=65535)
+    secret_key: SecretStr | None = Field(default=None, alias="POLICYBOT_SECRET_KEY")
+    content_dir: Path = Field(default=DEFAULT_CONTENT, alias="CONTENT_DIR")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", alias="LOG_LEVEL"
+    )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("sqlite", "postgresql", "postgres://")):
+            raise ValueError("must be a sqlite:// or postgresql:// URL")
+        return value.strip()
+
+    @property
+    def embedded(self) -> bool:
+        """True when running on the embedded SQLite database."""
+        return self.database_url is None or self.database_url.startswith("sqlite")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning validation errors into one line that names the setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as err:
+        first = err.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "settings"
+        field = Settings.model_fields.get(name)
+        env = field.alias if field and field.alias else name.upper()
+        raise SettingsError(f"invalid setting {env}: {first['msg']}") from None

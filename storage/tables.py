@@ -1,0 +1,91 @@
+"""SQLModel tables. Column changes need an Alembic migration (storage/migrations)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, DateTime, Text
+from sqlmodel import Field, SQLModel
+
+
+def _utc(**kwargs: object) -> object:
+    return Field(sa_column=Column(DateTime(timezone=True), **kwargs))  # type: ignore[arg-type]
+
+
+class PersonRow(SQLModel, table=True):
+    """A person in the directory."""
+
+    __tablename__ = "person"
+
+    id: str = Field(primary_key=True, max_length=32)
+    display_name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=320, unique=True, index=True)
+    department: str | None = Field(default=None, max_length=200, index=True)
+    manager_id: str | None = Field(default=None, max_length=32, index=True)
+    timezone: str | None = Field(default=None, max_length=64)
+    slack_user_id: str | None = Field(default=None, max_length=64, unique=True, index=True)
+    teams_user_id: str | None = Field(default=None, max_length=200, unique=True, index=True)
+    roles: str = Field(default="employee", max_length=200)
+
+
+class TicketRow(SQLModel, table=True):
+    """A question for HR."""
+
+    __tablename__ = "ticket"
+
+    id: str = Field(primary_key=True, max_length=32)
+    ref: str = Field(max_length=16, unique=True, index=True)
+    asker_id: str = Field(max_length=32, index=True)
+    question: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(max_length=16, index=True)
+    created_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    assignee_id: str | None = Field(default=None, max_length=32)
+    answer: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    answered_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+
+
+class ConversationRow(SQLModel, table=True):
+    """The flow one platform user is in the middle of."""
+
+    __tablename__ = "conversation_state"
+
+    user_key: str = Field(primary_key=True, max_length=300)
+    flow: str = Field(max_length=64)
+    step: str = Field(max_length=64)
+    data: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+
+
+class FaqAnswerRow(SQLModel, table=True):
+    """An answer the bot gave: which entry, how sure, which day; no identity, no question."""
+
+    __tablename__ = "faq_answer"
+
+    id: str = Field(primary_key=True, max_length=32)
+    faq_id: str = Field(max_length=100, index=True)
+    score: float
+    day: date = Field(index=True)
+    helpful: bool | None = Field(default=None)
+
+
+class UnansweredRow(SQLModel, table=True):
+    """A question the bot could not answer: the text and the day, nothing about who asked."""
+
+    __tablename__ = "unanswered_question"
+
+    id: str = Field(primary_key=True, max_length=32)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    day: date = Field(index=True)
+
+
+class OutboxRow(SQLModel, table=True):
+    """A proactive message waiting for (or done with) delivery."""
+
+    __tablename__ = "outbox"
+
+    id: str = Field(primary_key=True, max_length=32)
+    person_id: str = Field(max_length=32, index=True)
+    summary: str = Field(max_length=300)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    delivered_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]

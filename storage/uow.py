@@ -1,0 +1,276 @@
+"""Repositories and the SQL unit of work behind the core's ports."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.messages import UserRef
+from bot.model import Flow, Person, Role, Ticket, TicketStatus, new_id
+from bot.ports import StoreUnavailable
+from storage.tables import (
+    ConversationRow,
+    FaqAnswerRow,
+    PersonRow,
+    TicketRow,
+    UnansweredRow,
+)
+
+_UNAVAILABLE = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,
+    OSError,
+    TimeoutError,
+)
+
+
+def unavailable(error: BaseException) -> bool:
+    """True when `error` means the database could not be reached (worth a retry later)."""
+    return isinstance(error, _UNAVAILABLE)
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite hands datetimes back naive; they were stored as UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _person(row: PersonRow) -> Person:
+    roles = frozenset(Role(r) for r in row.roles.split(",") if r in Role.__members__.values())
+    return Person(
+        id=row.id,
+        display_name=row.display_name,
+        email=row.email,
+        department=row.department,
+        manager_id=row.manager_id,
+        timezone=row.timezone,
+        slack_user_id=row.slack_user_id,
+        teams_user_id=row.teams_user_id,
+        roles=roles or frozenset({Role.EMPLOYEE}),
+    )
+
+
+class SqlPeople:
+    """The directory in SQL."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, person_id: str) -> Person | None:
+        row = await self.session.get(PersonRow, person_id)
+        return _person(row) if row else None
+
+    async def by_email(self, email: str) -> Person | None:
+        rows = await self.session.exec(select(PersonRow).where(PersonRow.email == email.lower()))
+        row = rows.first()
+        return _person(row) if row else None
+
+    async def by_user(self, user: UserRef) -> Person | None:
+        if user.platform == "slack":
+            clause = PersonRow.slack_user_id == user.id
+        elif user.platform == "teams":
+            clause = PersonRow.teams_user_id == user.id
+        elif user.platform == "console":
+            clause = PersonRow.email == user.id.lower()
+        else:
+            return None
+        row = (await self.session.exec(select(PersonRow).where(clause))).first()
+        return _person(row) if row else None
+
+    async def with_role(self, role: Role) -> Sequence[Person]:
+        rows = await self.session.exec(
+            select(PersonRow)
+            .where(col(PersonRow.roles).contains(role.value))
+            .order_by(PersonRow.id)
+        )
+        return [p for p in map(_person, rows) if role in p.roles]
+
+    async def all(self) -> Sequence[Person]:
+        rows = await self.session.exec(select(PersonRow).order_by(PersonRow.display_name))
+        return [_person(r) for r in rows]
+
+    async def save(self, person: Person) -> None:
+        row = await self.session.get(PersonRow, person.id) or PersonRow(
+            id=person.id, display_name=person.display_name
+        )
+        row.display_name = person.display_name
+        row.email = person.email.lower() if person.email else None
+        row.department = person.department
+        row.manager_id = person.manager_id
+        row.timezone = person.timezone
+        row.slack_user_id = person.slack_user_id
+        row.teams_user_id = person.teams_user_id
+        row.roles = ",".join(sorted(r.value for r in person.roles))
+        self.session.add(row)
+        await self.session.flush()
+
+
+def _ticket(row: TicketRow) -> Ticket:
+    return Ticket(
+        id=row.id,
+        ref=row.ref,
+        asker_id=row.asker_id,
+        question=row.question,
+        status=TicketStatus(row.status),
+        created_at=aware(row.created_at) or row.created_at,
+        assignee_id=row.assignee_id,
+        answer=row.answer,
+        answered_at=aware(row.answered_at),
+    )
+
+
+class SqlTickets:
+    """Questions for HR in SQL."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, ticket: Ticket) -> None:
+        await self.save(ticket)
+
+    async def get(self, ticket_id: str) -> Ticket | None:
+        row = await self.session.get(TicketRow, ticket_id)
+        return _ticket(row) if row else None
+
+    async def by_ref(self, ref: str) -> Ticket | None:
+        row = (await self.session.exec(select(TicketRow).where(TicketRow.ref == ref))).first()
+        return _ticket(row) if row else None
+
+    async def open(self) -> Sequence[Ticket]:
+        rows = await self.session.exec(
+            select(TicketRow)
+            .where(col(TicketRow.status).in_([TicketStatus.OPEN, TicketStatus.ASSIGNED]))
+            .order_by(TicketRow.created_at)
+        )
+        return [_ticket(r) for r in rows]
+
+    async def save(self, ticket: Ticket) -> None:
+        row = await self.session.get(TicketRow, ticket.id) or TicketRow(
+            id=ticket.id,
+            ref=ticket.ref,
+            asker_id=ticket.asker_id,
+            question=ticket.question,
+            status=ticket.status.value,
+            created_at=ticket.created_at,
+        )
+        row.status = ticket.status.value
+        row.assignee_id = ticket.assignee_id
+        row.answer = ticket.answer
+        row.answered_at = ticket.answered_at
+        self.session.add(row)
+        await self.session.flush()
+
+
+def _key(user: UserRef) -> str:
+    return f"{user.platform}:{user.id}"
+
+
+class SqlConversations:
+    """Conversation state in SQL."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def flow(self, user: UserRef) -> Flow | None:
+        row = await self.session.get(ConversationRow, _key(user))
+        return Flow(row.flow, row.step, json.loads(row.data)) if row else None
+
+    async def set_flow(self, user: UserRef, flow: Flow | None) -> None:
+        row = await self.session.get(ConversationRow, _key(user))
+        if flow is None:
+            if row is not None:
+                await self.session.delete(row)
+                await self.session.flush()
+            return
+        row = row or ConversationRow(
+            user_key=_key(user), flow=flow.name, step=flow.step, data="{}", updated_at=_now()
+        )
+        row.flow, row.step, row.data = flow.name, flow.step, json.dumps(flow.data)
+        row.updated_at = _now()
+        self.session.add(row)
+        await self.session.flush()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SqlFaqLog:
+    """Answer log, feedback and unanswered questions, with no identities."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def answered(self, faq_id: str, score: float, day: date) -> str:
+        row = FaqAnswerRow(id=new_id(), faq_id=faq_id, score=score, day=day)
+        self.session.add(row)
+        await self.session.flush()
+        return row.id
+
+    async def feedback(self, answer_id: str, helpful: bool) -> bool:
+        row = await self.session.get(FaqAnswerRow, answer_id[:32])
+        if row is None:
+            return False
+        row.helpful = helpful
+        self.session.add(row)
+        await self.session.flush()
+        return True
+
+    async def unanswered(self, text: str, day: date) -> None:
+        self.session.add(UnansweredRow(id=new_id(), text=text, day=day))
+        await self.session.flush()
+
+
+class SqlUnitOfWork:
+    """One session and transaction; rolls back unless committed."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def __aenter__(self) -> Self:
+        self.session = self._sessions()
+        self.people = SqlPeople(self.session)
+        self.tickets = SqlTickets(self.session)
+        self.conversations = SqlConversations(self.session)
+        self.faq_log = SqlFaqLog(self.session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await self.session.rollback()
+            await self.session.close()
+        except Exception as cleanup:
+            if exc is None and not unavailable(cleanup):
+                raise
+        if exc is not None and unavailable(exc):
+            raise StoreUnavailable(type(exc).__name__) from exc
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+
+class SqlStore:
+    """Opens SQL units of work on one engine."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._sessions)

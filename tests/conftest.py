@@ -1,0 +1,92 @@
+"""Shared fixtures: the real content, fakes for unit tests, a real database for the rest."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.content import Content, load_content
+from bot.deps import Deps
+from bot.faq import FaqIndex
+from bot.model import Person, Role
+from tests.fakes import FakeCipher, FakeClock, FakeMessenger, FakeStore
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+
+
+@pytest.fixture(scope="session")
+def content() -> Content:
+    return load_content(CONTENT)
+
+
+@pytest.fixture(scope="session")
+def faq(content: Content) -> FaqIndex:
+    return FaqIndex(content.faq, content.vocabulary)
+
+
+@pytest.fixture
+def store() -> FakeStore:
+    return FakeStore()
+
+
+@pytest.fixture
+def messenger() -> FakeMessenger:
+    return FakeMessenger()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def deps(
+    content: Content, faq: FaqIndex, store: FakeStore, messenger: FakeMessenger, clock: FakeClock
+) -> Deps:
+    return Deps(content, faq, store, messenger, clock, FakeCipher())
+
+
+@pytest.fixture
+def hr_person(store: FakeStore) -> Person:
+    person = Person(
+        id="hr1",
+        display_name="Hana HR",
+        email="hana@example.com",
+        slack_user_id="UHR",
+        roles=frozenset({Role.EMPLOYEE, Role.HR}),
+    )
+    store.data.people[person.id] = person
+    return person
+
+
+def database_url(tmp_path: Path) -> str:
+    """PostgreSQL when TEST_DATABASE_URL is set, else a fresh SQLite file."""
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[object]:
+    """A real, empty database upgraded to the newest schema."""
+    from sqlalchemy import text
+
+    from storage.db import make_engine, upgrade
+
+    url = database_url(tmp_path)
+    eng = make_engine(url)
+    if url.startswith("postgres"):
+        try:
+            async with eng.begin() as conn:
+                await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+                await conn.execute(text("CREATE SCHEMA public"))
+        except OSError as exc:
+            await eng.dispose()
+            if os.environ.get("REQUIRE_TEST_DATABASE"):
+                raise
+            pytest.skip(f"PostgreSQL at TEST_DATABASE_URL is not reachable: {exc}")
+    await upgrade(eng)
+    yield eng
+    await eng.dispose()

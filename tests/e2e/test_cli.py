@@ -1,0 +1,71 @@
+"""The `policybot` command's non-chat subcommands, as real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tests.conftest import CONTENT
+from tests.e2e.conftest import policybot
+
+
+def test_ask_jsonl_answers_and_abstains(env: dict[str, str]) -> None:
+    questions = "may i talk about my pay online?\n\nwho won the football last night?\n"
+    result = policybot("ask", "--jsonl", env=env, stdin=questions)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["faq_id"] for r in lines] == ["pay-and-conditions", None]
+    assert all(isinstance(r["score"], float) for r in lines)
+    assert lines[0]["question"] == "may i talk about my pay online?"
+
+
+def test_content_check_passes_on_shipped_content(env: dict[str, str]) -> None:
+    result = policybot("content", "check", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "33 FAQ entries" in result.stdout
+
+
+def test_content_check_names_file_entry_and_field(env: dict[str, str], tmp_path: Path) -> None:
+    broken = tmp_path / "content"
+    shutil.copytree(CONTENT, broken)
+    faq = (broken / "faq.yaml").read_text()
+    faq = faq.replace("section: protected-activity", "section: no-such-section", 1)
+    (broken / "faq.yaml").write_text(faq + "\n- id: extra\n  question: Why?\n")
+    result = policybot("content", "check", "--dir", str(broken), env=env)
+    assert result.returncode == 1
+    assert "faq.yaml: entry 34 (extra): field answer: Field required" in result.stderr
+    assert "field section: 'no-such-section' is not a section of policy v2" in result.stderr
+
+
+def test_content_check_flags_answers_forbidding_protected_activity(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    broken = tmp_path / "content"
+    shutil.copytree(CONTENT, broken)
+    faq = (broken / "faq.yaml").read_text()
+    marker = "- id: pay-and-conditions"
+    head, tail = faq.split(marker, 1)
+    _, rest = tail.split("\n  answer:", 1)
+    body_end = rest.index("\n  section:")
+    new = (
+        marker + tail.split("\n  answer:", 1)[0] + "\n  answer: >-\n    Employees must not "
+        "discuss their salary with colleagues or on social media.\n" + rest[body_end + 1 :]
+    )
+    (broken / "faq.yaml").write_text(head + new)
+    result = policybot("content", "check", "--dir", str(broken), env=env)
+    assert result.returncode == 1
+    assert "(pay-and-conditions): field answer: may forbid protected activity" in result.stderr
+
+
+def test_people_import_reports_unusable_rows(env: dict[str, str], tmp_path: Path) -> None:
+    csv = tmp_path / "people.csv"
+    csv.write_text("email,name,roles\nok@example.com,Ok,\nnot-an-email,Bad,\n")
+    first = policybot("people", "import", str(csv), env=env)
+    assert first.returncode == 0, first.stderr
+    assert "created 1" in first.stdout
+    assert "skipped: line 3: invalid email" in first.stdout
+    second = policybot("people", "import", str(csv), env=env)
+    assert "created 0, updated 0, unchanged 1" in second.stdout
+    missing = policybot("people", "import", str(tmp_path / "nope.csv"), env=env)
+    assert missing.returncode == 2 and "cannot read" in missing.stderr

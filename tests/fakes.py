@@ -1,0 +1,182 @@
+"""In-memory fakes of the core's ports for unit tests; they satisfy the Protocols in bot.ports."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from types import TracebackType
+from typing import Self
+
+from bot.messages import Notification, UserRef
+from bot.model import Flow, Person, Role, Ticket, TicketStatus, new_id
+from bot.ports import StoreUnavailable
+
+
+class FakeClock:
+    def __init__(self, now: datetime | None = None) -> None:
+        self.current = now or datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **kwargs: float) -> None:
+        self.current += timedelta(**kwargs)
+
+
+class FakeMessenger:
+    def __init__(self) -> None:
+        self.sent: list[Notification] = []
+        self.fail = False
+
+    async def send(self, notification: Notification) -> None:
+        if self.fail:
+            raise ConnectionError("platform down")
+        self.sent.append(notification)
+
+
+class Data:
+    """Committed state shared by every unit of work of one FakeStore."""
+
+    def __init__(self) -> None:
+        self.people: dict[str, Person] = {}
+        self.tickets: dict[str, Ticket] = {}
+        self.flows: dict[str, Flow] = {}
+        self.answers: dict[str, tuple[str, float, date, bool | None]] = {}
+        self.unanswered: list[tuple[str, date]] = []
+
+
+class FakePeople:
+    def __init__(self, data: Data) -> None:
+        self.data = data
+
+    async def get(self, person_id: str) -> Person | None:
+        return self.data.people.get(person_id)
+
+    async def by_email(self, email: str) -> Person | None:
+        return next((p for p in self.data.people.values() if p.email == email.lower()), None)
+
+    async def by_user(self, user: UserRef) -> Person | None:
+        for p in self.data.people.values():
+            if user.platform == "slack" and p.slack_user_id == user.id:
+                return p
+            if user.platform == "teams" and p.teams_user_id == user.id:
+                return p
+            if user.platform == "console" and p.email == user.id.lower():
+                return p
+        return None
+
+    async def with_role(self, role: Role) -> Sequence[Person]:
+        return [p for p in self.data.people.values() if role in p.roles]
+
+    async def save(self, person: Person) -> None:
+        self.data.people[person.id] = person
+
+
+class FakeTickets:
+    def __init__(self, data: Data) -> None:
+        self.data = data
+
+    async def add(self, ticket: Ticket) -> None:
+        self.data.tickets[ticket.id] = ticket
+
+    async def get(self, ticket_id: str) -> Ticket | None:
+        return self.data.tickets.get(ticket_id)
+
+    async def by_ref(self, ref: str) -> Ticket | None:
+        return next((t for t in self.data.tickets.values() if t.ref == ref), None)
+
+    async def open(self) -> Sequence[Ticket]:
+        live = (TicketStatus.OPEN, TicketStatus.ASSIGNED)
+        return [t for t in self.data.tickets.values() if t.status in live]
+
+    async def save(self, ticket: Ticket) -> None:
+        self.data.tickets[ticket.id] = ticket
+
+
+class FakeConversations:
+    def __init__(self, data: Data) -> None:
+        self.data = data
+
+    async def flow(self, user: UserRef) -> Flow | None:
+        flow = self.data.flows.get(f"{user.platform}:{user.id}")
+        return copy.deepcopy(flow)
+
+    async def set_flow(self, user: UserRef, flow: Flow | None) -> None:
+        key = f"{user.platform}:{user.id}"
+        if flow is None:
+            self.data.flows.pop(key, None)
+        else:
+            self.data.flows[key] = copy.deepcopy(flow)
+
+
+class FakeFaqLog:
+    def __init__(self, data: Data) -> None:
+        self.data = data
+
+    async def answered(self, faq_id: str, score: float, day: date) -> str:
+        answer_id = new_id()
+        self.data.answers[answer_id] = (faq_id, score, day, None)
+        return answer_id
+
+    async def feedback(self, answer_id: str, helpful: bool) -> bool:
+        if answer_id not in self.data.answers:
+            return False
+        faq_id, score, day, _ = self.data.answers[answer_id]
+        self.data.answers[answer_id] = (faq_id, score, day, helpful)
+        return True
+
+    async def unanswered(self, text: str, day: date) -> None:
+        self.data.unanswered.append((text, day))
+
+
+class FakeUnitOfWork:
+    """Works on a copy of the committed data; commit publishes it, exit without commit drops it."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    async def __aenter__(self) -> Self:
+        if self.store.down:
+            raise StoreUnavailable("down")
+        self.data = copy.deepcopy(self.store.data)
+        self.people = FakePeople(self.data)
+        self.tickets = FakeTickets(self.data)
+        self.conversations = FakeConversations(self.data)
+        self.faq_log = FakeFaqLog(self.data)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    async def commit(self) -> None:
+        if self.store.down:
+            raise StoreUnavailable("down")
+        self.store.data = copy.deepcopy(self.data)
+        self.store.commits += 1
+
+
+class FakeStore:
+    def __init__(self) -> None:
+        self.data = Data()
+        self.down = False
+        self.commits = 0
+
+    def __call__(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self)
+
+
+class FakeCipher:
+    def encrypt(self, plaintext: bytes, context: bytes) -> bytes:
+        return bytes(b ^ 0x5A for b in plaintext)
+
+    def decrypt(self, token: bytes, context: bytes) -> bytes:
+        return bytes(b ^ 0x5A for b in token)
+
+    def keyed_hash(self, *parts: str) -> str:
+        return "h:" + "|".join(parts)

@@ -1,0 +1,139 @@
+"""Storage on a real database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.directory import ImportReport, Profile, identify, import_people, parse_people_csv
+from bot.messages import Card, Notification, UserRef
+from bot.model import Flow, Person, Role, Ticket, TicketStatus, new_id
+from bot.ports import StoreUnavailable
+from storage.db import current_revision, head_revision, make_engine, upgrade
+from storage.outbox import OutboxMessenger
+from storage.uow import SqlStore
+
+PEOPLE_CSV = """email,name,department,manager_email,timezone,slack_user_id,teams_user_id,roles
+boss@example.com,Bea Boss,Sales,,Europe/Paris,UBOSS,,manager
+ann@example.com,Ann Lee,Sales,boss@example.com,Europe/Paris,UANN,29:ann,
+hr@example.com,Hal R,People,,Europe/London,,,hr;handler
+bad-email,No One,Sales,,,,,
+dup@example.com,Dup,Sales,,Mars/Base,,,
+ann@example.com,Ann Again,Sales,,,,,
+x@example.com,X,Sales,,,,,wizard
+"""
+
+
+async def test_migrations_reach_head_and_are_idempotent(engine: AsyncEngine) -> None:
+    assert await current_revision(engine) == head_revision()
+    await upgrade(engine)
+    assert await current_revision(engine) == head_revision()
+
+
+async def test_people_import_is_idempotent_and_reports_bad_rows(engine: AsyncEngine) -> None:
+    store = SqlStore(engine)
+    report = ImportReport()
+    rows = parse_people_csv(PEOPLE_CSV, report)
+    async with store() as uow:
+        await import_people(uow, rows, report)
+        await uow.commit()
+    assert (report.created, report.updated) == (3, 0)
+    assert len(report.problems) == 4
+    assert any("invalid email" in p for p in report.problems)
+    assert any("Mars/Base" in p for p in report.problems)
+    assert any("duplicate email" in p for p in report.problems)
+    assert any("wizard" in p for p in report.problems)
+
+    again = ImportReport()
+    async with store() as uow:
+        await import_people(uow, parse_people_csv(PEOPLE_CSV, again), again)
+        await uow.commit()
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+
+    async with store() as uow:
+        ann = await uow.people.by_user(UserRef("slack", "UANN"))
+        boss = await uow.people.by_email("BOSS@example.com")
+        hr = await uow.people.with_role(Role.HR)
+        assert ann is not None and boss is not None
+        assert ann.manager_id == boss.id
+        assert ann.timezone == "Europe/Paris"
+        assert [p.email for p in hr] == ["hr@example.com"]
+        assert Role.HANDLER in hr[0].roles
+        assert await uow.people.by_user(UserRef("teams", "29:ann")) == ann
+
+
+async def test_identify_creates_and_completes_people(engine: AsyncEngine) -> None:
+    store = SqlStore(engine)
+    async with store() as uow:
+        p = await identify(uow, UserRef("slack", "UNEW"), Profile("Neo", "neo@example.com", "UTC"))
+        await uow.commit()
+    async with store() as uow:
+        again = await identify(uow, UserRef("teams", "29:neo"), Profile(email="neo@example.com"))
+        await uow.commit()
+    assert again.id == p.id
+    assert (again.slack_user_id, again.teams_user_id, again.timezone) == ("UNEW", "29:neo", "UTC")
+
+
+async def test_uncommitted_work_is_rolled_back(engine: AsyncEngine) -> None:
+    store = SqlStore(engine)
+    with pytest.raises(RuntimeError):
+        async with store() as uow:
+            await uow.people.save(Person(id=new_id(), display_name="Ghost", email="g@example.com"))
+            raise RuntimeError("boom")
+    async with store() as uow:
+        assert await uow.people.by_email("g@example.com") is None
+
+
+async def test_tickets_flows_and_faq_log(engine: AsyncEngine) -> None:
+    store = SqlStore(engine)
+    now = datetime(2026, 5, 4, 10, 30, tzinfo=UTC)
+    ticket = Ticket(new_id(), "Q-ABCDEF", "p1", "Where?", TicketStatus.OPEN, now)
+    user = UserRef("slack", "U1")
+    async with store() as uow:
+        await uow.tickets.add(ticket)
+        await uow.conversations.set_flow(user, Flow("ask_hr", "offered", {"question": "Where?"}))
+        answer_id = await uow.faq_log.answered("doxxing", 0.8, date(2026, 5, 4))
+        await uow.faq_log.unanswered("Where?", date(2026, 5, 4))
+        await uow.commit()
+    async with store() as uow:
+        got = await uow.tickets.by_ref("Q-ABCDEF")
+        assert got is not None and got.created_at == now
+        assert [t.id for t in await uow.tickets.open()] == [ticket.id]
+        got.status = TicketStatus.ANSWERED
+        got.answer = "Here."
+        await uow.tickets.save(got)
+        assert await uow.conversations.flow(user) == Flow(
+            "ask_hr", "offered", {"question": "Where?"}
+        )
+        await uow.conversations.set_flow(user, None)
+        assert await uow.faq_log.feedback(answer_id, False)
+        assert not await uow.faq_log.feedback("missing", True)
+        await uow.commit()
+    async with store() as uow:
+        assert await uow.tickets.open() == []
+        assert await uow.conversations.flow(user) is None
+        rows = (await uow.session.exec(text("SELECT faq_id, helpful FROM faq_answer"))).all()
+        assert [tuple(r) for r in rows] == [("doxxing", False)]
+
+
+async def test_outbox_round_trip(engine: AsyncEngine) -> None:
+    outbox = OutboxMessenger(SqlStore(engine))
+    card = Card("Title", "Body", (("k", "v"),))
+    await outbox.send(Notification("p1", card, "hello"))
+    pending = await outbox.pending("p1")
+    assert [(s, r) for _, s, r in pending] == [("hello", card)]
+    await outbox.delivered([i for i, _, _ in pending])
+    assert await outbox.pending("p1") == []
+
+
+async def test_unreachable_database_raises_store_unavailable() -> None:
+    engine = make_engine("postgresql://nobody@127.0.0.1:1/none")
+    try:
+        with pytest.raises(StoreUnavailable):
+            async with SqlStore(engine)() as uow:
+                await uow.people.get("x")
+    finally:
+        await engine.dispose()

@@ -1,0 +1,123 @@
+"""Content loading and validation, on the shipped content and on broken copies."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.content import Content, ContentError, load_content, parse_policy
+from bot.lint import protected_activity_problems
+from tests.conftest import CONTENT, ROOT
+
+TOPICS = [
+    line.split("|")[1].strip()
+    for line in (ROOT.parent / "shared" / "faq-topics.md").read_text().splitlines()
+    if line.startswith("| ") and not line.startswith("| id") and "---" not in line
+] if (ROOT.parent / "shared" / "faq-topics.md").exists() else []
+
+
+def test_shipped_content_is_valid(content: Content) -> None:
+    assert [p.version for p in content.policies] == [1, 2]
+    assert content.current.version == 2
+    for entry in content.faq:
+        assert content.current.section(entry.section) is not None, entry.id
+        assert len(entry.phrasings) >= 5, entry.id
+
+
+def test_faq_covers_exactly_the_topic_ids(content: Content) -> None:
+    ids = [e.id for e in content.faq]
+    assert len(ids) == 33 == len(set(ids))
+    if TOPICS:
+        assert ids == TOPICS
+
+
+def test_v2_changes_a_few_sections(content: Content) -> None:
+    v1, v2 = content.policies
+    ids1, ids2 = {s.id for s in v1.sections}, {s.id for s in v2.sections}
+    changed = {s.id for s in v2.sections if v1.section(s.id) and v1.section(s.id) != s}
+    assert ids2 - ids1 and ids1 - ids2 and changed
+    assert len(changed) < len(ids2) / 2
+
+
+def test_protected_activity_answers_affirm_the_right(content: Content) -> None:
+    pay = content.entry("pay-and-conditions")
+    assert pay is not None and protected_activity_problems(pay.answer) == []
+    for entry in content.faq:
+        assert protected_activity_problems(entry.answer) == [], entry.id
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "You must not discuss your salary with colleagues.",
+        "Do not criticise management on social media.",
+        "Employees may not talk to unions about working conditions.",
+        "Avoid sharing your hours or overtime publicly.",
+        "Never contact regulators without approval from Legal.",
+    ],
+)
+def test_lint_flags_bans_on_protected_activity(sentence: str) -> None:
+    assert protected_activity_problems(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Nothing in this policy stops you discussing pay or conditions with anyone.",
+        "Never post customer data or unreleased financials.",
+        "Ask colleagues before posting photos of them.",
+        "You are free to criticise management; keep it about work, not people's private lives.",
+    ],
+)
+def test_lint_leaves_ordinary_rules_alone(sentence: str) -> None:
+    assert protected_activity_problems(sentence) == []
+
+
+def _copy(tmp_path: Path) -> Path:
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT, target)
+    return target
+
+
+def test_schema_error_names_file_entry_and_field(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    faq = yaml.safe_load((root / "faq.yaml").read_text())
+    faq[2]["phrasings"] = []
+    del faq[4]["answer"]
+    (root / "faq.yaml").write_text(yaml.safe_dump(faq))
+    with pytest.raises(ContentError) as err:
+        load_content(root)
+    problems = "\n".join(err.value.problems)
+    assert f"faq.yaml: entry 3 ({faq[2]['id']}): field phrasings" in problems
+    assert f"faq.yaml: entry 5 ({faq[4]['id']}): field answer: Field required" in problems
+
+
+def test_invalid_yaml_and_missing_files_are_reported(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    (root / "vocabulary.yaml").write_text("shorthand: [unclosed")
+    (root / "chat.yaml").unlink()
+    with pytest.raises(ContentError) as err:
+        load_content(root)
+    problems = "\n".join(err.value.problems)
+    assert "vocabulary.yaml: not valid YAML" in problems
+    assert "chat.yaml: file is missing" in problems
+    with pytest.raises(ContentError, match="content folder not found"):
+        load_content(tmp_path / "nowhere")
+
+
+def test_policy_sections_need_ids_and_front_matter() -> None:
+    with pytest.raises(ContentError, match="front matter"):
+        parse_policy("# Policy\n## Scope {#scope}\n", "policy/v9.md")
+    meta = "---\nversion: 9\ntitle: T\npublished: 2026-01-01\nowner: HR\n---\n"
+    with pytest.raises(ContentError, match="has no"):
+        parse_policy(meta + "## Scope\ntext\n", "policy/v9.md")
+    with pytest.raises(ContentError, match="duplicate section id"):
+        parse_policy(meta + "## A {#a}\nx\n## B {#a}\ny\n", "policy/v9.md")
+    with pytest.raises(ContentError, match="field published"):
+        parse_policy(meta.replace("2026-01-01", "someday") + "## A {#a}\n", "policy/v9.md")
+    policy = parse_policy(meta + "Intro.\n## A {#a}\nx\n### Sub\ny\n", "policy/v9.md")
+    assert policy.intro == "Intro."
+    assert policy.sections[0].body == "x\n### Sub\ny"

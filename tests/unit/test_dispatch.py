@@ -1,0 +1,196 @@
+"""The conversational core with fakes: small talk, FAQ, abstention, ask HR, roles, bad input."""
+
+from __future__ import annotations
+
+from bot.deps import Deps
+from bot.dispatch import handle
+from bot.messages import (
+    Action,
+    Card,
+    Choices,
+    ConversationRef,
+    Form,
+    Reply,
+    Submission,
+    Text,
+    TextReply,
+    UserRef,
+)
+from bot.model import Person, TicketStatus
+from tests.fakes import FakeMessenger, FakeStore
+
+ALICE = UserRef("slack", "UALICE")
+HR = UserRef("slack", "UHR")
+DM = ConversationRef("slack", "D1")
+
+
+def text_of(replies: list[Reply]) -> str:
+    parts = []
+    for r in replies:
+        if isinstance(r, TextReply | Choices):
+            parts.append(r.text)
+        elif isinstance(r, Card):
+            parts.append(r.title + "\n" + r.body)
+        elif isinstance(r, Form):
+            parts.append(r.title)
+    return "\n".join(parts)
+
+
+def button(replies: list[Reply], action_id: str) -> Action:
+    for r in replies:
+        if isinstance(r, Choices | Card):
+            for b in r.buttons:
+                if b.action_id == action_id:
+                    return Action(ALICE, DM, b.action_id, b.value)
+    raise AssertionError(f"no button {action_id} in {replies}")
+
+
+async def say(deps: Deps, text: str, user: UserRef = ALICE) -> list[Reply]:
+    return await handle(deps, Text(user, DM, text))
+
+
+async def test_greeting_and_thanks_are_small_talk(deps: Deps, store: FakeStore) -> None:
+    assert "Policy Bot" in text_of(await say(deps, "Hello!"))
+    assert "welcome" in text_of(await say(deps, "thanks a lot"[:6])).lower()
+    assert store.data.unanswered == []
+
+
+async def test_policy_question_gets_card_citing_section(deps: Deps, store: FakeStore) -> None:
+    replies = await say(deps, "Can I talk about my salary with coworkers on Twitter?")
+    card = replies[0]
+    assert isinstance(card, Card)
+    entry = deps.content.entry("pay-and-conditions")
+    assert entry is not None and card.body == entry.answer
+    section = deps.content.current.section(entry.section)
+    assert section is not None and section.title in card.footer
+    assert len(store.data.answers) == 1
+
+
+async def test_feedback_is_stored_once_per_answer(deps: Deps, store: FakeStore) -> None:
+    replies = await say(deps, "what do I do if a journalist messages me on linkedin")
+    await handle(deps, button(replies, "faq_feedback"))
+    (entry,) = store.data.answers.values()
+    assert entry[3] is True
+    stale = await handle(deps, Action(ALICE, DM, "faq_feedback", "nope:yes"))
+    assert "too old" in text_of(stale)
+
+
+async def test_unknown_question_abstains_and_is_kept_without_identity(
+    deps: Deps, store: FakeStore
+) -> None:
+    replies = await say(deps, "How many vacation days do I get this year?")
+    assert isinstance(replies[0], Choices)
+    assert deps.content.chat.dont_know == replies[0].text
+    assert store.data.unanswered[0][0] == "How many vacation days do I get this year?"
+    assert "UALICE" not in repr(store.data.unanswered)
+
+
+async def test_ask_hr_round_trip(
+    deps: Deps, store: FakeStore, messenger: FakeMessenger, hr_person: Person
+) -> None:
+    offer = await say(deps, "How many vacation days do I get this year?")
+    sent = await handle(deps, button(offer, "ask_hr_send"))
+    (ticket,) = store.data.tickets.values()
+    assert ticket.ref in text_of(sent)
+    assert ticket.status is TicketStatus.OPEN
+    (note,) = messenger.sent
+    assert note.person_id == hr_person.id
+    assert isinstance(note.reply, Card) and "vacation" in note.reply.body
+
+    # HR answers through the form; the employee is notified with the answer.
+    form = await handle(deps, Action(HR, DM, "ticket_answer", ticket.id))
+    assert isinstance(form[0], Form)
+    empty = await handle(deps, Submission(HR, DM, "ticket_answer", {"answer": " "}, ticket.id))
+    assert isinstance(empty[0], Form) and "answer" in empty[0].errors
+    done = await handle(
+        deps, Submission(HR, DM, "ticket_answer", {"answer": "25 days."}, ticket.id)
+    )
+    assert "sent" in text_of(done)
+    answered = messenger.sent[-1]
+    assert answered.person_id == ticket.asker_id
+    assert isinstance(answered.reply, Card) and answered.reply.body == "25 days."
+    assert store.data.tickets[ticket.id].status is TicketStatus.ANSWERED
+    again = await handle(deps, Submission(HR, DM, "ticket_answer", {"answer": "x"}, ticket.id))
+    assert "already been answered" in text_of(again)
+
+
+async def test_employee_cannot_answer_tickets(
+    deps: Deps, store: FakeStore, hr_person: Person
+) -> None:
+    await handle(deps, button(await say(deps, "Where is the canteen menu?"), "ask_hr_send"))
+    (ticket,) = store.data.tickets.values()
+    refused = await handle(deps, Action(ALICE, DM, "ticket_answer", ticket.id))
+    assert "Sorry, only people with the hr role" in text_of(refused)
+    assert "only people" in text_of(await say(deps, "tickets"))
+    listed = await say(deps, "tickets", user=HR)
+    assert ticket.ref in text_of(listed)
+
+
+async def test_stray_message_keeps_pending_question(deps: Deps, store: FakeStore) -> None:
+    await say(deps, "Where is the canteen menu?")
+    replies = await say(deps, "can I mention my employer on linkedin?")
+    assert isinstance(replies[0], Card)
+    assert "still have a question ready for HR" in text_of(replies)
+    assert store.data.flows["slack:UALICE"].data["question"] == "Where is the canteen menu?"
+    cancelled = await say(deps, "cancel")
+    assert "Cancelled" in text_of(cancelled)
+    assert store.data.flows == {}
+
+
+async def test_yes_sends_the_pending_question(
+    deps: Deps, store: FakeStore, messenger: FakeMessenger, hr_person: Person
+) -> None:
+    await say(deps, "Where is the canteen menu?")
+    await say(deps, "yes please"[:3])
+    assert len(store.data.tickets) == 1
+
+
+async def test_edit_form_validates(deps: Deps, store: FakeStore) -> None:
+    await say(deps, "Where is the canteen menu?")
+    form = (await handle(deps, Action(ALICE, DM, "ask_hr_form")))[0]
+    assert isinstance(form, Form) and form.fields[0].initial == "Where is the canteen menu?"
+    bad = await handle(deps, Submission(ALICE, DM, "ask_hr", {"question": ""}))
+    assert isinstance(bad[0], Form) and bad[0].errors
+    long = await handle(deps, Submission(ALICE, DM, "ask_hr", {"question": "x" * 5000}))
+    assert isinstance(long[0], Form) and "2000" in long[0].errors["question"]
+    assert store.data.tickets == {}
+
+
+async def test_bad_input_is_answered_clearly(deps: Deps, store: FakeStore) -> None:
+    assert deps.content.chat.empty == text_of(await say(deps, "   \x00\x01 "))
+    assert "too long" in text_of(await say(deps, "a" * 40_000))
+    junk = bytes(range(256)).decode("latin-1") * 3
+    replies = await say(deps, junk)
+    assert replies and isinstance(replies[0], Choices | TextReply)
+    assert "button no longer works" in text_of(await handle(deps, Action(ALICE, DM, "nope")))
+    assert "form no longer works" in text_of(await handle(deps, Submission(ALICE, DM, "nope", {})))
+
+
+async def test_store_down_gives_friendly_retry_and_writes_nothing(
+    deps: Deps, store: FakeStore
+) -> None:
+    store.down = True
+    replies = await say(deps, "can I post about the launch?")
+    assert text_of(replies) == deps.content.chat.unavailable
+    assert store.commits == 0
+
+
+async def test_messenger_failure_keeps_ticket(
+    deps: Deps, store: FakeStore, messenger: FakeMessenger, hr_person: Person
+) -> None:
+    messenger.fail = True
+    await say(deps, "Where is the canteen menu?")
+    sent = await say(deps, "yes")
+    assert len(store.data.tickets) == 1
+    assert "Sent to HR" in text_of(sent)
+
+
+async def test_help_menu_shows_hr_options_only_to_hr(deps: Deps, hr_person: Person) -> None:
+    employee = await say(deps, "help")
+    hr = await say(deps, "help", user=HR)
+    assert all(
+        b.action_id != "tickets_open" for r in employee if isinstance(r, Choices) for b in r.buttons
+    )
+    assert any(
+        b.action_id == "tickets_open" for r in hr if isinstance(r, Choices) for b in r.buttons
+    )
