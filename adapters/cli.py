@@ -138,6 +138,7 @@ async def _upgrade(settings: Settings) -> int:
     import app
     from storage.db import head_revision, upgrade
 
+    app.secret_key(settings)  # the key belongs with the database it protects
     engine = await app.prepare_database(settings) if settings.embedded else None
     if engine is None:
         from storage.db import default_url, make_engine

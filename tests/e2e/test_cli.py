@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import yaml
+
 from tests.conftest import CONTENT
 from tests.e2e.conftest import policybot
 
@@ -43,16 +45,10 @@ def test_content_check_flags_answers_forbidding_protected_activity(
 ) -> None:
     broken = tmp_path / "content"
     shutil.copytree(CONTENT, broken)
-    faq = (broken / "faq.yaml").read_text()
-    marker = "- id: pay-and-conditions"
-    head, tail = faq.split(marker, 1)
-    _, rest = tail.split("\n  answer:", 1)
-    body_end = rest.index("\n  section:")
-    new = (
-        marker + tail.split("\n  answer:", 1)[0] + "\n  answer: >-\n    Employees must not "
-        "discuss their salary with colleagues or on social media.\n" + rest[body_end + 1 :]
-    )
-    (broken / "faq.yaml").write_text(head + new)
+    entries = yaml.safe_load((broken / "faq.yaml").read_text())
+    pay = next(e for e in entries if e["id"] == "pay-and-conditions")
+    pay["answer"] = "Employees must not discuss their salary with colleagues or on social media."
+    (broken / "faq.yaml").write_text(yaml.safe_dump(entries, sort_keys=False))
     result = policybot("content", "check", "--dir", str(broken), env=env)
     assert result.returncode == 1
     assert "(pay-and-conditions): field answer: may forbid protected activity" in result.stderr
