@@ -191,6 +191,7 @@ def configure_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # chatty at DEBUG on every index
 
 
 def serve(settings: Settings) -> None:

@@ -88,6 +88,8 @@ class Vocabulary(_Strict):
 
     shorthand: dict[str, str] = Field(default_factory=dict)
     synonyms: dict[str, str] = Field(default_factory=dict)
+    off_topic: tuple[str, ...] = ()
+    """Questions that share words with the policy but are not about it; the bot abstains."""
 
     def mapping(self) -> dict[str, str]:
         """Every replacement, lowercased."""

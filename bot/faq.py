@@ -27,7 +27,7 @@ their theirs them themselves then there these they thing things this those throu
 under until up us very was we were what whats when where which while who whom why will with
 would yes yet you your yours yourself yourselves im ive id youre dont cant wont isnt arent
 hey hi hello thanks thank pls plz would wanna gonna gotta want know tell anyone someone one
-way
+way bot chatbot
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
@@ -51,9 +51,10 @@ class Tuning:
 
     k1: float = 1.2
     b: float = 0.5
-    bag_weight: float = 0.35
+    bag_weight: float = 0.6
     threshold: float = 0.5
     unknown_idf: float = 2.5
+    min_evidence: float = 4.0
     typo_cutoff: float = 85.0
 
 
@@ -133,21 +134,25 @@ class FaqIndex:
         self, entries: Sequence[FaqEntry], vocabulary: Vocabulary, tuning: Tuning | None = None
     ) -> None:
         self.tuning = tuning or Tuning()
-        self._ids = [e.id for e in entries]
+        # The last group, if any, is the off-topic class: winning it means abstaining.
+        groups = [((e.question, *e.phrasings), e.answer) for e in entries]
+        self._ids: list[str | None] = [e.id for e in entries]
+        if vocabulary.off_topic:
+            groups.append((vocabulary.off_topic, ""))
+            self._ids.append(None)
         self.normaliser = Normaliser(vocabulary, self.tuning)
-        texts = [t for e in entries for t in (e.question, *e.phrasings)]
-        self.normaliser.learn(texts)
+        self.normaliser.learn([t for texts, _ in groups for t in texts])
         docs: list[list[str]] = []
         owners: list[int] = []
         bags: list[list[str]] = []
-        for n, e in enumerate(entries):
+        for n, (texts, answer) in enumerate(groups):
             bag: list[str] = []
-            for text in (e.question, *e.phrasings):
+            for text in texts:
                 toks, _ = self.normaliser.tokens(text, correct=False)
                 docs.append(toks or ["_"])
                 owners.append(n)
                 bag.extend(toks)
-            bag.extend(self.normaliser.tokens(e.answer, correct=False)[0])
+            bag.extend(self.normaliser.tokens(answer, correct=False)[0])
             bags.append(bag)
         self._owners = np.asarray(owners)
         self._starts = np.flatnonzero(np.r_[True, self._owners[1:] != self._owners[:-1]])
@@ -192,7 +197,10 @@ class FaqIndex:
         covered = sum(w for t, w in zip(tokens, weights, strict=True) if t in terms)
         total = sum(weights) + unknown * self.tuning.unknown_idf
         confidence = covered / total if total else 0.0
-        if scores[best] <= 0:
+        # One or two common words ("today", "bot") are not evidence of a topic.
+        confidence *= min(1.0, covered / self.tuning.min_evidence)
+        candidate = self._ids[best]
+        if scores[best] <= 0 or candidate is None:
             confidence = 0.0
-        faq_id = self._ids[best] if confidence >= self.tuning.threshold else None
-        return Match(faq_id, round(float(confidence), 4), self._ids[best])
+        faq_id = candidate if confidence >= self.tuning.threshold else None
+        return Match(faq_id, round(float(confidence), 4), candidate or "")
