@@ -89,3 +89,15 @@ class OutboxRow(SQLModel, table=True):
     payload: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
     delivered_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    attempts: int = Field(default=0)
+    failed_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    error: str | None = Field(default=None, max_length=200)
+
+
+class SeenEventRow(SQLModel, table=True):
+    """A platform event already processed: retries and duplicate deliveries are dropped."""
+
+    __tablename__ = "seen_event"
+
+    key: str = Field(primary_key=True, max_length=200)
+    seen_at: datetime = _utc(nullable=False, index=True)  # type: ignore[assignment]
