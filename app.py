@@ -42,6 +42,7 @@ class Services:
     engine: AsyncEngine
     store: SqlStore
     outbox: OutboxMessenger
+    slack: Any = None  # the Slack channel, when mounted
 
     async def close(self) -> None:
         """Release the database connections."""
@@ -177,9 +178,13 @@ def web_app(services: Services) -> web.Application:
         await services.close()
 
     app.on_cleanup.append(close)
-    channels = {"slack": False, "teams": False}
-    for name, on in channels.items():
-        log.info("channel %s: %s", name, "enabled" if on else "off (not configured)")
+    if services.settings.slack:
+        from adapters import slack
+
+        slack.mount(app, services)
+    else:
+        log.info("channel slack: off (not configured: set SLACK_BOT_TOKEN)")
+    log.info("channel teams: off (not configured)")
     log.info("console chat: run `policybot chat` in another terminal")
     return app
 

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", alias="LOG_LEVEL"
     )
+    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -44,6 +48,32 @@ class Settings(BaseSettings):
             raise ValueError("must be a sqlite:// or postgresql:// URL")
         return value.strip()
 
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token (xoxb-...)")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token (xapp-...)")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def slack(self) -> bool:
+        """True when a Slack workspace is configured (HTTP or Socket Mode)."""
+        return self.slack_bot_token is not None
+
     @property
     def embedded(self) -> bool:
         """True when running on the embedded SQLite database."""
@@ -53,10 +83,16 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Read the settings, turning validation errors into one line that names the setting."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as err:
         first = err.errors()[0]
         name = str(first["loc"][0]) if first["loc"] else "settings"
         field = Settings.model_fields.get(name)
         env = field.alias if field and field.alias else name.upper()
         raise SettingsError(f"invalid setting {env}: {first['msg']}") from None
+    if settings.slack and not (settings.slack_signing_secret or settings.slack_app_token):
+        raise SettingsError(
+            "missing setting SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN "
+            "(or set SLACK_APP_TOKEN for Socket Mode)"
+        )
+    return settings

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from pydantic import TypeAdapter
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from bot.messages import Notification, Reply
 from bot.model import new_id
-from storage.tables import OutboxRow
+from storage.tables import OutboxRow, PersonRow
 from storage.uow import SqlStore
 
 _REPLY: TypeAdapter[Reply] = TypeAdapter(Reply)
@@ -65,3 +66,48 @@ class OutboxMessenger:
                 row.delivered_at = datetime.now(UTC)
                 uow.session.add(row)
             await uow.commit()
+
+    async def due(self, platform: str, limit: int = 50) -> Sequence[tuple[str, int, str, Reply]]:
+        """Undelivered, unfailed notifications for people on a platform.
+
+        Each row: (id, attempts, the person's platform user id, reply), oldest first.
+        """
+        column = PersonRow.slack_user_id if platform == "slack" else PersonRow.teams_user_id
+        async with self.store() as uow:
+            rows = await uow.session.exec(
+                select(OutboxRow, column)
+                .join(PersonRow, col(PersonRow.id) == col(OutboxRow.person_id))
+                .where(
+                    col(OutboxRow.delivered_at).is_(None),
+                    col(OutboxRow.failed_at).is_(None),
+                    col(column).is_not(None),
+                )
+                .order_by(OutboxRow.created_at)
+                .limit(limit)
+            )
+            return [(r.id, r.attempts, str(uid), load_reply(r.payload)) for r, uid in rows]
+
+    async def claim(self, outbox_id: str, attempts: int) -> bool:
+        """Take one notification for delivery; False if another worker took it first."""
+        async with self.store() as uow:
+            result = await uow.session.exec(  # type: ignore[call-overload]
+                update(OutboxRow)
+                .where(
+                    col(OutboxRow.id) == outbox_id,
+                    col(OutboxRow.attempts) == attempts,
+                    col(OutboxRow.delivered_at).is_(None),
+                )
+                .values(attempts=attempts + 1)
+            )
+            await uow.commit()
+            return bool(result.rowcount == 1)
+
+    async def failed(self, outbox_id: str, error: str) -> None:
+        """Record that a notification cannot be delivered (the error code, never the content)."""
+        async with self.store() as uow:
+            row = await uow.session.get(OutboxRow, outbox_id)
+            if row is not None:
+                row.failed_at = datetime.now(UTC)
+                row.error = error[:200]
+                uow.session.add(row)
+                await uow.commit()

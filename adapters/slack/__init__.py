@@ -1,0 +1,51 @@
+"""Slack: Events API, interactivity and slash commands on /slack/events, or Socket Mode."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from app import Services
+
+log = logging.getLogger("policybot.slack")
+ROUTE = "/slack/events"
+
+
+def mount(web_app: web.Application, services: Services) -> None:
+    """Serve Slack on `web_app`: the HTTP route, or a Socket Mode connection; plus delivery."""
+    from adapters.slack.bot import SlackChannel
+    from adapters.slack.delivery import Delivery
+    from adapters.slack.route import handler
+    from storage.seen import SeenEvents
+
+    settings = services.settings
+    delivery = Delivery(services.outbox)
+    channel = SlackChannel(settings, services.deps, SeenEvents(services.store), delivery.wake)
+    services.slack = channel
+    socket = None
+    if settings.slack_app_token is not None:
+        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+        socket = AsyncSocketModeHandler(channel.app, settings.slack_app_token.get_secret_value())
+        log.info("channel slack: enabled (Socket Mode)")
+    else:
+        assert settings.slack_signing_secret is not None
+        secret = settings.slack_signing_secret.get_secret_value()
+        web_app.router.add_post(ROUTE, handler(channel, secret))
+        log.info("channel slack: enabled (HTTP, POST %s)", ROUTE)
+
+    async def start(_: web.Application) -> None:
+        delivery.start(channel)
+        if socket is not None:
+            await socket.connect_async()
+
+    async def stop(_: web.Application) -> None:
+        if socket is not None:
+            await socket.close_async()
+        await delivery.stop()
+
+    web_app.on_startup.append(start)
+    web_app.on_shutdown.append(stop)

@@ -1,0 +1,114 @@
+"""The real app on a local port, talking to a local fake Slack Web API."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+import app
+from bot.settings import load_settings
+from tests.conftest import database_url
+from tests.e2e.slack.fake import FakeSlack
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "slack"
+EMPLOYEE = {
+    "id": "U0EMPLOYEE",
+    "name": "sam",
+    "real_name": "Sam Rivera",
+    "tz": "Europe/London",
+    "profile": {"real_name": "Sam Rivera", "email": "sam@example.com"},
+}
+HR = {
+    "id": "U0HR",
+    "name": "hana",
+    "real_name": "Hana HR",
+    "tz": "Europe/London",
+    "profile": {"real_name": "Hana HR", "email": "hana@example.com"},
+}
+
+
+def fixture(name: str) -> Any:
+    """A recorded Slack payload."""
+    path = FIXTURES / name
+    return json.loads(path.read_text()) if path.suffix == ".json" else path.read_text()
+
+
+def sign(body: str, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
+    """Slack's request signature headers for `body`."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    base = f"v0:{ts}:{body}".encode()
+    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+@dataclass
+class Server:
+    """The running app: its URL, services and an HTTP session to call it."""
+
+    url: str
+    services: app.Services
+    http: aiohttp.ClientSession
+
+    async def send(
+        self,
+        body: dict[str, Any] | str,
+        *,
+        form: bool = False,
+        headers: dict[str, str] | None = None,
+        timestamp: int | None = None,
+        secret: str = SECRET,
+    ) -> aiohttp.ClientResponse:
+        """POST a signed request to /slack/events (JSON, or form-encoded when `form`)."""
+        text = body if isinstance(body, str) else json.dumps(body)
+        if form and isinstance(body, dict):
+            text = urlencode({"payload": json.dumps(body)})
+        ctype = "application/x-www-form-urlencoded" if form else "application/json"
+        all_headers = {"Content-Type": ctype, **sign(text, timestamp, secret), **(headers or {})}
+        response = await self.http.post(
+            f"{self.url}/slack/events", data=text.encode(), headers=all_headers
+        )
+        await response.read()
+        return response
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    slack = FakeSlack(users={"U0EMPLOYEE": EMPLOYEE, "U0HR": HR})
+    await slack.start()
+    yield slack
+    await slack.stop()
+
+
+@pytest.fixture
+async def server(
+    engine: object, fake: FakeSlack, tmp_path: Path, content: Any, faq: Any
+) -> AsyncIterator[Server]:
+    settings = load_settings(
+        DATABASE_URL=database_url(tmp_path),
+        POLICYBOT_DATA_DIR=str(tmp_path / "data"),
+        POLICYBOT_SECRET_KEY="k" * 43,
+        SLACK_BOT_TOKEN="xoxb-test-token",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=fake.url,
+    )
+    services = await app.bootstrap(settings, content=(content, faq))
+    runner = web.AppRunner(app.web_app(services), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    async with aiohttp.ClientSession() as http:
+        yield Server(f"http://127.0.0.1:{port}", services, http)
+    await runner.cleanup()

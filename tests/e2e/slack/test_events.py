@@ -1,0 +1,332 @@
+"""Slack end to end: signed requests to the real app, replies observed at a fake Web API."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import time
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from bot.messages import TextReply
+from storage.tables import OutboxRow, PersonRow, SeenEventRow, TicketRow
+from tests.e2e.slack.conftest import Server, fixture
+from tests.e2e.slack.fake import FakeSlack, block_problem
+
+
+def dm(text: str, event_id: str, user: str = "U0EMPLOYEE", **extra: Any) -> dict[str, Any]:
+    body = fixture("message_im.json")
+    body["event_id"] = event_id
+    body["event"].update(text=text, user=user, ts=f"{time.time():.6f}", **extra)
+    return body
+
+
+def texts(call: Any) -> str:
+    """Everything a posted message shows, as one string."""
+    blocks = call.args.get("blocks") or []
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    return call.args.get("text", "") + "\n" + json.dumps(blocks)
+
+
+async def count(server: Server, table: Any) -> int:
+    async with server.services.store() as uow:
+        return int((await uow.session.exec(select(func.count()).select_from(table))).one())
+
+
+async def eventually(check: Any, within: float = 5.0) -> bool:
+    """Poll an async check until it holds (work after a reply finishes a moment later)."""
+    deadline = time.monotonic() + within
+    while not await check():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+async def settle(seconds: float = 0.4) -> None:
+    """Give background work the time to do something it should not."""
+    await asyncio.sleep(seconds)
+
+
+async def test_url_verification_echoes_the_challenge(server: Server) -> None:
+    body = fixture("url_verification.json")
+    response = await server.send(body)
+    assert response.status == 200
+    assert body["challenge"] in await response.text()
+
+
+async def test_dm_question_gets_the_faq_answer(server: Server, fake: FakeSlack) -> None:
+    response = await server.send(fixture("message_im.json"))
+    assert response.status == 200
+    (reply,) = await fake.wait_for("chat.postMessage")
+    assert reply.args["channel"] == "D0DMCHANNEL"
+    assert "Nothing in this policy limits your right to discuss your pay" in texts(reply)
+    assert block_problem(reply.args["blocks"]) is None
+    assert "link_names" not in reply.args
+    async with server.services.store() as uow:
+        person = (await uow.session.exec(select(PersonRow))).one()
+        assert (person.email, person.slack_user_id) == ("sam@example.com", "U0EMPLOYEE")
+
+
+async def test_retries_and_duplicates_are_answered_once(server: Server, fake: FakeSlack) -> None:
+    body = dm("may I post photos of my colleagues?", "Ev0RETRY")
+    first = await server.send(body)
+    retries = await asyncio.gather(
+        *(
+            server.send(
+                body, headers={"X-Slack-Retry-Num": str(n), "X-Slack-Retry-Reason": "http_timeout"}
+            )
+            for n in (1, 2, 3)
+        )
+    )
+    assert first.status == 200 and all(r.status == 200 for r in retries)
+    await fake.wait_for("chat.postMessage")
+    await settle()
+    assert len(fake.of("chat.postMessage")) == 1
+    assert await count(server, SeenEventRow) == 1
+
+
+async def test_bad_signature_and_stale_timestamp_get_401(server: Server, fake: FakeSlack) -> None:
+    body = dm("can I talk about my salary?", "Ev0FORGED")
+    forged = await server.send(body, secret="not-the-secret")
+    stale = await server.send(body, timestamp=int(time.time()) - 6 * 60)
+    unsigned = await server.http.post(f"{server.url}/slack/events", json=body)
+    assert (forged.status, stale.status, unsigned.status) == (401, 401, 401)
+    await settle()
+    # Never processed: nothing sent, nothing stored.
+    assert fake.calls == []
+    assert await count(server, SeenEventRow) == 0
+    assert await count(server, PersonRow) == 0
+
+
+async def test_rate_limited_reply_is_retried_after_retry_after(
+    server: Server, fake: FakeSlack
+) -> None:
+    fake.then(
+        "chat.postMessage", 429, {"ok": False, "error": "ratelimited"}, **{"Retry-After": "1"}
+    )
+    await server.send(dm("is the policy survey anonymous?", "Ev0RATE"))
+    limited, delivered = await fake.wait_for("chat.postMessage", 2)
+    assert limited.status == 429 and delivered.status == 200
+    assert delivered.at - limited.at >= 0.9
+    assert "anonymous" in texts(delivered).lower()
+    await settle()
+    assert len(fake.of("chat.postMessage", ok_only=True)) == 1
+
+
+async def test_server_error_is_retried(server: Server, fake: FakeSlack) -> None:
+    fake.then("chat.postMessage", 500, {"ok": False, "error": "internal_error"})
+    await server.send(dm("can I use the company logo on my profile?", "Ev0FIVEXX"))
+    calls = await fake.wait_for("chat.postMessage", 2)
+    assert [c.status for c in calls] == [500, 200]
+
+
+async def test_user_text_cannot_ping_channels_or_inject_links(
+    server: Server, fake: FakeSlack
+) -> None:
+    # Hana is HR: the employee's question reaches her as a notification card.
+    fake.users["U0HR"]["profile"]["email"] = "hana@example.com"
+    await server.send(dm("hello", "Ev0HRHELLO", user="U0HR", channel="D0HRDM"))
+    await fake.wait_for("chat.postMessage")
+    async with server.services.store() as uow:
+        hana = (await uow.session.exec(select(PersonRow))).one()
+        hana.roles = "employee,hr"
+        uow.session.add(hana)
+        await uow.commit()
+    nasty = "<!channel> <!here> <@U0CEO> <https://evil.example|payroll> can I get a parking space?"
+    await server.send(dm(nasty, "Ev0NASTY"))
+    await fake.wait_for("chat.postMessage", 2)
+    await server.send(dm("yes", "Ev0YES"))
+    calls = await fake.wait_for("chat.postMessage", 4)  # confirmation and HR's card
+    hr_card = next(c for c in calls if c.args["channel"] == "U0HR")
+    for call in calls:
+        shown = texts(call)
+        for raw in ("<!channel>", "<!here>", "<@U0CEO>", "<https://evil"):
+            assert raw not in shown, (raw, call.args["channel"])
+        assert "link_names" not in call.args
+    assert "&lt;!channel&gt;" in texts(hr_card)
+
+
+async def test_long_text_is_split_within_block_kit_limits(server: Server, fake: FakeSlack) -> None:
+    from adapters.slack.bot import SlackChannel
+
+    channel = server.services.slack
+    assert isinstance(channel, SlackChannel)
+    paragraph = (
+        "All work and no play makes Sam a careful poster & a <good> colleague. " * 14
+    ).strip()
+    long_text = "\n\n".join([paragraph] * 20)[:10_000]
+    assert len(long_text) == 10_000
+    many = "\n\n".join(["x" * 2900] * 60)  # 60 sections: more than one message's 50 blocks
+    error = await channel.post("D0DMCHANNEL", [TextReply(long_text), TextReply(many)])
+    assert error == ""
+    calls = fake.of("chat.postMessage")
+    assert len(calls) == 3
+    for call in calls:
+        assert block_problem(call.args["blocks"]) is None
+        assert len(call.args["text"]) <= 3000
+    shown = "".join(b["text"]["text"] for b in calls[0].args["blocks"])
+    assert shown.count("&lt;good&gt;") == long_text.count("<good>")
+
+
+async def test_malformed_bodies_get_400_and_store_nothing(server: Server, fake: FakeSlack) -> None:
+    bad_json = await server.send('{"type": "event_callback", "event": {')
+    not_object = await server.send("[1, 2, 3]")
+    bad_form = await server.send("payload=%7Bnot-json", form=True)
+    junk_form = await server.send("&&&===", form=True)
+    binary = await server.http.post(
+        f"{server.url}/slack/events",
+        data=b"\xff\xfe\x00junk",
+        headers={"Content-Type": "application/json", **_sign_bytes(b"\xff\xfe\x00junk")},
+    )
+    assert [r.status for r in (bad_json, not_object, bad_form, junk_form, binary)] == [400] * 5
+    assert "malformed JSON" in await bad_json.text()
+    await settle()
+    assert fake.calls == []
+    assert await count(server, SeenEventRow) == 0
+    assert await count(server, PersonRow) == 0
+
+
+def _sign_bytes(raw: bytes) -> dict[str, str]:
+    import hashlib
+    import hmac
+
+    from tests.e2e.slack.conftest import SECRET
+
+    ts = str(int(time.time()))
+    digest = hmac.new(SECRET.encode(), f"v0:{ts}:".encode() + raw, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+async def test_oversized_body_is_refused(server: Server, fake: FakeSlack) -> None:
+    huge = dm("x" * (2 * 1024 * 1024), "Ev0HUGE")
+    response = await server.send(huge)
+    assert response.status == 413
+    await settle()
+    assert fake.calls == []
+
+
+async def test_own_edits_deletes_and_other_bots_are_ignored(
+    server: Server, fake: FakeSlack
+) -> None:
+    await server.send(dm("can I post about politics?", "Ev0BOT", bot_id="B0OTHER"))
+    await server.send(dm("can I post about politics?", "Ev0SELF", user="U0BOT"))
+    edited = dm("can I post about politics?", "Ev0EDIT", subtype="message_changed")
+    await server.send(edited)
+    deleted = dm("", "Ev0DEL", subtype="message_deleted")
+    await server.send(deleted)
+    await settle(0.6)
+    assert fake.of("chat.postMessage") == []
+
+
+async def test_mention_is_answered_in_thread_without_the_mention(
+    server: Server, fake: FakeSlack
+) -> None:
+    body = fixture("app_mention.json")
+    await server.send(body)
+    (reply,) = await fake.wait_for("chat.postMessage")
+    assert reply.args["channel"] == "C0GENERAL"
+    assert reply.args["thread_ts"] == body["event"]["ts"]
+    assert "Communications team" in texts(reply)
+
+
+async def test_slash_command_ask_and_unknown_subcommand(server: Server, fake: FakeSlack) -> None:
+    command = fixture("slash_command.txt")
+    response = await server.send(command, form=True)
+    assert response.status == 200
+    (answer,) = await fake.wait_for("chat.postMessage")
+    assert answer.args["channel"] == "U0EMPLOYEE"
+    assert "at least five people" in texts(answer)
+    unknown = command.replace("text=ask+is+the+survey+anonymous%3F", "text=frobnicate")
+    await server.send(unknown, form=True)
+    calls = await fake.wait_for("chat.postMessage", 2)
+    assert "Here is what I can do" in texts(calls[1])
+
+
+async def test_app_home_is_published(server: Server, fake: FakeSlack) -> None:
+    await server.send(fixture("app_home_opened.json"))
+    (publish,) = await fake.wait_for("views.publish")
+    assert publish.args["user_id"] == "U0EMPLOYEE"
+    view = publish.args["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["type"] == "home"
+    shown = json.dumps(view)
+    assert "Social Media Policy" in shown and "Ask HR directly" in shown
+
+
+async def test_button_opens_modal_and_submission_reaches_hr(
+    server: Server, fake: FakeSlack
+) -> None:
+    # Hana (HR) is in the directory with her Slack id, as an HR import would put her.
+    async with server.services.store() as uow:
+        uow.session.add(
+            PersonRow(
+                id="hana",
+                display_name="Hana HR",
+                email="hana@example.com",
+                slack_user_id="U0HR",
+                roles="employee,hr",
+            )
+        )
+        await uow.commit()
+    press = await server.send(fixture("block_actions.json"), form=True)
+    assert press.status == 200
+    (opened,) = await fake.wait_for("views.open")
+    assert opened.args["trigger_id"] == fixture("block_actions.json")["trigger_id"]
+    view = opened.args["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["callback_id"] == "ask_hr"
+    assert [b["block_id"] for b in view["blocks"] if b["type"] == "input"] == ["question"]
+
+    empty = copy.deepcopy(fixture("view_submission.json"))
+    empty["view"]["state"]["values"]["question"]["value"]["value"] = None
+    refused = await server.send(empty, form=True)
+    assert refused.status == 200
+    assert await refused.json() == {
+        "response_action": "errors",
+        "errors": {"question": "Please write your question."},
+    }
+    assert await count(server, TicketRow) == 0
+
+    accepted = await server.send(fixture("view_submission.json"), form=True)
+    assert accepted.status == 200
+    calls = await fake.wait_for("chat.postMessage", 2)
+    by_channel = {c.args["channel"]: texts(c) for c in calls}
+    assert "Sent to HR as Q-" in by_channel["D0DMCHANNEL"]
+    assert "podcast about our industry" in by_channel["U0HR"]
+    assert await count(server, TicketRow) == 1
+
+    async def delivered() -> bool:
+        async with server.services.store() as uow:
+            row = (await uow.session.exec(select(OutboxRow))).one()
+            return row.delivered_at is not None
+
+    assert await eventually(delivered)
+
+
+async def test_unreachable_user_is_recorded_not_retried(server: Server, fake: FakeSlack) -> None:
+    async with server.services.store() as uow:
+        uow.session.add(
+            PersonRow(
+                id="gone",
+                display_name="Gone HR",
+                email="gone@example.com",
+                slack_user_id="U0GONE",
+                roles="employee,hr",
+            )
+        )
+        await uow.commit()
+    fake.then("chat.postMessage", 200, {"ok": True, "ts": "1.0"})  # the employee's confirmation
+    fake.then("chat.postMessage", 200, {"ok": False, "error": "account_inactive"})
+    await server.send(fixture("view_submission.json"), form=True)
+    await fake.wait_for("chat.postMessage", 2)
+    await settle(2.5)  # longer than the delivery loop's interval
+    assert len([c for c in fake.of("chat.postMessage") if c.args["channel"] == "U0GONE"]) == 1
+    async with server.services.store() as uow:
+        row = (await uow.session.exec(select(OutboxRow))).one()
+        assert row.failed_at is not None and row.error == "account_inactive"
+        assert row.delivered_at is None
