@@ -10,7 +10,7 @@ from bot.deps import Deps
 from bot.directory import NotAllowed, Profile, identify
 from bot.messages import Action, Button, Choices, Incoming, Reply, Submission, Text, TextReply
 from bot.model import Flow, Person
-from bot.ports import StoreUnavailable, UnitOfWork
+from bot.ports import Conflict, StoreUnavailable, UnitOfWork
 from bot.text import MAX_MESSAGE_CHARS, clean, shorten, words
 
 log = logging.getLogger(__name__)
@@ -64,19 +64,35 @@ FORMS: dict[str, FormHandler] = {
 
 async def handle(deps: Deps, incoming: Incoming, profile: Profile | None = None) -> list[Reply]:
     """Everything the bot says in answer to one incoming message."""
-    try:
-        async with deps.store() as uow:
-            person = await identify(uow, incoming.user, profile)
-            try:
-                replies = await _route(deps, uow, person, incoming)
-            except NotAllowed as refused:
-                log.info("refused %s: needs role %s", _kind(incoming), refused)
-                replies = [TextReply(f"Sorry, only people with the {refused} role can do that.")]
-            await uow.commit()
-            return replies
-    except StoreUnavailable:
-        log.warning("store unavailable while handling %s", _kind(incoming))
-        return [TextReply(deps.content.chat.unavailable)]
+    for attempt in range(3):
+        try:
+            return await _handle_once(deps, incoming, profile)
+        except StoreUnavailable:
+            log.warning("store unavailable while handling %s", _kind(incoming))
+            return [TextReply(deps.content.chat.unavailable)]
+        except Conflict:
+            # A concurrent message from the same user created the same record: run again
+            # on the now-current state.
+            log.info("conflict while handling %s (attempt %d)", _kind(incoming), attempt + 1)
+    return [TextReply(deps.content.chat.unavailable)]
+
+
+async def _handle_once(deps: Deps, incoming: Incoming, profile: Profile | None) -> list[Reply]:
+    async with deps.store() as uow:
+        # Recorded in the same transaction as the effects: a retry racing the original
+        # conflicts at commit, runs again, and then finds the delivery already handled.
+        delivery = incoming.delivery_id if isinstance(incoming, Text) else ""
+        if delivery and not await uow.deliveries.first(delivery):
+            log.info("ignored a repeated delivery")
+            return []
+        person = await identify(uow, incoming.user, profile)
+        try:
+            replies = await _route(deps, uow, person, incoming)
+        except NotAllowed as refused:
+            log.info("refused %s: needs role %s", _kind(incoming), refused)
+            replies = [TextReply(f"Sorry, only people with the {refused} role can do that.")]
+        await uow.commit()
+        return replies
 
 
 def _kind(incoming: Incoming) -> str:

@@ -31,6 +31,8 @@ class Text:
     user: UserRef
     conversation: ConversationRef
     text: str
+    delivery_id: str = ""
+    """The platform's id for this delivery; a repeated one is ignored (retries, duplicates)."""
 
 
 @dataclass(frozen=True, slots=True)

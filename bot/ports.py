@@ -15,6 +15,10 @@ class StoreUnavailable(Exception):
     """The database could not be reached; nothing was written."""
 
 
+class Conflict(Exception):
+    """A concurrent change won (a unique key already taken); nothing was written."""
+
+
 class Clock(Protocol):
     """Tells the time (UTC, timezone-aware)."""
 
@@ -83,6 +87,12 @@ class FaqLog(Protocol):
     async def unanswered(self, text: str, day: date) -> None: ...
 
 
+class Deliveries(Protocol):
+    """Platform deliveries already handled, so retries and duplicates are handled once."""
+
+    async def first(self, delivery_id: str) -> bool: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository; rolls back unless committed."""
 
@@ -90,6 +100,7 @@ class UnitOfWork(Protocol):
     tickets: Tickets
     conversations: Conversations
     faq_log: FaqLog
+    deliveries: Deliveries
 
     async def __aenter__(self) -> Self: ...
 

@@ -35,6 +35,12 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine; SQLite gets WAL, a busy timeout and foreign keys."""
     url = async_url(url)
     if url.startswith("sqlite"):
+        if ":memory:" not in url:
+            # One connection: SQLite has a single writer, so transactions queue in the pool
+            # (cheap, fair) instead of sleeping in SQLite's busy handler.
+            kwargs.setdefault("pool_size", 1)
+            kwargs.setdefault("max_overflow", 0)
+            kwargs.setdefault("pool_timeout", 30)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")

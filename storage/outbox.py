@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from pydantic import TypeAdapter
@@ -32,6 +32,7 @@ class OutboxMessenger:
 
     def __init__(self, store: SqlStore) -> None:
         self.store = store
+        self.listeners: list[Callable[[], None]] = []
 
     async def send(self, notification: Notification) -> None:
         async with self.store() as uow:
@@ -45,6 +46,8 @@ class OutboxMessenger:
                 )
             )
             await uow.commit()
+        for listener in self.listeners:
+            listener()  # e.g. wake a delivery loop
 
     async def pending(self, person_id: str) -> Sequence[tuple[str, str, Reply]]:
         """Undelivered notifications for one person: (id, summary, reply), oldest first."""

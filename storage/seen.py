@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+from bot.ports import Conflict
 from storage.tables import SeenEventRow
 from storage.uow import SqlStore
 
@@ -24,7 +24,7 @@ class SeenEvents:
             uow.session.add(SeenEventRow(key=key[:200], seen_at=datetime.now(UTC)))
             try:
                 await uow.commit()
-            except IntegrityError:
+            except Conflict:
                 return False
         return True
 

@@ -9,17 +9,19 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.messages import UserRef
 from bot.model import Flow, Person, Role, Ticket, TicketStatus, new_id
-from bot.ports import StoreUnavailable
+from bot.ports import Conflict, StoreUnavailable
 from storage.tables import (
     ConversationRow,
     FaqAnswerRow,
     PersonRow,
+    SeenEventRow,
     TicketRow,
     UnansweredRow,
 )
@@ -232,6 +234,20 @@ class SqlFaqLog:
         await self.session.flush()
 
 
+class SqlDeliveries:
+    """Platform deliveries already handled (the seen_event table)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def first(self, delivery_id: str) -> bool:
+        key = delivery_id[:200]
+        if await self.session.get(SeenEventRow, key) is not None:
+            return False
+        self.session.add(SeenEventRow(key=key, seen_at=datetime.now(UTC)))
+        return True
+
+
 class SqlUnitOfWork:
     """One session and transaction; rolls back unless committed."""
 
@@ -244,6 +260,7 @@ class SqlUnitOfWork:
         self.tickets = SqlTickets(self.session)
         self.conversations = SqlConversations(self.session)
         self.faq_log = SqlFaqLog(self.session)
+        self.deliveries = SqlDeliveries(self.session)
         return self
 
     async def __aexit__(
@@ -260,9 +277,16 @@ class SqlUnitOfWork:
                 raise
         if exc is not None and unavailable(exc):
             raise StoreUnavailable(type(exc).__name__) from exc
+        if isinstance(exc, IntegrityError):
+            # On PostgreSQL a concurrent insert of the same key surfaces at the next flush,
+            # inside any query, not only at commit.
+            raise Conflict(type(exc.orig).__name__ if exc.orig else "IntegrityError") from exc
 
     async def commit(self) -> None:
-        await self.session.commit()
+        try:
+            await self.session.commit()
+        except IntegrityError as exc:
+            raise Conflict(type(exc.orig).__name__ if exc.orig else "IntegrityError") from exc
 
 
 class SqlStore:

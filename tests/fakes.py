@@ -44,6 +44,7 @@ class Data:
         self.flows: dict[str, Flow] = {}
         self.answers: dict[str, tuple[str, float, date, bool | None]] = {}
         self.unanswered: list[tuple[str, date]] = []
+        self.deliveries: set[str] = set()
 
 
 class FakePeople:
@@ -130,6 +131,17 @@ class FakeFaqLog:
         self.data.unanswered.append((text, day))
 
 
+class FakeDeliveries:
+    def __init__(self, data: Data) -> None:
+        self.data = data
+
+    async def first(self, delivery_id: str) -> bool:
+        if delivery_id in self.data.deliveries:
+            return False
+        self.data.deliveries.add(delivery_id)
+        return True
+
+
 class FakeUnitOfWork:
     """Works on a copy of the committed data; commit publishes it, exit without commit drops it."""
 
@@ -144,6 +156,7 @@ class FakeUnitOfWork:
         self.tickets = FakeTickets(self.data)
         self.conversations = FakeConversations(self.data)
         self.faq_log = FakeFaqLog(self.data)
+        self.deliveries = FakeDeliveries(self.data)
         return self
 
     async def __aexit__(

@@ -22,8 +22,10 @@ def mount(web_app: web.Application, services: Services) -> None:
     from storage.seen import SeenEvents
 
     settings = services.settings
-    delivery = Delivery(services.outbox)
-    channel = SlackChannel(settings, services.deps, SeenEvents(services.store), delivery.wake)
+    seen = SeenEvents(services.store)
+    delivery = Delivery(services.outbox, seen)
+    channel = SlackChannel(settings, services.deps, seen)
+    services.outbox.listeners.append(delivery.wake)
     services.slack = channel
     socket = None
     if settings.slack_app_token is not None:

@@ -62,10 +62,9 @@ def client(settings: Settings) -> AsyncWebClient:
 class SlackChannel:
     """Translates Slack requests to core calls and core replies to Web API calls."""
 
-    def __init__(self, settings: Settings, deps: Deps, seen: SeenEvents, wake: Callable[[], None]):
+    def __init__(self, settings: Settings, deps: Deps, seen: SeenEvents) -> None:
         self.deps = deps
         self.seen = seen
-        self.wake = wake
         self.client = client(settings)
         secret = settings.slack_signing_secret
         self.app = AsyncApp(
@@ -79,6 +78,7 @@ class SlackChannel:
             logger=logging.getLogger("policybot.slack.bolt"),
         )
         self._profiles: dict[str, Profile] = {}
+        self._known: set[str] = set()  # users already complete in the directory
         self._register()
 
     def _register(self) -> None:
@@ -95,26 +95,18 @@ class SlackChannel:
         # Never log the body: it carries what users typed.
         log.error("listener failed: %s (%s)", type(error).__name__, body.get("type", "?"))
 
-    async def _first(self, body: dict[str, Any]) -> bool:
-        event_id = body.get("event_id")
-        return True if not event_id else await self.seen.first(f"slack:{event_id}")
-
     async def _on_message(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
         if event.get("channel_type") != "im":
             return  # channel chatter is not for us; mentions arrive as app_mention
         if not inbound.is_human_message(event, context.get("bot_user_id")):
             return
-        if not await self._first(body):
-            return
-        message = inbound.dm_text(event)
+        message = inbound.dm_text(event, str(body.get("event_id") or ""))
         await self.reply(message, await self.handle(message))
 
     async def _on_mention(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
         if not inbound.is_human_message(event, context.get("bot_user_id")):
             return
-        if not await self._first(body):
-            return
-        message = inbound.mention_text(event)
+        message = inbound.mention_text(event, str(body.get("event_id") or ""))
         await self.reply(message, await self.handle(message))
 
     async def _on_home(self, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -200,14 +192,21 @@ class SlackChannel:
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Run the core; new users are completed from their Slack profile."""
+        user_id = incoming.user.id
         profile = None
-        async with self.deps.store() as uow:
-            known = await uow.people.by_user(incoming.user)
-        if known is None or not known.email:
-            profile = await self.profile(incoming.user.id)
-        replies = await dispatch.handle(self.deps, incoming, profile)
-        self.wake()  # notifications may be waiting in the outbox
-        return replies
+        if user_id not in self._known:
+            async with self.deps.store() as uow:
+                person = await uow.people.by_user(incoming.user)
+            if person is None or not person.email:
+                profile = await self.profile(user_id)
+            if len(self._known) > 100_000:
+                self._known.clear()
+            self._known.add(user_id)
+        try:
+            return await dispatch.handle(self.deps, incoming, profile)
+        except Exception as exc:  # the user must hear back even when something broke
+            log.error("handling failed: %s", type(exc).__name__)
+            return [TextReply(self.deps.content.chat.unavailable)]
 
     async def open_form(self, form: Form, where: Incoming, trigger: str | None) -> None:
         """A form as a modal; without a trigger, a button that opens it."""

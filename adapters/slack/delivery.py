@@ -5,20 +5,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 from adapters.slack.bot import UNREACHABLE, SlackChannel
 from bot.ports import StoreUnavailable
 from storage.outbox import OutboxMessenger
+from storage.seen import SeenEvents
 
 log = logging.getLogger("policybot.slack.delivery")
 MAX_ATTEMPTS = 8
+PRUNE_EVERY = 3600.0  # seconds between clean-ups of the seen-event register
 
 
 class Delivery:
     """A background loop: woken after each handled message, and every few seconds."""
 
-    def __init__(self, outbox: OutboxMessenger, interval: float = 2.0) -> None:
+    def __init__(self, outbox: OutboxMessenger, seen: SeenEvents, interval: float = 2.0) -> None:
         self.outbox = outbox
+        self.seen = seen
+        self._pruned = 0.0
         self.interval = interval
         self.channel: SlackChannel | None = None
         self._wake = asyncio.Event()
@@ -47,6 +52,9 @@ class Delivery:
             self._wake.clear()
             try:
                 await self.drain()
+                if time.monotonic() - self._pruned > PRUNE_EVERY:
+                    self._pruned = time.monotonic()
+                    await self.seen.forget_before(days=2)
             except StoreUnavailable:
                 log.warning("outbox unavailable; will retry")
             except Exception as exc:  # the loop must survive anything

@@ -27,18 +27,22 @@ def is_human_message(event: dict[str, Any], bot_user_id: str | None) -> bool:
     )
 
 
-def dm_text(event: dict[str, Any]) -> Text:
-    """A direct message."""
+def dm_text(event: dict[str, Any], event_id: str = "") -> Text:
+    """A direct message; `event_id` makes Slack's retries and duplicates run once."""
     return Text(
-        user(event["user"]), ConversationRef("slack", str(event.get("channel", ""))), event["text"]
+        user(event["user"]),
+        ConversationRef("slack", str(event.get("channel", ""))),
+        event["text"],
+        f"slack:{event_id}" if event_id else "",
     )
 
 
-def mention_text(event: dict[str, Any]) -> Text:
+def mention_text(event: dict[str, Any], event_id: str = "") -> Text:
     """An @mention in a channel, answered in its thread, with the mention itself removed."""
     thread = event.get("thread_ts") or event.get("ts")
     text = _MENTION.sub(" ", event["text"]).strip()
-    return Text(user(event["user"]), ConversationRef("slack", event["channel"], thread), text)
+    where = ConversationRef("slack", event["channel"], thread)
+    return Text(user(event["user"]), where, text, f"slack:{event_id}" if event_id else "")
 
 
 def action(body: dict[str, Any], act: dict[str, Any]) -> Action:

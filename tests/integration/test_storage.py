@@ -137,3 +137,25 @@ async def test_unreachable_database_raises_store_unavailable() -> None:
                 await uow.people.get("x")
     finally:
         await engine.dispose()
+
+
+async def test_seen_events_register_once_and_forget_old(engine: AsyncEngine) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from storage.seen import SeenEvents
+    from storage.tables import SeenEventRow
+    from storage.uow import SqlStore
+
+    store = SqlStore(engine)
+    seen = SeenEvents(store)
+    assert await seen.first("slack:Ev1") is True
+    assert await seen.first("slack:Ev1") is False
+    assert await seen.first("slack:Ev2") is True
+    async with store() as uow:
+        old = await uow.session.get(SeenEventRow, "slack:Ev1")
+        assert old is not None
+        old.seen_at = datetime.now(UTC) - timedelta(days=3)
+        uow.session.add(old)
+        await uow.commit()
+    assert await seen.forget_before(days=2) == 1
+    assert await seen.first("slack:Ev1") is True

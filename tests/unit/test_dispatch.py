@@ -194,3 +194,12 @@ async def test_help_menu_shows_hr_options_only_to_hr(deps: Deps, hr_person: Pers
     assert any(
         b.action_id == "tickets_open" for r in hr if isinstance(r, Choices) for b in r.buttons
     )
+
+
+async def test_repeated_delivery_is_handled_once(deps: Deps, store: FakeStore) -> None:
+    first = await handle(deps, Text(ALICE, DM, "what is the wifi password?", "slack:Ev1"))
+    again = await handle(deps, Text(ALICE, DM, "what is the wifi password?", "slack:Ev1"))
+    other = await handle(deps, Text(ALICE, DM, "what is the wifi password?", "slack:Ev2"))
+    assert first and other and again == []
+    # Two deliveries were handled, so the question was kept twice, not three times.
+    assert len(store.data.unanswered) == 2
