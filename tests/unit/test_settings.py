@@ -23,6 +23,9 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
         ("PORT", "70000", "invalid setting PORT"),
         ("DATABASE_URL", "mysql://x/y", "invalid setting DATABASE_URL"),
         ("LOG_LEVEL", "LOUD", "invalid setting LOG_LEVEL"),
+        ("SLACK_BOT_TOKEN", "xoxp-user-token", "invalid setting SLACK_BOT_TOKEN"),
+        ("SLACK_APP_TOKEN", "xoxb-not-an-app-token", "invalid setting SLACK_APP_TOKEN"),
+        ("SLACK_API_URL", "slack.com/api", "invalid setting SLACK_API_URL"),
     ],
 )
 def test_invalid_settings_name_the_variable(
@@ -40,3 +43,18 @@ def test_postgres_is_not_embedded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("log_level", "debug")
     settings = load_settings()
     assert not settings.embedded
+
+
+def test_slack_needs_a_signing_secret_or_socket_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    with pytest.raises(SettingsError, match="missing setting SLACK_SIGNING_SECRET"):
+        load_settings()
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
+    assert load_settings().slack
+    monkeypatch.delenv("SLACK_APP_TOKEN")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    settings = load_settings()
+    assert settings.slack and settings.slack_api_url == "https://slack.com/api/"
+    assert "xoxb-1" not in repr(settings)
