@@ -1,6 +1,7 @@
 """FAQ answer quality and speed on the evaluation set.
 
-Usage: python bench/faq_quality.py [tests/data/faq_eval.yaml ...]
+Usage: python bench/faq_quality.py [-v] [tests/data/faq_eval.yaml ...]
+(default: the dev, eval and holdout sets)
 
 Prints top-1 accuracy on in-scope questions, correct-abstention rate on out-of-scope ones, and
 p50/p99 time per question, measured through `policybot ask --jsonl` (the same interface an
@@ -59,7 +60,10 @@ def evaluate(path: Path, verbose: bool) -> None:
 
 def main() -> None:
     args = [a for a in sys.argv[1:] if a != "-v"]
-    paths = [Path(a).resolve() for a in args] or [ROOT / "tests" / "data" / "faq_eval.yaml"]
+    data = ROOT / "tests" / "data"
+    # dev: used to tune the matcher; eval and holdout: never tuned on (holdout never inspected).
+    default = [data / "faq_dev.yaml", data / "faq_eval.yaml", data / "faq_holdout.yaml"]
+    paths = [Path(a).resolve() for a in args] or default
     for path in paths:
         evaluate(path, "-v" in sys.argv)
 

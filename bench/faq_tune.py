@@ -22,10 +22,11 @@ from bot.content import load_content  # noqa: E402
 from bot.faq import FaqIndex, Tuning  # noqa: E402
 
 GRID = {
-    "threshold": [0.35, 0.4, 0.45, 0.5, 0.55],
-    "min_evidence": [2.0, 3.0, 4.0, 5.0],
-    "unknown_idf": [1.0, 1.5, 2.5],
-    "bag_weight": [0.2, 0.35, 0.6],
+    "threshold": [0.4, 0.45, 0.5, 0.55, 0.6],
+    "min_evidence": [3.0, 5.0],
+    "unknown_idf": [1.5, 2.5],
+    "bag_weight": [0.35, 0.6],
+    "phrase_weight": [0.0, 0.3, 0.5, 0.7],
 }
 
 

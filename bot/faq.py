@@ -52,9 +52,10 @@ class Tuning:
     k1: float = 1.2
     b: float = 0.5
     bag_weight: float = 0.6
-    threshold: float = 0.5
+    threshold: float = 0.6
     unknown_idf: float = 2.5
-    min_evidence: float = 4.0
+    min_evidence: float = 3.0
+    phrase_weight: float = 0.0
     typo_cutoff: float = 85.0
 
 
@@ -160,6 +161,7 @@ class FaqIndex:
         self._bags = self._bm25(bags)
         self._idf = self._idfs(docs)
         self._entry_terms = [set(b) for b in bags]
+        self._doc_terms = [set(d) for d in docs]
 
     def _bm25(self, corpus: list[list[str]]) -> bm25s.BM25:
         index = bm25s.BM25(k1=self.tuning.k1, b=self.tuning.b)
@@ -175,28 +177,34 @@ class FaqIndex:
         n = len(docs)
         return {t: float(np.log(1 + (n - c + 0.5) / (c + 0.5))) for t, c in df.items()}
 
-    def _scores(self, tokens: list[str]) -> np.ndarray:
+    def _scores(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
         ids = self._docs.get_tokens_ids(tokens)
         if not ids:
-            return np.zeros(len(self._ids))
+            return np.zeros(len(self._ids)), np.zeros(len(self._owners))
         per_doc = self._docs.get_scores_from_ids(ids)
         best = np.maximum.reduceat(per_doc, self._starts)
         bag_ids = self._bags.get_tokens_ids(tokens)
         bag = self._bags.get_scores_from_ids(bag_ids) if bag_ids else 0.0
-        return np.asarray(best + self.tuning.bag_weight * bag, dtype=float)
+        return np.asarray(best + self.tuning.bag_weight * bag, dtype=float), per_doc
 
     def match(self, question: str) -> Match:
         """The best entry with a confidence in [0, 1]; faq_id is None below the threshold."""
         tokens, unknown = self.normaliser.tokens(question)
         if not tokens:
             return Match(None, 0.0, "")
-        scores = self._scores(tokens)
+        scores, per_doc = self._scores(tokens)
         best = int(np.argmax(scores))
-        terms = self._entry_terms[best]
         weights = [self._idf.get(t, self.tuning.unknown_idf) for t in tokens]
-        covered = sum(w for t, w in zip(tokens, weights, strict=True) if t in terms)
         total = sum(weights) + unknown * self.tuning.unknown_idf
-        confidence = covered / total if total else 0.0
+        terms = self._entry_terms[best]
+        covered = sum(w for t, w in zip(tokens, weights, strict=True) if t in terms)
+        # How much of the question the single closest phrasing explains: near misses share
+        # a few words with a topic's vocabulary, but rarely most of a real phrasing.
+        mine = np.flatnonzero(self._owners == best)
+        phrase = self._doc_terms[int(mine[np.argmax(per_doc[mine])])] if len(mine) else set()
+        in_phrase = sum(w for t, w in zip(tokens, weights, strict=True) if t in phrase)
+        w = self.tuning.phrase_weight
+        confidence = ((1 - w) * covered + w * in_phrase) / total if total else 0.0
         # One or two common words ("today", "bot") are not evidence of a topic.
         confidence *= min(1.0, covered / self.tuning.min_evidence)
         candidate = self._ids[best]
