@@ -43,6 +43,7 @@ class Services:
     store: SqlStore
     outbox: OutboxMessenger
     slack: Any = None  # the Slack channel, when mounted
+    teams: Any = None  # the Teams channel, when mounted
 
     async def close(self) -> None:
         """Release the database connections."""
@@ -184,7 +185,12 @@ def web_app(services: Services) -> web.Application:
         slack.mount(app, services)
     else:
         log.info("channel slack: off (not configured: set SLACK_BOT_TOKEN)")
-    log.info("channel teams: off (not configured)")
+    if services.settings.teams:
+        from adapters import teams
+
+        teams.mount(app, services)
+    else:
+        log.info("channel teams: off (not configured: set MICROSOFT_APP_ID)")
     log.info("console chat: run `policybot chat` in another terminal")
     return app
 

@@ -1,4 +1,4 @@
-"""Delivers outbox notifications (HR queue, answers, alerts) to Slack users as DMs."""
+"""Delivers outbox notifications (HR queue, answers, alerts) to people on one platform."""
 
 from __future__ import annotations
 
@@ -6,26 +6,48 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
-from adapters.slack.bot import UNREACHABLE, SlackChannel
+from bot.messages import Reply
 from bot.ports import StoreUnavailable
 from storage.outbox import OutboxMessenger
 from storage.seen import SeenEvents
 
-log = logging.getLogger("policybot.slack.delivery")
+log = logging.getLogger("policybot.delivery")
 MAX_ATTEMPTS = 8
 PRUNE_EVERY = 3600.0  # seconds between clean-ups of the seen-event register
 
 
-class Delivery:
-    """A background loop: woken after each handled message, and every few seconds."""
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one delivery attempt."""
 
-    def __init__(self, outbox: OutboxMessenger, seen: SeenEvents, interval: float = 2.0) -> None:
+    sent: bool = False
+    permanent_error: str = ""  # the platform will never accept it: record, do not retry
+    skip: bool = False  # not deliverable yet (no conversation with the person): keep waiting
+
+
+Deliver = Callable[[str, str, Reply], Awaitable[Outcome]]
+
+
+class Delivery:
+    """A background loop: woken when a notification is queued, and every few seconds."""
+
+    def __init__(
+        self,
+        outbox: OutboxMessenger,
+        seen: SeenEvents,
+        platform: str,
+        deliver: Deliver,
+        interval: float = 2.0,
+    ) -> None:
         self.outbox = outbox
         self.seen = seen
-        self._pruned = 0.0
+        self.platform = platform
+        self.deliver = deliver
         self.interval = interval
-        self.channel: SlackChannel | None = None
+        self._pruned = 0.0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -33,10 +55,9 @@ class Delivery:
         """Look at the outbox now."""
         self._wake.set()
 
-    def start(self, channel: SlackChannel) -> None:
-        """Start delivering through `channel`."""
-        self.channel = channel
-        self._task = asyncio.create_task(self._run(), name="slack-delivery")
+    def start(self) -> None:
+        """Start the loop."""
+        self._task = asyncio.create_task(self._run(), name=f"{self.platform}-delivery")
 
     async def stop(self) -> None:
         """Stop the loop (pending notifications stay in the outbox)."""
@@ -58,22 +79,25 @@ class Delivery:
             except StoreUnavailable:
                 log.warning("outbox unavailable; will retry")
             except Exception as exc:  # the loop must survive anything
-                log.error("delivery failed: %s", type(exc).__name__)
+                log.error("%s delivery failed: %s", self.platform, type(exc).__name__)
 
     async def drain(self) -> int:
         """Deliver what is due; returns how many were delivered."""
-        assert self.channel is not None
         sent = 0
-        for outbox_id, attempts, user_id, reply in await self.outbox.due("slack"):
+        for outbox_id, attempts, user_id, person_id, reply in await self.outbox.due_for(
+            self.platform
+        ):
             if attempts >= MAX_ATTEMPTS:
                 await self.outbox.failed(outbox_id, "too many attempts")
                 continue
             if not await self.outbox.claim(outbox_id, attempts):
                 continue  # another replica has it
-            error = await self.channel.post(user_id, [reply])
-            if not error:
+            outcome = await self.deliver(user_id, person_id, reply)
+            if outcome.sent:
                 await self.outbox.delivered([outbox_id])
                 sent += 1
-            elif error in UNREACHABLE:
-                await self.outbox.failed(outbox_id, error)
+            elif outcome.permanent_error:
+                await self.outbox.failed(outbox_id, outcome.permanent_error)
+            elif outcome.skip:
+                await self.outbox.unclaim(outbox_id, attempts + 1)
         return sent

@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+    microsoft_app_id: str | None = Field(default=None, alias="MICROSOFT_APP_ID")
+    microsoft_app_password: SecretStr | None = Field(default=None, alias="MICROSOFT_APP_PASSWORD")
+    microsoft_app_tenant_id: str | None = Field(default=None, alias="MICROSOFT_APP_TENANT_ID")
+    microsoft_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = Field(
+        default="MultiTenant", alias="MICROSOFT_APP_TYPE"
+    )
+    teams_emulator: bool = Field(default=False, alias="TEAMS_EMULATOR")
+    teams_openid_metadata_url: str | None = Field(default=None, alias="TEAMS_OPENID_METADATA_URL")
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -70,6 +78,11 @@ class Settings(BaseSettings):
         return value if value.endswith("/") else value + "/"
 
     @property
+    def teams(self) -> bool:
+        """True when Teams is configured, or the unauthenticated Emulator mode is asked for."""
+        return bool(self.microsoft_app_id) or self.teams_emulator
+
+    @property
     def slack(self) -> bool:
         """True when a Slack workspace is configured (HTTP or Socket Mode)."""
         return self.slack_bot_token is not None
@@ -94,5 +107,14 @@ def load_settings(**overrides: object) -> Settings:
         raise SettingsError(
             "missing setting SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN "
             "(or set SLACK_APP_TOKEN for Socket Mode)"
+        )
+    password_needed = settings.microsoft_app_type != "UserAssignedMSI"
+    if settings.microsoft_app_id and settings.microsoft_app_password is None and password_needed:
+        raise SettingsError(
+            "missing setting MICROSOFT_APP_PASSWORD: required with MICROSOFT_APP_ID"
+        )
+    if settings.microsoft_app_type == "SingleTenant" and not settings.microsoft_app_tenant_id:
+        raise SettingsError(
+            "missing setting MICROSOFT_APP_TENANT_ID: required when MICROSOFT_APP_TYPE=SingleTenant"
         )
     return settings

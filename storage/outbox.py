@@ -75,6 +75,12 @@ class OutboxMessenger:
 
         Each row: (id, attempts, the person's platform user id, reply), oldest first.
         """
+        return [(i, a, u, r) for i, a, u, _, r in await self.due_for(platform, limit)]
+
+    async def due_for(
+        self, platform: str, limit: int = 50
+    ) -> Sequence[tuple[str, int, str, str, Reply]]:
+        """Like `due`, with the person id: (id, attempts, platform user id, person id, reply)."""
         column = PersonRow.slack_user_id if platform == "slack" else PersonRow.teams_user_id
         async with self.store() as uow:
             rows = await uow.session.exec(
@@ -88,7 +94,9 @@ class OutboxMessenger:
                 .order_by(OutboxRow.created_at)
                 .limit(limit)
             )
-            return [(r.id, r.attempts, str(uid), load_reply(r.payload)) for r, uid in rows]
+            return [
+                (r.id, r.attempts, str(uid), r.person_id, load_reply(r.payload)) for r, uid in rows
+            ]
 
     async def claim(self, outbox_id: str, attempts: int) -> bool:
         """Take one notification for delivery; False if another worker took it first."""
@@ -114,3 +122,13 @@ class OutboxMessenger:
                 row.error = error[:200]
                 uow.session.add(row)
                 await uow.commit()
+
+    async def unclaim(self, outbox_id: str, attempts: int) -> None:
+        """Give back a claim that was not a real attempt (the person is not reachable yet)."""
+        async with self.store() as uow:
+            await uow.session.exec(  # type: ignore[call-overload]
+                update(OutboxRow)
+                .where(col(OutboxRow.id) == outbox_id, col(OutboxRow.attempts) == attempts)
+                .values(attempts=attempts - 1)
+            )
+            await uow.commit()

@@ -101,3 +101,15 @@ class SeenEventRow(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=200)
     seen_at: datetime = _utc(nullable=False, index=True)  # type: ignore[assignment]
+
+
+class AddressRow(SQLModel, table=True):
+    """Where a person can be reached proactively on a platform: an opaque reference."""
+
+    __tablename__ = "address"
+
+    person_id: str = Field(primary_key=True, max_length=32)
+    platform: str = Field(primary_key=True, max_length=16)
+    reference: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    unreachable_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]

@@ -16,15 +16,21 @@ ROUTE = "/slack/events"
 
 def mount(web_app: web.Application, services: Services) -> None:
     """Serve Slack on `web_app`: the HTTP route, or a Socket Mode connection; plus delivery."""
-    from adapters.slack.bot import SlackChannel
-    from adapters.slack.delivery import Delivery
+    from adapters.delivery import Delivery, Outcome
+    from adapters.slack.bot import UNREACHABLE, SlackChannel
     from adapters.slack.route import handler
+    from bot.messages import Reply
     from storage.seen import SeenEvents
 
     settings = services.settings
     seen = SeenEvents(services.store)
-    delivery = Delivery(services.outbox, seen)
     channel = SlackChannel(settings, services.deps, seen)
+
+    async def deliver(user_id: str, person_id: str, reply: Reply) -> Outcome:
+        error = await channel.post(user_id, [reply])
+        return Outcome(sent=not error, permanent_error=error if error in UNREACHABLE else "")
+
+    delivery = Delivery(services.outbox, seen, "slack", deliver)
     services.outbox.listeners.append(delivery.wake)
     services.slack = channel
     socket = None
@@ -40,7 +46,7 @@ def mount(web_app: web.Application, services: Services) -> None:
         log.info("channel slack: enabled (HTTP, POST %s)", ROUTE)
 
     async def start(_: web.Application) -> None:
-        delivery.start(channel)
+        delivery.start()
         if socket is not None:
             await socket.connect_async()
 

@@ -1,0 +1,279 @@
+"""The Teams channel: a botbuilder CloudAdapter whose turns hand everything to the core.
+
+Every line that depends on the Bot Framework SDK lives in adapters/teams/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+from botbuilder.schema import Activity, ChannelAccount, ConversationReference
+from pydantic import TypeAdapter, ValidationError
+
+from adapters.teams import render
+from adapters.teams.send import Sender, Unreachable
+from bot import chat, dispatch
+from bot.deps import Deps
+from bot.directory import Profile
+from bot.messages import (
+    Action,
+    ConversationRef,
+    Form,
+    Incoming,
+    Reply,
+    Submission,
+    Text,
+    TextReply,
+    UserRef,
+)
+from bot.settings import Settings
+from storage.addresses import Addresses
+
+log = logging.getLogger("policybot.teams")
+_FORM: TypeAdapter[Form] = TypeAdapter(Form)
+
+
+class _Config:
+    """The SDK's configuration object, from our settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        secret = settings.microsoft_app_password
+        self.APP_ID = settings.microsoft_app_id or ""
+        self.APP_PASSWORD = secret.get_secret_value() if secret else ""
+        self.APP_TYPE = settings.microsoft_app_type
+        self.APP_TENANTID = settings.microsoft_app_tenant_id or ""
+        if settings.teams_openid_metadata_url:
+            # Setting any endpoint switches the SDK to its parameterised mode, which needs the
+            # public cloud's other values spelled out too.
+            from botbuilder.schema import CallerIdConstants
+            from botframework.connector.auth import AuthenticationConstants as Auth
+
+            url = settings.teams_openid_metadata_url
+            self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = url
+            self.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = url
+            self.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = Auth.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
+            self.TO_CHANNEL_FROM_BOT_LOGIN_URL = Auth.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX
+            self.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = Auth.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
+            self.OAUTH_URL = Auth.OAUTH_URL
+            self.CALLER_ID = CallerIdConstants.public_azure_channel.value
+
+
+def user_of(account: ChannelAccount) -> UserRef:
+    """A Teams user as a core user reference."""
+    return UserRef("teams", str(account.id))
+
+
+def reference_json(activity: Activity) -> str:
+    """The opaque conversation reference stored for proactive messages."""
+    return json.dumps(TurnContext.get_conversation_reference(activity).serialize())
+
+
+def load_reference(raw: str) -> ConversationReference:
+    """A stored conversation reference back."""
+    return ConversationReference().deserialize(json.loads(raw))
+
+
+class TeamsChannel:
+    """Translates Bot Framework activities to core calls and core replies to activities."""
+
+    def __init__(self, settings: Settings, deps: Deps, addresses: Addresses) -> None:
+        self.deps = deps
+        self.addresses = addresses
+        self.app_id = settings.microsoft_app_id or ""
+        self.adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_Config(settings)))
+        self.adapter.on_turn_error = self._on_turn_error
+        self.sender = Sender(self.adapter, self.app_id)
+        self.bot = _Bot(self)
+        self._known: set[str] = set()
+        self._background: set[asyncio.Task[None]] = set()
+
+    async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
+        log.error("turn failed: %s (%s)", type(error).__name__, context.activity.type)
+        try:
+            await context.send_activity(self.deps.content.chat.unavailable)
+        except Exception as exc:
+            log.error("could not apologise: %s", type(exc).__name__)
+
+    async def authenticate(self, auth_header: str, activity: Activity) -> Any:
+        """Check the request's token; raises (any exception) when it is not acceptable."""
+        auth = self.adapter.bot_framework_authentication
+        return await auth.authenticate_request(activity, auth_header)
+
+    async def process(self, authenticated: Any, activity: Activity) -> InvokeResponse | None:
+        """Run one authenticated activity through the bot."""
+        return await self.adapter.process_activity(authenticated, activity, self.bot.on_turn)
+
+    async def handle(self, context: TurnContext, incoming: Incoming) -> list[Reply]:
+        """Run the core; new users are completed from their Teams profile."""
+        profile = None
+        if incoming.user.id not in self._known:
+            profile = await self._profile(context)
+        try:
+            replies = await dispatch.handle(self.deps, incoming, profile)
+        except Exception as exc:  # the user must hear back even when something broke
+            log.error("handling failed: %s", type(exc).__name__)
+            return [TextReply(self.deps.content.chat.unavailable)]
+        if incoming.user.id not in self._known:
+            await self.addresses.remember(incoming.user, reference_json(context.activity))
+            if len(self._known) > 100_000:
+                self._known.clear()
+            self._known.add(incoming.user.id)
+        return replies
+
+    async def _profile(self, context: TurnContext) -> Profile:
+        sender = context.activity.from_property
+        profile = Profile(display_name=sender.name)
+        if context.activity.channel_id == "msteams":
+            try:
+                from botbuilder.core.teams import TeamsInfo
+
+                member = await TeamsInfo.get_member(context, sender.id)
+                email = getattr(member, "email", None) or getattr(
+                    member, "user_principal_name", None
+                )
+                profile = Profile(display_name=member.name or sender.name, email=email)
+            except Exception as exc:
+                log.info("member lookup failed: %s", type(exc).__name__)
+        return profile
+
+    async def send(self, context: TurnContext, replies: list[Reply]) -> None:
+        """Send replies in the turn's conversation (in the thread of a channel message)."""
+        conversation = str(context.activity.conversation.id)
+        try:
+            for payload in render.activities(replies):
+                await self.sender.with_retries(
+                    conversation,
+                    lambda p=payload: context.send_activity(Activity().deserialize(p)),
+                )
+        except Unreachable:
+            log.info("conversation refuses messages (403)")
+
+    def later(self, activity: Activity, replies: list[Reply]) -> None:
+        """Send replies after the invoke response, through the stored conversation."""
+        if not replies:
+            return
+        reference = TurnContext.get_conversation_reference(activity)
+        task = asyncio.create_task(self.sender.send(reference, render.activities(replies)))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+
+class _Bot(ActivityHandler):
+    def __init__(self, channel: TeamsChannel) -> None:
+        self.channel = channel
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        user = user_of(activity.from_property)
+        where = ConversationRef("teams", str(activity.conversation.id), activity.reply_to_id)
+        value = activity.value if isinstance(activity.value, dict) else None
+        incoming: Incoming
+        if value and "policybot" in value:
+            incoming = Action(user, where, str(value["policybot"]), str(value.get("value", "")))
+        else:
+            text = TurnContext.remove_recipient_mention(activity) or ""
+            delivery = f"teams:{activity.conversation.id}:{activity.id}" if activity.id else ""
+            incoming = Text(user, where, text.strip(), delivery)
+        await self.channel.send(turn_context, await self.channel.handle(turn_context, incoming))
+
+    async def on_members_added_activity(
+        self, members_added: list[ChannelAccount], turn_context: TurnContext
+    ) -> None:
+        recipient = turn_context.activity.recipient
+        if any(m.id == recipient.id for m in members_added):
+            welcome = TextReply(
+                "Hi! I'm Policy Bot. Ask me anything about the social media policy, or type "
+                "*help* to see everything I can do."
+            )
+            await self.channel.send(turn_context, [welcome])
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        activity = turn_context.activity
+        name = activity.name or ""
+        value = activity.value if isinstance(activity.value, dict) else {}
+        handlers: dict[str, Callable[[TurnContext, dict[str, Any]], Awaitable[Any]]] = {
+            "task/fetch": self._task_fetch,
+            "task/submit": self._task_submit,
+            "adaptiveCard/action": self._card_action,
+        }
+        handler = handlers.get(name)
+        if handler is None:
+            return InvokeResponse(status=501)
+        return InvokeResponse(status=200, body=await handler(turn_context, value))
+
+    async def _task_fetch(self, context: TurnContext, value: dict[str, Any]) -> dict[str, Any]:
+        data = value.get("data") or {}
+        try:
+            form = _FORM.validate_json(str(data.get("policybot_form", "")))
+        except ValidationError:
+            return _task_message("That form has expired. Type help to start again.")
+        return _task_card(form)
+
+    async def _task_submit(self, context: TurnContext, value: dict[str, Any]) -> dict[str, Any]:
+        activity = context.activity
+        data = dict(value.get("data") or {})
+        form_id = str(data.pop("policybot_form_id", ""))
+        form_context = str(data.pop("policybot_context", ""))
+        data.pop("msteams", None)
+        fields = {k: "" if v is None else str(v) for k, v in data.items()}
+        where = ConversationRef("teams", str(activity.conversation.id))
+        submission = Submission(
+            user_of(activity.from_property), where, form_id, fields, form_context
+        )
+        replies = await self.channel.handle(context, submission)
+        again = next((r for r in replies if isinstance(r, Form) and r.form_id == form_id), None)
+        if again is not None and again.errors:
+            return _task_card(again)
+        self.channel.later(activity, [r for r in replies if r is not again])
+        return _task_message("Done.")
+
+    async def _card_action(self, context: TurnContext, value: dict[str, Any]) -> dict[str, Any]:
+        activity = context.activity
+        action = value.get("action") or {}
+        data = action.get("data") or {}
+        where = ConversationRef("teams", str(activity.conversation.id))
+        press = Action(
+            user_of(activity.from_property),
+            where,
+            str(action.get("verb") or data.get("policybot") or ""),
+            str(data.get("value", "")),
+        )
+        replies = await self.channel.handle(context, press)
+        first = replies[0] if replies else chat.offer_hr(self.channel.deps)
+        cards, _ = render.cards(first)
+        self.channel.later(activity, replies[1:] + _overflow(cards))
+        return {
+            "statusCode": 200,
+            "type": "application/vnd.microsoft.card.adaptive",
+            "value": cards[0],
+        }
+
+
+def _overflow(cards: list[dict[str, Any]]) -> list[Reply]:
+    return [TextReply("(continued in the next message)")] if len(cards) > 1 else []
+
+
+def _task_card(form: Form) -> dict[str, Any]:
+    return {
+        "task": {
+            "type": "continue",
+            "value": {
+                "title": form.title,
+                "width": "medium",
+                "card": render.attachment(render.form_card(form)),
+            },
+        }
+    }
+
+
+def _task_message(text: str) -> dict[str, Any]:
+    return {"task": {"type": "message", "value": text}}

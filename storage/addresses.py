@@ -1,0 +1,62 @@
+"""Opaque proactive-message references per person and platform (the core never sees them)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import col, select
+
+from bot.messages import UserRef
+from storage.tables import AddressRow, PersonRow
+from storage.uow import SqlStore
+
+
+class Addresses:
+    """Stores and finds the reference a platform needs to message a person later."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+
+    async def remember(self, user: UserRef, reference: str) -> None:
+        """Keep the latest reference for the person behind `user` (if they are known)."""
+        column = PersonRow.teams_user_id if user.platform == "teams" else PersonRow.slack_user_id
+        async with self.store() as uow:
+            person = (await uow.session.exec(select(PersonRow).where(column == user.id))).first()
+            if person is None:
+                return
+            row = await uow.session.get(AddressRow, (person.id, user.platform))
+            if row is not None and row.reference == reference and row.unreachable_at is None:
+                return
+            row = row or AddressRow(person_id=person.id, platform=user.platform, reference="")
+            row.reference = reference
+            row.updated_at = datetime.now(UTC)
+            row.unreachable_at = None
+            uow.session.add(row)
+            await uow.commit()
+
+    async def of(self, person_id: str, platform: str) -> str | None:
+        """The stored reference, unless the person was marked unreachable."""
+        async with self.store() as uow:
+            row = await uow.session.get(AddressRow, (person_id, platform))
+            return row.reference if row is not None and row.unreachable_at is None else None
+
+    async def unreachable(self, person_id: str, platform: str) -> None:
+        """The platform refused to deliver (bot blocked or uninstalled)."""
+        async with self.store() as uow:
+            row = await uow.session.get(AddressRow, (person_id, platform))
+            if row is not None:
+                row.unreachable_at = datetime.now(UTC)
+                uow.session.add(row)
+                await uow.commit()
+
+    async def is_unreachable(self, person_id: str, platform: str) -> bool:
+        """True once the platform said this person cannot be messaged."""
+        async with self.store() as uow:
+            rows = await uow.session.exec(
+                select(AddressRow).where(
+                    col(AddressRow.person_id) == person_id,
+                    col(AddressRow.platform) == platform,
+                    col(AddressRow.unreachable_at).is_not(None),
+                )
+            )
+            return rows.first() is not None

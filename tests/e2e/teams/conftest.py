@@ -1,0 +1,123 @@
+"""The real app on a local port in Teams mode, with a local fake Bot Connector."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+import app
+from bot.settings import load_settings
+from tests.conftest import database_url
+from tests.e2e.teams.fake import FakeConnector
+from tests.e2e.teams.tokens import TokenIssuer
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "teams"
+SAM = "29:1employeeAbCdEfGhIjKlMnOpQrStUvWxYz"
+APP_ID = "00000000-0000-4000-8000-00000000b07a"
+
+
+def activity(name: str, service_url: str, **changes: Any) -> dict[str, Any]:
+    """A recorded Teams activity, pointed at the fake connector."""
+    body: dict[str, Any] = copy.deepcopy(json.loads((FIXTURES / name).read_text()))
+    body["serviceUrl"] = service_url
+    body.update(changes)
+    return body
+
+
+@dataclass
+class Server:
+    """The running app and an HTTP session to call it."""
+
+    url: str
+    services: app.Services
+    http: aiohttp.ClientSession
+
+    async def post(
+        self, body: dict[str, Any] | str, token: str | None = None
+    ) -> aiohttp.ClientResponse:
+        """POST an activity to /api/messages."""
+        data = body if isinstance(body, str) else json.dumps(body)
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        response = await self.http.post(f"{self.url}/api/messages", data=data, headers=headers)
+        await response.read()
+        return response
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    fake = FakeConnector(
+        members={
+            SAM: {
+                "id": SAM,
+                "name": "Sam Rivera",
+                "email": "sam@example.com",
+                "userPrincipalName": "sam@example.com",
+                "aadObjectId": "6b3a2c1d-0000-4000-8000-000000000001",
+            }
+        }
+    )
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+async def _serve(settings: Any, content: Any, faq: Any) -> AsyncIterator[Server]:
+    services = await app.bootstrap(settings, content=(content, faq))
+    runner = web.AppRunner(app.web_app(services), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    async with aiohttp.ClientSession() as http:
+        yield Server(f"http://127.0.0.1:{port}", services, http)
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def server(
+    engine: object, connector: FakeConnector, tmp_path: Path, content: Any, faq: Any
+) -> AsyncIterator[Server]:
+    """Emulator mode: no app id, authentication off (as with the Bot Framework Emulator)."""
+    settings = load_settings(
+        DATABASE_URL=database_url(tmp_path),
+        POLICYBOT_DATA_DIR=str(tmp_path / "data"),
+        POLICYBOT_SECRET_KEY="k" * 43,
+        TEAMS_EMULATOR="true",
+    )
+    async for running in _serve(settings, content, faq):
+        yield running
+
+
+@pytest.fixture
+async def issuer() -> AsyncIterator[TokenIssuer]:
+    tokens = TokenIssuer()
+    await tokens.start()
+    yield tokens
+    await tokens.stop()
+
+
+@pytest.fixture
+async def secured(
+    engine: object, issuer: TokenIssuer, tmp_path: Path, content: Any, faq: Any
+) -> AsyncIterator[Server]:
+    """With an app id: every request must carry a valid channel token."""
+    settings = load_settings(
+        DATABASE_URL=database_url(tmp_path),
+        POLICYBOT_DATA_DIR=str(tmp_path / "data"),
+        POLICYBOT_SECRET_KEY="k" * 43,
+        MICROSOFT_APP_ID=APP_ID,
+        MICROSOFT_APP_PASSWORD="not-used-in-these-tests",
+        TEAMS_OPENID_METADATA_URL=issuer.metadata_url,
+    )
+    async for running in _serve(settings, content, faq):
+        yield running

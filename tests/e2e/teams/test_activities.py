@@ -1,0 +1,238 @@
+"""Teams end to end: Bot Framework activities to the real app, replies at a fake connector."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from storage.tables import AddressRow, OutboxRow, PersonRow, SeenEventRow, TicketRow
+from tests.e2e.teams.conftest import APP_ID, SAM, Server, activity
+from tests.e2e.teams.fake import FakeConnector
+from tests.e2e.teams.tokens import CLOCK_TOLERANCE, TokenIssuer, new_key
+
+HANA = "29:1hanaHrUserId"
+
+
+def shown(sent: Any) -> str:
+    """Everything an activity shows: text and card content."""
+    return sent.body.get("text", "") + json.dumps(sent.body.get("attachments", []))
+
+
+async def count(server: Server, table: Any) -> int:
+    async with server.services.store() as uow:
+        return int((await uow.session.exec(select(func.count()).select_from(table))).one())
+
+
+async def eventually(check: Any, within: float = 8.0) -> bool:
+    deadline = time.monotonic() + within
+    while not await check():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+async def test_personal_question_gets_the_faq_answer(
+    server: Server, connector: FakeConnector
+) -> None:
+    response = await server.post(activity("message_personal.json", connector.url))
+    assert response.status in (200, 201)
+    (reply,) = await connector.wait_for(1)
+    assert reply.conversation == "a:1personalConversationIdForSam"
+    assert reply.path.endswith("/activities/1732545000123")  # a reply to the message
+    assert "Nothing in this policy limits your right to discuss your pay" in shown(reply)
+    async with server.services.store() as uow:
+        person = (await uow.session.exec(select(PersonRow))).one()
+        assert (person.email, person.teams_user_id) == ("sam@example.com", SAM)
+        address = (await uow.session.exec(select(AddressRow))).one()
+        assert (
+            address.platform == "teams" and "a:1personalConversationIdForSam" in address.reference
+        )
+
+
+async def test_channel_mention_is_answered_in_the_channel_without_the_mention(
+    server: Server, connector: FakeConnector
+) -> None:
+    await server.post(activity("message_channel_mention.json", connector.url))
+    (reply,) = await connector.wait_for(1)
+    assert reply.conversation.startswith("19:general-channel-id@thread.tacv2")
+    assert "Communications team" in shown(reply)
+
+
+async def test_install_gets_a_welcome(server: Server, connector: FakeConnector) -> None:
+    await server.post(activity("conversation_update_install.json", connector.url))
+    (welcome,) = await connector.wait_for(1)
+    assert "Policy Bot" in shown(welcome) and "help" in shown(welcome)
+
+
+async def test_replayed_activity_is_answered_once(server: Server, connector: FakeConnector) -> None:
+    body = activity("message_personal.json", connector.url)
+    responses = await asyncio.gather(*(server.post(body) for _ in range(3)))
+    assert all(r.status in (200, 201) for r in responses)
+    await connector.wait_for(1)
+    await asyncio.sleep(0.5)
+    assert len(connector.delivered()) == 1
+    assert await count(server, SeenEventRow) == 1
+
+
+async def test_dialog_round_trip_with_a_validation_error(
+    server: Server, connector: FakeConnector
+) -> None:
+    # The help menu offers "Ask HR directly"; pressing it returns the form as a card button.
+    press = activity(
+        "message_personal.json",
+        connector.url,
+        text=None,
+        id="press-1",
+        value={"policybot": "ask_hr_form", "value": ""},
+    )
+    await server.post(press)
+    (card,) = await connector.wait_for(1)
+    opener = card.body["attachments"][0]["content"]["actions"][0]
+    assert opener["data"]["msteams"] == {"type": "task/fetch"}
+
+    fetch = activity("invoke_task_fetch.json", connector.url)
+    fetch["value"]["data"] = opener["data"]
+    fetched = await server.post(fetch)
+    assert fetched.status == 200
+    task = (await fetched.json())["task"]
+    assert task["type"] == "continue"
+    form = task["value"]["card"]["content"]
+    assert [b["id"] for b in form["body"] if b["type"].startswith("Input.")] == ["question"]
+
+    empty = activity("invoke_task_submit.json", connector.url)
+    empty["value"]["data"]["question"] = "   "
+    refused = await server.post(empty)
+    again = (await refused.json())["task"]
+    assert again["type"] == "continue"
+    assert "Please write your question." in json.dumps(again["value"]["card"])
+    assert await count(server, TicketRow) == 0
+
+    accepted = await server.post(activity("invoke_task_submit.json", connector.url))
+    assert (await accepted.json())["task"]["type"] == "message"
+    calls = await connector.wait_for(2)
+    assert "Sent to HR as Q-" in shown(calls[1])
+    assert await count(server, TicketRow) == 1
+
+
+async def test_action_execute_is_answered_with_a_card(
+    server: Server, connector: FakeConnector
+) -> None:
+    response = await server.post(activity("invoke_adaptive_card_action.json", connector.url))
+    assert response.status == 200
+    body = await response.json()
+    assert body["statusCode"] == 200
+    assert body["type"] == "application/vnd.microsoft.card.adaptive"
+    assert body["value"]["type"] == "AdaptiveCard"
+    assert "Ask me anything about the social media policy" in json.dumps(body["value"])
+
+
+async def _hana_is_hr_with_a_conversation(server: Server, connector: FakeConnector) -> None:
+    connector.members[HANA] = {"id": HANA, "name": "Hana HR", "email": "hana@example.com"}
+    hello = activity(
+        "message_personal.json",
+        connector.url,
+        text="hello",
+        id="hana-1",
+        conversation={"conversationType": "personal", "id": "a:hanaConversation"},
+        **{"from": {"id": HANA, "name": "Hana HR"}},
+    )
+    await server.post(hello)
+    await connector.wait_for(1)
+    async with server.services.store() as uow:
+        hana = (await uow.session.exec(select(PersonRow))).one()
+        hana.roles = "employee,hr"
+        uow.session.add(hana)
+        await uow.commit()
+
+
+async def test_proactive_send_after_429_arrives_once_and_escaped(
+    server: Server, connector: FakeConnector
+) -> None:
+    await _hana_is_hr_with_a_conversation(server, connector)
+    connector.then(429, **{"Retry-After": "1"})  # the employee's confirmation is throttled once
+    submit = activity("invoke_task_submit.json", connector.url)
+    submit["value"]["data"]["question"] = "[click me](https://evil.example) <at>CEO</at> podcast?"
+    await server.post(submit)
+    calls = await connector.wait_for(3)
+    to_hana = [c for c in calls if c.conversation == "a:hanaConversation"]
+    assert len(to_hana) == 2  # her hello reply, then exactly one notification
+    card = shown(to_hana[1])
+    assert "\\\\[click me\\\\]" in card and "<at>" not in card
+    throttled = [c for c in connector.calls if c.status == 429]
+    assert len(throttled) == 1
+    later = [
+        c for c in calls if c.conversation == throttled[0].conversation and c.at > throttled[0].at
+    ]
+    assert later and min(c.at for c in later) - throttled[0].at >= 0.9
+
+    async def delivered() -> bool:
+        async with server.services.store() as uow:
+            row = (await uow.session.exec(select(OutboxRow))).one()
+            return row.delivered_at is not None
+
+    assert await eventually(delivered)
+
+
+async def test_forbidden_marks_the_user_unreachable(
+    server: Server, connector: FakeConnector
+) -> None:
+    await _hana_is_hr_with_a_conversation(server, connector)
+    connector.then(403, conversation="a:hanaConversation")  # Hana blocked the bot
+    await server.post(activity("invoke_task_submit.json", connector.url))
+
+    async def recorded() -> bool:
+        async with server.services.store() as uow:
+            row = (await uow.session.exec(select(OutboxRow))).one()
+            address = await uow.session.get(AddressRow, (row.person_id, "teams"))
+            return (
+                row.failed_at is not None
+                and address is not None
+                and (address.unreachable_at is not None)
+            )
+
+    assert await eventually(recorded)
+    await asyncio.sleep(2.5)  # longer than the delivery loop's interval
+    async with server.services.store() as uow:
+        row = (await uow.session.exec(select(OutboxRow))).one()
+        assert row.error == "unreachable (403)" and row.delivered_at is None
+    forbidden = [c for c in connector.calls if c.status == 403]
+    assert len(forbidden) == 1  # not retried
+
+
+async def test_malformed_bodies_get_400_and_store_nothing(
+    server: Server, connector: FakeConnector
+) -> None:
+    bad = await server.post('{"type": "message", "text": ')
+    no_type = await server.post(json.dumps({"text": "hi"}))
+    array = await server.post("[1, 2]")
+    assert [bad.status, no_type.status, array.status] == [400, 400, 400]
+    await asyncio.sleep(0.3)
+    assert connector.calls == []
+    assert await count(server, PersonRow) == 0
+
+
+async def test_tokens_are_checked(secured: Server, issuer: TokenIssuer) -> None:
+    service_url = "https://smba.trafficmanager.net/emea/"
+    typing = activity("message_personal.json", service_url, type="typing", text=None)
+    ok = await secured.post(typing, issuer.token(APP_ID, service_url))
+    assert ok.status in (200, 201), await ok.text()
+    cases = {
+        "no token": None,
+        "garbage": "garbage",
+        "malformed jwt": "a.b.c",
+        "wrong audience": issuer.token("someone-else", service_url),
+        "expired": issuer.token(APP_ID, service_url, expires_in=-(CLOCK_TOLERANCE + 300)),
+        "unsigned": issuer.token(APP_ID, service_url, sign=False),
+        "other key": issuer.token(APP_ID, service_url, key=new_key()),
+        "other service url": issuer.token(APP_ID, "https://evil.example/"),
+    }
+    for name, token in cases.items():
+        response = await secured.post(typing, token)
+        assert response.status == 401, name
+    assert await count(secured, PersonRow) == 0
