@@ -45,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     people_sub = people.add_subparsers(dest="action", required=True, metavar="ACTION")
     imp = people_sub.add_parser("import", help="import a CSV export of the HR system")
     imp.add_argument("file", type=Path)
+    teams = sub.add_parser("teams", help="Microsoft Teams")
+    teams_sub = teams.add_subparsers(dest="action", required=True, metavar="ACTION")
+    package = teams_sub.add_parser("package", help="write the Teams app package (zip)")
+    package.add_argument("--out", type=Path, default=Path("policybot-teams.zip"))
+    package.add_argument("--organisation", default="Policy Bot", help="publisher name shown")
+    package.add_argument("--website", default="https://example.com", help="https:// address")
     return parser
 
 
@@ -78,6 +84,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return asyncio.run(_upgrade(settings))
         if args.command == "people":
             return asyncio.run(_import(settings, args.file))
+        if args.command == "teams":
+            return _package(args, settings)
         if args.command == "chat":
             logging.getLogger().setLevel(logging.WARNING)
             return asyncio.run(_chat(settings, args.email, args.name))
@@ -85,6 +93,18 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"policybot: {err}", file=sys.stderr)
         return 2
     return 2
+
+
+def _package(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.teams.package import PackageError, build
+
+    try:
+        out = build(args.out, settings.microsoft_app_id or "", args.organisation, args.website)
+    except PackageError as err:
+        print(f"policybot: {err}", file=sys.stderr)
+        return 2
+    print(f"wrote {out}: upload it in Teams (Apps > Manage your apps > Upload an app)")
+    return 0
 
 
 def _check(root: Path) -> int:

@@ -131,6 +131,8 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
         return [TextReply(f"{what}Nothing is pending. Type *help* to see what I can do.")]
     if command in HELP:
         return [chat.help_menu(deps, person), *_reminder(flow)]
+    if command in ("ask hr", "ask hr directly", "talk to hr", "ask a human"):
+        return [askhr.question_form()]
     if command in ("tickets", "open questions", "hr queue"):
         return await askhr.list_open(deps, uow, person)
     if flow and flow.name == "ask_hr" and command in YES:

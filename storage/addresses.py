@@ -60,3 +60,26 @@ class Addresses:
                 )
             )
             return rows.first() is not None
+
+    async def put(self, person_id: str, platform: str, reference: str) -> None:
+        """Store a reference for a person directly (a conversation the bot opened)."""
+        async with self.store() as uow:
+            row = await uow.session.get(AddressRow, (person_id, platform))
+            row = row or AddressRow(person_id=person_id, platform=platform, reference="")
+            row.reference = reference
+            row.updated_at = datetime.now(UTC)
+            row.unreachable_at = None
+            uow.session.add(row)
+            await uow.commit()
+
+    async def latest(self, platform: str) -> str | None:
+        """The most recently stored reference on a platform (its service address and tenant)."""
+        async with self.store() as uow:
+            rows = await uow.session.exec(
+                select(AddressRow)
+                .where(col(AddressRow.platform) == platform)
+                .order_by(col(AddressRow.updated_at).desc())
+                .limit(1)
+            )
+            row = rows.first()
+            return row.reference if row is not None else None

@@ -18,7 +18,7 @@ def mount(web_app: web.Application, services: Services) -> None:
     """Serve Teams on `web_app` and deliver notifications to Teams users."""
     from adapters.delivery import Delivery, Outcome
     from adapters.teams import render
-    from adapters.teams.bot import TeamsChannel, load_reference
+    from adapters.teams.bot import TeamsChannel, load_reference, reference_json
     from adapters.teams.route import handler
     from adapters.teams.send import Unreachable
     from bot.messages import Reply
@@ -32,11 +32,16 @@ def mount(web_app: web.Application, services: Services) -> None:
 
     async def deliver(user_id: str, person_id: str, reply: Reply) -> Outcome:
         reference = await addresses.of(person_id, "teams")
-        if reference is None:
-            if await addresses.is_unreachable(person_id, "teams"):
-                return Outcome(permanent_error="unreachable (403)")
-            return Outcome(skip=True)  # they have not talked to the bot yet
+        if reference is None and await addresses.is_unreachable(person_id, "teams"):
+            return Outcome(permanent_error="unreachable (403)")
         try:
+            if reference is None:
+                template = await addresses.latest("teams")
+                if template is None:
+                    return Outcome(skip=True)  # no one has talked to the bot yet
+                opened = await channel.open_conversation(user_id, load_reference(template))
+                reference = reference_json(opened)
+                await addresses.put(person_id, "teams", reference)
             await channel.sender.send(load_reference(reference), render.activities([reply]))
         except Unreachable:
             await addresses.unreachable(person_id, "teams")

@@ -16,7 +16,12 @@ from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
-from botbuilder.schema import Activity, ChannelAccount, ConversationReference
+from botbuilder.schema import (
+    Activity,
+    ChannelAccount,
+    ConversationParameters,
+    ConversationReference,
+)
 from pydantic import TypeAdapter, ValidationError
 
 from adapters.teams import render
@@ -72,9 +77,17 @@ def user_of(account: ChannelAccount) -> UserRef:
     return UserRef("teams", str(account.id))
 
 
-def reference_json(activity: Activity) -> str:
+def reference_json(source: Activity | ConversationReference) -> str:
     """The opaque conversation reference stored for proactive messages."""
-    return json.dumps(TurnContext.get_conversation_reference(activity).serialize())
+    if isinstance(source, Activity):
+        activity = source
+        source = TurnContext.get_conversation_reference(activity)
+        data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+        tenant = (data.get("tenant") or {}).get("id")
+        if source.conversation is not None and not source.conversation.tenant_id and tenant:
+            # Teams sends the tenant as conversation.tenantId, which the SDK's model drops.
+            source.conversation.tenant_id = tenant
+    return json.dumps(source.serialize())
 
 
 def load_reference(raw: str) -> ConversationReference:
@@ -156,6 +169,33 @@ class TeamsChannel:
                 )
         except Unreachable:
             log.info("conversation refuses messages (403)")
+
+    async def open_conversation(
+        self, user_id: str, template: ConversationReference
+    ) -> ConversationReference:
+        """Start a 1:1 chat with a user who has the app, where `template` was seen."""
+        tenant = getattr(template.conversation, "tenant_id", None)
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=template.bot,
+            members=[ChannelAccount(id=user_id)],
+            tenant_id=tenant,
+            channel_data={"tenant": {"id": tenant}} if tenant else None,
+        )
+        created: list[ConversationReference] = []
+
+        async def logic(context: TurnContext) -> None:
+            created.append(TurnContext.get_conversation_reference(context.activity))
+
+        await self.sender.with_retries(
+            "create",
+            lambda: self.adapter.create_conversation(
+                self.app_id, logic, parameters, template.channel_id, template.service_url, None
+            ),
+        )
+        if not created:
+            raise RuntimeError("the connector created no conversation")
+        return created[0]
 
     def later(self, activity: Activity, replies: list[Reply]) -> None:
         """Send replies after the invoke response, through the stored conversation."""

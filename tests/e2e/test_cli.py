@@ -65,3 +65,35 @@ def test_people_import_reports_unusable_rows(env: dict[str, str], tmp_path: Path
     assert "created 0, updated 0, unchanged 1" in second.stdout
     missing = policybot("people", "import", str(tmp_path / "nope.csv"), env=env)
     assert missing.returncode == 2 and "cannot read" in missing.stderr
+
+
+def test_teams_package_carries_the_app_id(env: dict[str, str], tmp_path: Path) -> None:
+    import zipfile
+
+    out = tmp_path / "teams.zip"
+    missing = policybot("teams", "package", "--out", str(out), env=env)
+    assert missing.returncode == 2 and "MICROSOFT_APP_ID" in missing.stderr
+    app_id = "00000000-0000-4000-8000-00000000b07a"
+    env = {**env, "MICROSOFT_APP_ID": app_id, "MICROSOFT_APP_PASSWORD": "x"}
+    made = policybot(
+        "teams",
+        "package",
+        "--out",
+        str(out),
+        "--organisation",
+        'ACME "UK"',
+        "--website",
+        "https://acme.example",
+        env=env,
+    )
+    assert made.returncode == 0, made.stderr
+    with zipfile.ZipFile(out) as archive:
+        assert sorted(archive.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["id"] == app_id and manifest["bots"][0]["botId"] == app_id
+    assert manifest["developer"]["name"] == 'ACME "UK"'
+    assert manifest["developer"]["privacyUrl"] == "https://acme.example/privacy"
+    assert set(manifest["bots"][0]["scopes"]) == {"personal", "team", "groupChat"}
+    commands = manifest["bots"][0]["commandLists"][0]["commands"]
+    assert "help" in [c["title"] for c in commands]
+    assert "{{" not in json.dumps(manifest)

@@ -203,3 +203,8 @@ async def test_repeated_delivery_is_handled_once(deps: Deps, store: FakeStore) -
     assert first and other and again == []
     # Two deliveries were handled, so the question was kept twice, not three times.
     assert len(store.data.unanswered) == 2
+
+
+async def test_ask_hr_command_opens_the_question_form(deps: Deps) -> None:
+    (form,) = await say(deps, "Ask HR")
+    assert isinstance(form, Form) and form.form_id == "ask_hr"

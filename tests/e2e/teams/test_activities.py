@@ -236,3 +236,32 @@ async def test_tokens_are_checked(secured: Server, issuer: TokenIssuer) -> None:
         response = await secured.post(typing, token)
         assert response.status == 401, name
     assert await count(secured, PersonRow) == 0
+
+
+async def test_notification_opens_a_chat_with_someone_who_never_wrote(
+    server: Server, connector: FakeConnector
+) -> None:
+    # Hana comes from the HR import with her Teams id; she has the app but never wrote to it.
+    async with server.services.store() as uow:
+        uow.session.add(
+            PersonRow(
+                id="hana",
+                display_name="Hana HR",
+                email="hana@example.com",
+                teams_user_id=HANA,
+                roles="employee,hr",
+            )
+        )
+        await uow.commit()
+    await server.post(activity("message_personal.json", connector.url))  # Sam writes first
+    await connector.wait_for(1)
+    await server.post(activity("invoke_task_submit.json", connector.url))
+    calls = await connector.wait_for(3)
+    (create,) = [c for c in connector.calls if c.path == "/v3/conversations"]
+    assert [m["id"] for m in create.body["members"]] == [HANA]
+    assert create.body["channelData"]["tenant"]["id"] == "72f988bf-0000-4000-8000-0000000000aa"
+    (to_hana,) = [c for c in calls if c.conversation == "a:created-conversation"]
+    assert "podcast about our industry" in shown(to_hana)
+    async with server.services.store() as uow:
+        address = await uow.session.get(AddressRow, ("hana", "teams"))
+        assert address is not None and "a:created-conversation" in address.reference
