@@ -192,6 +192,7 @@ class TeamsChannel:
             lambda: self.adapter.create_conversation(
                 self.app_id, logic, parameters, template.channel_id, template.service_url, None
             ),
+            proactive=True,
         )
         if not created:
             raise RuntimeError("the connector created no conversation")

@@ -7,6 +7,7 @@ Retry-After (else exponential backoff with jitter); 403 means the bot was blocke
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections import OrderedDict
@@ -70,6 +71,7 @@ class Sender:
                     await self.with_retries(
                         reference.conversation.id,
                         lambda p=payload: context.send_activity(Activity().deserialize(p)),
+                        proactive=True,
                     )
             except Exception as exc:  # raised below, not swallowed by the turn's error handler
                 failures.append(exc)
@@ -78,10 +80,17 @@ class Sender:
         if failures:
             raise failures[0]
 
-    async def with_retries(self, conversation_id: str, call: Any) -> Any:
-        """One connector call under the rate limits, retried on transient failures."""
+    async def with_retries(self, conversation_id: str, call: Any, proactive: bool = False) -> Any:
+        """One connector call under the rate limits, retried on transient failures.
+
+        Replies within a turn are limited per conversation; proactive sends also share the
+        app-wide budget, which is what bulk notifications exhaust.
+        """
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            async with self._app, self._limiter(conversation_id):
+            async with (
+                self._app if proactive else contextlib.nullcontext(),
+                self._limiter(conversation_id),
+            ):
                 try:
                     return await call()
                 except HttpOperationError as err:
