@@ -195,6 +195,12 @@ def web_app(services: Services) -> web.Application:
     return app
 
 
+def quiet_libraries() -> None:
+    """Libraries whose DEBUG output would carry what people typed (SQL parameters)."""
+    for name in ("aiosqlite", "sqlalchemy.engine", "asyncpg", "bm25s", "slack_sdk", "msrest"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def configure_logging(settings: Settings) -> None:
     """One log format for everything; no message content is ever logged."""
     logging.basicConfig(
@@ -202,7 +208,7 @@ def configure_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # chatty at DEBUG on every index
+    quiet_libraries()
 
 
 def serve(settings: Settings) -> None:

@@ -71,7 +71,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     import app
 
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # chatty at DEBUG on every index
+    app.quiet_libraries()
     try:
         if args.command == "serve":
             app.serve(settings)

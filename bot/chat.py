@@ -33,6 +33,8 @@ def help_menu(deps: Deps, person: Person) -> Reply:
     buttons = [
         Button("Ask a policy question", "menu_ask"),
         Button("Ask HR directly", "ask_hr_form"),
+        Button("Report an incident", "report_start"),
+        Button("Follow up on a report", "report_followup"),
     ]
     if person.has(Role.HR):
         buttons.append(Button("Open questions for HR", "tickets_open"))

@@ -112,6 +112,51 @@ class ChatTexts(_Strict):
     unavailable: str
 
 
+_GROUPS = ("hr", "handler", "manager", "admin")
+
+
+class Severity(_Strict):
+    """How fast a severity must be acknowledged and answered."""
+
+    label: str = Field(min_length=1)
+    acknowledge_hours: float | None = Field(default=None, gt=0)
+    acknowledge_working_days: int | None = Field(default=None, gt=0)
+    feedback_hours: float = Field(gt=0, le=24 * 90)
+
+
+class Route(_Strict):
+    """Categories ("*" for any) and the handler groups their reports go to."""
+
+    categories: tuple[str, ...] = Field(min_length=1)
+    groups: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("groups")
+    @classmethod
+    def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [g for g in value if g not in _GROUPS]
+        if unknown:
+            raise ValueError(f"unknown group(s) {unknown}; use {list(_GROUPS)}")
+        return value
+
+
+class ReportRules(_Strict):
+    """Categories, deadlines, routing and retention of backlash reports."""
+
+    emergency: str = Field(min_length=20)
+    categories: dict[str, str] = Field(min_length=1)
+    severities: dict[str, Severity] = Field(min_length=1)
+    routes: tuple[Route, ...] = Field(min_length=1)
+    escalation: tuple[str, ...] = ("hr",)
+    retention_days: int = Field(default=1095, ge=30)
+
+    def groups_for(self, category: str) -> tuple[str, ...]:
+        """The handler groups of the first route that matches `category`."""
+        for route in self.routes:
+            if category in route.categories or "*" in route.categories:
+                return route.groups
+        return ("hr",)
+
+
 @dataclass(frozen=True, slots=True)
 class Content:
     """Everything under the content folder, validated."""
@@ -120,6 +165,7 @@ class Content:
     faq: tuple[FaqEntry, ...]
     vocabulary: Vocabulary
     chat: ChatTexts
+    reports: ReportRules
 
     @property
     def current(self) -> Policy:
@@ -272,6 +318,18 @@ def load_content(root: Path) -> Content:
     faq = _load_faq(root, problems)
     vocabulary = _load_model(root, "vocabulary.yaml", Vocabulary, problems)
     chat = _load_model(root, "chat.yaml", ChatTexts, problems)
+    reports = _load_model(root, "reports.yaml", ReportRules, problems)
+    if reports is not None:
+        for route in reports.routes:
+            for category in route.categories:
+                if category != "*" and category not in reports.categories:
+                    problems.append(f"reports.yaml: routes: field categories: unknown '{category}'")
+        for severity, rule in reports.severities.items():
+            if (rule.acknowledge_hours is None) == (rule.acknowledge_working_days is None):
+                problems.append(
+                    f"reports.yaml: severities.{severity}: field acknowledge_hours: give either "
+                    "acknowledge_hours or acknowledge_working_days"
+                )
     for dup in sorted(_duplicates(e.id for e in faq)):
         problems.append(f"faq.yaml: entry ({dup}): field id: duplicate id")
     if policies:
@@ -285,6 +343,6 @@ def load_content(root: Path) -> Content:
     for index, entry in enumerate(faq, start=1):
         for finding in protected_activity_problems(entry.answer):
             problems.append(f"faq.yaml: entry {index} ({entry.id}): field answer: {finding}")
-    if problems or vocabulary is None or chat is None:
+    if problems or vocabulary is None or chat is None or reports is None:
         raise ContentError(problems)
-    return Content(tuple(policies), tuple(faq), vocabulary, chat)
+    return Content(tuple(policies), tuple(faq), vocabulary, chat, reports)

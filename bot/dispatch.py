@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot import askhr, chat
+from bot import askhr, casework, chat, reports
 from bot.deps import Deps
 from bot.directory import NotAllowed, Profile, identify
 from bot.messages import Action, Button, Choices, Incoming, Reply, Submission, Text, TextReply
@@ -54,12 +54,37 @@ ACTIONS: dict[str, ActionHandler] = {
     "ticket_assign": askhr.assign,
     "ticket_answer": askhr.open_answer,
     "ticket_close": askhr.close,
+    "report_start": lambda deps, uow, person, a: _report(deps),
+    "report_followup": lambda deps, uow, person, a: casework.followup(deps, uow, person),
+    "report_add": casework.add_form,
+    "case_ack": casework.acknowledge,
+    "case_assign": casework.assign,
+    "case_message": casework.message_form,
+    "case_resolve": casework.resolve_form,
 }
 
 FORMS: dict[str, FormHandler] = {
     "ask_hr": askhr.submit_question,
     "ticket_answer": askhr.submit_answer,
+    "report": reports.submit,
+    "report_receipt": lambda deps, uow, person, f: _nothing(),
+    "report_status": lambda deps, uow, person, f: _nothing(),
+    "report_followup": casework.open_followup,
+    "report_add": casework.add,
+    "case_message": casework.send_message,
+    "case_resolve": casework.resolve,
 }
+REPORT = frozenset({"report", "report an incident", "report incident", "report something"})
+FOLLOW_UP = frozenset({"follow up", "followup", "follow up on a report", "my reports"})
+
+
+async def _report(deps: Deps) -> list[Reply]:
+    """The report form; its intro starts with the emergency guidance."""
+    return [reports.intake_form(deps)]
+
+
+async def _nothing() -> list[Reply]:
+    return []
 
 
 async def handle(deps: Deps, incoming: Incoming, profile: Profile | None = None) -> list[Reply]:
@@ -131,6 +156,10 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
         return [TextReply(f"{what}Nothing is pending. Type *help* to see what I can do.")]
     if command in HELP:
         return [chat.help_menu(deps, person), *_reminder(flow)]
+    if command in REPORT:
+        return await _report(deps)
+    if command in FOLLOW_UP:
+        return await casework.followup(deps, uow, person)
     if command in ("ask hr", "ask hr directly", "talk to hr", "ask a human"):
         return [askhr.question_form()]
     if command in ("tickets", "open questions", "hr queue"):

@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from bot.messages import Notification, UserRef
-from bot.model import Flow, Person, Role, Ticket
+from bot.model import Case, CaseMessage, Flow, Person, Role, Ticket
 
 
 class StoreUnavailable(Exception):
@@ -39,6 +39,14 @@ class Cipher(Protocol):
     def decrypt(self, token: bytes, context: bytes) -> bytes: ...
 
     def keyed_hash(self, *parts: str) -> str: ...
+
+    def seal(self, plaintext: bytes, context: bytes) -> bytes: ...
+
+    def open(self, token: bytes, context: bytes) -> bytes: ...
+
+    def slow_hash(self, secret: str) -> str: ...
+
+    def slow_verify(self, hashed: str, secret: str) -> bool: ...
 
 
 class People(Protocol):
@@ -87,6 +95,32 @@ class FaqLog(Protocol):
     async def unanswered(self, text: str, day: date) -> None: ...
 
 
+class Cases(Protocol):
+    """Backlash reports, who may see them, their messages and their audit trail."""
+
+    async def add(self, case: Case) -> None: ...
+
+    async def get(self, case_id: str) -> Case | None: ...
+
+    async def by_receipt(self, receipt_id: str) -> Case | None: ...
+
+    async def of_reporter(self, reporter_key: str) -> Sequence[Case]: ...
+
+    async def save(self, case: Case) -> None: ...
+
+    async def grant(self, case_id: str, person_id: str, kind: str) -> None: ...
+
+    async def access(self, case_id: str) -> dict[str, str]: ...
+
+    async def add_message(self, message: CaseMessage) -> None: ...
+
+    async def messages(self, case_id: str) -> Sequence[CaseMessage]: ...
+
+    async def audit(self, case_id: str, actor: str, action: str, at: datetime) -> None: ...
+
+    async def due(self, now: datetime) -> Sequence[Case]: ...
+
+
 class Deliveries(Protocol):
     """Platform deliveries already handled, so retries and duplicates are handled once."""
 
@@ -101,6 +135,7 @@ class UnitOfWork(Protocol):
     conversations: Conversations
     faq_log: FaqLog
     deliveries: Deliveries
+    cases: Cases
 
     async def __aenter__(self) -> Self: ...
 

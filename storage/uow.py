@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.messages import UserRef
 from bot.model import Flow, Person, Role, Ticket, TicketStatus, new_id
 from bot.ports import Conflict, StoreUnavailable
+from storage.cases import SqlCases
 from storage.tables import (
     ConversationRow,
     FaqAnswerRow,
@@ -261,6 +262,7 @@ class SqlUnitOfWork:
         self.conversations = SqlConversations(self.session)
         self.faq_log = SqlFaqLog(self.session)
         self.deliveries = SqlDeliveries(self.session)
+        self.cases = SqlCases(self.session)
         return self
 
     async def __aexit__(

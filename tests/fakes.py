@@ -193,3 +193,15 @@ class FakeCipher:
 
     def keyed_hash(self, *parts: str) -> str:
         return "h:" + "|".join(parts)
+
+    def seal(self, plaintext: bytes, context: bytes) -> bytes:
+        return bytes(b ^ 0x5A for b in plaintext)
+
+    def open(self, token: bytes, context: bytes) -> bytes:
+        return bytes(b ^ 0x5A for b in token)
+
+    def slow_hash(self, secret: str) -> str:
+        return "slow:" + secret
+
+    def slow_verify(self, hashed: str, secret: str) -> bool:
+        return hashed == "slow:" + secret

@@ -158,15 +158,19 @@ class SlackChannel:
 
     async def _on_view(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         fields = render.field_values((view.get("state") or {}).get("values") or {})
-        form, _ = inbound.submission(body, fields)
+        form, meta = inbound.submission(body, fields)
         replies = await self.handle(form)
-        again = next(
-            (r for r in replies if isinstance(r, Form) and r.form_id == form.form_id), None
-        )
-        if again is not None and again.errors:
+        again = next((r for r in replies if isinstance(r, Form)), None)
+        if again is not None and again.form_id == form.form_id and again.errors:
             await ack(response_action="errors", errors=dict(again.errors))
             return
-        await ack()
+        if again is not None:
+            # A follow-on form (a receipt, a status) replaces the modal: what it shows never
+            # lands in the chat history.
+            where = {"channel": str(meta.get("channel", "")), "thread": str(meta.get("thread", ""))}
+            await ack(response_action="update", view=render.modal(again, where))
+        else:
+            await ack()
         await self.reply(form, [r for r in replies if r is not again])
 
     async def profile(self, user_id: str) -> Profile | None:

@@ -271,8 +271,11 @@ class _Bot(ActivityHandler):
             user_of(activity.from_property), where, form_id, fields, form_context
         )
         replies = await self.channel.handle(context, submission)
-        again = next((r for r in replies if isinstance(r, Form) and r.form_id == form_id), None)
-        if again is not None and again.errors:
+        again = next((r for r in replies if isinstance(r, Form)), None)
+        if again is not None:
+            # Validation errors, or a follow-on form (a receipt, a status): shown in the
+            # dialog, so what it says never lands in the chat history.
+            self.channel.later(activity, [r for r in replies if r is not again])
             return _task_card(again)
         self.channel.later(activity, [r for r in replies if r is not again])
         return _task_message("Done.")

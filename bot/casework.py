@@ -1,0 +1,320 @@
+"""Working a backlash report: handlers act on it, reporters follow it up, deadlines escalate."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.deps import Deps
+from bot.messages import (
+    Action,
+    Button,
+    Card,
+    Field,
+    Form,
+    Notification,
+    Option,
+    Reply,
+    Submission,
+    TextReply,
+)
+from bot.model import Case, CaseMessage, CaseStatus, Person, Role, new_id
+from bot.ports import UnitOfWork
+from bot.reports import LOCK, MAX_FAILED, MAX_TEXT, context, handler_card
+from bot.text import clean, shorten
+
+log = logging.getLogger(__name__)
+OUTCOMES = (
+    Option("Action taken", "action-taken"),
+    Option("Referred elsewhere", "referred"),
+    Option("No action needed", "no-action"),
+    Option("Withdrawn by the reporter", "withdrawn"),
+)
+NOT_YOURS = "Sorry, you are not a handler of this case."
+
+
+async def _case_for_handler(
+    uow: UnitOfWork, person: Person, case_id: str, deps: Deps, action: str
+) -> Case | None:
+    """The case if `person` may handle it; refusals are audited."""
+    case = await uow.cases.get(case_id)
+    if case is None:
+        return None
+    kind = (await uow.cases.access(case.id)).get(person.id)
+    if kind == "handler" or (kind is None and person.has(Role.ADMIN)):
+        await uow.cases.audit(case.id, person.id, action, deps.clock.now())
+        return case
+    await uow.cases.audit(case.id, person.id, f"refused {action}", deps.clock.now())
+    await uow.commit()
+    log.info("refused %s on a case", action)
+    return None
+
+
+async def _tell_reporter(deps: Deps, uow: UnitOfWork, case: Case, text: str) -> None:
+    """Confidential reporters hear back in chat; anonymous ones only through follow-up."""
+    if case.reporter_box is None:
+        return
+    reporter = deps.cipher.open(case.reporter_box, context(case.id)).decode()
+    await deps.messenger.send(Notification(reporter, TextReply(text), f"Report {case.ref}"))
+
+
+async def acknowledge(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """A handler acknowledges the report."""
+    case = await _case_for_handler(uow, person, a.value, deps, "acknowledged")
+    if case is None:
+        return [TextReply(NOT_YOURS)]
+    if case.status == CaseStatus.OPEN:
+        case.status = CaseStatus.ACKNOWLEDGED
+        case.acknowledged_at = deps.clock.now()
+        await uow.cases.save(case)
+    await uow.commit()
+    await _tell_reporter(deps, uow, case, f"Your report {case.ref} was received by a handler.")
+    return [TextReply(f"Report {case.ref} acknowledged.")]
+
+
+async def assign(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """A handler takes the case."""
+    case = await _case_for_handler(uow, person, a.value, deps, "assigned to self")
+    if case is None:
+        return [TextReply(NOT_YOURS)]
+    case.assignee_id = person.id
+    if case.status == CaseStatus.OPEN:
+        case.status, case.acknowledged_at = CaseStatus.ACKNOWLEDGED, deps.clock.now()
+    await uow.cases.save(case)
+    await uow.commit()
+    return [TextReply(f"Report {case.ref} is assigned to you.")]
+
+
+async def message_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """The form to write to the reporter."""
+    case = await _case_for_handler(uow, person, a.value, deps, "opened message form")
+    if case is None:
+        return [TextReply(NOT_YOURS)]
+    await uow.commit()
+    return [
+        Form(
+            "case_message",
+            f"Message on {case.ref}",
+            (Field("message", "Your message to the reporter", "textarea", max_length=MAX_TEXT),),
+            submit_label="Send",
+            context=case.id,
+        )
+    ]
+
+
+async def send_message(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
+    """A handler's message to the reporter is stored sealed and passed on."""
+    case = await _case_for_handler(uow, person, f.context, deps, "messaged reporter")
+    if case is None:
+        return [TextReply(NOT_YOURS)]
+    text = clean(f.fields.get("message", ""))
+    if not text:
+        return [
+            Form(
+                "case_message",
+                f"Message on {case.ref}",
+                (Field("message", "Your message to the reporter", "textarea"),),
+                submit_label="Send",
+                context=case.id,
+                errors={"message": "Please write a message."},
+            )
+        ]
+    now = deps.clock.now()
+    box = deps.cipher.seal(shorten(text, MAX_TEXT).encode(), context(case.id))
+    await uow.cases.add_message(CaseMessage(new_id(), case.id, "handler", box, now))
+    case.first_feedback_at = case.first_feedback_at or now
+    await uow.cases.save(case)
+    await uow.commit()
+    await _tell_reporter(deps, uow, case, f"New message on your report {case.ref}:\n{text}")
+    return [TextReply(f"Sent to the reporter of {case.ref}.")]
+
+
+async def resolve_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """The form to close the case with an outcome."""
+    case = await _case_for_handler(uow, person, a.value, deps, "opened resolve form")
+    if case is None:
+        return [TextReply(NOT_YOURS)]
+    await uow.commit()
+    return [
+        Form(
+            "case_resolve",
+            f"Resolve {case.ref}",
+            (
+                Field("outcome", "Outcome", "select", options=OUTCOMES),
+                Field("note", "Note to the reporter", "textarea", required=False),
+            ),
+            submit_label="Resolve",
+            context=case.id,
+        )
+    ]
+
+
+async def resolve(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
+    """Close the case."""
+    case = await _case_for_handler(uow, person, f.context, deps, "resolved")
+    if case is None:
+        return [TextReply(NOT_YOURS)]
+    outcome = f.fields.get("outcome", "")
+    if outcome not in {o.value for o in OUTCOMES}:
+        return [TextReply("Choose an outcome.")]
+    case.status, case.outcome, case.resolved_at = CaseStatus.RESOLVED, outcome, deps.clock.now()
+    await uow.cases.save(case)
+    note = clean(f.fields.get("note", ""))
+    if note:
+        box = deps.cipher.seal(note.encode(), context(case.id))
+        await uow.cases.add_message(
+            CaseMessage(new_id(), case.id, "handler", box, deps.clock.now())
+        )
+    await uow.commit()
+    await _tell_reporter(deps, uow, case, f"Your report {case.ref} was closed. {note}".strip())
+    return [TextReply(f"Report {case.ref} resolved ({outcome}).")]
+
+
+def followup_form(errors: dict[str, str] | None = None) -> Form:
+    """Receipt and passphrase, and optionally more information for the handlers."""
+    return Form(
+        "report_followup",
+        "Follow up on a report",
+        (
+            Field("receipt", "Receipt"),
+            Field("passphrase", "Passphrase"),
+            Field(
+                "message",
+                "Anything to add (optional)",
+                "textarea",
+                required=False,
+                max_length=MAX_TEXT,
+            ),
+        ),
+        submit_label="Open",
+        errors=errors or {},
+        intro="For anonymous reports. A lost receipt cannot be recovered.",
+    )
+
+
+async def followup(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
+    """The person's own confidential cases, and the way in for anonymous ones."""
+    mine = await uow.cases.of_reporter(deps.cipher.keyed_hash("reporter", person.id))
+    cards: list[Reply] = [await status_card(deps, uow, c) for c in mine[-5:]]
+    return [*cards, followup_form()]
+
+
+async def status_card(deps: Deps, uow: UnitOfWork, case: Case) -> Card:
+    """What the reporter sees: status, both clocks, and the conversation."""
+    lines = []
+    for m in await uow.cases.messages(case.id):
+        text = deps.cipher.open(m.box, context(case.id)).decode()
+        who = "You" if m.author == "reporter" else "Handler"
+        lines.append(f"{who} ({m.at:%d %b %H:%M}): {shorten(text, 600)}")
+    facts = (
+        ("Status", case.status.value),
+        ("Acknowledge by", f"{case.ack_due:%d %b %Y %H:%M} UTC"),
+        ("Feedback by", f"{case.feedback_due:%d %b %Y %H:%M} UTC"),
+    )
+    body = "\n".join(lines) or "No messages yet."
+    return Card(
+        f"Report {case.ref}",
+        body,
+        facts,
+        (Button("Add information", "report_add", case.id),) if case.reporter_key else (),
+    )
+
+
+async def open_followup(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
+    """An anonymous reporter opens their case with receipt and passphrase."""
+    receipt = clean(f.fields.get("receipt", "")).upper()
+    case = await uow.cases.by_receipt(deps.cipher.keyed_hash("receipt", receipt))
+    now = deps.clock.now()
+    wrong = followup_form({"passphrase": "That receipt and passphrase do not match a report."})
+    if case is None or case.passphrase_hash is None:
+        return [wrong]
+    if case.locked_until and case.locked_until > now:
+        return [followup_form({"receipt": "Too many attempts. Try again in 15 minutes."})]
+    if not deps.cipher.slow_verify(case.passphrase_hash, clean(f.fields.get("passphrase", ""))):
+        case.failed_attempts += 1
+        if case.failed_attempts >= MAX_FAILED:
+            case.failed_attempts, case.locked_until = 0, now + LOCK
+        await uow.cases.save(case)
+        await uow.cases.audit(case.id, "reporter", "wrong passphrase", now)
+        await uow.commit()
+        return [wrong]
+    case.failed_attempts = 0
+    await uow.cases.save(case)
+    added = await _add(deps, uow, case, f.fields.get("message", ""))
+    card = await status_card(deps, uow, case)
+    intro = (
+        ("Added to the case. " if added else "")
+        + f"{card.title}: {card.body}\n"
+        + "\n".join(f"{k}: {v}" for k, v in card.facts)
+    )
+    return [Form("report_status", card.title, (), intro=intro, submit_label="Close")]
+
+
+async def _add(deps: Deps, uow: UnitOfWork, case: Case, raw: str) -> bool:
+    text = clean(raw)
+    now = deps.clock.now()
+    if text:
+        box = deps.cipher.seal(shorten(text, MAX_TEXT).encode(), context(case.id))
+        await uow.cases.add_message(CaseMessage(new_id(), case.id, "reporter", box, now))
+    await uow.cases.audit(case.id, "reporter", "followed up", now)
+    await uow.commit()
+    if text:
+        for pid, kind in (await uow.cases.access(case.id)).items():
+            if kind == "handler":
+                note = TextReply(f"The reporter added information to {case.ref}.")
+                await deps.messenger.send(Notification(pid, note, f"Report {case.ref}"))
+    return bool(text)
+
+
+async def add_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """A confidential reporter adds information."""
+    case = await uow.cases.get(a.value)
+    if case is None or case.reporter_key != deps.cipher.keyed_hash("reporter", person.id):
+        return [TextReply("That report is not yours.")]
+    return [
+        Form(
+            "report_add",
+            f"Add to {case.ref}",
+            (Field("message", "What would you like to add?", "textarea", max_length=MAX_TEXT),),
+            submit_label="Send",
+            context=case.id,
+        )
+    ]
+
+
+async def add(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
+    """A confidential reporter's addition."""
+    case = await uow.cases.get(f.context)
+    if case is None or case.reporter_key != deps.cipher.keyed_hash("reporter", person.id):
+        return [TextReply("That report is not yours.")]
+    await _add(deps, uow, case, f.fields.get("message", ""))
+    return [TextReply(f"Added to {case.ref}. The handlers have been told.")]
+
+
+async def escalate(deps: Deps, uow: UnitOfWork) -> int:
+    """Re-notify and escalate cases whose acknowledgement is overdue; one step per miss."""
+    now = deps.clock.now()
+    tiers = deps.content.reports.escalation
+    steps = 0
+    for case in await uow.cases.due(now):
+        access = await uow.cases.access(case.id)
+        if case.escalations >= len(tiers):
+            continue
+        tier = tiers[case.escalations]
+        people = [
+            p for p in await uow.people.with_role(Role(tier)) if access.get(p.id) != "excluded"
+        ]
+        for p in people:
+            if p.id not in access:
+                await uow.cases.grant(case.id, p.id, "handler")
+        window = case.ack_due - case.created_at
+        case.escalations += 1
+        case.ack_due = now + max(window, LOCK)
+        await uow.cases.save(case)
+        await uow.cases.audit(case.id, "system", f"escalated to {tier}", now)
+        await uow.commit()
+        card = await handler_card(deps, uow, case)
+        recipients = {p.id for p in people} | {pid for pid, k in access.items() if k == "handler"}
+        for pid in recipients:
+            await deps.messenger.send(Notification(pid, card, f"Overdue report {case.ref}"))
+        steps += 1
+    return steps

@@ -1,0 +1,279 @@
+"""Backlash reports: confidential or anonymous intake, routing to handlers, follow-up."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+from bot.deps import Deps
+from bot.messages import (
+    Button,
+    Card,
+    Field,
+    Form,
+    Notification,
+    Option,
+    Reply,
+    Submission,
+    TextReply,
+)
+from bot.model import Case, Person, Role, new_id, new_ref
+from bot.ports import UnitOfWork
+from bot.text import clean, shorten
+
+log = logging.getLogger(__name__)
+MAX_TEXT = 4000
+MAX_FAILED = 5
+LOCK = timedelta(minutes=15)
+ACK_LIMIT = timedelta(days=7)  # EU Whistleblowing Directive: acknowledge receipt within 7 days
+FEEDBACK_LIMIT = timedelta(days=90)  # ... and give feedback within 3 months
+_CODE = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+IDENTITY = (
+    Option("Confidential: handlers of this case see who I am", "confidential"),
+    Option("Anonymous: nobody can find out who I am", "anonymous"),
+)
+
+
+def _code(groups: int) -> str:
+    return "-".join("".join(secrets.choice(_CODE) for _ in range(4)) for _ in range(groups))
+
+
+def intake_form(
+    deps: Deps, errors: dict[str, str] | None = None, values: dict[str, str] | None = None
+) -> Form:
+    """The report form (a modal or dialog: never chat text)."""
+    rules = deps.content.reports
+    v = values or {}
+    return Form(
+        form_id="report",
+        title="Report an incident",
+        intro=(
+            f"{rules.emergency}\n\nConfidential reports are seen only by the handlers of the "
+            "case. Anonymous reports store nothing about you: you get a receipt and a "
+            "passphrase to follow up, and a lost receipt cannot be recovered."
+        ),
+        fields=(
+            Field(
+                "danger",
+                "Are you in immediate danger?",
+                "select",
+                options=(Option("No", "no"), Option("Yes", "yes")),
+                initial=v.get("danger", "no"),
+            ),
+            Field(
+                "category",
+                "What is happening?",
+                "select",
+                options=tuple(Option(label, key) for key, label in rules.categories.items()),
+                initial=v.get("category", ""),
+            ),
+            Field(
+                "severity",
+                "How serious does it feel?",
+                "select",
+                options=tuple(Option(s.label, key) for key, s in rules.severities.items()),
+                initial=v.get("severity", ""),
+            ),
+            Field(
+                "what", "What happened?", "textarea", initial=v.get("what", ""), max_length=MAX_TEXT
+            ),
+            Field(
+                "where",
+                "Where (platform, links)",
+                required=False,
+                initial=v.get("where", ""),
+                max_length=1000,
+            ),
+            Field("when", "When", required=False, initial=v.get("when", ""), max_length=200),
+            Field(
+                "identity",
+                "Confidential or anonymous?",
+                "select",
+                options=IDENTITY,
+                initial=v.get("identity", "confidential"),
+            ),
+            Field(
+                "exclude",
+                "Who must not see it (emails, comma-separated)",
+                required=False,
+                hint="For example your manager, or the person the report is about.",
+                initial=v.get("exclude", ""),
+                max_length=1000,
+            ),
+        ),
+        submit_label="Send report",
+        errors=errors or {},
+    )
+
+
+def _problems(deps: Deps, f: dict[str, str]) -> dict[str, str]:
+    rules = deps.content.reports
+    errors = {}
+    if f.get("category") not in rules.categories:
+        errors["category"] = "Choose what is happening."
+    if f.get("severity") not in rules.severities:
+        errors["severity"] = "Choose how serious it feels."
+    if not f.get("what"):
+        errors["what"] = "Please describe what happened."
+    elif len(f["what"]) > MAX_TEXT:
+        errors["what"] = f"Please keep it under {MAX_TEXT} characters."
+    if f.get("identity") not in ("confidential", "anonymous"):
+        errors["identity"] = "Choose confidential or anonymous."
+    return errors
+
+
+def _deadlines(deps: Deps, severity: str, now: datetime) -> tuple[datetime, datetime]:
+    rule = deps.content.reports.severities[severity]
+    if rule.acknowledge_hours is not None:
+        ack = now + timedelta(hours=rule.acknowledge_hours)
+    else:
+        ack, days = now, rule.acknowledge_working_days or 2
+        while days:
+            ack += timedelta(days=1)
+            days -= ack.weekday() < 5
+    feedback = now + timedelta(hours=rule.feedback_hours)
+    return min(ack, now + ACK_LIMIT), min(feedback, now + FEEDBACK_LIMIT)
+
+
+def context(case_id: str) -> bytes:
+    """The associated data that binds sealed fields to their case."""
+    return f"case:{case_id}".encode()
+
+
+def content_of(deps: Deps, case: Case) -> dict[str, str]:
+    """A case's sealed content."""
+    data: dict[str, str] = json.loads(deps.cipher.open(case.content_box, context(case.id)))
+    return data
+
+
+async def _handlers(
+    deps: Deps, uow: UnitOfWork, person: Person | None, category: str, excluded: set[str]
+) -> list[Person]:
+    found: dict[str, Person] = {}
+    for group in deps.content.reports.groups_for(category):
+        if group == "manager":
+            if person is not None and person.manager_id:
+                manager = await uow.people.get(person.manager_id)
+                if manager is not None:
+                    found[manager.id] = manager
+            continue
+        for p in await uow.people.with_role(Role(group)):
+            found[p.id] = p
+    return [
+        p
+        for pid, p in found.items()
+        if pid not in excluded and (person is None or pid != person.id)
+    ]
+
+
+async def submit(deps: Deps, uow: UnitOfWork, person: Person, form: Submission) -> list[Reply]:
+    """The report form was sent: seal, route, notify, and give the reporter a receipt."""
+    f = {k: clean(v) for k, v in form.fields.items()}
+    errors = _problems(deps, f)
+    if errors:
+        return [intake_form(deps, errors, f)]
+    now = deps.clock.now()
+    anonymous = f["identity"] == "anonymous"
+    case_id = new_id()
+    ack_due, feedback_due = _deadlines(deps, f["severity"], now)
+    content = {k: f.get(k, "") for k in ("category", "severity", "what", "where", "when", "danger")}
+    case = Case(
+        id=case_id,
+        ref=new_ref("R"),
+        category=f["category"],
+        severity=f["severity"],
+        anonymous=anonymous,
+        created_at=now,
+        ack_due=ack_due,
+        feedback_due=feedback_due,
+        content_box=deps.cipher.seal(json.dumps(content).encode(), context(case_id)),
+    )
+    receipt = passphrase = ""
+    if anonymous:
+        receipt, passphrase = _code(4), _code(5)
+        case.receipt_id = deps.cipher.keyed_hash("receipt", receipt)
+        case.passphrase_hash = deps.cipher.slow_hash(passphrase)
+    else:
+        case.reporter_box = deps.cipher.seal(person.id.encode(), context(case_id))
+        case.reporter_key = deps.cipher.keyed_hash("reporter", person.id)
+    excluded = set()
+    for email in (e.strip().lower() for e in f.get("exclude", "").split(",")):
+        other = await uow.people.by_email(email) if email else None
+        if other is not None:
+            excluded.add(other.id)
+    await uow.cases.add(case)
+    handlers = await _handlers(deps, uow, None if anonymous else person, case.category, excluded)
+    for pid in excluded:
+        await uow.cases.grant(case.id, pid, "excluded")
+    for handler in handlers:
+        await uow.cases.grant(case.id, handler.id, "handler")
+    await uow.cases.audit(case.id, "reporter", "submitted", now)
+    await uow.commit()
+    if not handlers:
+        log.warning("report %s has no handler to notify: check the hr/handler roles", case.ref)
+    card = await handler_card(deps, uow, case)
+    for handler in handlers:
+        await deps.messenger.send(Notification(handler.id, card, f"New report {case.ref}"))
+    emergency = [TextReply(deps.content.reports.emergency)] if f.get("danger") == "yes" else []
+    if anonymous:
+        guidance = f"\n\n{deps.content.reports.emergency}" if emergency else ""
+        return [
+            Form(
+                "report_receipt",
+                f"Report {case.ref} sent",
+                (),
+                intro=(
+                    f"Your receipt: {receipt}\nYour passphrase: {passphrase}\n\nWrite both down "
+                    "now, somewhere only you can see: they are shown once, and they are the only "
+                    "way to follow up. Nobody can recover them, because nobody knows who sent this "
+                    f"report. To follow up, type *follow-up*.{guidance}"
+                ),
+                submit_label="I have saved them",
+            )
+        ]
+    return [
+        *emergency,
+        TextReply(
+            f"Report {case.ref} sent. Only the handlers of this case can see it and who you are. "
+            f"You will hear back by {case.ack_due:%d %b %H:%M} UTC at the latest; type "
+            "*follow-up* to see its status or add information."
+        ),
+    ]
+
+
+async def handler_card(deps: Deps, uow: UnitOfWork, case: Case) -> Card:
+    """What a handler sees: the case, never an anonymous reporter's identity."""
+    rules = deps.content.reports
+    data = content_of(deps, case)
+    reporter = "anonymous"
+    if case.reporter_box is not None:
+        reporter_id = deps.cipher.open(case.reporter_box, context(case.id)).decode()
+        who = await uow.people.get(reporter_id)
+        reporter = f"{who.display_name} ({who.email or 'no email'})" if who else "confidential"
+    facts = [
+        ("Severity", rules.severities[case.severity].label),
+        ("Reporter", reporter),
+        ("Status", case.status.value),
+        ("Acknowledge by", f"{case.ack_due:%d %b %H:%M} UTC"),
+        ("Feedback by", f"{case.feedback_due:%d %b %H:%M} UTC"),
+    ]
+    if data.get("where"):
+        facts.append(("Where", shorten(data["where"], 300)))
+    if data.get("when"):
+        facts.append(("When", shorten(data["when"], 100)))
+    if data.get("danger") == "yes":
+        facts.insert(0, ("Danger", "The reporter said they are in immediate danger"))
+    buttons = (
+        Button("Acknowledge", "case_ack", case.id, "primary"),
+        Button("Assign to me", "case_assign", case.id),
+        Button("Message reporter", "case_message", case.id),
+        Button("Resolve", "case_resolve", case.id, "danger"),
+    )
+    return Card(
+        f"Report {case.ref}: {rules.categories[case.category]}",
+        shorten(data.get("what", ""), 1500),
+        tuple(facts),
+        buttons,
+    )

@@ -1,0 +1,136 @@
+"""Backlash reports in SQL: cases, access lists, sealed messages and the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, fields
+from datetime import UTC, datetime
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.model import Case, CaseMessage, CaseStatus, new_id
+from storage.tables import CaseAccessRow, CaseAuditRow, CaseMessageRow, CaseRow
+
+_CASE_FIELDS = [f.name for f in fields(Case)]
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything here is UTC.
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _case(row: CaseRow) -> Case:
+    data = {name: getattr(row, name) for name in _CASE_FIELDS}
+    for name, value in data.items():
+        if isinstance(value, datetime):
+            data[name] = _utc(value)
+    data["status"] = CaseStatus(row.status)
+    data["content_box"] = bytes(row.content_box)
+    data["reporter_box"] = bytes(row.reporter_box) if row.reporter_box is not None else None
+    return Case(**data)
+
+
+class SqlCases:
+    """The Cases port on one session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, case: Case) -> None:
+        data = asdict(case)
+        data["status"] = case.status.value
+        self.session.add(CaseRow(**data))
+
+    async def get(self, case_id: str) -> Case | None:
+        row = await self.session.get(CaseRow, case_id)
+        return _case(row) if row is not None else None
+
+    async def by_receipt(self, receipt_id: str) -> Case | None:
+        rows = await self.session.exec(select(CaseRow).where(col(CaseRow.receipt_id) == receipt_id))
+        row = rows.first()
+        return _case(row) if row is not None else None
+
+    async def of_reporter(self, reporter_key: str) -> Sequence[Case]:
+        rows = await self.session.exec(
+            select(CaseRow)
+            .where(col(CaseRow.reporter_key) == reporter_key)
+            .order_by(col(CaseRow.created_at))
+        )
+        return [_case(r) for r in rows]
+
+    async def save(self, case: Case) -> None:
+        row = await self.session.get(CaseRow, case.id)
+        if row is None:
+            await self.add(case)
+            return
+        for name, value in asdict(case).items():
+            setattr(row, name, value.value if isinstance(value, CaseStatus) else value)
+        self.session.add(row)
+
+    async def grant(self, case_id: str, person_id: str, kind: str) -> None:
+        row = await self.session.get(CaseAccessRow, (case_id, person_id))
+        if row is None:
+            self.session.add(CaseAccessRow(case_id=case_id, person_id=person_id, kind=kind))
+        elif row.kind != "excluded":  # an exclusion is never lifted
+            row.kind = kind
+            self.session.add(row)
+
+    async def access(self, case_id: str) -> dict[str, str]:
+        rows = await self.session.exec(
+            select(CaseAccessRow).where(col(CaseAccessRow.case_id) == case_id)
+        )
+        return {r.person_id: r.kind for r in rows}
+
+    async def add_message(self, message: CaseMessage) -> None:
+        self.session.add(
+            CaseMessageRow(
+                id=message.id,
+                case_id=message.case_id,
+                author=message.author,
+                box=message.box,
+                at=message.at,
+            )
+        )
+
+    async def messages(self, case_id: str) -> Sequence[CaseMessage]:
+        rows = await self.session.exec(
+            select(CaseMessageRow)
+            .where(col(CaseMessageRow.case_id) == case_id)
+            .order_by(col(CaseMessageRow.at))
+        )
+        return [
+            CaseMessage(r.id, r.case_id, r.author, bytes(r.box), _utc(r.at) or r.at) for r in rows
+        ]
+
+    async def audit(self, case_id: str, actor: str, action: str, at: datetime) -> None:
+        self.session.add(
+            CaseAuditRow(id=new_id(), case_id=case_id, actor=actor[:32], action=action[:60], at=at)
+        )
+
+    async def due(self, now: datetime) -> Sequence[Case]:
+        rows = await self.session.exec(
+            select(CaseRow).where(
+                col(CaseRow.status) == CaseStatus.OPEN.value, col(CaseRow.ack_due) < now
+            )
+        )
+        return [_case(r) for r in rows]
+
+    async def purge(self, before: datetime) -> int:
+        """Delete cases resolved before `before`, with everything attached to them."""
+        rows = await self.session.exec(
+            select(CaseRow.id).where(
+                col(CaseRow.status) == CaseStatus.RESOLVED.value, col(CaseRow.resolved_at) < before
+            )
+        )
+        ids = list(rows)
+        if ids:
+            for table in (CaseMessageRow, CaseAccessRow, CaseAuditRow):
+                await self.session.exec(  # type: ignore[call-overload]
+                    delete(table).where(col(table.case_id).in_(ids))
+                )
+            await self.session.exec(  # type: ignore[call-overload]
+                delete(CaseRow).where(col(CaseRow.id).in_(ids))
+            )
+        return len(ids)

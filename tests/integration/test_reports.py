@@ -1,0 +1,279 @@
+"""Backlash reports on a real database with the real cipher: privacy, access, follow-up,
+deadlines, key rotation and retention."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import SQLModel
+
+from bot import casework
+from bot.content import Content
+from bot.deps import Deps
+from bot.dispatch import handle
+from bot.faq import FaqIndex
+from bot.messages import Action, Card, ConversationRef, Form, Submission, TextReply, UserRef
+from bot.model import Person, Role
+from storage.cases import SqlCases
+from storage.cipher import KeyCipher
+from storage.uow import SqlStore
+from tests.fakes import FakeClock, FakeMessenger
+
+SECRET = b"r" * 32
+SAM = UserRef("slack", "U0SAMREPORTER")
+DM = ConversationRef("slack", "D0SAM")
+WHAT = "A stranger keeps posting my photo with threats under the launch video"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def messenger() -> FakeMessenger:
+    return FakeMessenger()
+
+
+@pytest.fixture
+async def deps(
+    engine: AsyncEngine, content: Content, faq: FaqIndex, clock: FakeClock, messenger: FakeMessenger
+) -> Deps:
+    store = SqlStore(engine)
+    people = [
+        Person("sam", "Sam Reporter", "sam@example.com", slack_user_id=SAM.id, manager_id="mo"),
+        Person("mo", "Mo Manager", "mo@example.com", roles=frozenset({Role.MANAGER})),
+        Person("hana", "Hana HR", "hana@example.com", roles=frozenset({Role.HR})),
+        Person("hal", "Hal Handler", "hal@example.com", roles=frozenset({Role.HANDLER})),
+        Person("ada", "Ada Admin", "ada@example.com", roles=frozenset({Role.ADMIN})),
+    ]
+    async with store() as uow:
+        for p in people:
+            await uow.people.save(p)
+        await uow.commit()
+    return Deps(content, faq, store, messenger, clock, KeyCipher(SECRET))
+
+
+def report(**fields: str) -> Submission:
+    values = {
+        "danger": "no",
+        "category": "threats",
+        "severity": "high",
+        "what": WHAT,
+        "where": "https://video.example/launch",
+        "when": "since Monday",
+        "identity": "confidential",
+        "exclude": "",
+    }
+    values.update(fields)
+    return Submission(SAM, DM, "report", values)
+
+
+async def dump(engine: AsyncEngine) -> str:
+    """Every row of every table, as text."""
+    out = []
+    async with engine.connect() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            rows = (await conn.execute(text(f'SELECT * FROM "{table.name}"'))).all()
+            out.append(f"{table.name}: {[tuple(r) for r in rows]!r}")
+    return "\n".join(out)
+
+
+def for_person(messenger: FakeMessenger, person_id: str) -> list[Any]:
+    return [n.reply for n in messenger.sent if n.person_id == person_id]
+
+
+async def test_anonymous_report_leaves_no_trace_of_the_reporter(
+    deps: Deps, engine: AsyncEngine, messenger: FakeMessenger, caplog: pytest.LogCaptureFixture
+) -> None:
+    await handle(deps, Submission(SAM, DM, "ask_hr", {"question": ""}))  # Sam is a known user
+    before = await dump(engine)
+    import app
+
+    caplog.set_level(logging.DEBUG)
+    app.quiet_libraries()  # as the server configures logging
+    (receipt,) = await handle(deps, report(identity="anonymous", exclude="mo@example.com"))
+    assert isinstance(receipt, Form) and receipt.form_id == "report_receipt"
+    assert "Your receipt:" in receipt.intro and "Nobody can recover them" in receipt.intro
+    after = await dump(engine)
+    new = "\n".join(line for line in after.splitlines() if line not in before.splitlines())
+    for trace in ("sam@example.com", "Sam Reporter", SAM.id, "'sam'", "D0SAM"):
+        assert trace not in new, trace
+        assert trace not in caplog.text, trace
+    assert WHAT not in after and "video.example" not in after
+    assert WHAT not in caplog.text
+    # Handlers get the case, without any identity; the excluded manager gets nothing.
+    (card,) = for_person(messenger, "hal")
+    assert isinstance(card, Card) and WHAT in card.body
+    assert ("Reporter", "anonymous") in card.facts
+    assert for_person(messenger, "mo") == [] and for_person(messenger, "sam") == []
+
+
+async def test_confidential_identity_only_for_handlers_and_exclusions_hold(
+    deps: Deps, engine: AsyncEngine, messenger: FakeMessenger
+) -> None:
+    replies = await handle(deps, report(category="harassment", exclude="mo@example.com"))
+    assert isinstance(replies[-1], TextReply) and "Report R-" in replies[-1].text
+    (card,) = for_person(messenger, "hana")  # harassment goes to HR (and the manager, excluded)
+    assert ("Reporter", "Sam Reporter (sam@example.com)") in card.facts
+    assert for_person(messenger, "mo") == [] and for_person(messenger, "hal") == []
+    case_id = card.buttons[0].value
+    mo = UserRef("slack", "U0MO")
+    async with deps.store() as uow:
+        person = await uow.people.by_email("mo@example.com")
+        assert person is not None
+        person.slack_user_id = mo.id
+        await uow.people.save(person)
+        await uow.commit()
+    refused = await handle(deps, Action(mo, DM, "case_ack", case_id))
+    assert refused == [TextReply(casework.NOT_YOURS)]
+    async with engine.connect() as conn:
+        audit = (await conn.execute(text("SELECT actor, action FROM case_audit"))).all()
+    assert ("mo", "refused acknowledged") in [tuple(a) for a in audit]
+
+
+async def test_handler_and_reporter_talk_both_ways_confidentially(
+    deps: Deps, messenger: FakeMessenger
+) -> None:
+    await handle(deps, report())
+    (card,) = for_person(messenger, "hal")
+    case_id = card.buttons[0].value
+    hal = UserRef("slack", "U0HAL")
+    async with deps.store() as uow:
+        person = await uow.people.get("hal")
+        assert person is not None
+        person.slack_user_id = hal.id
+        await uow.people.save(person)
+        await uow.commit()
+    assert "acknowledged" in (await handle(deps, Action(hal, DM, "case_ack", case_id)))[0].text
+    (form,) = await handle(deps, Action(hal, DM, "case_message", case_id))
+    assert isinstance(form, Form) and form.context == case_id
+    await handle(deps, Submission(hal, DM, "case_message", {"message": "We are on it."}, case_id))
+    told = [r.text for r in for_person(messenger, "sam") if isinstance(r, TextReply)]
+    assert any("received by a handler" in t for t in told)
+    assert any("We are on it." in t for t in told)
+    (status, _) = await handle(deps, Text_("follow-up"))
+    assert isinstance(status, Card) and "We are on it." in status.body
+    await handle(deps, Submission(SAM, DM, "report_add", {"message": "More posts today."}, case_id))
+    assert any(
+        "added information" in r.text
+        for r in for_person(messenger, "hal")
+        if isinstance(r, TextReply)
+    )
+
+
+def Text_(words: str) -> Any:
+    from bot.messages import Text
+
+    return Text(SAM, DM, words)
+
+
+async def test_anonymous_follow_up_with_receipt_rate_limited_and_locked(
+    deps: Deps, clock: FakeClock, messenger: FakeMessenger
+) -> None:
+    (receipt,) = await handle(deps, report(identity="anonymous"))
+    lines = dict(line.split(": ", 1) for line in receipt.intro.splitlines()[:2])
+    code, passphrase = lines["Your receipt"], lines["Your passphrase"]
+    other = UserRef("slack", "U0ANYONE")  # follow-up works from any account
+
+    def attempt(secret: str, message: str = "") -> Submission:
+        fields = {"receipt": code.lower(), "passphrase": secret, "message": message}
+        return Submission(other, DM, "report_followup", fields)
+
+    (opened,) = await handle(deps, attempt(passphrase, "They found my address too."))
+    assert opened.form_id == "report_status" and "They found my address too." in opened.intro
+    assert any(
+        "added information" in r.text
+        for r in for_person(messenger, "hal")
+        if isinstance(r, TextReply)
+    )
+    for _ in range(5):
+        (wrong,) = await handle(deps, attempt("WRONG-PASS"))
+        assert wrong.form_id == "report_followup" and wrong.errors
+    (locked,) = await handle(deps, attempt(passphrase))
+    assert "Too many attempts" in locked.errors.get("receipt", "")
+    clock.advance(minutes=16)
+    (again,) = await handle(deps, attempt(passphrase))
+    assert again.form_id == "report_status"
+
+
+async def test_missed_acknowledgement_escalates_once_per_step(
+    deps: Deps, clock: FakeClock, messenger: FakeMessenger
+) -> None:
+    await handle(deps, report(severity="critical", category="harassment"))
+    messenger.sent.clear()
+    async with deps.store() as uow:
+        assert await casework.escalate(deps, uow) == 0  # not due yet
+    clock.advance(minutes=61)
+    async with deps.store() as uow:
+        assert await casework.escalate(deps, uow) == 1
+    async with deps.store() as uow:
+        assert await casework.escalate(deps, uow) == 0  # once per step
+    first = {n.person_id for n in messenger.sent}
+    assert "hana" in first  # the first tier (hr) is re-notified
+    clock.advance(minutes=61)
+    async with deps.store() as uow:  # a new store: timers live in the database
+        assert await casework.escalate(deps, uow) == 1
+    assert "ada" in {n.person_id for n in messenger.sent}  # then the admin tier
+    clock.advance(hours=5)
+    async with deps.store() as uow:
+        assert await casework.escalate(deps, uow) == 0  # no tiers left
+
+
+async def test_key_rotation_keeps_old_cases_readable(
+    deps: Deps, engine: AsyncEngine, messenger: FakeMessenger
+) -> None:
+    await handle(deps, report())
+    (card,) = for_person(messenger, "hal")
+    rotated = Deps(
+        deps.content,
+        deps.faq,
+        deps.store,
+        deps.messenger,
+        deps.clock,
+        KeyCipher(b"n" * 32, old_secrets=(SECRET,)),
+    )
+    async with deps.store() as uow:
+        case = await uow.cases.get(card.buttons[0].value)
+        assert case is not None
+        from bot.reports import content_of
+
+        assert content_of(rotated, case)["what"] == WHAT
+    stranger = KeyCipher(b"x" * 32)
+    with pytest.raises(Exception):  # noqa: B017 (any failure: the point is it cannot read it)
+        stranger.open(case.content_box, b"case:" + case.id.encode())
+
+
+async def test_purge_removes_only_closed_cases_past_retention(
+    deps: Deps, engine: AsyncEngine, clock: FakeClock, messenger: FakeMessenger
+) -> None:
+    await handle(deps, report())
+    await handle(deps, report(what="A second, still open case"))
+    cards = for_person(messenger, "hal")
+    hal = UserRef("slack", "U0HAL2")
+    async with deps.store() as uow:
+        person = await uow.people.get("hal")
+        assert person is not None
+        person.slack_user_id = hal.id
+        await uow.people.save(person)
+        await uow.commit()
+    closed = cards[0].buttons[0].value
+    await handle(deps, Submission(hal, DM, "case_resolve", {"outcome": "action-taken"}, closed))
+    async with deps.store() as uow:
+        cases = uow.cases
+        assert isinstance(cases, SqlCases)
+        assert await cases.purge(clock.now() - timedelta(days=1)) == 0
+        await uow.commit()
+    async with deps.store() as uow:
+        assert isinstance(uow.cases, SqlCases)
+        assert await uow.cases.purge(clock.now() + timedelta(days=1)) == 1
+        await uow.commit()
+    async with deps.store() as uow:
+        assert await uow.cases.get(closed) is None
+        assert await uow.cases.get(cards[1].buttons[0].value) is not None
+        assert await uow.cases.access(closed) == {}
