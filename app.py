@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import logging
 import os
 import secrets
 import sys
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -50,20 +52,33 @@ class Services:
         await self.engine.dispose()
 
 
+def _decode_key(raw: str, name: str) -> bytes:
+    try:
+        key = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+    except ValueError:
+        key = b""
+    if len(key) < 32:
+        raise SettingsError(
+            f"invalid setting {name}: must be at least 32 bytes, base64-encoded "
+            "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
+    return key
+
+
+def old_secret_keys(settings: Settings) -> tuple[bytes, ...]:
+    """Keys rotated out: still able to open what they sealed (comma-separated setting)."""
+    if settings.old_secret_keys is None:
+        return ()
+    raw = settings.old_secret_keys.get_secret_value()
+    return tuple(
+        _decode_key(k.strip(), "POLICYBOT_OLD_SECRET_KEYS") for k in raw.split(",") if k.strip()
+    )
+
+
 def secret_key(settings: Settings) -> bytes:
     """The installation's secret key: from the setting, or generated once in the data folder."""
     if settings.secret_key is not None:
-        raw = settings.secret_key.get_secret_value().strip()
-        try:
-            key = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
-        except ValueError:
-            key = b""
-        if len(key) < 32:
-            raise SettingsError(
-                "invalid setting POLICYBOT_SECRET_KEY: must be at least 32 bytes, base64-encoded "
-                "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
-            )
-        return key
+        return _decode_key(settings.secret_key.get_secret_value().strip(), "POLICYBOT_SECRET_KEY")
     if not settings.embedded:
         raise SettingsError(
             "missing setting POLICYBOT_SECRET_KEY: required with an external DATABASE_URL, "
@@ -140,7 +155,7 @@ async def bootstrap(
         store=store,
         messenger=messenger or outbox,
         clock=clock or SystemClock(),
-        cipher=KeyCipher(key),
+        cipher=KeyCipher(key, old_secret_keys(settings)),
     )
     return Services(settings, deps, engine, store, outbox)
 
@@ -167,6 +182,41 @@ async def _healthz(request: web.Request) -> web.Response:
 
 
 SERVICES = web.AppKey("services", Services)
+CASE_CHECK_SECONDS = 60.0
+
+
+def _casework(services: Services) -> Any:
+    """The in-process worker: escalates overdue reports and purges expired ones.
+
+    Timers live in the database, so they survive restarts; with several replicas each runs
+    the check, and an escalation step is taken once (the first to commit wins).
+    """
+
+    async def loop() -> None:
+        from bot import casework
+
+        retention = timedelta(days=services.deps.content.reports.retention_days)
+        while True:
+            try:
+                async with services.store() as uow:
+                    await casework.escalate(services.deps, uow)
+                async with services.store() as uow:
+                    purged = await uow.cases.purge(services.deps.clock.now() - retention)
+                    await uow.commit()
+                if purged:
+                    log.info("purged %d closed report(s) past retention", purged)
+            except Exception as exc:  # keep checking: a missed deadline matters
+                log.error("case deadline check failed: %s", type(exc).__name__)
+            await asyncio.sleep(CASE_CHECK_SECONDS)
+
+    async def context(_: web.Application) -> Any:
+        task = asyncio.create_task(loop(), name="casework")
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return context
 
 
 def web_app(services: Services) -> web.Application:
@@ -179,6 +229,7 @@ def web_app(services: Services) -> web.Application:
         await services.close()
 
     app.on_cleanup.append(close)
+    app.cleanup_ctx.append(_casework(services))
     if services.settings.slack:
         from adapters import slack
 

@@ -45,6 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     people_sub = people.add_subparsers(dest="action", required=True, metavar="ACTION")
     imp = people_sub.add_parser("import", help="import a CSV export of the HR system")
     imp.add_argument("file", type=Path)
+    cases = sub.add_parser("cases", help="backlash reports")
+    cases_sub = cases.add_subparsers(dest="action", required=True, metavar="ACTION")
+    stats = cases_sub.add_parser("stats", help="statistics, without content or identities")
+    stats.add_argument("--csv", action="store_true", help="one CSV row per case")
     teams = sub.add_parser("teams", help="Microsoft Teams")
     teams_sub = teams.add_subparsers(dest="action", required=True, metavar="ACTION")
     package = teams_sub.add_parser("package", help="write the Teams app package (zip)")
@@ -84,6 +88,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return asyncio.run(_upgrade(settings))
         if args.command == "people":
             return asyncio.run(_import(settings, args.file))
+        if args.command == "cases":
+            return asyncio.run(_stats(settings, args.csv))
         if args.command == "teams":
             return _package(args, settings)
         if args.command == "chat":
@@ -93,6 +99,33 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"policybot: {err}", file=sys.stderr)
         return 2
     return 2
+
+
+async def _stats(settings: Settings, as_csv: bool) -> int:
+    import csv
+
+    import app
+    from bot.casestats import STAT_COLUMNS, stats_rows
+    from storage.uow import SqlStore
+
+    engine = await app.prepare_database(settings)
+    try:
+        async with SqlStore(engine)() as uow:
+            rows = stats_rows(list(await uow.cases.all()))
+    finally:
+        await engine.dispose()
+    if as_csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=STAT_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+        return 0
+    print(f"{len(rows)} report(s)")
+    for key in ("status", "category", "severity"):
+        tally: dict[str, int] = {}
+        for row in rows:
+            tally[row[key]] = tally.get(row[key], 0) + 1
+        print(f"by {key}: " + ", ".join(f"{k} {v}" for k, v in sorted(tally.items())))
+    return 0
 
 
 def _package(args: argparse.Namespace, settings: Settings) -> int:

@@ -19,7 +19,7 @@ from bot.messages import (
 )
 from bot.model import Case, CaseMessage, CaseStatus, Person, Role, new_id
 from bot.ports import UnitOfWork
-from bot.reports import LOCK, MAX_FAILED, MAX_TEXT, context, handler_card
+from bot.reports import LOCK, MAX_FAILED, MAX_TEXT, context, deadlines, handler_card
 from bot.text import clean, shorten
 
 log = logging.getLogger(__name__)
@@ -303,13 +303,13 @@ async def escalate(deps: Deps, uow: UnitOfWork) -> int:
         people = [
             p for p in await uow.people.with_role(Role(tier)) if access.get(p.id) != "excluded"
         ]
+        next_due, _ = deadlines(deps, case.severity, now)
+        if not await uow.cases.step(case.id, case.escalations, next_due):
+            continue  # another worker took this step
+        case.escalations, case.ack_due = case.escalations + 1, next_due
         for p in people:
             if p.id not in access:
                 await uow.cases.grant(case.id, p.id, "handler")
-        window = case.ack_due - case.created_at
-        case.escalations += 1
-        case.ack_due = now + max(window, LOCK)
-        await uow.cases.save(case)
         await uow.cases.audit(case.id, "system", f"escalated to {tier}", now)
         await uow.commit()
         card = await handler_card(deps, uow, case)

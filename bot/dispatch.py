@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot import askhr, casework, chat, reports
+from bot import askhr, casestats, casework, chat, reports
 from bot.deps import Deps
 from bot.directory import NotAllowed, Profile, identify
 from bot.messages import Action, Button, Choices, Incoming, Reply, Submission, Text, TextReply
@@ -158,6 +158,8 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
         return [chat.help_menu(deps, person), *_reminder(flow)]
     if command in REPORT:
         return await _report(deps)
+    if command in ("cases", "report figures", "case stats"):
+        return await casestats.summary(deps, uow, person)
     if command in FOLLOW_UP:
         return await casework.followup(deps, uow, person)
     if command in ("ask hr", "ask hr directly", "talk to hr", "ask a human"):

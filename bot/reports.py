@@ -124,7 +124,8 @@ def _problems(deps: Deps, f: dict[str, str]) -> dict[str, str]:
     return errors
 
 
-def _deadlines(deps: Deps, severity: str, now: datetime) -> tuple[datetime, datetime]:
+def deadlines(deps: Deps, severity: str, now: datetime) -> tuple[datetime, datetime]:
+    """When a report of this severity must be acknowledged and answered, from `now`."""
     rule = deps.content.reports.severities[severity]
     if rule.acknowledge_hours is not None:
         ack = now + timedelta(hours=rule.acknowledge_hours)
@@ -177,7 +178,7 @@ async def submit(deps: Deps, uow: UnitOfWork, person: Person, form: Submission) 
     now = deps.clock.now()
     anonymous = f["identity"] == "anonymous"
     case_id = new_id()
-    ack_due, feedback_due = _deadlines(deps, f["severity"], now)
+    ack_due, feedback_due = deadlines(deps, f["severity"], now)
     content = {k: f.get(k, "") for k in ("category", "severity", "what", "where", "when", "danger")}
     case = Case(
         id=case_id,

@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", alias="HOST", min_length=1)
     port: int = Field(default=3978, alias="PORT", ge=1, le=65535)
     secret_key: SecretStr | None = Field(default=None, alias="POLICYBOT_SECRET_KEY")
+    old_secret_keys: SecretStr | None = Field(default=None, alias="POLICYBOT_OLD_SECRET_KEYS")
     content_dir: Path = Field(default=DEFAULT_CONTENT, alias="CONTENT_DIR")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", alias="LOG_LEVEL"

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -134,3 +134,17 @@ class SqlCases:
                 delete(CaseRow).where(col(CaseRow.id).in_(ids))
             )
         return len(ids)
+
+    async def step(self, case_id: str, escalations: int, ack_due: datetime) -> bool:
+        """Take escalation step `escalations` + 1, unless someone already took it."""
+        result = await self.session.exec(  # type: ignore[call-overload]
+            update(CaseRow)
+            .where(col(CaseRow.id) == case_id, col(CaseRow.escalations) == escalations)
+            .values(escalations=escalations + 1, ack_due=ack_due)
+        )
+        return bool(result.rowcount == 1)
+
+    async def all(self) -> Sequence[Case]:
+        """Every case, oldest first (for statistics: callers must not open the boxes)."""
+        rows = await self.session.exec(select(CaseRow).order_by(col(CaseRow.created_at)))
+        return [_case(r) for r in rows]

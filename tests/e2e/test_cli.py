@@ -97,3 +97,12 @@ def test_teams_package_carries_the_app_id(env: dict[str, str], tmp_path: Path) -
     commands = manifest["bots"][0]["commandLists"][0]["commands"]
     assert "help" in [c["title"] for c in commands]
     assert "{{" not in json.dumps(manifest)
+
+
+def test_cases_stats_csv_has_no_content_columns(env: dict[str, str]) -> None:
+    assert policybot("db", "upgrade", env=env).returncode == 0
+    result = policybot("cases", "stats", "--csv", env=env)
+    assert result.returncode == 0, result.stderr
+    header = result.stdout.splitlines()[0].split(",")
+    assert header[:4] == ["ref", "category", "severity", "status"]
+    assert not {"what", "where", "reporter", "email", "name"} & set(header)

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
-from bot import casework
+from bot import casestats, casework
 from bot.content import Content
 from bot.deps import Deps
 from bot.dispatch import handle
@@ -277,3 +277,29 @@ async def test_purge_removes_only_closed_cases_past_retention(
         assert await uow.cases.get(closed) is None
         assert await uow.cases.get(cards[1].buttons[0].value) is not None
         assert await uow.cases.access(closed) == {}
+
+
+async def test_figures_carry_no_content_or_identity(
+    deps: Deps, messenger: FakeMessenger, engine: AsyncEngine
+) -> None:
+    await handle(deps, report())
+    await handle(deps, report(identity="anonymous", category="doxxing", severity="critical"))
+    async with deps.store() as uow:
+        rows = casestats.stats_rows(list(await uow.cases.all()))
+    assert [r["category"] for r in rows] == ["threats", "doxxing"]
+    flat = repr(rows)
+    for secret in (WHAT, "sam", "Sam", "video.example"):
+        assert secret not in flat
+    sam_as_employee = await handle(deps, Text_("cases"))
+    assert "only people with the hr or handler role" in sam_as_employee[0].text
+    hana = UserRef("slack", "U0HANA")
+    async with deps.store() as uow:
+        person = await uow.people.get("hana")
+        assert person is not None
+        person.slack_user_id = hana.id
+        await uow.people.save(person)
+        await uow.commit()
+    from bot.messages import Text
+
+    (card,) = await handle(deps, Text(hana, DM, "cases"))
+    assert isinstance(card, Card) and ("Reports", "2") in card.facts
