@@ -9,6 +9,7 @@ from bot.messages import (
     Action,
     Button,
     Card,
+    Choices,
     Field,
     Form,
     Notification,
@@ -195,7 +196,11 @@ async def followup(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
     """The person's own confidential cases, and the way in for anonymous ones."""
     mine = await uow.cases.of_reporter(deps.cipher.keyed_hash("reporter", person.id))
     cards: list[Reply] = [await status_card(deps, uow, c) for c in mine[-5:]]
-    return [*cards, followup_form()]
+    way_in = Choices(
+        "To follow up an anonymous report, open the form and enter your receipt and passphrase.",
+        (Button("Open with a receipt", "report_receipt_form"),),
+    )
+    return [*cards, way_in]
 
 
 async def status_card(deps: Deps, uow: UnitOfWork, case: Case) -> Card:

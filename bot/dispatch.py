@@ -54,7 +54,8 @@ ACTIONS: dict[str, ActionHandler] = {
     "ticket_assign": askhr.assign,
     "ticket_answer": askhr.open_answer,
     "ticket_close": askhr.close,
-    "report_start": lambda deps, uow, person, a: _report(deps),
+    "report_start": lambda deps, uow, person, a: _report_form(deps),
+    "report_receipt_form": lambda deps, uow, person, a: _followup_form(),
     "report_followup": lambda deps, uow, person, a: casework.followup(deps, uow, person),
     "report_add": casework.add_form,
     "case_ack": casework.acknowledge,
@@ -79,8 +80,16 @@ FOLLOW_UP = frozenset({"follow up", "followup", "follow up on a report", "my rep
 
 
 async def _report(deps: Deps) -> list[Reply]:
-    """The report form; its intro starts with the emergency guidance."""
+    """Typed "report": the emergency guidance, and a button that opens the private form."""
+    return [reports.invitation(deps)]
+
+
+async def _report_form(deps: Deps) -> list[Reply]:
     return [reports.intake_form(deps)]
+
+
+async def _followup_form() -> list[Reply]:
+    return [casework.followup_form()]
 
 
 async def _nothing() -> list[Reply]:

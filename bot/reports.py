@@ -11,6 +11,7 @@ from bot.deps import Deps
 from bot.messages import (
     Button,
     Card,
+    Choices,
     Field,
     Form,
     Notification,
@@ -105,6 +106,15 @@ def intake_form(
         ),
         submit_label="Send report",
         errors=errors or {},
+    )
+
+
+def invitation(deps: Deps) -> Reply:
+    """What typing "report" shows: the emergency guidance, then a button to the form."""
+    return Choices(
+        f"{deps.content.reports.emergency}\n\nReports are made in a private form, never in this "
+        "chat. You choose whether the handlers may know who you are.",
+        (Button("Open the report form", "report_start", style="primary"),),
     )
 
 

@@ -41,7 +41,15 @@ UNREACHABLE = frozenset(
         "messages_tab_disabled",
     }
 )
-COMMANDS = {"help": "help", "tickets": "tickets", "cancel": "cancel"}
+COMMANDS = {
+    "help": "help",
+    "tickets": "tickets",
+    "cancel": "cancel",
+    "report": "report",
+    "follow-up": "follow up",
+    "followup": "follow up",
+    "cases": "cases",
+}
 
 
 def client(settings: Settings) -> AsyncWebClient:
