@@ -330,3 +330,107 @@ async def test_unreachable_user_is_recorded_not_retried(server: Server, fake: Fa
         row = (await uow.session.exec(select(OutboxRow))).one()
         assert row.failed_at is not None and row.error == "account_inactive"
         assert row.delivered_at is None
+
+
+def _press(action_id: str, value: str, user: str = "U0EMPLOYEE") -> dict[str, Any]:
+    body = copy.deepcopy(fixture("block_actions.json"))
+    body["user"]["id"] = user
+    if user != "U0EMPLOYEE":  # someone else's DM with the bot
+        body["channel"]["id"] = body["container"]["channel_id"] = f"D{user}"
+    body["actions"][0].update(action_id=f"{action_id}#0", value=value)
+    return body
+
+
+def _submit(callback: str, values: dict[str, str], user: str = "U0EMPLOYEE") -> dict[str, Any]:
+    body = copy.deepcopy(fixture("view_submission.json"))
+    body["user"]["id"] = user
+    body["view"]["callback_id"] = callback
+    state: dict[str, Any] = {}
+    for name, value in values.items():
+        kind = "static_select" if name in ("danger", "category", "severity", "identity") else ""
+        element = (
+            {"type": "static_select", "selected_option": {"value": value}}
+            if kind
+            else {"type": "plain_text_input", "value": value}
+        )
+        state[name] = {"value": element}
+    body["view"]["state"]["values"] = state
+    return body
+
+
+async def test_anonymous_report_flow_through_slack(server: Server, fake: FakeSlack) -> None:
+    async with server.services.store() as uow:
+        uow.session.add(
+            PersonRow(
+                id="hal",
+                display_name="Hal Handler",
+                email="hal@example.com",
+                slack_user_id="U0HR",
+                roles="employee,handler",
+            )
+        )
+        await uow.commit()
+    # The employee opens the form from the button and sends an anonymous report.
+    await server.send(_press("report_start", "-"), form=True)
+    (opened,) = await fake.wait_for("views.open")
+    view = opened.args["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["callback_id"] == "report"
+    what = "Strangers keep posting my home address <!channel> under our launch video"
+    sent = await server.send(
+        _submit(
+            "report",
+            {
+                "danger": "no",
+                "category": "doxxing",
+                "severity": "high",
+                "what": what,
+                "where": "video site",
+                "when": "today",
+                "identity": "anonymous",
+                "exclude": "",
+            },
+        ),
+        form=True,
+    )
+    update = await sent.json()
+    assert update["response_action"] == "update"
+    intro = update["view"]["blocks"][0]["text"]["text"]
+    receipt = intro.split("Your receipt: ", 1)[1].split("\n", 1)[0]
+    passphrase = intro.split("Your passphrase: ", 1)[1].split("\n", 1)[0]
+    # The handler gets the case in a DM; the reporter's DM gets nothing at all.
+    (card,) = await fake.wait_for("chat.postMessage")
+    assert card.args["channel"] == "U0HR"
+    assert "&lt;!channel&gt;" in texts(card) and "<!channel>" not in texts(card)
+    assert "anonymous" in texts(card) and "Sam" not in texts(card)
+    case_id = next(
+        e["value"]
+        for b in card.args["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith("case_ack")
+    )
+    # The handler acknowledges and writes to the (anonymous) reporter.
+    await server.send(_press("case_ack", case_id, user="U0HR"), form=True)
+    await server.send(_press("case_message", case_id, user="U0HR"), form=True)
+    (_, message_form) = await fake.wait_for("views.open", 2)
+    meta = json.loads(
+        (
+            json.loads(message_form.args["view"])
+            if isinstance(message_form.args["view"], str)
+            else message_form.args["view"]
+        )["private_metadata"]
+    )
+    reply = _submit("case_message", {"message": "We have asked the site to remove it."}, "U0HR")
+    reply["view"]["private_metadata"] = json.dumps(meta)
+    await server.send(reply, form=True)
+    # The reporter follows up with the receipt, from the form, and reads the answer.
+    followed = await server.send(
+        _submit("report_followup", {"receipt": receipt, "passphrase": passphrase, "message": ""}),
+        form=True,
+    )
+    status = await followed.json()
+    assert status["response_action"] == "update"
+    assert "We have asked the site to remove it." in json.dumps(status["view"])
+    assert "acknowledged" in json.dumps(status["view"])
+    assert not [c for c in fake.of("chat.postMessage") if c.args["channel"] == "D0DMCHANNEL"]
