@@ -261,9 +261,10 @@ async def _add(deps: Deps, uow: UnitOfWork, case: Case, raw: str) -> bool:
         box = deps.cipher.seal(shorten(text, MAX_TEXT).encode(), context(case.id))
         await uow.cases.add_message(CaseMessage(new_id(), case.id, "reporter", box, now))
     await uow.cases.audit(case.id, "reporter", "followed up", now)
+    access = await uow.cases.access(case.id)
     await uow.commit()
     if text:
-        for pid, kind in (await uow.cases.access(case.id)).items():
+        for pid, kind in access.items():
             if kind == "handler":
                 note = TextReply(f"The reporter added information to {case.ref}.")
                 await deps.messenger.send(Notification(pid, note, f"Report {case.ref}"))
@@ -316,8 +317,8 @@ async def escalate(deps: Deps, uow: UnitOfWork) -> int:
             if p.id not in access:
                 await uow.cases.grant(case.id, p.id, "handler")
         await uow.cases.audit(case.id, "system", f"escalated to {tier}", now)
-        await uow.commit()
         card = await handler_card(deps, uow, case)
+        await uow.commit()
         recipients = {p.id for p in people} | {pid for pid, k in access.items() if k == "handler"}
         for pid in recipients:
             await deps.messenger.send(Notification(pid, card, f"Overdue report {case.ref}"))

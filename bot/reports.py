@@ -221,10 +221,11 @@ async def submit(deps: Deps, uow: UnitOfWork, person: Person, form: Submission) 
     for handler in handlers:
         await uow.cases.grant(case.id, handler.id, "handler")
     await uow.cases.audit(case.id, "reporter", "submitted", now)
+    card = await handler_card(deps, uow, case)
+    # Commit before notifying, and touch the store no more: the messenger has its own.
     await uow.commit()
     if not handlers:
         log.warning("report %s has no handler to notify: check the hr/handler roles", case.ref)
-    card = await handler_card(deps, uow, case)
     for handler in handlers:
         await deps.messenger.send(Notification(handler.id, card, f"New report {case.ref}"))
     emergency = [TextReply(deps.content.reports.emergency)] if f.get("danger") == "yes" else []

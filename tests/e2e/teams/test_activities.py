@@ -265,3 +265,61 @@ async def test_notification_opens_a_chat_with_someone_who_never_wrote(
     async with server.services.store() as uow:
         address = await uow.session.get(AddressRow, ("hana", "teams"))
         assert address is not None and "a:created-conversation" in address.reference
+
+
+async def test_confidential_report_flow_through_teams(
+    server: Server, connector: FakeConnector
+) -> None:
+    await _hana_is_hr_with_a_conversation(server, connector)
+    press = activity(
+        "message_personal.json",
+        connector.url,
+        text=None,
+        id="sam-press-1",
+        value={"policybot": "report_start", "value": ""},
+    )
+    await server.post(press)
+    calls = await connector.wait_for(2)
+    opener = calls[-1].body["attachments"][0]["content"]["actions"][0]
+    fetch = activity("invoke_task_fetch.json", connector.url)
+    fetch["value"]["data"] = opener["data"]
+    task = (await (await server.post(fetch)).json())["task"]
+    inputs = [b["id"] for b in task["value"]["card"]["content"]["body"] if "id" in b]
+    assert {"danger", "category", "severity", "what", "identity", "exclude"} <= set(inputs)
+    submit = activity("invoke_task_submit.json", connector.url)
+    submit["value"]["data"] = {
+        "policybot_form_id": "report",
+        "policybot_context": "",
+        "danger": "no",
+        "category": "harassment",
+        "severity": "high",
+        "identity": "confidential",
+        "what": "A pile of abusive replies under my conference talk",
+        "where": "",
+        "when": "",
+        "exclude": "",
+    }
+    done = await server.post(submit)
+    assert (await done.json())["task"]["type"] == "message"
+    calls = await connector.wait_for(4)  # Sam's receipt message and Hana's case card
+    to_hana = [c for c in calls if c.conversation == "a:hanaConversation"]
+    card = to_hana[-1].body["attachments"][0]["content"]
+    assert "Sam Rivera" in json.dumps(card)  # confidential: the handler sees who reported
+    ack = next(a for a in card["actions"] if a["data"]["policybot"] == "case_ack")
+    hana_press = activity(
+        "message_personal.json",
+        connector.url,
+        text=None,
+        id="hana-press-1",
+        conversation={"conversationType": "personal", "id": "a:hanaConversation"},
+        value=ack["data"],
+        **{"from": {"id": HANA, "name": "Hana HR"}},
+    )
+    await server.post(hana_press)
+    calls = await connector.wait_for(6)  # Hana's confirmation, and Sam is told
+    to_sam = [shown(c) for c in calls if c.conversation == "a:1personalConversationIdForSam"]
+    assert any("was received by a handler" in s for s in to_sam)
+    follow = activity("message_personal.json", connector.url, text="follow-up", id="sam-f-1")
+    await server.post(follow)
+    calls = await connector.wait_for(8)
+    assert "acknowledged" in shown(calls[-2])
