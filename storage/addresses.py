@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 
 from sqlmodel import col, select
 
 from bot.messages import UserRef
+from bot.ports import Conflict
 from storage.tables import AddressRow, PersonRow
 from storage.uow import SqlStore
 
@@ -19,6 +21,10 @@ class Addresses:
 
     async def remember(self, user: UserRef, reference: str) -> None:
         """Keep the latest reference for the person behind `user` (if they are known)."""
+        with contextlib.suppress(Conflict):  # a concurrent message stored it first
+            await self._remember(user, reference)
+
+    async def _remember(self, user: UserRef, reference: str) -> None:
         column = PersonRow.teams_user_id if user.platform == "teams" else PersonRow.slack_user_id
         async with self.store() as uow:
             person = (await uow.session.exec(select(PersonRow).where(column == user.id))).first()

@@ -136,7 +136,11 @@ class TeamsChannel:
             log.error("handling failed: %s", type(exc).__name__)
             return [TextReply(self.deps.content.chat.unavailable)]
         if incoming.user.id not in self._known:
-            await self.addresses.remember(incoming.user, reference_json(context.activity))
+            try:
+                await self.addresses.remember(incoming.user, reference_json(context.activity))
+            except Exception as exc:  # the answer matters more; the next message retries
+                log.warning("could not store the conversation reference: %s", type(exc).__name__)
+                return replies
             if len(self._known) > 100_000:
                 self._known.clear()
             self._known.add(incoming.user.id)
