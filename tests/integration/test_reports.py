@@ -59,6 +59,16 @@ async def deps(
     return Deps(content, faq, store, messenger, clock, KeyCipher(SECRET))
 
 
+async def link(deps: Deps, person_id: str, user: UserRef) -> None:
+    """Give a directory person their Slack id, as an import or first message would."""
+    async with deps.store() as uow:
+        person = await uow.people.get(person_id)
+        assert person is not None
+        person.slack_user_id = user.id
+        await uow.people.save(person)
+        await uow.commit()
+
+
 def report(**fields: str) -> Submission:
     values = {
         "danger": "no",
@@ -124,12 +134,7 @@ async def test_confidential_identity_only_for_handlers_and_exclusions_hold(
     assert for_person(messenger, "mo") == [] and for_person(messenger, "hal") == []
     case_id = card.buttons[0].value
     mo = UserRef("slack", "U0MO")
-    async with deps.store() as uow:
-        person = await uow.people.by_email("mo@example.com")
-        assert person is not None
-        person.slack_user_id = mo.id
-        await uow.people.save(person)
-        await uow.commit()
+    await link(deps, "mo", mo)
     refused = await handle(deps, Action(mo, DM, "case_ack", case_id))
     assert refused == [TextReply(casework.NOT_YOURS)]
     async with engine.connect() as conn:
@@ -144,12 +149,7 @@ async def test_handler_and_reporter_talk_both_ways_confidentially(
     (card,) = for_person(messenger, "hal")
     case_id = card.buttons[0].value
     hal = UserRef("slack", "U0HAL")
-    async with deps.store() as uow:
-        person = await uow.people.get("hal")
-        assert person is not None
-        person.slack_user_id = hal.id
-        await uow.people.save(person)
-        await uow.commit()
+    await link(deps, "hal", hal)
     assert "acknowledged" in (await handle(deps, Action(hal, DM, "case_ack", case_id)))[0].text
     (form,) = await handle(deps, Action(hal, DM, "case_message", case_id))
     assert isinstance(form, Form) and form.context == case_id
@@ -256,12 +256,7 @@ async def test_purge_removes_only_closed_cases_past_retention(
     await handle(deps, report(what="A second, still open case"))
     cards = for_person(messenger, "hal")
     hal = UserRef("slack", "U0HAL2")
-    async with deps.store() as uow:
-        person = await uow.people.get("hal")
-        assert person is not None
-        person.slack_user_id = hal.id
-        await uow.people.save(person)
-        await uow.commit()
+    await link(deps, "hal", hal)
     closed = cards[0].buttons[0].value
     await handle(deps, Submission(hal, DM, "case_resolve", {"outcome": "action-taken"}, closed))
     async with deps.store() as uow:
@@ -293,12 +288,7 @@ async def test_figures_carry_no_content_or_identity(
     sam_as_employee = await handle(deps, Text_("cases"))
     assert "only people with the hr or handler role" in sam_as_employee[0].text
     hana = UserRef("slack", "U0HANA")
-    async with deps.store() as uow:
-        person = await uow.people.get("hana")
-        assert person is not None
-        person.slack_user_id = hana.id
-        await uow.people.save(person)
-        await uow.commit()
+    await link(deps, "hana", hana)
     from bot.messages import Text
 
     (card,) = await handle(deps, Text(hana, DM, "cases"))

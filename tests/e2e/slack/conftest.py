@@ -14,11 +14,11 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 import app
 from bot.settings import load_settings
 from tests.conftest import database_url
+from tests.e2e.helpers import serve
 from tests.e2e.slack.fake import FakeSlack
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -103,12 +103,5 @@ async def server(
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_URL=fake.url,
     )
-    services = await app.bootstrap(settings, content=(content, faq))
-    runner = web.AppRunner(app.web_app(services), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    async with aiohttp.ClientSession() as http:
-        yield Server(f"http://127.0.0.1:{port}", services, http)
-    await runner.cleanup()
+    async for url, services, http in serve(settings, content, faq):
+        yield Server(url, services, http)

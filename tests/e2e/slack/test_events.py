@@ -8,11 +8,12 @@ import json
 import time
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import select
 
 from bot.messages import TextReply
 from storage.tables import OutboxRow, PersonRow, SeenEventRow, TicketRow
+from tests.e2e import helpers
+from tests.e2e.helpers import eventually
 from tests.e2e.slack.conftest import Server, fixture
 from tests.e2e.slack.fake import FakeSlack, block_problem
 
@@ -33,18 +34,7 @@ def texts(call: Any) -> str:
 
 
 async def count(server: Server, table: Any) -> int:
-    async with server.services.store() as uow:
-        return int((await uow.session.exec(select(func.count()).select_from(table))).one())
-
-
-async def eventually(check: Any, within: float = 5.0) -> bool:
-    """Poll an async check until it holds (work after a reply finishes a moment later)."""
-    deadline = time.monotonic() + within
-    while not await check():
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.05)
-    return True
+    return await helpers.count(server.services, table)
 
 
 async def settle(seconds: float = 0.4) -> None:

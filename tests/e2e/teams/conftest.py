@@ -11,11 +11,11 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 import app
 from bot.settings import load_settings
 from tests.conftest import database_url
+from tests.e2e.helpers import serve
 from tests.e2e.teams.fake import FakeConnector
 from tests.e2e.teams.tokens import TokenIssuer
 
@@ -72,15 +72,8 @@ async def connector() -> AsyncIterator[FakeConnector]:
 
 
 async def _serve(settings: Any, content: Any, faq: Any) -> AsyncIterator[Server]:
-    services = await app.bootstrap(settings, content=(content, faq))
-    runner = web.AppRunner(app.web_app(services), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    async with aiohttp.ClientSession() as http:
-        yield Server(f"http://127.0.0.1:{port}", services, http)
-    await runner.cleanup()
+    async for url, services, http in serve(settings, content, faq):
+        yield Server(url, services, http)
 
 
 @pytest.fixture

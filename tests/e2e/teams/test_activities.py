@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import select
 
 from storage.tables import AddressRow, OutboxRow, PersonRow, SeenEventRow, TicketRow
+from tests.e2e import helpers
+from tests.e2e.helpers import eventually
 from tests.e2e.teams.conftest import APP_ID, SAM, Server, activity
 from tests.e2e.teams.fake import FakeConnector
 from tests.e2e.teams.tokens import CLOCK_TOLERANCE, TokenIssuer, new_key
@@ -24,17 +24,7 @@ def shown(sent: Any) -> str:
 
 
 async def count(server: Server, table: Any) -> int:
-    async with server.services.store() as uow:
-        return int((await uow.session.exec(select(func.count()).select_from(table))).one())
-
-
-async def eventually(check: Any, within: float = 8.0) -> bool:
-    deadline = time.monotonic() + within
-    while not await check():
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.05)
-    return True
+    return await helpers.count(server.services, table)
 
 
 async def test_personal_question_gets_the_faq_answer(

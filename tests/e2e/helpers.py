@@ -1,0 +1,46 @@
+"""Helpers for end-to-end tests that run the real app in this process on a local port."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy import func
+from sqlmodel import select
+
+import app
+
+
+async def serve(
+    settings: Any, content: Any, faq: Any
+) -> AsyncIterator[tuple[str, app.Services, aiohttp.ClientSession]]:
+    """The app on a free local port: its URL, its services and a client session."""
+    services = await app.bootstrap(settings, content=(content, faq))
+    runner = web.AppRunner(app.web_app(services), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    async with aiohttp.ClientSession() as http:
+        yield f"http://127.0.0.1:{port}", services, http
+    await runner.cleanup()
+
+
+async def count(services: app.Services, table: Any) -> int:
+    """Rows in a table."""
+    async with services.store() as uow:
+        return int((await uow.session.exec(select(func.count()).select_from(table))).one())
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 8.0) -> bool:
+    """Poll an async check until it holds (work after a reply finishes a moment later)."""
+    deadline = time.monotonic() + within
+    while not await check():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
