@@ -35,6 +35,7 @@ def help_menu(deps: Deps, person: Person) -> Reply:
         Button("Ask HR directly", "ask_hr_form"),
         Button("Report an incident", "report_start"),
         Button("Follow up on a report", "report_followup"),
+        Button("Surveys", "survey_offer"),
     ]
     if person.has(Role.HR):
         buttons.append(Button("Open questions for HR", "tickets_open"))

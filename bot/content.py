@@ -157,6 +157,47 @@ class ReportRules(_Strict):
         return ("hr",)
 
 
+LIKERT = ("Strongly disagree", "Disagree", "Neither", "Agree", "Strongly agree")
+
+
+class SurveyQuestion(_Strict):
+    """One question of a survey."""
+
+    id: str = Field(pattern=_ID_RE)
+    kind: str = Field(pattern=r"^(likert|single|multiple|text)$")
+    text: str = Field(min_length=3, max_length=300)
+    options: tuple[str, ...] = ()
+    required: bool = True
+
+    @field_validator("options")
+    @classmethod
+    def _options(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("options must be distinct")
+        return value
+
+
+class Survey(_Strict):
+    """A survey definition."""
+
+    id: str = Field(pattern=_ID_RE)
+    title: str = Field(min_length=3, max_length=60)
+    intro: str = ""
+    questions: tuple[SurveyQuestion, ...] = Field(min_length=1)
+
+
+class Surveys(_Strict):
+    """All surveys, and the anonymity thresholds of their results."""
+
+    threshold: int = Field(default=5, ge=3)
+    comment_threshold: int = Field(default=10, ge=3)
+    surveys: tuple[Survey, ...] = Field(min_length=1)
+
+    def get(self, survey_id: str) -> Survey | None:
+        """The survey with this id."""
+        return next((s for s in self.surveys if s.id == survey_id), None)
+
+
 @dataclass(frozen=True, slots=True)
 class Content:
     """Everything under the content folder, validated."""
@@ -166,6 +207,7 @@ class Content:
     vocabulary: Vocabulary
     chat: ChatTexts
     reports: ReportRules
+    surveys: Surveys
 
     @property
     def current(self) -> Policy:
@@ -319,6 +361,14 @@ def load_content(root: Path) -> Content:
     vocabulary = _load_model(root, "vocabulary.yaml", Vocabulary, problems)
     chat = _load_model(root, "chat.yaml", ChatTexts, problems)
     reports = _load_model(root, "reports.yaml", ReportRules, problems)
+    surveys = _load_model(root, "surveys.yaml", Surveys, problems)
+    for survey in surveys.surveys if surveys else ():
+        for q in survey.questions:
+            if (q.kind in ("single", "multiple")) != bool(q.options):
+                problems.append(
+                    f"surveys.yaml: survey {survey.id}: question {q.id}: field options: "
+                    "needed for single and multiple questions only"
+                )
     if reports is not None:
         for route in reports.routes:
             for category in route.categories:
@@ -343,6 +393,6 @@ def load_content(root: Path) -> Content:
     for index, entry in enumerate(faq, start=1):
         for finding in protected_activity_problems(entry.answer):
             problems.append(f"faq.yaml: entry {index} ({entry.id}): field answer: {finding}")
-    if problems or vocabulary is None or chat is None or reports is None:
+    if problems or vocabulary is None or chat is None or reports is None or surveys is None:
         raise ContentError(problems)
-    return Content(tuple(policies), tuple(faq), vocabulary, chat, reports)
+    return Content(tuple(policies), tuple(faq), vocabulary, chat, reports, surveys)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot import askhr, casestats, casework, chat, reports
+from bot import askhr, casestats, casework, chat, reports, survey_results, surveys
 from bot.deps import Deps
 from bot.directory import NotAllowed, Profile, identify
 from bot.messages import Action, Button, Choices, Incoming, Reply, Submission, Text, TextReply
@@ -62,6 +62,12 @@ ACTIONS: dict[str, ActionHandler] = {
     "case_assign": casework.assign,
     "case_message": casework.message_form,
     "case_resolve": casework.resolve_form,
+    "survey_offer": lambda deps, uow, person, a: surveys.offer(deps, uow, person),
+    "survey_take": surveys.take,
+    "survey_new": surveys.new_form,
+    "survey_remind": surveys.remind,
+    "survey_close": surveys.close,
+    "survey_results": survey_results.show,
 }
 
 FORMS: dict[str, FormHandler] = {
@@ -74,6 +80,9 @@ FORMS: dict[str, FormHandler] = {
     "report_add": casework.add,
     "case_message": casework.send_message,
     "case_resolve": casework.resolve,
+    "survey_new": surveys.create,
+    "survey_answer": surveys.answer,
+    "survey_thanks": lambda deps, uow, person, f: _nothing(),
 }
 REPORT = frozenset({"report", "report an incident", "report incident", "report something"})
 FOLLOW_UP = frozenset({"follow up", "followup", "follow up on a report", "my reports"})
@@ -167,6 +176,8 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
         return [chat.help_menu(deps, person), *_reminder(flow)]
     if command in REPORT:
         return await _report(deps)
+    if command in ("survey", "surveys", "take a survey"):
+        return await surveys.offer(deps, uow, person)
     if command in ("cases", "report figures", "case stats"):
         return await casestats.summary(deps, uow, person)
     if command in FOLLOW_UP:

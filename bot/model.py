@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -128,3 +128,23 @@ class CaseMessage:
     author: str  # "reporter" or "handler"
     box: bytes
     at: datetime
+
+
+@dataclass
+class Campaign:
+    """A survey sent to an audience (everyone, or one department) between two days."""
+
+    id: str
+    survey_id: str
+    audience: str  # "everyone" or a department name
+    opens_on: date
+    closes_on: date
+    closed: bool = False
+
+    def is_open(self, today: date) -> bool:
+        """True while answers are accepted."""
+        return not self.closed and self.opens_on <= today <= self.closes_on
+
+    def includes(self, person: Person) -> bool:
+        """True when `person` is in the audience."""
+        return self.audience == "everyone" or person.department == self.audience

@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from bot.messages import Notification, UserRef
-from bot.model import Case, CaseMessage, Flow, Person, Role, Ticket
+from bot.model import Campaign, Case, CaseMessage, Flow, Person, Role, Ticket
 
 
 class StoreUnavailable(Exception):
@@ -59,6 +59,8 @@ class People(Protocol):
     async def by_user(self, user: UserRef) -> Person | None: ...
 
     async def with_role(self, role: Role) -> Sequence[Person]: ...
+
+    async def all(self) -> Sequence[Person]: ...
 
     async def save(self, person: Person) -> None: ...
 
@@ -127,6 +129,36 @@ class Cases(Protocol):
     async def all(self) -> Sequence[Case]: ...
 
 
+class Campaigns(Protocol):
+    """Survey campaigns, the participation register, and anonymous answers.
+
+    Answers are kept as counts per question, department and value, so no row stands for one
+    person; free-text comments are sealed rows with random ids and the campaign's close day.
+    """
+
+    async def add(self, campaign: Campaign) -> None: ...
+
+    async def get(self, campaign_id: str) -> Campaign | None: ...
+
+    async def all(self) -> Sequence[Campaign]: ...
+
+    async def save(self, campaign: Campaign) -> None: ...
+
+    async def took_part(self, key: str) -> bool: ...
+
+    async def register(self, campaign_id: str, key: str) -> None: ...
+
+    async def participants(self, campaign_id: str) -> int: ...
+
+    async def count(self, campaign_id: str, question: str, department: str, value: str) -> None: ...
+
+    async def comment(self, campaign_id: str, question: str, box: bytes, day: date) -> None: ...
+
+    async def tallies(self, campaign_id: str) -> Sequence[tuple[str, str, str, int]]: ...
+
+    async def comments(self, campaign_id: str) -> Sequence[tuple[str, bytes]]: ...
+
+
 class Deliveries(Protocol):
     """Platform deliveries already handled, so retries and duplicates are handled once."""
 
@@ -142,6 +174,7 @@ class UnitOfWork(Protocol):
     faq_log: FaqLog
     deliveries: Deliveries
     cases: Cases
+    campaigns: Campaigns
 
     async def __aenter__(self) -> Self: ...
 

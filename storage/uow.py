@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.messages import UserRef
 from bot.model import Flow, Person, Role, Ticket, TicketStatus, new_id
 from bot.ports import Conflict, StoreUnavailable
+from storage.campaigns import SqlCampaigns
 from storage.cases import SqlCases
 from storage.tables import (
     ConversationRow,
@@ -263,6 +264,7 @@ class SqlUnitOfWork:
         self.faq_log = SqlFaqLog(self.session)
         self.deliveries = SqlDeliveries(self.session)
         self.cases = SqlCases(self.session)
+        self.campaigns = SqlCampaigns(self.session)
         return self
 
     async def __aexit__(

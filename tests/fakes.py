@@ -70,6 +70,9 @@ class FakePeople:
     async def with_role(self, role: Role) -> Sequence[Person]:
         return [p for p in self.data.people.values() if role in p.roles]
 
+    async def all(self) -> Sequence[Person]:
+        return list(self.data.people.values())
+
     async def save(self, person: Person) -> None:
         self.data.people[person.id] = person
 

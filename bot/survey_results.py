@@ -1,0 +1,123 @@
+"""Survey results for HR: counts, means and % favourable, only where a crowd answered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.content import LIKERT, Survey
+from bot.deps import Deps
+from bot.directory import require
+from bot.messages import Action, Card, Reply, TextReply
+from bot.model import Campaign, Person, Role
+from bot.ports import UnitOfWork
+from bot.surveys import _context, _survey, random_order
+
+
+@dataclass
+class QuestionResult:
+    """One question's figures (empty when too few answered)."""
+
+    id: str
+    text: str
+    answers: int
+    counts: dict[str, int] = field(default_factory=dict)
+    mean: float | None = None
+    favourable: float | None = None
+
+
+@dataclass
+class Results:
+    """A campaign's results, already filtered by the anonymity thresholds."""
+
+    campaign: Campaign
+    survey: Survey
+    participants: int
+    shown: bool
+    questions: list[QuestionResult]
+    departments: dict[str, list[QuestionResult]]
+    comments: list[str]
+
+
+def _question(survey: Survey, qid: str, tally: dict[str, int]) -> QuestionResult:
+    q = next(x for x in survey.questions if x.id == qid)
+    n = sum(tally.values())
+    result = QuestionResult(q.id, q.text, n, dict(sorted(tally.items())))
+    if q.kind == "likert" and n:
+        result.mean = sum(int(v) * c for v, c in tally.items()) / n
+        result.favourable = sum(c for v, c in tally.items() if int(v) >= 4) / n
+    return result
+
+
+async def compute(deps: Deps, uow: UnitOfWork, campaign: Campaign) -> Results:
+    """Figures for a campaign, hiding what a small group would give away."""
+    rules = deps.content.surveys
+    survey = _survey(deps, campaign)
+    participants = await uow.campaigns.participants(campaign.id)
+    by_question: dict[str, dict[str, int]] = {}
+    by_department: dict[str, dict[str, dict[str, int]]] = {}
+    for qid, department, value, count in await uow.campaigns.tallies(campaign.id):
+        by_question.setdefault(qid, {}).setdefault(value, 0)
+        by_question[qid][value] += count
+        slot = by_department.setdefault(department, {}).setdefault(qid, {})
+        slot[value] = slot.get(value, 0) + count
+    shown = participants >= rules.threshold
+    questions = [
+        _question(survey, q.id, by_question.get(q.id, {}))
+        for q in survey.questions
+        if shown and q.kind != "text"
+    ]
+    # A department is shown only if it and everyone else each reach the threshold, so that
+    # no group can be isolated by subtracting one breakdown from the total.
+    anchor = next((q.id for q in survey.questions if q.required and q.kind == "likert"), None)
+    departments: dict[str, list[QuestionResult]] = {}
+    for dept, tallies in by_department.items():
+        size = sum(tallies.get(anchor, {}).values()) if anchor else 0
+        if shown and size >= rules.threshold and participants - size >= rules.threshold:
+            departments[dept] = [
+                _question(survey, q.id, tallies.get(q.id, {}))
+                for q in survey.questions
+                if q.kind != "text"
+            ]
+    comments: list[str] = []
+    stored = await uow.campaigns.comments(campaign.id)
+    if shown and len(stored) >= rules.comment_threshold:
+        comments = random_order(
+            [deps.cipher.open(box, _context(campaign.id)).decode() for _, box in stored]
+        )
+    return Results(campaign, survey, participants, shown, questions, departments, comments)
+
+
+async def show(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """HR: the results card."""
+    require(person, Role.HR)
+    campaign = await uow.campaigns.get(a.value)
+    if campaign is None:
+        return [TextReply("No such survey.")]
+    r = await compute(deps, uow, campaign)
+    if not r.shown:
+        return [
+            TextReply(
+                f"“{r.survey.title}”: {r.participants} answered so far. Results appear once "
+                f"{deps.content.surveys.threshold} people have answered, so that nobody can "
+                "be singled out."
+            )
+        ]
+    facts = []
+    for q in r.questions:
+        if q.mean is not None and q.favourable is not None:
+            facts.append(
+                (q.text, f"mean {q.mean:.1f}/5, {q.favourable:.0%} favourable (n={q.answers})")
+            )
+        else:
+            facts.append((q.text, ", ".join(f"{k}: {v}" for k, v in q.counts.items()) or "-"))
+    for dept, rows in sorted(r.departments.items()):
+        likert = [q for q in rows if q.favourable is not None]
+        if likert:
+            avg = sum(q.favourable or 0 for q in likert) / len(likert)
+            facts.append((f"{dept}", f"{avg:.0%} favourable on average"))
+    body = f"{r.participants} people answered. Scale: {LIKERT[0]} (1) to {LIKERT[-1]} (5)."
+    if r.comments:
+        body += "\n\nComments, in random order:\n" + "\n".join(f"• {c}" for c in r.comments)
+    else:
+        body += f"\n\nComments appear once there are {deps.content.surveys.comment_threshold}."
+    return [Card(f"Results: {r.survey.title}", body, tuple(facts))]

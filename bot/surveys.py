@@ -1,0 +1,282 @@
+"""Anonymous surveys: HR opens a campaign, people answer in a form, results need a crowd."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+
+from bot.content import LIKERT, Survey
+from bot.deps import Deps
+from bot.directory import require
+from bot.messages import (
+    Action,
+    Button,
+    Card,
+    Choices,
+    Field,
+    Form,
+    Notification,
+    Option,
+    Reply,
+    Submission,
+    TextReply,
+)
+from bot.model import Campaign, Person, Role, new_id
+from bot.ports import UnitOfWork
+from bot.text import clean, shorten
+
+log = logging.getLogger(__name__)
+PRIVACY = (
+    "Anonymous: your answers are stored as counts, with no name, no account and no time "
+    "finer than the survey's closing day. We only record that you took part, so that "
+    "reminders skip you. Please do not put anything that identifies you in free text."
+)
+
+
+def _key(deps: Deps, campaign_id: str, person: Person) -> str:
+    return deps.cipher.keyed_hash("survey", campaign_id, person.id)
+
+
+def _context(campaign_id: str) -> bytes:
+    return f"survey:{campaign_id}".encode()
+
+
+def _survey(deps: Deps, campaign: Campaign) -> Survey:
+    survey = deps.content.surveys.get(campaign.survey_id)
+    if survey is None:
+        raise LookupError(f"survey {campaign.survey_id} is no longer in content/surveys.yaml")
+    return survey
+
+
+async def offer(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
+    """Open surveys this person can still take (and, for HR, the campaigns)."""
+    today = deps.clock.now().date()
+    campaigns = await uow.campaigns.all()
+    mine = [
+        c
+        for c in campaigns
+        if c.is_open(today)
+        and c.includes(person)
+        and not await uow.campaigns.took_part(_key(deps, c.id, person))
+    ]
+    replies: list[Reply] = []
+    if mine:
+        buttons = tuple(
+            Button(f"Take: {_survey(deps, c).title}", "survey_take", c.id) for c in mine
+        )
+        replies.append(Choices("These surveys are open for you. " + PRIVACY, buttons))
+    else:
+        replies.append(TextReply("There is no survey for you to take right now. Thank you!"))
+    if person.has(Role.HR):
+        replies.append(hr_menu(deps, list(campaigns)))
+    return replies
+
+
+def hr_menu(deps: Deps, campaigns: list[Campaign]) -> Card:
+    """HR's view of the campaigns, with their actions."""
+    facts = tuple(
+        (
+            f"{_survey(deps, c).title} ({c.audience})",
+            f"{'closed' if c.closed else 'open'} {c.opens_on:%d %b} to {c.closes_on:%d %b}",
+        )
+        for c in campaigns[-8:]
+    )
+    buttons = [Button("Open a survey", "survey_new", style="primary")]
+    for c in campaigns[-3:]:
+        buttons += [Button(f"Results {c.closes_on:%d %b}", "survey_results", c.id)]
+        if not c.closed:
+            buttons += [
+                Button("Remind", "survey_remind", c.id),
+                Button("Close now", "survey_close", c.id, "danger"),
+            ]
+    return Card("Surveys", "Campaigns, newest last.", facts, tuple(buttons))
+
+
+async def new_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """HR: the form to open a campaign."""
+    require(person, Role.HR)
+    departments = sorted({p.department for p in await uow.people.all() if p.department})
+    return [
+        Form(
+            "survey_new",
+            "Open a survey",
+            (
+                Field(
+                    "survey",
+                    "Survey",
+                    "select",
+                    options=tuple(Option(s.title, s.id) for s in deps.content.surveys.surveys),
+                ),
+                Field(
+                    "audience",
+                    "Who is asked",
+                    "select",
+                    options=(Option("Everyone", "everyone"), *(Option(d, d) for d in departments)),
+                    initial="everyone",
+                ),
+                Field("days", "Open for how many days", initial="14", max_length=3),
+            ),
+            submit_label="Open and invite",
+        )
+    ]
+
+
+async def create(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
+    """HR opened a campaign: store it and invite the audience."""
+    require(person, Role.HR)
+    survey = deps.content.surveys.get(f.fields.get("survey", ""))
+    days = f.fields.get("days", "").strip()
+    if survey is None or not days.isdigit() or not 1 <= int(days) <= 90:
+        errors = {"days": "Choose a survey, and between 1 and 90 days."}
+        return [Form("survey_new", "Open a survey", (), errors=errors)]
+    today = deps.clock.now().date()
+    campaign = Campaign(
+        new_id(),
+        survey.id,
+        f.fields.get("audience") or "everyone",
+        today,
+        today + timedelta(days=int(days) - 1),
+    )
+    await uow.campaigns.add(campaign)
+    audience = [p for p in await uow.people.all() if campaign.includes(p)]
+    await uow.commit()
+    invitation = invite(deps, campaign, survey, "Would you take a short anonymous survey?")
+    for p in audience:
+        await deps.messenger.send(Notification(p.id, invitation, f"Survey: {survey.title}"))
+    return [
+        TextReply(
+            f"Opened “{survey.title}” for {campaign.audience} until "
+            f"{campaign.closes_on:%d %b}; invited {len(audience)} people."
+        )
+    ]
+
+
+def invite(deps: Deps, campaign: Campaign, survey: Survey, lead: str) -> Choices:
+    """The invitation (or reminder) with the button that opens the form."""
+    text = f"{lead} “{survey.title}”: {survey.intro} {PRIVACY}"
+    return Choices(text, (Button("Take the survey", "survey_take", campaign.id, "primary"),))
+
+
+async def remind(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """HR: remind only those in the audience who have not taken part."""
+    require(person, Role.HR)
+    campaign = await uow.campaigns.get(a.value)
+    if campaign is None or not campaign.is_open(deps.clock.now().date()):
+        return [TextReply("That survey is not open.")]
+    pending = [
+        p
+        for p in await uow.people.all()
+        if campaign.includes(p) and not await uow.campaigns.took_part(_key(deps, campaign.id, p))
+    ]
+    survey = _survey(deps, campaign)
+    note = invite(deps, campaign, survey, "A reminder: there is still time for")
+    for p in pending:
+        await deps.messenger.send(Notification(p.id, note, f"Reminder: {survey.title}"))
+    return [TextReply(f"Reminded {len(pending)} people who have not answered yet.")]
+
+
+async def close(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """HR: close a campaign early."""
+    require(person, Role.HR)
+    campaign = await uow.campaigns.get(a.value)
+    if campaign is None:
+        return [TextReply("No such survey.")]
+    campaign.closed = True
+    await uow.campaigns.save(campaign)
+    return [TextReply("Closed. No more answers will be accepted.")]
+
+
+def survey_form(deps: Deps, campaign: Campaign, errors: dict[str, str] | None = None) -> Form:
+    """The survey as a form: never as chat messages."""
+    survey = _survey(deps, campaign)
+    fields: list[Field] = []
+    for q in survey.questions:
+        if q.kind == "likert":
+            options = tuple(Option(label, str(n)) for n, label in enumerate(LIKERT, start=1))
+            fields.append(Field(q.id, q.text, "select", q.required, options))
+        elif q.kind == "single":
+            options = tuple(Option(o, o) for o in q.options)
+            fields.append(Field(q.id, q.text, "select", q.required, options))
+        elif q.kind == "multiple":
+            for n, option in enumerate(q.options):
+                label = f"{q.text} {option}" if n == 0 else option
+                fields.append(Field(f"{q.id}.{n}", label, "checkbox", False))
+        else:
+            fields.append(Field(q.id, q.text, "textarea", q.required, max_length=1000))
+    return Form(
+        "survey_answer",
+        shorten(survey.title, 24),
+        tuple(fields),
+        "Send anonymously",
+        f"{survey.intro}\n\n{PRIVACY}",
+        campaign.id,
+        errors or {},
+    )
+
+
+async def take(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """Open the survey form, unless the person already answered or it is closed."""
+    campaign = await uow.campaigns.get(a.value)
+    if campaign is None or not campaign.is_open(deps.clock.now().date()):
+        return [TextReply("That survey is closed. Thank you all the same!")]
+    if not campaign.includes(person):
+        return [TextReply("That survey is for another group.")]
+    if await uow.campaigns.took_part(_key(deps, campaign.id, person)):
+        return [TextReply("You have already answered this survey. Thank you!")]
+    return [survey_form(deps, campaign)]
+
+
+async def answer(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
+    """Record the answers as counts; refuse a second submission."""
+    campaign = await uow.campaigns.get(f.context)
+    if campaign is None or not campaign.is_open(deps.clock.now().date()):
+        return [TextReply("That survey is closed. Thank you all the same!")]
+    key = _key(deps, campaign.id, person)
+    if not campaign.includes(person) or await uow.campaigns.took_part(key):
+        return [thanks("You have already answered this survey; your first answers stand.")]
+    survey = _survey(deps, campaign)
+    errors = {
+        q.id: "Please answer this question."
+        for q in survey.questions
+        if q.required and q.kind != "multiple" and not clean(f.fields.get(q.id, ""))
+    }
+    valid = {str(n) for n in range(1, 6)}
+    for q in survey.questions:
+        value = clean(f.fields.get(q.id, ""))
+        if value and (
+            (q.kind == "likert" and value not in valid)
+            or (q.kind == "single" and value not in q.options)
+        ):
+            errors[q.id] = "Choose one of the options."
+    if errors:
+        return [survey_form(deps, campaign, errors)]
+    department = person.department or "(none)"
+    await uow.campaigns.register(campaign.id, key)
+    for q in survey.questions:
+        if q.kind == "multiple":
+            for n, option in enumerate(q.options):
+                if f.fields.get(f"{q.id}.{n}"):
+                    await uow.campaigns.count(campaign.id, q.id, department, option)
+            continue
+        value = clean(f.fields.get(q.id, ""))
+        if not value:
+            continue
+        if q.kind == "text":
+            box = deps.cipher.seal(shorten(value, 1000).encode(), _context(campaign.id))
+            await uow.campaigns.comment(campaign.id, q.id, box, campaign.closes_on)
+        else:
+            await uow.campaigns.count(campaign.id, q.id, department, value)
+    return [thanks("Thank you! Your answers were recorded anonymously.")]
+
+
+def thanks(text: str) -> Form:
+    """Shown in the form itself, so nothing about answering lands in the chat history."""
+    return Form("survey_thanks", "Thank you", (), "Close", text)
+
+
+def random_order(items: list[str]) -> list[str]:
+    """Comments in an order that says nothing about who wrote what, or when."""
+    shuffled = list(items)
+    secrets.SystemRandom().shuffle(shuffled)
+    return shuffled

@@ -1,0 +1,224 @@
+"""Anonymous surveys on a real database: nothing links a person to an answer."""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import SQLModel
+
+from bot import survey_results
+from bot.content import Content
+from bot.deps import Deps
+from bot.dispatch import handle
+from bot.faq import FaqIndex
+from bot.messages import (
+    Action,
+    Card,
+    Choices,
+    ConversationRef,
+    Form,
+    Submission,
+    TextReply,
+    UserRef,
+)
+from bot.model import Person, Role
+from storage.cipher import KeyCipher
+from storage.uow import SqlStore
+from tests.fakes import FakeClock, FakeMessenger
+
+DM = ConversationRef("slack", "D0")
+HR = UserRef("slack", "U0HRLEAD")
+
+
+def user(n: int) -> UserRef:
+    return UserRef("slack", f"U{n:04d}STAFF")
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def messenger() -> FakeMessenger:
+    return FakeMessenger()
+
+
+@pytest.fixture
+async def deps(
+    engine: AsyncEngine, content: Content, faq: FaqIndex, clock: FakeClock, messenger: FakeMessenger
+) -> Deps:
+    store = SqlStore(engine)
+    async with store() as uow:
+        await uow.people.save(
+            Person(
+                "hr",
+                "Hana HR",
+                "hana@example.com",
+                department="People",
+                slack_user_id=HR.id,
+                roles=frozenset({Role.HR}),
+            )
+        )
+        for n in range(24):
+            department = "Sales" if n < 12 else "Support"
+            await uow.people.save(
+                Person(
+                    f"p{n}",
+                    f"Person Number{n}",
+                    f"person{n}@example.com",
+                    department=department,
+                    slack_user_id=user(n).id,
+                )
+            )
+        await uow.commit()
+    return Deps(content, faq, store, messenger, clock, KeyCipher(b"s" * 32))
+
+
+async def open_campaign(deps: Deps, audience: str = "everyone") -> str:
+    (form,) = await handle(deps, Action(HR, DM, "survey_new", ""))
+    assert isinstance(form, Form)
+    fields = {"survey": "policy-awareness", "audience": audience, "days": "14"}
+    (done,) = await handle(deps, Submission(HR, DM, "survey_new", fields))
+    assert isinstance(done, TextReply) and "Opened" in done.text
+    async with deps.store() as uow:
+        return (await uow.campaigns.all())[-1].id
+
+
+def answers(n: int, comment: str = "") -> dict[str, str]:
+    rng = random.Random(n)
+    values = {
+        q: str(rng.randint(1, 5))
+        for q in ("understand", "confident-backlash", "know-report", "free-expression")
+    }
+    values["platforms.0"] = "yes" if n % 2 else ""
+    values["comments"] = comment
+    return values
+
+
+async def take(deps: Deps, n: int, campaign: str, comment: str = "") -> Any:
+    (form,) = await handle(deps, Action(user(n), DM, "survey_take", campaign))
+    assert isinstance(form, Form) and form.form_id == "survey_answer", form
+    (reply,) = await handle(
+        deps, Submission(user(n), DM, "survey_answer", answers(n, comment), campaign)
+    )
+    return reply
+
+
+async def dump(engine: AsyncEngine, tables: tuple[str, ...]) -> dict[str, list[tuple[Any, ...]]]:
+    out = {}
+    async with engine.connect() as conn:
+        for table in tables:
+            out[table] = [tuple(r) for r in (await conn.execute(text(f"SELECT * FROM {table}")))]
+    return out
+
+
+async def test_twenty_answers_cannot_be_traced_to_anyone(
+    deps: Deps, engine: AsyncEngine, messenger: FakeMessenger, caplog: pytest.LogCaptureFixture
+) -> None:
+    import app
+
+    caplog.set_level(logging.DEBUG)
+    app.quiet_libraries()
+    campaign = await open_campaign(deps)
+    invited = {n.person_id for n in messenger.sent}
+    assert invited == {"hr", *(f"p{n}" for n in range(24))}
+    order = list(range(20))
+    for n in order:
+        reply = await take(deps, n, campaign, comment=f"comment number {n:02d}")
+        assert isinstance(reply, Form) and reply.form_id == "survey_thanks"
+    survey_tables = tuple(
+        t.name for t in SQLModel.metadata.sorted_tables if t.name.startswith("survey_")
+    )
+    rows = await dump(engine, survey_tables)
+    flat = repr(rows)
+    for n in order:
+        for trace in (user(n).id, f"p{n}", f"person{n}@example.com", f"Person Number{n}"):
+            assert trace not in flat
+    # Answers are counts: no row stands for one person.
+    assert all(isinstance(r[-1], int) for r in rows["survey_tally"])
+    assert max(r[-1] for r in rows["survey_tally"]) > 1
+    # Stored comments: random ids, the closing day, and an order unrelated to answering.
+    async with deps.store() as uow:
+        closes = (await uow.campaigns.get(campaign)).closes_on  # type: ignore[union-attr]
+        texts = [
+            deps.cipher.open(box, f"survey:{campaign}".encode()).decode()
+            for _, box in await uow.campaigns.comments(campaign)
+        ]
+    assert {str(r[-1]) for r in rows["survey_comment"]} == {closes.isoformat()}
+    assert texts != [f"comment number {n:02d}" for n in order]
+    assert sorted(texts) == [f"comment number {n:02d}" for n in order]
+    assert "comment number" not in flat  # sealed
+    # The register holds keyed hashes only, again in an order unrelated to answering.
+    assert all(len(r[0]) == 64 for r in rows["survey_participant"])
+    for n in order:
+        assert user(n).id not in caplog.text and f"p{n}" not in caplog.text
+
+
+async def test_one_answer_per_person_and_reminders_skip_takers(
+    deps: Deps, messenger: FakeMessenger
+) -> None:
+    campaign = await open_campaign(deps)
+    await take(deps, 0, campaign)
+    again = await handle(deps, Action(user(0), DM, "survey_take", campaign))
+    assert "already answered" in again[0].text
+    (second,) = await handle(deps, Submission(user(0), DM, "survey_answer", answers(9), campaign))
+    assert isinstance(second, Form) and "first answers stand" in second.intro
+    async with deps.store() as uow:
+        assert await uow.campaigns.participants(campaign) == 1
+        tallies = await uow.campaigns.tallies(campaign)
+    assert sum(c for q, _, _, c in tallies if q == "understand") == 1
+    messenger.sent.clear()
+    (reminded,) = await handle(deps, Action(HR, DM, "survey_remind", campaign))
+    assert "Reminded 24" in reminded.text
+    assert "p0" not in {n.person_id for n in messenger.sent}
+
+
+async def test_thresholds_and_breakdowns(deps: Deps, clock: FakeClock) -> None:
+    campaign = await open_campaign(deps)
+    for n in range(4):
+        await take(deps, n, campaign, comment=f"c{n}")
+    (hidden,) = await handle(deps, Action(HR, DM, "survey_results", campaign))
+    assert isinstance(hidden, TextReply) and "4 answered" in hidden.text
+    await take(deps, 4, campaign, comment="c4")
+    (card,) = await handle(deps, Action(HR, DM, "survey_results", campaign))
+    assert isinstance(card, Card) and "5 people answered" in card.body
+    assert "c4" not in card.body and "Comments appear once" in card.body
+    # All five are in Sales: no breakdown, since "everyone else" is empty.
+    async with deps.store() as uow:
+        results = await survey_results.compute(deps, uow, (await uow.campaigns.get(campaign)))  # type: ignore[arg-type]
+    assert results.departments == {}
+    for n in range(5, 10):
+        await take(deps, n, campaign, comment=f"c{n}")
+    for n in range(12, 16):  # four in Support: below the threshold
+        await take(deps, n, campaign)
+    async with deps.store() as uow:
+        results = await survey_results.compute(deps, uow, (await uow.campaigns.get(campaign)))  # type: ignore[arg-type]
+    assert set(results.departments) == set()  # Support is too small, so Sales would be exposed
+    await take(deps, 16, campaign)
+    async with deps.store() as uow:
+        results = await survey_results.compute(deps, uow, (await uow.campaigns.get(campaign)))  # type: ignore[arg-type]
+    assert set(results.departments) == {"Sales", "Support"}
+    assert len(results.comments) == 10
+    clock.advance(days=30)
+    closed = await handle(deps, Action(user(20), DM, "survey_take", campaign))
+    assert "closed" in closed[0].text
+
+
+async def test_employees_cannot_open_campaigns_or_see_results(deps: Deps) -> None:
+    refused = await handle(deps, Action(user(1), DM, "survey_new", ""))
+    assert "hr role" in refused[0].text
+    campaign = await open_campaign(deps)
+    refused = await handle(deps, Action(user(1), DM, "survey_results", campaign))
+    assert "hr role" in refused[0].text
+    offered = await handle(deps, Submission(user(1), DM, "survey_thanks", {}))
+    assert offered == []
+    (choices,) = (await handle(deps, Action(user(1), DM, "survey_offer", "")))[:1]
+    assert isinstance(choices, Choices) and choices.buttons[0].value == campaign
+    _ = timedelta
