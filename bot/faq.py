@@ -79,7 +79,10 @@ class Normaliser:
         """Remember the corpus words so typos can be corrected towards them."""
         for text in texts:
             self._known.update(self.words(text))
-        self._known_list = sorted(w for w in self._known if len(w) >= 4)
+        # Typos are corrected towards corpus words and towards the vocabulary's own keys
+        # ("critisize" -> "criticize" -> "criticise").
+        keys = {k for k in self._single if len(k) >= 4}
+        self._known_list = sorted({w for w in self._known if len(w) >= 4} | keys)
         self._corrections.clear()
 
     def words(self, text: str) -> list[str]:
@@ -117,11 +120,13 @@ class Normaliser:
         words = self.words(text)
         unknown = 0
         if correct:
-            fixed = []
+            fixed: list[str] = []
             for w in words:
                 c = self._correct(w)
                 if c is None:
                     unknown += 1
+                elif c in self._single and c not in self._known:
+                    fixed.extend(x for x in self._single[c] if x not in STOPWORDS)
                 else:
                     fixed.append(c)
             words = fixed
