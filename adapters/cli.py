@@ -49,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     cases_sub = cases.add_subparsers(dest="action", required=True, metavar="ACTION")
     stats = cases_sub.add_parser("stats", help="statistics, without content or identities")
     stats.add_argument("--csv", action="store_true", help="one CSV row per case")
+    survey = sub.add_parser("survey", help="anonymous surveys")
+    survey_sub = survey.add_subparsers(dest="action", required=True, metavar="ACTION")
+    results = survey_sub.add_parser("results", help="results that pass the anonymity thresholds")
+    results.add_argument("--csv", action="store_true", help="one CSV row per question")
     teams = sub.add_parser("teams", help="Microsoft Teams")
     teams_sub = teams.add_subparsers(dest="action", required=True, metavar="ACTION")
     package = teams_sub.add_parser("package", help="write the Teams app package (zip)")
@@ -90,6 +94,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return asyncio.run(_import(settings, args.file))
         if args.command == "cases":
             return asyncio.run(_stats(settings, args.csv))
+        if args.command == "survey":
+            return asyncio.run(_survey_results(settings))
         if args.command == "teams":
             return _package(args, settings)
         if args.command == "chat":
@@ -125,6 +131,76 @@ async def _stats(settings: Settings, as_csv: bool) -> int:
         for row in rows:
             tally[row[key]] = tally.get(row[key], 0) + 1
         print(f"by {key}: " + ", ".join(f"{k} {v}" for k, v in sorted(tally.items())))
+    return 0
+
+
+async def _survey_results(settings: Settings) -> int:
+    import csv
+
+    import app
+    from bot.clock import SystemClock
+    from bot.deps import Deps
+    from bot.survey_results import compute
+    from storage.cipher import KeyCipher
+    from storage.uow import SqlStore
+
+    content, faq = app.load(settings)
+    engine = await app.prepare_database(settings)
+    store = SqlStore(engine)
+    cipher = KeyCipher(app.secret_key(settings), app.old_secret_keys(settings))
+    deps = Deps(content, faq, store, None, SystemClock(), cipher)  # type: ignore[arg-type]
+    writer = csv.writer(sys.stdout)
+    writer.writerow(
+        [
+            "campaign",
+            "survey",
+            "audience",
+            "closes_on",
+            "answered",
+            "question",
+            "n",
+            "mean",
+            "favourable",
+            "counts",
+        ]
+    )
+    try:
+        async with store() as uow:
+            for campaign in await uow.campaigns.all():
+                r = await compute(deps, uow, campaign)
+                for q in r.questions:
+                    counts = "; ".join(f"{k}={v}" for k, v in q.counts.items())
+                    writer.writerow(
+                        [
+                            campaign.id,
+                            campaign.survey_id,
+                            campaign.audience,
+                            campaign.closes_on,
+                            r.participants,
+                            q.id,
+                            q.answers,
+                            "" if q.mean is None else f"{q.mean:.2f}",
+                            "" if q.favourable is None else f"{q.favourable:.3f}",
+                            counts,
+                        ]
+                    )
+                if not r.shown:
+                    writer.writerow(
+                        [
+                            campaign.id,
+                            campaign.survey_id,
+                            campaign.audience,
+                            campaign.closes_on,
+                            r.participants,
+                            "(hidden: fewer answers than the threshold)",
+                            "",
+                            "",
+                            "",
+                            "",
+                        ]
+                    )
+    finally:
+        await engine.dispose()
     return 0
 
 

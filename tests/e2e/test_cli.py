@@ -106,3 +106,10 @@ def test_cases_stats_csv_has_no_content_columns(env: dict[str, str]) -> None:
     header = result.stdout.splitlines()[0].split(",")
     assert header[:4] == ["ref", "category", "severity", "status"]
     assert not {"what", "where", "reporter", "email", "name"} & set(header)
+
+
+def test_survey_results_csv(env: dict[str, str]) -> None:
+    assert policybot("db", "upgrade", env=env).returncode == 0
+    result = policybot("survey", "results", "--csv", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].startswith("campaign,survey,audience")

@@ -424,3 +424,66 @@ async def test_anonymous_report_flow_through_slack(server: Server, fake: FakeSla
     assert "We have asked the site to remove it." in json.dumps(status["view"])
     assert "acknowledged" in json.dumps(status["view"])
     assert not [c for c in fake.of("chat.postMessage") if c.args["channel"] == "D0DMCHANNEL"]
+
+
+async def test_survey_flow_through_slack(server: Server, fake: FakeSlack) -> None:
+    async with server.services.store() as uow:
+        uow.session.add_all(
+            [
+                PersonRow(
+                    id="hana",
+                    display_name="Hana HR",
+                    email="hana@example.com",
+                    slack_user_id="U0HR",
+                    roles="employee,hr",
+                ),
+                PersonRow(
+                    id="sam",
+                    display_name="Sam Rivera",
+                    email="sam@example.com",
+                    slack_user_id="U0EMPLOYEE",
+                ),
+            ]
+        )
+        await uow.commit()
+    # HR opens a campaign: everyone is invited by DM.
+    await server.send(_press("survey_new", "-", user="U0HR"), form=True)
+    await fake.wait_for("views.open")
+    opened = _submit("survey_new", {"days": "7"}, user="U0HR")
+    opened["view"]["state"]["values"]["survey"] = {
+        "value": {"type": "static_select", "selected_option": {"value": "policy-awareness"}}
+    }
+    opened["view"]["state"]["values"]["audience"] = {
+        "value": {"type": "static_select", "selected_option": {"value": "everyone"}}
+    }
+    await server.send(opened, form=True)
+    calls = await fake.wait_for("chat.postMessage", 3)  # HR's confirmation, two invitations
+    invitation = next(c for c in calls if c.args["channel"] == "U0EMPLOYEE")
+    campaign = next(
+        e["value"]
+        for b in invitation.args["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith("survey_take")
+    )
+    # Sam opens the form from the invitation and answers; thanks replace the modal.
+    await server.send(_press("survey_take", campaign), form=True)
+    views = await fake.wait_for("views.open", 2)
+    survey_view = views[-1].args["view"]
+    survey_view = json.loads(survey_view) if isinstance(survey_view, str) else survey_view
+    assert survey_view["callback_id"] == "survey_answer"
+    assert "Anonymous" in json.dumps(survey_view)
+    answers = _submit("survey_answer", {"comments": "More examples please"})
+    for question in ("understand", "confident-backlash", "know-report", "free-expression"):
+        answers["view"]["state"]["values"][question] = {
+            "value": {"type": "static_select", "selected_option": {"value": "4"}}
+        }
+    answers["view"]["private_metadata"] = json.dumps(
+        {"channel": "D0DMCHANNEL", "context": campaign}
+    )
+    thanks = await (await server.send(answers, form=True)).json()
+    assert thanks["response_action"] == "update"
+    assert "recorded anonymously" in json.dumps(thanks["view"])
+    before = len(fake.of("chat.postMessage"))
+    await settle()
+    assert len(fake.of("chat.postMessage")) == before  # nothing about answering in the chat
