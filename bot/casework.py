@@ -297,7 +297,10 @@ async def add(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> lis
 
 
 async def escalate(deps: Deps, uow: UnitOfWork) -> int:
-    """Re-notify and escalate cases whose acknowledgement is overdue; one step per miss."""
+    """Re-notify and escalate cases whose acknowledgement or first feedback is overdue.
+
+    One tier per miss; the deadline then moves by the severity's window.
+    """
     now = deps.clock.now()
     tiers = deps.content.reports.escalation
     steps = 0
@@ -309,18 +312,26 @@ async def escalate(deps: Deps, uow: UnitOfWork) -> int:
         people = [
             p for p in await uow.people.with_role(Role(tier)) if access.get(p.id) != "excluded"
         ]
-        next_due, _ = deadlines(deps, case.severity, now)
-        if not await uow.cases.step(case.id, case.escalations, next_due):
+        ack_next, feedback_next = deadlines(deps, case.severity, now)
+        missed = "acknowledgement" if case.status == CaseStatus.OPEN else "feedback"
+        if missed == "acknowledgement":
+            taken = await uow.cases.step(case.id, case.escalations, ack_due=ack_next)
+            case.ack_due = ack_next
+        else:
+            taken = await uow.cases.step(case.id, case.escalations, feedback_due=feedback_next)
+            case.feedback_due = feedback_next
+        if not taken:
             continue  # another worker took this step
-        case.escalations, case.ack_due = case.escalations + 1, next_due
+        case.escalations += 1
         for p in people:
             if p.id not in access:
                 await uow.cases.grant(case.id, p.id, "handler")
-        await uow.cases.audit(case.id, "system", f"escalated to {tier}", now)
+        await uow.cases.audit(case.id, "system", f"{missed} overdue: escalated to {tier}", now)
         card = await handler_card(deps, uow, case)
         await uow.commit()
         recipients = {p.id for p in people} | {pid for pid, k in access.items() if k == "handler"}
         for pid in recipients:
-            await deps.messenger.send(Notification(pid, card, f"Overdue report {case.ref}"))
+            note = f"Overdue {missed}: report {case.ref}"
+            await deps.messenger.send(Notification(pid, card, note))
         steps += 1
     return steps

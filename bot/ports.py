@@ -124,7 +124,13 @@ class Cases(Protocol):
 
     async def purge(self, before: datetime) -> int: ...
 
-    async def step(self, case_id: str, escalations: int, ack_due: datetime) -> bool: ...
+    async def step(
+        self,
+        case_id: str,
+        escalations: int,
+        ack_due: datetime | None = None,
+        feedback_due: datetime | None = None,
+    ) -> bool: ...
 
     async def all(self) -> Sequence[Case]: ...
 

@@ -110,11 +110,15 @@ class SqlCases:
         )
 
     async def due(self, now: datetime) -> Sequence[Case]:
-        rows = await self.session.exec(
-            select(CaseRow).where(
-                col(CaseRow.status) == CaseStatus.OPEN.value, col(CaseRow.ack_due) < now
-            )
+        unacknowledged = (col(CaseRow.status) == CaseStatus.OPEN.value) & (
+            col(CaseRow.ack_due) < now
         )
+        unanswered = (
+            (col(CaseRow.status) == CaseStatus.ACKNOWLEDGED.value)
+            & col(CaseRow.first_feedback_at).is_(None)
+            & (col(CaseRow.feedback_due) < now)
+        )
+        rows = await self.session.exec(select(CaseRow).where(unacknowledged | unanswered))
         return [_case(r) for r in rows]
 
     async def purge(self, before: datetime) -> int:
@@ -135,12 +139,23 @@ class SqlCases:
             )
         return len(ids)
 
-    async def step(self, case_id: str, escalations: int, ack_due: datetime) -> bool:
+    async def step(
+        self,
+        case_id: str,
+        escalations: int,
+        ack_due: datetime | None = None,
+        feedback_due: datetime | None = None,
+    ) -> bool:
         """Take escalation step `escalations` + 1, unless someone already took it."""
+        values: dict[str, object] = {"escalations": escalations + 1}
+        if ack_due is not None:
+            values["ack_due"] = ack_due
+        if feedback_due is not None:
+            values["feedback_due"] = feedback_due
         result = await self.session.exec(  # type: ignore[call-overload]
             update(CaseRow)
             .where(col(CaseRow.id) == case_id, col(CaseRow.escalations) == escalations)
-            .values(escalations=escalations + 1, ack_due=ack_due)
+            .values(**values)
         )
         return bool(result.rowcount == 1)
 

@@ -293,3 +293,29 @@ async def test_figures_carry_no_content_or_identity(
 
     (card,) = await handle(deps, Text(hana, DM, "cases"))
     assert isinstance(card, Card) and ("Reports", "2") in card.facts
+
+
+async def test_missing_first_feedback_escalates_too(
+    deps: Deps, clock: FakeClock, messenger: FakeMessenger
+) -> None:
+    await handle(deps, report(severity="high", category="harassment"))  # feedback within 72h
+    (card,) = for_person(messenger, "hana")
+    hana = UserRef("slack", "U0HANA")
+    await link(deps, "hana", hana)
+    await handle(deps, Action(hana, DM, "case_ack", card.buttons[0].value))
+    messenger.sent.clear()
+    clock.advance(hours=71)
+    async with deps.store() as uow:
+        assert await casework.escalate(deps, uow) == 0  # acknowledged, feedback not yet due
+    clock.advance(hours=2)
+    async with deps.store() as uow:
+        assert await casework.escalate(deps, uow) == 1
+    assert any(n.summary.startswith("Overdue feedback") for n in messenger.sent)
+    async with deps.store() as uow:
+        assert await casework.escalate(deps, uow) == 0  # once per step
+    await handle(
+        deps, Submission(hana, DM, "case_message", {"message": "Update."}, card.buttons[0].value)
+    )
+    clock.advance(days=30)
+    async with deps.store() as uow:
+        assert await casework.escalate(deps, uow) == 0  # feedback given: nothing overdue
