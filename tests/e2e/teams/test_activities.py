@@ -313,3 +313,50 @@ async def test_confidential_report_flow_through_teams(
     await server.post(follow)
     calls = await connector.wait_for(8)
     assert "acknowledged" in shown(calls[-2])
+
+
+async def test_survey_flow_through_teams(server: Server, connector: FakeConnector) -> None:
+    await _hana_is_hr_with_a_conversation(server, connector)
+    await server.post(activity("message_personal.json", connector.url, text="hello", id="s-0"))
+    await connector.wait_for(2)  # Sam is known and has a conversation
+    hana = {"conversationType": "personal", "id": "a:hanaConversation"}
+    as_hana = {"from": {"id": HANA, "name": "Hana HR"}, "conversation": hana}
+    submit = activity("invoke_task_submit.json", connector.url, **as_hana)
+    submit["value"]["data"] = {
+        "policybot_form_id": "survey_new",
+        "policybot_context": "",
+        "survey": "training-pulse",
+        "audience": "everyone",
+        "days": "7",
+    }
+    assert (await (await server.post(submit)).json())["task"]["type"] == "message"
+    calls = await connector.wait_for(5)  # Hana's confirmation and both invitations
+    invitation = next(
+        c
+        for c in calls
+        if c.conversation == "a:1personalConversationIdForSam" and "survey" in shown(c).lower()
+    )
+    take = invitation.body["attachments"][0]["content"]["actions"][0]["data"]
+    assert take["policybot"] == "survey_take"
+    await server.post(
+        activity("message_personal.json", connector.url, text=None, id="s-1", value=take)
+    )
+    calls = await connector.wait_for(6)
+    opener = calls[-1].body["attachments"][0]["content"]["actions"][0]
+    fetch = activity("invoke_task_fetch.json", connector.url)
+    fetch["value"]["data"] = opener["data"]
+    form = (await (await server.post(fetch)).json())["task"]["value"]["card"]["content"]
+    assert "Anonymous" in json.dumps(form)
+    answer = activity("invoke_task_submit.json", connector.url)
+    answer["value"]["data"] = {
+        "policybot_form_id": "survey_answer",
+        "policybot_context": take["value"],
+        "useful": "5",
+        "length": "About right",
+        "comments": "",
+    }
+    thanks = (await (await server.post(answer)).json())["task"]
+    assert thanks["type"] == "continue"
+    assert "recorded anonymously" in json.dumps(thanks)
+    await asyncio.sleep(0.3)
+    assert len(connector.delivered()) == 6  # nothing about answering reached the chat
