@@ -31,16 +31,6 @@ WHAT = "A stranger keeps posting my photo with threats under the launch video"
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def messenger() -> FakeMessenger:
-    return FakeMessenger()
-
-
-@pytest.fixture
 async def deps(
     engine: AsyncEngine, content: Content, faq: FaqIndex, clock: FakeClock, messenger: FakeMessenger
 ) -> Deps:

@@ -41,16 +41,6 @@ def user(n: int) -> UserRef:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def messenger() -> FakeMessenger:
-    return FakeMessenger()
-
-
-@pytest.fixture
 async def deps(
     engine: AsyncEngine, content: Content, faq: FaqIndex, clock: FakeClock, messenger: FakeMessenger
 ) -> Deps:
