@@ -186,20 +186,23 @@ CASE_CHECK_SECONDS = 60.0
 
 
 def _casework(services: Services) -> Any:
-    """The in-process worker: escalates overdue reports and purges expired ones.
+    """The in-process worker: escalates overdue reports, purges expired ones, and sends
+    survey invitations and reminders when they are due.
 
     Timers live in the database, so they survive restarts; with several replicas each runs
     the check, and an escalation step is taken once (the first to commit wins).
     """
 
     async def loop() -> None:
-        from bot import casework
+        from bot import casework, surveys
 
         retention = timedelta(days=services.deps.content.reports.retention_days)
         while True:
             try:
                 async with services.store() as uow:
                     await casework.escalate(services.deps, uow)
+                async with services.store() as uow:
+                    await surveys.tick(services.deps, uow)
                 async with services.store() as uow:
                     purged = await uow.cases.purge(services.deps.clock.now() - retention)
                     await uow.commit()

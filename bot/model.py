@@ -140,6 +140,8 @@ class Campaign:
     opens_on: date
     closes_on: date
     closed: bool = False
+    invited: bool = False
+    reminded: bool = False
 
     def is_open(self, today: date) -> bool:
         """True while answers are accepted."""

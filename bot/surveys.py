@@ -115,6 +115,7 @@ async def new_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> li
                     options=(Option("Everyone", "everyone"), *(Option(d, d) for d in departments)),
                     initial="everyone",
                 ),
+                Field("starts", "Opens in how many days (0: today)", initial="0", max_length=2),
                 Field("days", "Open for how many days", initial="14", max_length=3),
             ),
             submit_label="Open and invite",
@@ -123,33 +124,63 @@ async def new_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> li
 
 
 async def create(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
-    """HR opened a campaign: store it and invite the audience."""
+    """HR opened a campaign: store it; invitations go out on its opening day."""
     require(person, Role.HR)
     survey = deps.content.surveys.get(f.fields.get("survey", ""))
     days = f.fields.get("days", "").strip()
-    if survey is None or not days.isdigit() or not 1 <= int(days) <= 90:
-        errors = {"days": "Choose a survey, and between 1 and 90 days."}
+    starts = (f.fields.get("starts") or "0").strip()
+    valid = days.isdigit() and 1 <= int(days) <= 90 and starts.isdigit() and int(starts) <= 60
+    if survey is None or not valid:
+        errors = {"days": "Choose a survey, start within 60 days, and run for 1 to 90 days."}
         return [Form("survey_new", "Open a survey", (), errors=errors)]
-    today = deps.clock.now().date()
-    campaign = Campaign(
-        new_id(),
-        survey.id,
-        f.fields.get("audience") or "everyone",
-        today,
-        today + timedelta(days=int(days) - 1),
-    )
+    opens = deps.clock.now().date() + timedelta(days=int(starts))
+    audience = f.fields.get("audience") or "everyone"
+    campaign = Campaign(new_id(), survey.id, audience, opens, opens + timedelta(days=int(days) - 1))
     await uow.campaigns.add(campaign)
-    audience = [p for p in await uow.people.all() if campaign.includes(p)]
     await uow.commit()
-    invitation = invite(deps, campaign, survey, "Would you take a short anonymous survey?")
-    for p in audience:
-        await deps.messenger.send(Notification(p.id, invitation, f"Survey: {survey.title}"))
+    invited = await tick(deps, uow)
+    when = "today" if int(starts) == 0 else f"on {campaign.opens_on:%d %b}"
     return [
         TextReply(
-            f"Opened “{survey.title}” for {campaign.audience} until "
-            f"{campaign.closes_on:%d %b}; invited {len(audience)} people."
+            f"“{survey.title}” opens {when} for {audience} until {campaign.closes_on:%d %b}. "
+            f"Invitations sent now: {invited}. Those who have not answered get a reminder two "
+            "days before it closes."
         )
     ]
+
+
+async def tick(deps: Deps, uow: UnitOfWork) -> int:
+    """Invite on the opening day; remind non-takers two days before closing. Once each."""
+    today = deps.clock.now().date()
+    sent = 0
+    for campaign in await uow.campaigns.all():
+        if campaign.closed or today > campaign.closes_on:
+            continue
+        if not campaign.invited and campaign.opens_on <= today:
+            step, lead = "invited", "Would you take a short anonymous survey?"
+        elif (
+            campaign.invited
+            and not campaign.reminded
+            and (today >= campaign.closes_on - timedelta(days=2))
+        ):
+            step, lead = "reminded", "A reminder: there is still time for"
+        else:
+            continue
+        if not await uow.campaigns.flag(campaign.id, step):
+            continue  # another worker did it
+        people = [
+            p
+            for p in await uow.people.all()
+            if campaign.includes(p)
+            and (step == "invited" or not await uow.campaigns.took_part(_key(deps, campaign.id, p)))
+        ]
+        await uow.commit()
+        survey = _survey(deps, campaign)
+        note = invite(deps, campaign, survey, lead)
+        for p in people:
+            await deps.messenger.send(Notification(p.id, note, f"Survey: {survey.title}"))
+        sent += len(people)
+    return sent
 
 
 def invite(deps: Deps, campaign: Campaign, survey: Survey, lead: str) -> Choices:

@@ -14,7 +14,16 @@ from storage.tables import CampaignRow, CommentRow, ParticipantRow, TallyRow
 
 
 def _campaign(row: CampaignRow) -> Campaign:
-    return Campaign(row.id, row.survey_id, row.audience, row.opens_on, row.closes_on, row.closed)
+    return Campaign(
+        row.id,
+        row.survey_id,
+        row.audience,
+        row.opens_on,
+        row.closes_on,
+        row.closed,
+        row.invited,
+        row.reminded,
+    )
 
 
 class SqlCampaigns:
@@ -32,6 +41,8 @@ class SqlCampaigns:
                 opens_on=campaign.opens_on,
                 closes_on=campaign.closes_on,
                 closed=campaign.closed,
+                invited=campaign.invited,
+                reminded=campaign.reminded,
             )
         )
 
@@ -52,6 +63,16 @@ class SqlCampaigns:
             return
         row.closed, row.closes_on = campaign.closed, campaign.closes_on
         self.session.add(row)
+
+    async def flag(self, campaign_id: str, name: str) -> bool:
+        """Set `invited` or `reminded` once; False if it was already set (by any replica)."""
+        column = {"invited": CampaignRow.invited, "reminded": CampaignRow.reminded}[name]
+        result = await self.session.exec(  # type: ignore[call-overload]
+            update(CampaignRow)
+            .where(col(CampaignRow.id) == campaign_id, col(column).is_(False))
+            .values({name: True})
+        )
+        return bool(result.rowcount == 1)
 
     async def took_part(self, key: str) -> bool:
         return await self.session.get(ParticipantRow, key) is not None

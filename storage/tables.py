@@ -189,6 +189,8 @@ class CampaignRow(SQLModel, table=True):
     opens_on: date
     closes_on: date
     closed: bool = Field(default=False)
+    invited: bool = Field(default=False)
+    reminded: bool = Field(default=False)
 
 
 class ParticipantRow(SQLModel, table=True):

@@ -76,7 +76,7 @@ async def open_campaign(deps: Deps, audience: str = "everyone") -> str:
     assert isinstance(form, Form)
     fields = {"survey": "policy-awareness", "audience": audience, "days": "14"}
     (done,) = await handle(deps, Submission(HR, DM, "survey_new", fields))
-    assert isinstance(done, TextReply) and "Opened" in done.text
+    assert isinstance(done, TextReply) and "opens today" in done.text
     async with deps.store() as uow:
         return (await uow.campaigns.all())[-1].id
 
@@ -212,3 +212,36 @@ async def test_employees_cannot_open_campaigns_or_see_results(deps: Deps) -> Non
     (choices,) = (await handle(deps, Action(user(1), DM, "survey_offer", "")))[:1]
     assert isinstance(choices, Choices) and choices.buttons[0].value == campaign
     _ = timedelta
+
+
+async def test_invitations_on_the_opening_day_and_one_reminder_before_closing(
+    deps: Deps, clock: FakeClock, messenger: FakeMessenger
+) -> None:
+    from bot import surveys
+
+    fields = {"survey": "training-pulse", "audience": "Sales", "starts": "2", "days": "7"}
+    (done,) = await handle(deps, Submission(HR, DM, "survey_new", fields))
+    assert "Invitations sent now: 0" in done.text and messenger.sent == []
+    clock.advance(days=2)
+    async with deps.store() as uow:
+        assert await surveys.tick(deps, uow) == 12  # Sales only
+    async with deps.store() as uow:
+        assert await surveys.tick(deps, uow) == 0  # once
+        campaign = (await uow.campaigns.all())[-1].id
+    assert {n.person_id for n in messenger.sent} == {f"p{n}" for n in range(12)}
+    for n in range(3):
+        (form,) = await handle(deps, Action(user(n), DM, "survey_take", campaign))
+        assert isinstance(form, Form)
+        await handle(
+            deps,
+            Submission(
+                user(n), DM, "survey_answer", {"useful": "4", "length": "About right"}, campaign
+            ),
+        )
+    messenger.sent.clear()
+    clock.advance(days=4)  # two days before closing
+    async with deps.store() as uow:
+        assert await surveys.tick(deps, uow) == 9  # only those who have not answered
+    async with deps.store() as uow:
+        assert await surveys.tick(deps, uow) == 0
+    assert not {"p0", "p1", "p2"} & {n.person_id for n in messenger.sent}
