@@ -33,6 +33,7 @@ def help_menu(deps: Deps, person: Person) -> Reply:
     buttons = [
         Button("Ask a policy question", "menu_ask"),
         Button("Ask HR directly", "ask_hr_form"),
+        Button("Take a quiz", "quiz_start"),
         Button("Report an incident", "report_start"),
         Button("Follow up on a report", "report_followup"),
         Button("Surveys", "survey_offer"),

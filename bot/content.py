@@ -198,6 +198,44 @@ class Surveys(_Strict):
         return next((s for s in self.surveys if s.id == survey_id), None)
 
 
+class QuizQuestion(_Strict):
+    """A scenario question with one correct option and an explanation citing a section."""
+
+    id: str = Field(pattern=_ID_RE)
+    prompt: str = Field(min_length=10, max_length=400)
+    options: tuple[str, ...] = Field(min_length=3, max_length=4)
+    answer: int = Field(ge=0, le=3)
+    explanation: str = Field(min_length=20, max_length=700)
+    section: str = Field(pattern=_ID_RE)
+
+
+class QuizModule(_Strict):
+    """A module of questions on one theme."""
+
+    id: str = Field(pattern=_ID_RE)
+    title: str = Field(min_length=3, max_length=80)
+    questions: tuple[QuizQuestion, ...] = Field(min_length=3)
+
+    @property
+    def sections(self) -> set[str]:
+        """The policy sections this module teaches."""
+        return {q.section for q in self.questions}
+
+
+class QuizBank(_Strict):
+    """The training modules."""
+
+    modules: tuple[QuizModule, ...] = Field(min_length=1)
+
+    def question(self, question_id: str) -> tuple[QuizModule, QuizQuestion] | None:
+        """A question and its module."""
+        for module in self.modules:
+            for q in module.questions:
+                if q.id == question_id:
+                    return module, q
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class Content:
     """Everything under the content folder, validated."""
@@ -208,6 +246,7 @@ class Content:
     chat: ChatTexts
     reports: ReportRules
     surveys: Surveys
+    quizzes: QuizBank
 
     @property
     def current(self) -> Policy:
@@ -362,6 +401,17 @@ def load_content(root: Path) -> Content:
     chat = _load_model(root, "chat.yaml", ChatTexts, problems)
     reports = _load_model(root, "reports.yaml", ReportRules, problems)
     surveys = _load_model(root, "surveys.yaml", Surveys, problems)
+    quizzes = _load_model(root, "quizzes.yaml", QuizBank, problems)
+    for module in quizzes.modules if quizzes else ():
+        for item in module.questions:
+            where = f"quizzes.yaml: module {module.id}: question {item.id}"
+            if item.answer >= len(item.options):
+                problems.append(f"{where}: field answer: no option {item.answer}")
+            if policies and policies[-1].section(item.section) is None:
+                problems.append(f"{where}: field section: '{item.section}' is not in the policy")
+            for text in (item.prompt, *item.options, item.explanation):
+                for finding in protected_activity_problems(text):
+                    problems.append(f"{where}: {finding}")
     for survey in surveys.surveys if surveys else ():
         for q in survey.questions:
             if (q.kind in ("single", "multiple")) != bool(q.options):
@@ -393,6 +443,7 @@ def load_content(root: Path) -> Content:
     for index, entry in enumerate(faq, start=1):
         for finding in protected_activity_problems(entry.answer):
             problems.append(f"faq.yaml: entry {index} ({entry.id}): field answer: {finding}")
-    if problems or vocabulary is None or chat is None or reports is None or surveys is None:
+    if problems or None in (vocabulary, chat, reports, surveys, quizzes):
         raise ContentError(problems)
-    return Content(tuple(policies), tuple(faq), vocabulary, chat, reports, surveys)
+    assert vocabulary and chat and reports and surveys and quizzes
+    return Content(tuple(policies), tuple(faq), vocabulary, chat, reports, surveys, quizzes)

@@ -5,7 +5,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot import askhr, casestats, casework, chat, reports, survey_results, surveys
+from bot import (
+    askhr,
+    casestats,
+    casework,
+    chat,
+    reports,
+    survey_results,
+    surveys,
+    training,
+)
 from bot.deps import Deps
 from bot.directory import NotAllowed, Profile, identify
 from bot.messages import Action, Button, Choices, Incoming, Reply, Submission, Text, TextReply
@@ -68,6 +77,10 @@ ACTIONS: dict[str, ActionHandler] = {
     "survey_remind": surveys.remind,
     "survey_close": surveys.close,
     "survey_results": survey_results.show,
+    "quiz_start": lambda deps, uow, person, a: training.start(deps, uow, person, a.user),
+    "quiz_answer": training.answer,
+    "quiz_stop": training.stop,
+    "training_attest": training.attest,
 }
 
 FORMS: dict[str, FormHandler] = {
@@ -176,6 +189,8 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
         return [chat.help_menu(deps, person), *_reminder(flow)]
     if command in REPORT:
         return await _report(deps)
+    if command in ("quiz", "training", "practice", "practise", "take a quiz"):
+        return await training.start(deps, uow, person, message.user)
     if command in ("survey", "surveys", "take a survey"):
         return await surveys.offer(deps, uow, person)
     if command in ("cases", "report figures", "case stats"):

@@ -150,3 +150,13 @@ class Campaign:
     def includes(self, person: Person) -> bool:
         """True when `person` is in the audience."""
         return self.audience == "everyone" or person.department == self.audience
+
+
+@dataclass
+class QuizCard:
+    """Spaced repetition state of one question for one person (a Leitner box)."""
+
+    person_id: str
+    question_id: str
+    box: int
+    due_at: datetime

@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from bot.messages import Notification, UserRef
-from bot.model import Campaign, Case, CaseMessage, Flow, Person, Role, Ticket
+from bot.model import Campaign, Case, CaseMessage, Flow, Person, QuizCard, Role, Ticket
 
 
 class StoreUnavailable(Exception):
@@ -167,6 +167,28 @@ class Campaigns(Protocol):
     async def comments(self, campaign_id: str) -> Sequence[tuple[str, bytes]]: ...
 
 
+class Training(Protocol):
+    """Quiz progress: spaced-repetition cards, answers, module completions, attestations."""
+
+    async def cards(self, person_id: str) -> Sequence[QuizCard]: ...
+
+    async def save_card(self, card: QuizCard) -> None: ...
+
+    async def answer(
+        self, session_id: str, question_id: str, person_id: str, correct: bool, at: datetime
+    ) -> bool: ...
+
+    async def completed(self, person_id: str) -> dict[str, set[int]]: ...
+
+    async def complete(
+        self, person_id: str, module_id: str, version: int, at: datetime
+    ) -> None: ...
+
+    async def attested(self, person_id: str, version: int) -> bool: ...
+
+    async def attest(self, person_id: str, version: int, at: datetime) -> None: ...
+
+
 class Deliveries(Protocol):
     """Platform deliveries already handled, so retries and duplicates are handled once."""
 
@@ -183,6 +205,7 @@ class UnitOfWork(Protocol):
     deliveries: Deliveries
     cases: Cases
     campaigns: Campaigns
+    training: Training
 
     async def __aenter__(self) -> Self: ...
 

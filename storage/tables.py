@@ -224,3 +224,47 @@ class CommentRow(SQLModel, table=True):
     question_id: str = Field(max_length=64)
     box: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     day: date
+
+
+class QuizCardRow(SQLModel, table=True):
+    """Spaced-repetition state of one question for one person."""
+
+    __tablename__ = "quiz_card"
+
+    person_id: str = Field(primary_key=True, max_length=32)
+    question_id: str = Field(primary_key=True, max_length=64)
+    box: int
+    due_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+
+
+class QuizAnswerRow(SQLModel, table=True):
+    """One answer in one session: the key makes a double click count once."""
+
+    __tablename__ = "quiz_answer"
+
+    session_id: str = Field(primary_key=True, max_length=32)
+    question_id: str = Field(primary_key=True, max_length=64)
+    person_id: str = Field(max_length=32, index=True)
+    correct: bool
+    at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+
+
+class ModuleDoneRow(SQLModel, table=True):
+    """A training module completed under a policy version."""
+
+    __tablename__ = "module_done"
+
+    person_id: str = Field(primary_key=True, max_length=32)
+    module_id: str = Field(primary_key=True, max_length=64)
+    version: int = Field(primary_key=True)
+    at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+
+
+class AttestationRow(SQLModel, table=True):
+    """ "I have read and understood version N", with who and when."""
+
+    __tablename__ = "attestation"
+
+    person_id: str = Field(primary_key=True, max_length=32)
+    version: int = Field(primary_key=True)
+    at: datetime = _utc(nullable=False)  # type: ignore[assignment]

@@ -27,6 +27,7 @@ from storage.tables import (
     TicketRow,
     UnansweredRow,
 )
+from storage.training import SqlTraining
 
 _UNAVAILABLE = (
     sa_exc.OperationalError,
@@ -265,6 +266,7 @@ class SqlUnitOfWork:
         self.deliveries = SqlDeliveries(self.session)
         self.cases = SqlCases(self.session)
         self.campaigns = SqlCampaigns(self.session)
+        self.training = SqlTraining(self.session)
         return self
 
     async def __aexit__(

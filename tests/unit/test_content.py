@@ -150,3 +150,28 @@ def test_policy_sections_need_ids_and_front_matter() -> None:
     policy = parse_policy(meta + "Intro.\n## A {#a}\nx\n### Sub\ny\n", "policy/v9.md")
     assert policy.intro == "Intro."
     assert policy.sections[0].body == "x\n### Sub\ny"
+
+
+def test_quiz_bank_has_four_modules_and_forty_questions(content: Content) -> None:
+    modules = content.quizzes.modules
+    assert [m.id for m in modules] == ["boundaries", "confidentiality", "backlash", "presence"]
+    assert sum(len(m.questions) for m in modules) >= 40
+    ids = [q.id for m in modules for q in m.questions]
+    assert len(ids) == len(set(ids))
+    protected = [q for q in modules[-1].questions if q.section == "protected-activity"]
+    assert len(protected) >= 3
+
+
+def test_quiz_that_forbids_protected_activity_is_refused(tmp_path: Path) -> None:
+    broken = tmp_path / "content"
+    shutil.copytree(CONTENT, broken)
+    bank = yaml.safe_load((broken / "quizzes.yaml").read_text())
+    bank["modules"][0]["questions"][0]["explanation"] = (
+        "Staff must not discuss their pay with colleagues on social media, ever."
+    )
+    (broken / "quizzes.yaml").write_text(yaml.safe_dump(bank, sort_keys=False))
+    with pytest.raises(ContentError) as err:
+        load_content(broken)
+    assert any(
+        "quizzes.yaml: module boundaries" in p and "protected" in p for p in err.value.problems
+    )

@@ -1,0 +1,74 @@
+"""Quiz progress in SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.model import QuizCard
+from storage.tables import AttestationRow, ModuleDoneRow, QuizAnswerRow, QuizCardRow
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+class SqlTraining:
+    """The Training port on one session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def cards(self, person_id: str) -> Sequence[QuizCard]:
+        rows = await self.session.exec(
+            select(QuizCardRow).where(col(QuizCardRow.person_id) == person_id)
+        )
+        return [QuizCard(r.person_id, r.question_id, r.box, _utc(r.due_at)) for r in rows]
+
+    async def save_card(self, card: QuizCard) -> None:
+        row = await self.session.get(QuizCardRow, (card.person_id, card.question_id))
+        row = row or QuizCardRow(
+            person_id=card.person_id, question_id=card.question_id, box=1, due_at=card.due_at
+        )
+        row.box, row.due_at = card.box, card.due_at
+        self.session.add(row)
+
+    async def answer(
+        self, session_id: str, question_id: str, person_id: str, correct: bool, at: datetime
+    ) -> bool:
+        if await self.session.get(QuizAnswerRow, (session_id, question_id)) is not None:
+            return False
+        self.session.add(
+            QuizAnswerRow(
+                session_id=session_id,
+                question_id=question_id,
+                person_id=person_id,
+                correct=correct,
+                at=at,
+            )
+        )
+        return True
+
+    async def completed(self, person_id: str) -> dict[str, set[int]]:
+        rows = await self.session.exec(
+            select(ModuleDoneRow).where(col(ModuleDoneRow.person_id) == person_id)
+        )
+        done: dict[str, set[int]] = {}
+        for r in rows:
+            done.setdefault(r.module_id, set()).add(r.version)
+        return done
+
+    async def complete(self, person_id: str, module_id: str, version: int, at: datetime) -> None:
+        if await self.session.get(ModuleDoneRow, (person_id, module_id, version)) is None:
+            self.session.add(
+                ModuleDoneRow(person_id=person_id, module_id=module_id, version=version, at=at)
+            )
+
+    async def attested(self, person_id: str, version: int) -> bool:
+        return await self.session.get(AttestationRow, (person_id, version)) is not None
+
+    async def attest(self, person_id: str, version: int, at: datetime) -> None:
+        self.session.add(AttestationRow(person_id=person_id, version=version, at=at))

@@ -1,0 +1,134 @@
+"""Micro-training on a real database: sessions, idempotent answers, spaced repetition,
+module completion per policy version, and the attestation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot import training
+from bot.content import Content
+from bot.deps import Deps
+from bot.dispatch import handle
+from bot.faq import FaqIndex
+from bot.messages import Action, Choices, ConversationRef, Reply, Text, TextReply, UserRef
+from bot.model import QuizCard
+from storage.cipher import KeyCipher
+from storage.uow import SqlStore
+from tests.fakes import FakeClock, FakeMessenger
+
+SAM = UserRef("slack", "U0SAMLEARNER")
+DM = ConversationRef("slack", "D0")
+
+
+@pytest.fixture
+async def deps(
+    engine: AsyncEngine, content: Content, faq: FaqIndex, clock: FakeClock, messenger: FakeMessenger
+) -> Deps:
+    return Deps(content, faq, SqlStore(engine), messenger, clock, KeyCipher(b"t" * 32))
+
+
+def question_of(replies: list[Reply]) -> Choices:
+    asked = [r for r in replies if isinstance(r, Choices) and r.text.startswith("Question")]
+    assert asked, replies
+    return asked[-1]
+
+
+def press(deps: Deps, choices: Choices, right: bool) -> Action:
+    qid = choices.buttons[0].value.split(":")[1]
+    found = deps.content.quizzes.question(qid)
+    assert found is not None
+    wanted = found[1].answer if right else (found[1].answer + 1) % len(found[1].options)
+    button = choices.buttons[wanted]
+    return Action(SAM, DM, button.action_id, button.value)
+
+
+async def test_session_feedback_double_click_and_resume(deps: Deps, engine: AsyncEngine) -> None:
+    first = question_of(await handle(deps, Text(SAM, DM, "quiz")))
+    assert first.text.startswith("Question 1 of 5")
+    click = press(deps, first, right=True)
+    replies = await handle(deps, click)
+    assert replies[0].text.startswith("Right!") and "(Policy v2, " in replies[0].text
+    second = question_of(replies)
+    assert second.text.startswith("Question 2 of 5")
+    again = await handle(deps, click)  # a double click, or an old button
+    assert again == [TextReply("You have already answered that one.")]
+    async with engine.connect() as conn:
+        answers = (await conn.execute(text("SELECT count(*) FROM quiz_answer"))).scalar()
+    assert answers == 1
+    wrong = await handle(deps, press(deps, second, right=False))
+    assert wrong[0].text.startswith("Not quite")
+    third = question_of(wrong)
+    paused = await handle(deps, Action(SAM, DM, "quiz_stop", third.buttons[-1].value))
+    assert "Paused" in paused[0].text
+    resumed = await handle(deps, Text(SAM, DM, "quiz"))
+    assert "where you left off" in resumed[0].text
+    assert question_of(resumed).text.startswith("Question 3 of 5")
+    current = question_of(resumed)
+    for _ in range(3):
+        replies = await handle(deps, press(deps, current, right=True))
+        if any(isinstance(r, Choices) and r.text.startswith("Question") for r in replies):
+            current = question_of(replies)
+    assert "You scored 4 out of 5." in replies[-1].text
+    assert "Worth a second look" in replies[-1].text
+
+
+def test_missed_questions_come_back_before_known_ones(content: Content) -> None:
+    now = FakeClock().now()
+    missed = training.schedule(QuizCard("p", "a", 3, now), correct=False, now=now)
+    known = training.schedule(QuizCard("p", "b", 3, now), correct=True, now=now)
+    assert missed.box == 1 and known.box == 4
+    assert missed.due_at < known.due_at
+    intervals = []
+    card = QuizCard("p", "c", 1, now)
+    for _ in range(4):
+        card = training.schedule(card, correct=True, now=now)
+        intervals.append(card.due_at - now)
+    assert intervals == sorted(intervals) and len(set(intervals)) == 4
+    ids = [q.id for m in content.quizzes.modules for q in m.questions]
+    cards = [
+        QuizCard("p", ids[0], 4, now + timedelta(days=7)),
+        QuizCard("p", ids[1], 1, now + timedelta(days=1)),
+    ]
+    tomorrow = now + timedelta(days=1, minutes=1)
+    assert training.pick(content, cards, {}, tomorrow)[0] == ids[1]
+    assert ids[0] not in training.pick(content, cards, {}, tomorrow)
+
+
+def test_a_new_version_requires_the_changed_modules_again(content: Content) -> None:
+    changed = training.changed_sections(content)
+    assert {"personal-use", "work-time", "reporting", "ai-and-impersonation"} <= changed
+    redo = {m for m, again in training.required(content).items() if again}
+    assert redo and redo != {m.id for m in content.quizzes.modules}
+    done_under_v1 = {m.id: {1} for m in content.quizzes.modules}
+    outstanding = {m.id for m in training._outstanding(content, done_under_v1)}
+    assert outstanding == redo
+
+
+async def test_completing_every_module_leads_to_an_attestation(
+    deps: Deps, engine: AsyncEngine, clock: FakeClock
+) -> None:
+    replies = await handle(deps, Text(SAM, DM, "quiz"))
+    for _ in range(200):
+        if not any(isinstance(r, Choices) and r.text.startswith("Question") for r in replies):
+            if any(isinstance(r, Choices) and "All required modules" in r.text for r in replies):
+                break
+            clock.advance(days=1)
+            replies = await handle(deps, Text(SAM, DM, "quiz"))
+            continue
+        replies = await handle(deps, press(deps, question_of(replies), right=True))
+    attest = next(r for r in replies if isinstance(r, Choices) and "All required" in r.text)
+    button = attest.buttons[0]
+    assert button.value == "2"
+    done = await handle(deps, Action(SAM, DM, button.action_id, button.value))
+    assert "version 2" in done[0].text
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT version FROM attestation"))).all()
+        modules = (await conn.execute(text("SELECT count(*) FROM module_done"))).scalar()
+    assert [tuple(r) for r in rows] == [(2,)]
+    assert modules == len(deps.content.quizzes.modules)
+    stale = await handle(deps, Action(SAM, DM, "training_attest", "1"))
+    assert "current policy is version 2" in stale[0].text
