@@ -194,7 +194,7 @@ def _casework(services: Services) -> Any:
     """
 
     async def loop() -> None:
-        from bot import casework, surveys
+        from bot import casework, surveys, training_admin
 
         retention = timedelta(days=services.deps.content.reports.retention_days)
         while True:
@@ -203,6 +203,8 @@ def _casework(services: Services) -> Any:
                     await casework.escalate(services.deps, uow)
                 async with services.store() as uow:
                     await surveys.tick(services.deps, uow)
+                async with services.store() as uow:
+                    await training_admin.nudge(services.deps, uow)
                 async with services.store() as uow:
                     purged = await uow.cases.purge(services.deps.clock.now() - retention)
                     await uow.commit()

@@ -53,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     survey_sub = survey.add_subparsers(dest="action", required=True, metavar="ACTION")
     results = survey_sub.add_parser("results", help="results that pass the anonymity thresholds")
     results.add_argument("--csv", action="store_true", help="one CSV row per question")
+    train = sub.add_parser("training", help="micro-training")
+    train_sub = train.add_subparsers(dest="action", required=True, metavar="ACTION")
+    treport = train_sub.add_parser("report", help="completion per person for the current version")
+    treport.add_argument("--csv", action="store_true", help="one CSV row per person")
     teams = sub.add_parser("teams", help="Microsoft Teams")
     teams_sub = teams.add_subparsers(dest="action", required=True, metavar="ACTION")
     package = teams_sub.add_parser("package", help="write the Teams app package (zip)")
@@ -94,6 +98,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return asyncio.run(_import(settings, args.file))
         if args.command == "cases":
             return asyncio.run(_stats(settings, args.csv))
+        if args.command == "training":
+            return asyncio.run(_training_report(settings))
         if args.command == "survey":
             return asyncio.run(_survey_results(settings))
         if args.command == "teams":
@@ -131,6 +137,59 @@ async def _stats(settings: Settings, as_csv: bool) -> int:
         for row in rows:
             tally[row[key]] = tally.get(row[key], 0) + 1
         print(f"by {key}: " + ", ".join(f"{k} {v}" for k, v in sorted(tally.items())))
+    return 0
+
+
+async def _training_report(settings: Settings) -> int:
+    import csv
+    from datetime import UTC, datetime, timedelta
+
+    import app
+    from bot.training import _outstanding
+    from bot.training_admin import DUE_DAYS
+    from storage.uow import SqlStore
+
+    content, _ = app.load(settings)
+    version = content.current.version
+    published = content.current.meta.published
+    due = datetime(published.year, published.month, published.day, tzinfo=UTC)
+    late = datetime.now(UTC) > due + timedelta(days=DUE_DAYS)
+    engine = await app.prepare_database(settings)
+    try:
+        async with SqlStore(engine)() as uow:
+            people = list(await uow.people.all())
+            attested = await uow.training.attestations(version)
+            done = await uow.training.everyone_completed()
+    finally:
+        await engine.dispose()
+    writer = csv.writer(sys.stdout)
+    writer.writerow(
+        [
+            "email",
+            "name",
+            "department",
+            "manager_id",
+            "version",
+            "modules_open",
+            "attested_at",
+            "overdue",
+        ]
+    )
+    for p in sorted(people, key=lambda p: p.display_name):
+        left = _outstanding(content, done.get(p.id, {}))
+        at = attested.get(p.id)
+        writer.writerow(
+            [
+                p.email or "",
+                p.display_name,
+                p.department or "",
+                p.manager_id or "",
+                version,
+                " ".join(m.id for m in left),
+                at.isoformat() if at else "",
+                str(at is None and late).lower(),
+            ]
+        )
     return 0
 
 

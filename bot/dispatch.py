@@ -14,6 +14,7 @@ from bot import (
     survey_results,
     surveys,
     training,
+    training_admin,
 )
 from bot.deps import Deps
 from bot.directory import NotAllowed, Profile, identify
@@ -189,6 +190,8 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
         return [chat.help_menu(deps, person), *_reminder(flow)]
     if command in REPORT:
         return await _report(deps)
+    if command in ("training report", "training figures"):
+        return await training_admin.report(deps, uow, person)
     if command in ("quiz", "training", "practice", "practise", "take a quiz"):
         return await training.start(deps, uow, person, message.user)
     if command in ("survey", "surveys", "take a survey"):

@@ -268,3 +268,14 @@ class AttestationRow(SQLModel, table=True):
     person_id: str = Field(primary_key=True, max_length=32)
     version: int = Field(primary_key=True)
     at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+
+
+class TrainingReminderRow(SQLModel, table=True):
+    """How many training reminders a person got for a policy version, and the last one."""
+
+    __tablename__ = "training_reminder"
+
+    person_id: str = Field(primary_key=True, max_length=32)
+    version: int = Field(primary_key=True)
+    count: int = Field(default=0)
+    last_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]

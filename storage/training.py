@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.model import QuizCard
-from storage.tables import AttestationRow, ModuleDoneRow, QuizAnswerRow, QuizCardRow
+from storage.tables import (
+    AttestationRow,
+    ModuleDoneRow,
+    QuizAnswerRow,
+    QuizCardRow,
+    TrainingReminderRow,
+)
 
 
 def _utc(value: datetime) -> datetime:
@@ -72,3 +79,40 @@ class SqlTraining:
 
     async def attest(self, person_id: str, version: int, at: datetime) -> None:
         self.session.add(AttestationRow(person_id=person_id, version=version, at=at))
+
+    async def attestations(self, version: int) -> dict[str, datetime]:
+        rows = await self.session.exec(
+            select(AttestationRow).where(col(AttestationRow.version) == version)
+        )
+        return {r.person_id: _utc(r.at) for r in rows}
+
+    async def everyone_completed(self) -> dict[str, dict[str, set[int]]]:
+        done: dict[str, dict[str, set[int]]] = {}
+        for r in await self.session.exec(select(ModuleDoneRow)):
+            done.setdefault(r.person_id, {}).setdefault(r.module_id, set()).add(r.version)
+        return done
+
+    async def miss_rates(self) -> dict[str, tuple[int, int]]:
+        rows = await self.session.exec(
+            select(QuizAnswerRow.question_id, QuizAnswerRow.correct, func.count()).group_by(
+                col(QuizAnswerRow.question_id), col(QuizAnswerRow.correct)
+            )
+        )
+        rates: dict[str, tuple[int, int]] = {}
+        for question, correct, n in rows:
+            total, missed = rates.get(question, (0, 0))
+            rates[question] = (total + int(n), missed + (0 if correct else int(n)))
+        return rates
+
+    async def reminders(self, person_id: str, version: int) -> tuple[int, datetime | None]:
+        row = await self.session.get(TrainingReminderRow, (person_id, version))
+        if row is None:
+            return 0, None
+        return row.count, _utc(row.last_at) if row.last_at else None
+
+    async def reminded(self, person_id: str, version: int, at: datetime) -> None:
+        row = await self.session.get(TrainingReminderRow, (person_id, version))
+        row = row or TrainingReminderRow(person_id=person_id, version=version, count=0)
+        row.count += 1
+        row.last_at = at
+        self.session.add(row)

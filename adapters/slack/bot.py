@@ -49,6 +49,10 @@ COMMANDS = {
     "follow-up": "follow up",
     "followup": "follow up",
     "cases": "cases",
+    "quiz": "quiz",
+    "training": "quiz",
+    "survey": "surveys",
+    "surveys": "surveys",
 }
 
 
@@ -141,6 +145,8 @@ class SlackChannel:
         word, _, rest = text.partition(" ")
         word = word.lower()
         said = rest.strip() if word == "ask" and rest.strip() else COMMANDS.get(word, "help")
+        if word == "training" and rest.strip().lower() == "report":
+            said = "training report"
         message = Text(
             inbound.user(body["user_id"]),
             ConversationRef("slack", body["user_id"]),

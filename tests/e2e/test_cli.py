@@ -113,3 +113,15 @@ def test_survey_results_csv(env: dict[str, str]) -> None:
     result = policybot("survey", "results", "--csv", env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0].startswith("campaign,survey,audience")
+
+
+def test_training_report_csv_lists_people(env: dict[str, str], tmp_path: Path) -> None:
+    csv_file = tmp_path / "people.csv"
+    csv_file.write_text("email,name,department\nann@example.com,Ann,Sales\n")
+    assert policybot("people", "import", str(csv_file), env=env).returncode == 0
+    result = policybot("training", "report", "--csv", env=env)
+    assert result.returncode == 0, result.stderr
+    header, row = result.stdout.splitlines()[:2]
+    assert header.startswith("email,name,department")
+    assert row.startswith("ann@example.com,Ann,Sales,,2,")
+    assert "boundaries" in row  # nothing done yet

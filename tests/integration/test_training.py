@@ -132,3 +132,92 @@ async def test_completing_every_module_leads_to_an_attestation(
     assert modules == len(deps.content.quizzes.modules)
     stale = await handle(deps, Action(SAM, DM, "training_attest", "1"))
     assert "current policy is version 2" in stale[0].text
+
+
+async def test_reminders_cadence_daily_cap_working_hours_and_stop(
+    deps: Deps, clock: FakeClock, messenger: FakeMessenger
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot import training_admin
+    from bot.model import Person
+
+    async with deps.store() as uow:
+        await uow.people.save(
+            Person("lon", "Lena London", "lena@example.com", timezone="Europe/London")
+        )
+        await uow.people.save(
+            Person("nyc", "Nate NewYork", "nate@example.com", timezone="America/New_York")
+        )
+        await uow.commit()
+
+    async def nudge() -> set[str]:
+        messenger.sent.clear()
+        async with deps.store() as uow:
+            await training_admin.nudge(deps, uow)
+        return {n.person_id for n in messenger.sent}
+
+    clock.current = datetime(2026, 9, 1, 9, 30, tzinfo=UTC)  # v2 published; a Tuesday
+    assert await nudge() == {"lon"}  # 10:30 in London; 05:30 in New York
+    assert await nudge() == set()  # at most once a day
+    clock.current = datetime(2026, 9, 1, 15, 0, tzinfo=UTC)
+    assert await nudge() == {"nyc"}  # 11:00 in New York
+    clock.current = datetime(2026, 9, 2, 15, 0, tzinfo=UTC)
+    assert await nudge() == set()  # next one is due on day 3
+    clock.current = datetime(2026, 9, 5, 15, 0, tzinfo=UTC)  # day 4, a Saturday
+    assert await nudge() == set()
+    clock.current = datetime(2026, 9, 7, 15, 0, tzinfo=UTC)  # Monday
+    assert await nudge() == {"lon", "nyc"}  # the day-3 reminder, late because of the weekend
+    clock.current = datetime(2026, 9, 8, 15, 0, tzinfo=UTC)
+    assert await nudge() == {"lon", "nyc"}  # day 7
+    clock.current = datetime(2026, 9, 9, 15, 0, tzinfo=UTC)
+    assert await nudge() == set()
+    async with deps.store() as uow:
+        await uow.training.attest("lon", 2, clock.now())
+        await uow.commit()
+    clock.current = datetime(2026, 9, 15, 15, 0, tzinfo=UTC)  # day 14: weekly from now on
+    assert await nudge() == {"nyc"}  # never after completion
+
+
+async def test_training_report_scopes_by_role(deps: Deps, clock: FakeClock) -> None:
+    from datetime import UTC, datetime
+
+    from bot.model import Person, Role
+
+    boss, hr = UserRef("slack", "U0BOSS"), UserRef("slack", "U0HRTRAIN")
+    async with deps.store() as uow:
+        await uow.people.save(
+            Person(
+                "boss",
+                "Bo Boss",
+                "bo@example.com",
+                slack_user_id=boss.id,
+                roles=frozenset({Role.MANAGER}),
+            )
+        )
+        await uow.people.save(
+            Person(
+                "hr",
+                "Hana HR",
+                "hana@example.com",
+                slack_user_id=hr.id,
+                department="People",
+                roles=frozenset({Role.HR}),
+            )
+        )
+        await uow.people.save(
+            Person("a", "Ann Report", "ann@example.com", manager_id="boss", department="Sales")
+        )
+        await uow.people.save(Person("b", "Ben Other", "ben@example.com", department="Sales"))
+        await uow.training.attest("a", 2, datetime(2026, 9, 2, tzinfo=UTC))
+        await uow.commit()
+    clock.current = datetime(2026, 10, 15, 12, 0, tzinfo=UTC)  # past the 30 days
+    (team,) = await handle(deps, Text(boss, DM, "training report"))
+    assert team.title == "Training: your team" and ("Completed", "1 of 1 (100%)") in team.facts
+    assert "Ben" not in team.body
+    (everyone,) = await handle(deps, Text(hr, DM, "training report"))
+    assert ("Completed", "1 of 4 (25%)") in everyone.facts
+    assert "Overdue: Ben Other, Bo Boss, Hana HR" in everyone.body
+    assert ("Department Sales", "50% of 2") in everyone.facts
+    refused = await handle(deps, Text(SAM, DM, "training report"))
+    assert "only people with the hr or manager role" in refused[0].text
