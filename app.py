@@ -234,7 +234,10 @@ def web_app(services: Services) -> web.Application:
         await services.close()
 
     app.on_cleanup.append(close)
-    app.cleanup_ctx.append(_casework(services))
+    if services.settings.worker:
+        app.cleanup_ctx.append(_casework(services))
+    else:
+        log.info("worker: off (POLICYBOT_WORKER=false): deadlines and reminders run elsewhere")
     if services.settings.slack:
         from adapters import slack
 

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(default=None, alias="POLICYBOT_SECRET_KEY")
     old_secret_keys: SecretStr | None = Field(default=None, alias="POLICYBOT_OLD_SECRET_KEYS")
     content_dir: Path = Field(default=DEFAULT_CONTENT, alias="CONTENT_DIR")
+    worker: bool = Field(default=True, alias="POLICYBOT_WORKER")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", alias="LOG_LEVEL"
     )

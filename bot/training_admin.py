@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.deps import Deps
 from bot.messages import Button, Card, Choices, Notification, Reply, TextReply
 from bot.model import Person, Role
-from bot.ports import UnitOfWork
+from bot.ports import Conflict, UnitOfWork
 from bot.training import _outstanding
 
 log = logging.getLogger(__name__)
@@ -57,8 +57,12 @@ async def nudge(deps: Deps, uow: UnitOfWork) -> int:
             continue
         if last is not None and _local(person, last).date() == local.date():
             continue
-        await uow.training.reminded(person.id, version, now)
-        await uow.commit()
+        try:
+            if not await uow.training.reminded(person.id, version, now, count):
+                continue  # another worker sent it
+            await uow.commit()
+        except Conflict:
+            continue
         left = _outstanding(deps.content, done.get(person.id, {}))
         modules = ", ".join(m.title for m in left) or "the attestation"
         nudge_text = (

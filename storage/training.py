@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -110,9 +110,20 @@ class SqlTraining:
             return 0, None
         return row.count, _utc(row.last_at) if row.last_at else None
 
-    async def reminded(self, person_id: str, version: int, at: datetime) -> None:
-        row = await self.session.get(TrainingReminderRow, (person_id, version))
-        row = row or TrainingReminderRow(person_id=person_id, version=version, count=0)
-        row.count += 1
-        row.last_at = at
-        self.session.add(row)
+    async def reminded(self, person_id: str, version: int, at: datetime, seen: int) -> bool:
+        """Count one more reminder, unless another worker already did (count moved on)."""
+        if seen == 0 and await self.session.get(TrainingReminderRow, (person_id, version)) is None:
+            self.session.add(
+                TrainingReminderRow(person_id=person_id, version=version, count=1, last_at=at)
+            )
+            return True  # a concurrent insert of the same key fails at commit
+        result = await self.session.exec(  # type: ignore[call-overload]
+            update(TrainingReminderRow)
+            .where(
+                col(TrainingReminderRow.person_id) == person_id,
+                col(TrainingReminderRow.version) == version,
+                col(TrainingReminderRow.count) == seen,
+            )
+            .values(count=seen + 1, last_at=at)
+        )
+        return bool(result.rowcount == 1)

@@ -292,6 +292,7 @@ class SqlUnitOfWork:
         try:
             await self.session.commit()
         except IntegrityError as exc:
+            await self.session.rollback()  # the session stays usable for the caller's next step
             raise Conflict(type(exc.orig).__name__ if exc.orig else "IntegrityError") from exc
 
 

@@ -99,6 +99,7 @@ async def server(
         DATABASE_URL=database_url(tmp_path),
         POLICYBOT_DATA_DIR=str(tmp_path / "data"),
         POLICYBOT_SECRET_KEY="k" * 43,
+        POLICYBOT_WORKER="false",  # tests drive deadlines and reminders themselves
         SLACK_BOT_TOKEN="xoxb-test-token",
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_URL=fake.url,

@@ -85,6 +85,7 @@ async def server(
         DATABASE_URL=database_url(tmp_path),
         POLICYBOT_DATA_DIR=str(tmp_path / "data"),
         POLICYBOT_SECRET_KEY="k" * 43,
+        POLICYBOT_WORKER="false",  # tests drive deadlines and reminders themselves
         TEAMS_EMULATOR="true",
     )
     async for running in _serve(settings, content, faq):
@@ -108,6 +109,7 @@ async def secured(
         DATABASE_URL=database_url(tmp_path),
         POLICYBOT_DATA_DIR=str(tmp_path / "data"),
         POLICYBOT_SECRET_KEY="k" * 43,
+        POLICYBOT_WORKER="false",  # tests drive deadlines and reminders themselves
         MICROSOFT_APP_ID=APP_ID,
         MICROSOFT_APP_PASSWORD="not-used-in-these-tests",
         TEAMS_OPENID_METADATA_URL=issuer.metadata_url,
