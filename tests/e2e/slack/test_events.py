@@ -487,3 +487,22 @@ async def test_survey_flow_through_slack(server: Server, fake: FakeSlack) -> Non
     before = len(fake.of("chat.postMessage"))
     await settle()
     assert len(fake.of("chat.postMessage")) == before  # nothing about answering in the chat
+
+
+async def test_quiz_flow_through_slack(server: Server, fake: FakeSlack) -> None:
+    command = fixture("slash_command.txt").replace(
+        "text=ask+is+the+survey+anonymous%3F", "text=quiz"
+    )
+    await server.send(command, form=True)
+    (question,) = await fake.wait_for("chat.postMessage")
+    buttons = [e for b in question.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert "Question 1 of 5" in texts(question)
+    assert [e["action_id"].split("#")[0] for e in buttons][-1] == "quiz_stop"
+    first = next(e for e in buttons if e["action_id"].startswith("quiz_answer"))
+    await server.send(_press("quiz_answer", first["value"]), form=True)
+    calls = await fake.wait_for("chat.postMessage", 3)  # feedback, then question 2
+    assert any("Right!" in texts(c) or "Not quite" in texts(c) for c in calls[1:])
+    assert "Question 2 of 5" in texts(calls[-1])
+    await server.send(_press("quiz_answer", first["value"]), form=True)  # a double click
+    calls = await fake.wait_for("chat.postMessage", 4)
+    assert "already answered" in texts(calls[-1])

@@ -360,3 +360,21 @@ async def test_survey_flow_through_teams(server: Server, connector: FakeConnecto
     assert "recorded anonymously" in json.dumps(thanks)
     await asyncio.sleep(0.3)
     assert len(connector.delivered()) == 6  # nothing about answering reached the chat
+
+
+async def test_quiz_flow_through_teams(server: Server, connector: FakeConnector) -> None:
+    await server.post(activity("message_personal.json", connector.url, text="quiz", id="q-0"))
+    (question,) = await connector.wait_for(1)
+    card = question.body["attachments"][0]["content"]
+    assert "Question 1 of 5" in json.dumps(card)
+    choice = card["actions"][0]["data"]
+    assert choice["policybot"] == "quiz_answer"
+    press = activity("message_personal.json", connector.url, text=None, id="q-1", value=choice)
+    await server.post(press)
+    calls = await connector.wait_for(3)  # feedback, then question 2
+    assert "Question 2 of 5" in shown(calls[-1])
+    await server.post(
+        activity("message_personal.json", connector.url, text=None, id="q-2", value=choice)
+    )
+    calls = await connector.wait_for(4)
+    assert "already answered" in shown(calls[-1])
