@@ -72,6 +72,21 @@ async def acknowledge(deps: Deps, uow: UnitOfWork, person: Person, a: Action) ->
     return [TextReply(f"Report {case.ref} acknowledged.")]
 
 
+async def view(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """A handler reads the case and its conversation; every read is audited."""
+    case = await _case_for_handler(uow, person, a.value, deps, "read")
+    if case is None:
+        return [TextReply(NOT_YOURS)]
+    card = await handler_card(deps, uow, case)
+    lines = []
+    for m in await uow.cases.messages(case.id):
+        text = deps.cipher.open(m.box, context(case.id)).decode()
+        who = "Reporter" if m.author == "reporter" else "Handler"
+        lines.append(f"{who} ({m.at:%d %b %H:%M}): {shorten(text, 600)}")
+    body = card.body + ("\n\n" + "\n".join(lines) if lines else "")
+    return [Card(card.title, body, card.facts, card.buttons, card.footer)]
+
+
 async def assign(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
     """A handler takes the case."""
     case = await _case_for_handler(uow, person, a.value, deps, "assigned to self")

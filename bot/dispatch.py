@@ -68,6 +68,7 @@ ACTIONS: dict[str, ActionHandler] = {
     "report_receipt_form": lambda deps, uow, person, a: _followup_form(),
     "report_followup": lambda deps, uow, person, a: casework.followup(deps, uow, person),
     "report_add": casework.add_form,
+    "case_view": casework.view,
     "case_ack": casework.acknowledge,
     "case_assign": casework.assign,
     "case_message": casework.message_form,

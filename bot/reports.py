@@ -278,6 +278,7 @@ async def handler_card(deps: Deps, uow: UnitOfWork, case: Case) -> Card:
     if data.get("danger") == "yes":
         facts.insert(0, ("Danger", "The reporter said they are in immediate danger"))
     buttons = (
+        Button("View", "case_view", case.id),
         Button("Acknowledge", "case_ack", case.id, "primary"),
         Button("Assign to me", "case_assign", case.id),
         Button("Message reporter", "case_message", case.id),

@@ -309,3 +309,29 @@ async def test_missing_first_feedback_escalates_too(
     clock.advance(days=30)
     async with deps.store() as uow:
         assert await casework.escalate(deps, uow) == 0  # feedback given: nothing overdue
+
+
+async def test_every_read_is_audited_and_strangers_cannot_read(
+    deps: Deps, engine: AsyncEngine, messenger: FakeMessenger
+) -> None:
+    await handle(deps, report())
+    (card,) = for_person(messenger, "hal")
+    case_id = card.buttons[0].value
+    hal, mo = UserRef("slack", "U0HALREAD"), UserRef("slack", "U0MOREAD")
+    await link(deps, "hal", hal)
+    await link(deps, "mo", mo)
+    await handle(
+        deps, Submission(SAM, DM, "report_add", {"message": "Screenshots attached."}, case_id)
+    )
+    (seen,) = await handle(deps, Action(hal, DM, "case_view", case_id))
+    assert (
+        isinstance(seen, Card) and "Reporter" in seen.body and "Screenshots attached." in seen.body
+    )
+    assert await handle(deps, Action(mo, DM, "case_view", case_id)) == [
+        TextReply(casework.NOT_YOURS)
+    ]
+    async with engine.connect() as conn:
+        audit = [
+            tuple(r) for r in (await conn.execute(text("SELECT actor, action FROM case_audit")))
+        ]
+    assert ("hal", "read") in audit and ("mo", "refused read") in audit
