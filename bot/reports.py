@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from datetime import datetime, timedelta
+from collections import Counter
+from datetime import UTC, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.deps import Deps
 from bot.messages import (
@@ -134,18 +136,33 @@ def _problems(deps: Deps, f: dict[str, str]) -> dict[str, str]:
     return errors
 
 
-def deadlines(deps: Deps, severity: str, now: datetime) -> tuple[datetime, datetime]:
-    """When a report of this severity must be acknowledged and answered, from `now`."""
+def deadlines(
+    deps: Deps, severity: str, now: datetime, timezone: str | None = None
+) -> tuple[datetime, datetime]:
+    """When a report of this severity must be acknowledged and answered, from `now`.
+
+    Hour-based deadlines run round the clock; working-day ones end at 17:00 on the last
+    working day, in the handlers' time zone when the directory knows it.
+    """
     rule = deps.content.reports.severities[severity]
     if rule.acknowledge_hours is not None:
         ack = now + timedelta(hours=rule.acknowledge_hours)
     else:
-        ack, days = now, rule.acknowledge_working_days or 2
+        zone = _zone(timezone)
+        day, days = now.astimezone(zone).date(), rule.acknowledge_working_days or 2
         while days:
-            ack += timedelta(days=1)
-            days -= ack.weekday() < 5
+            day += timedelta(days=1)
+            days -= day.weekday() < 5
+        ack = datetime.combine(day, time(17, 0), tzinfo=zone).astimezone(UTC)
     feedback = now + timedelta(hours=rule.feedback_hours)
     return min(ack, now + ACK_LIMIT), min(feedback, now + FEEDBACK_LIMIT)
+
+
+def _zone(name: str | None) -> tzinfo:
+    try:
+        return ZoneInfo(name) if name else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
 def context(case_id: str) -> bytes:
@@ -179,6 +196,16 @@ async def _handlers(
     ]
 
 
+async def _excluded(uow: UnitOfWork, emails: str) -> set[str]:
+    """The people the reporter named as never to see the report."""
+    excluded = set()
+    for email in (e.strip().lower() for e in emails.split(",")):
+        other = await uow.people.by_email(email) if email else None
+        if other is not None:
+            excluded.add(other.id)
+    return excluded
+
+
 async def submit(deps: Deps, uow: UnitOfWork, person: Person, form: Submission) -> list[Reply]:
     """The report form was sent: seal, route, notify, and give the reporter a receipt."""
     f = {k: clean(v) for k, v in form.fields.items()}
@@ -188,7 +215,10 @@ async def submit(deps: Deps, uow: UnitOfWork, person: Person, form: Submission) 
     now = deps.clock.now()
     anonymous = f["identity"] == "anonymous"
     case_id = new_id()
-    ack_due, feedback_due = deadlines(deps, f["severity"], now)
+    excluded = await _excluded(uow, f.get("exclude", ""))
+    handlers = await _handlers(deps, uow, None if anonymous else person, f["category"], excluded)
+    zones = Counter(h.timezone for h in handlers if h.timezone).most_common(1)
+    ack_due, feedback_due = deadlines(deps, f["severity"], now, zones[0][0] if zones else None)
     content = {k: f.get(k, "") for k in ("category", "severity", "what", "where", "when", "danger")}
     case = Case(
         id=case_id,
@@ -209,13 +239,7 @@ async def submit(deps: Deps, uow: UnitOfWork, person: Person, form: Submission) 
     else:
         case.reporter_box = deps.cipher.seal(person.id.encode(), context(case_id))
         case.reporter_key = deps.cipher.keyed_hash("reporter", person.id)
-    excluded = set()
-    for email in (e.strip().lower() for e in f.get("exclude", "").split(",")):
-        other = await uow.people.by_email(email) if email else None
-        if other is not None:
-            excluded.add(other.id)
     await uow.cases.add(case)
-    handlers = await _handlers(deps, uow, None if anonymous else person, case.category, excluded)
     for pid in excluded:
         await uow.cases.grant(case.id, pid, "excluded")
     for handler in handlers:

@@ -335,3 +335,29 @@ async def test_every_read_is_audited_and_strangers_cannot_read(
             tuple(r) for r in (await conn.execute(text("SELECT actor, action FROM case_audit")))
         ]
     assert ("hal", "read") in audit and ("mo", "refused read") in audit
+
+
+async def test_working_day_deadlines_end_in_the_handlers_working_hours(
+    deps: Deps, clock: FakeClock, messenger: FakeMessenger
+) -> None:
+    from datetime import UTC, datetime
+
+    async with deps.store() as uow:
+        for pid in ("hana", "hal"):
+            person = await uow.people.get(pid)
+            assert person is not None
+            person.timezone = "America/New_York"
+            await uow.people.save(person)
+        await uow.commit()
+    clock.current = datetime(2026, 3, 6, 20, 0, tzinfo=UTC)  # a Friday evening
+    await handle(deps, report(severity="normal"))  # two working days
+    (card,) = for_person(messenger, "hal")
+    async with deps.store() as uow:
+        case = await uow.cases.get(card.buttons[0].value)
+    assert case is not None
+    # Monday and Tuesday are the working days; due at 17:00 New York time on Tuesday.
+    assert case.ack_due == datetime(2026, 3, 10, 21, 0, tzinfo=UTC)
+    await handle(deps, report(severity="critical"))  # hours run round the clock
+    async with deps.store() as uow:
+        critical = next(c for c in await uow.cases.all() if c.severity == "critical")
+    assert critical.ack_due == clock.now() + timedelta(hours=1)
