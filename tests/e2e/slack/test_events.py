@@ -18,6 +18,13 @@ from tests.e2e.slack.conftest import Server, fixture
 from tests.e2e.slack.fake import FakeSlack, block_problem
 
 
+async def add_people(server: Server, *people: PersonRow) -> None:
+    """Put people in the directory, as an HR import would."""
+    async with server.services.store() as uow:
+        uow.session.add_all(people)
+        await uow.commit()
+
+
 def dm(text: str, event_id: str, user: str = "U0EMPLOYEE", **extra: Any) -> dict[str, Any]:
     body = fixture("message_im.json")
     body["event_id"] = event_id
@@ -252,17 +259,16 @@ async def test_button_opens_modal_and_submission_reaches_hr(
     server: Server, fake: FakeSlack
 ) -> None:
     # Hana (HR) is in the directory with her Slack id, as an HR import would put her.
-    async with server.services.store() as uow:
-        uow.session.add(
-            PersonRow(
-                id="hana",
-                display_name="Hana HR",
-                email="hana@example.com",
-                slack_user_id="U0HR",
-                roles="employee,hr",
-            )
-        )
-        await uow.commit()
+    await add_people(
+        server,
+        PersonRow(
+            id="hana",
+            display_name="Hana HR",
+            email="hana@example.com",
+            slack_user_id="U0HR",
+            roles="employee,hr",
+        ),
+    )
     press = await server.send(fixture("block_actions.json"), form=True)
     assert press.status == 200
     (opened,) = await fake.wait_for("views.open")
@@ -299,17 +305,16 @@ async def test_button_opens_modal_and_submission_reaches_hr(
 
 
 async def test_unreachable_user_is_recorded_not_retried(server: Server, fake: FakeSlack) -> None:
-    async with server.services.store() as uow:
-        uow.session.add(
-            PersonRow(
-                id="gone",
-                display_name="Gone HR",
-                email="gone@example.com",
-                slack_user_id="U0GONE",
-                roles="employee,hr",
-            )
-        )
-        await uow.commit()
+    await add_people(
+        server,
+        PersonRow(
+            id="gone",
+            display_name="Gone HR",
+            email="gone@example.com",
+            slack_user_id="U0GONE",
+            roles="employee,hr",
+        ),
+    )
     fake.then("chat.postMessage", 200, {"ok": True, "ts": "1.0"})  # the employee's confirmation
     fake.then("chat.postMessage", 200, {"ok": False, "error": "account_inactive"})
     await server.send(fixture("view_submission.json"), form=True)
@@ -349,17 +354,16 @@ def _submit(callback: str, values: dict[str, str], user: str = "U0EMPLOYEE") -> 
 
 
 async def test_anonymous_report_flow_through_slack(server: Server, fake: FakeSlack) -> None:
-    async with server.services.store() as uow:
-        uow.session.add(
-            PersonRow(
-                id="hal",
-                display_name="Hal Handler",
-                email="hal@example.com",
-                slack_user_id="U0HR",
-                roles="employee,handler",
-            )
-        )
-        await uow.commit()
+    await add_people(
+        server,
+        PersonRow(
+            id="hal",
+            display_name="Hal Handler",
+            email="hal@example.com",
+            slack_user_id="U0HR",
+            roles="employee,handler",
+        ),
+    )
     # The employee opens the form from the button and sends an anonymous report.
     await server.send(_press("report_start", "-"), form=True)
     (opened,) = await fake.wait_for("views.open")
@@ -427,25 +431,19 @@ async def test_anonymous_report_flow_through_slack(server: Server, fake: FakeSla
 
 
 async def test_survey_flow_through_slack(server: Server, fake: FakeSlack) -> None:
-    async with server.services.store() as uow:
-        uow.session.add_all(
-            [
-                PersonRow(
-                    id="hana",
-                    display_name="Hana HR",
-                    email="hana@example.com",
-                    slack_user_id="U0HR",
-                    roles="employee,hr",
-                ),
-                PersonRow(
-                    id="sam",
-                    display_name="Sam Rivera",
-                    email="sam@example.com",
-                    slack_user_id="U0EMPLOYEE",
-                ),
-            ]
-        )
-        await uow.commit()
+    await add_people(
+        server,
+        PersonRow(
+            id="hana",
+            display_name="Hana HR",
+            email="hana@example.com",
+            slack_user_id="U0HR",
+            roles="employee,hr",
+        ),
+        PersonRow(
+            id="sam", display_name="Sam Rivera", email="sam@example.com", slack_user_id="U0EMPLOYEE"
+        ),
+    )
     # HR opens a campaign: everyone is invited by DM.
     await server.send(_press("survey_new", "-", user="U0HR"), form=True)
     await fake.wait_for("views.open")
