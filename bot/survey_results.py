@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.content import LIKERT, Survey
 from bot.deps import Deps
 from bot.directory import require
 from bot.messages import Action, Card, Reply, TextReply
 from bot.model import Campaign, Person, Role
 from bot.ports import UnitOfWork
+from bot.rules import LIKERT, Survey
 from bot.surveys import _context, _survey, random_order
 
 

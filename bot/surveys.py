@@ -6,7 +6,6 @@ import logging
 import secrets
 from datetime import timedelta
 
-from bot.content import LIKERT, Survey
 from bot.deps import Deps
 from bot.directory import require
 from bot.messages import (
@@ -24,6 +23,7 @@ from bot.messages import (
 )
 from bot.model import Campaign, Person, Role, new_id
 from bot.ports import UnitOfWork
+from bot.rules import LIKERT, Survey
 from bot.text import clean, shorten
 
 log = logging.getLogger(__name__)

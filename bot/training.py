@@ -6,11 +6,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from bot.content import Content, QuizModule, QuizQuestion
+from bot.content import Content
 from bot.deps import Deps
 from bot.messages import Action, Button, Choices, Reply, TextReply, UserRef
 from bot.model import Flow, Person, QuizCard, new_id
 from bot.ports import UnitOfWork
+from bot.rules import QuizModule, QuizQuestion
 
 log = logging.getLogger(__name__)
 SESSION = 5
