@@ -9,6 +9,7 @@ import logging
 import os
 import secrets
 import sys
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -186,8 +187,8 @@ CASE_CHECK_SECONDS = 60.0
 
 
 def _casework(services: Services) -> Any:
-    """The in-process worker: escalates overdue reports, purges expired ones, and sends
-    survey invitations and reminders when they are due.
+    """The in-process worker: escalates overdue reports, purges expired ones, sends survey
+    invitations and training reminders when they are due, and forgets old platform deliveries.
 
     Timers live in the database, so they survive restarts; with several replicas each runs
     the check, and an escalation step is taken once (the first to commit wins).
@@ -195,8 +196,10 @@ def _casework(services: Services) -> Any:
 
     async def loop() -> None:
         from bot import casework, surveys, training_admin
+        from storage.seen import SeenEvents
 
         retention = timedelta(days=services.deps.content.reports.retention_days)
+        seen, pruned = SeenEvents(services.store), 0.0
         while True:
             try:
                 async with services.store() as uow:
@@ -210,6 +213,9 @@ def _casework(services: Services) -> Any:
                     await uow.commit()
                 if purged:
                     log.info("purged %d closed report(s) past retention", purged)
+                if time.monotonic() - pruned > 3600:  # platforms retry for minutes, not days
+                    pruned = time.monotonic()
+                    await seen.forget_before(days=2)
             except Exception as exc:  # keep checking: a missed deadline matters
                 log.error("case deadline check failed: %s", type(exc).__name__)
             await asyncio.sleep(CASE_CHECK_SECONDS)

@@ -5,18 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.messages import Reply
 from bot.ports import StoreUnavailable
 from storage.outbox import OutboxMessenger
-from storage.seen import SeenEvents
 
 log = logging.getLogger("policybot.delivery")
 MAX_ATTEMPTS = 8
-PRUNE_EVERY = 3600.0  # seconds between clean-ups of the seen-event register
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,17 +34,14 @@ class Delivery:
     def __init__(
         self,
         outbox: OutboxMessenger,
-        seen: SeenEvents,
         platform: str,
         deliver: Deliver,
         interval: float = 2.0,
     ) -> None:
         self.outbox = outbox
-        self.seen = seen
         self.platform = platform
         self.deliver = deliver
         self.interval = interval
-        self._pruned = 0.0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -73,9 +67,6 @@ class Delivery:
             self._wake.clear()
             try:
                 await self.drain()
-                if time.monotonic() - self._pruned > PRUNE_EVERY:
-                    self._pruned = time.monotonic()
-                    await self.seen.forget_before(days=2)
             except StoreUnavailable:
                 log.warning("outbox unavailable; will retry")
             except Exception as exc:  # the loop must survive anything

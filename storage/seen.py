@@ -1,4 +1,4 @@
-"""Platform events already processed, so retries and duplicate deliveries run once."""
+"""Clean-up of the register of platform deliveries already handled (seen_event)."""
 
 from __future__ import annotations
 
@@ -7,26 +7,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete
 from sqlmodel import col
 
-from bot.ports import Conflict
 from storage.tables import SeenEventRow
 from storage.uow import SqlStore
 
 
 class SeenEvents:
-    """A shared register of event keys: holds across restarts and across replicas."""
+    """Old entries are dropped once the platforms can no longer retry them."""
 
     def __init__(self, store: SqlStore) -> None:
         self.store = store
-
-    async def first(self, key: str) -> bool:
-        """Record `key`; False when it was already recorded (by this or another replica)."""
-        async with self.store() as uow:
-            uow.session.add(SeenEventRow(key=key[:200], seen_at=datetime.now(UTC)))
-            try:
-                await uow.commit()
-            except Conflict:
-                return False
-        return True
 
     async def forget_before(self, days: int = 2) -> int:
         """Drop keys older than the platforms' retry windows."""

@@ -20,17 +20,15 @@ def mount(web_app: web.Application, services: Services) -> None:
     from adapters.slack.bot import UNREACHABLE, SlackChannel
     from adapters.slack.route import handler
     from bot.messages import Reply
-    from storage.seen import SeenEvents
 
     settings = services.settings
-    seen = SeenEvents(services.store)
-    channel = SlackChannel(settings, services.deps, seen)
+    channel = SlackChannel(settings, services.deps)
 
     async def deliver(user_id: str, person_id: str, reply: Reply) -> Outcome:
         error = await channel.post(user_id, [reply])
         return Outcome(sent=not error, permanent_error=error if error in UNREACHABLE else "")
 
-    delivery = Delivery(services.outbox, seen, "slack", deliver)
+    delivery = Delivery(services.outbox, "slack", deliver)
     services.outbox.listeners.append(delivery.wake)
     services.slack = channel
     socket = None

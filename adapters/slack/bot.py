@@ -23,7 +23,6 @@ from bot.deps import Deps
 from bot.directory import Profile, identify
 from bot.messages import ConversationRef, Form, Incoming, Reply, Text, TextReply
 from bot.settings import Settings
-from storage.seen import SeenEvents
 
 log = logging.getLogger("policybot.slack")
 _FORM: TypeAdapter[Form] = TypeAdapter(Form)
@@ -74,9 +73,8 @@ def client(settings: Settings) -> AsyncWebClient:
 class SlackChannel:
     """Translates Slack requests to core calls and core replies to Web API calls."""
 
-    def __init__(self, settings: Settings, deps: Deps, seen: SeenEvents) -> None:
+    def __init__(self, settings: Settings, deps: Deps) -> None:
         self.deps = deps
-        self.seen = seen
         self.client = client(settings)
         secret = settings.slack_signing_secret
         self.app = AsyncApp(

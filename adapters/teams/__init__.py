@@ -23,7 +23,6 @@ def mount(web_app: web.Application, services: Services) -> None:
     from adapters.teams.send import Unreachable
     from bot.messages import Reply
     from storage.addresses import Addresses
-    from storage.seen import SeenEvents
 
     settings = services.settings
     addresses = Addresses(services.store)
@@ -51,7 +50,7 @@ def mount(web_app: web.Application, services: Services) -> None:
             return Outcome()
         return Outcome(sent=True)
 
-    delivery = Delivery(services.outbox, SeenEvents(services.store), "teams", deliver)
+    delivery = Delivery(services.outbox, "teams", deliver)
     services.outbox.listeners.append(delivery.wake)
     web_app.router.add_post(ROUTE, handler(channel))
     if settings.microsoft_app_id:
