@@ -47,6 +47,7 @@ class Services:
     outbox: OutboxMessenger
     slack: Any = None  # the Slack channel, when mounted
     teams: Any = None  # the Teams channel, when mounted
+    broadcaster: Any = None  # the announcement broadcaster, when this process runs one
 
     async def close(self) -> None:
         """Release the database connections."""
@@ -188,14 +189,15 @@ CASE_CHECK_SECONDS = 60.0
 
 def _casework(services: Services) -> Any:
     """The in-process worker: escalates overdue reports, purges expired ones, sends survey
-    invitations and training reminders when they are due, and forgets old platform deliveries.
+    invitations, training and announcement reminders when they are due, and forgets old
+    platform deliveries.
 
     Timers live in the database, so they survive restarts; with several replicas each runs
     the check, and an escalation step is taken once (the first to commit wins).
     """
 
     async def loop() -> None:
-        from bot import casework, surveys, training_admin
+        from bot import announcements, casework, surveys, training_admin
         from storage.seen import SeenEvents
 
         retention = timedelta(days=services.deps.content.reports.retention_days)
@@ -208,6 +210,9 @@ def _casework(services: Services) -> Any:
                     await surveys.tick(services.deps, uow)
                 async with services.store() as uow:
                     await training_admin.nudge(services.deps, uow)
+                async with services.store() as uow:
+                    days = services.settings.reminder_days
+                    await announcements.remind(services.deps, uow, days)
                 async with services.store() as uow:
                     purged = await uow.cases.purge(services.deps.clock.now() - retention)
                     await uow.commit()
@@ -256,8 +261,25 @@ def web_app(services: Services) -> web.Application:
         teams.mount(app, services)
     else:
         log.info("channel teams: off (not configured: set MICROSOFT_APP_ID)")
+    if services.settings.worker:
+        app.cleanup_ctx.append(_broadcasts(services))
     log.info("console chat: run `policybot chat` in another terminal")
     return app
+
+
+def _broadcasts(services: Services) -> Any:
+    """Announcement broadcasts: started when due, sent through the task queue."""
+
+    async def context(_: web.Application) -> Any:
+        from adapters.broadcast import Broadcaster
+
+        broadcaster = Broadcaster(services)
+        services.broadcaster = broadcaster
+        await broadcaster.start(tick=True)
+        yield
+        await broadcaster.stop()
+
+    return context
 
 
 def quiet_libraries() -> None:

@@ -57,6 +57,29 @@ def _parser() -> argparse.ArgumentParser:
     train_sub = train.add_subparsers(dest="action", required=True, metavar="ACTION")
     treport = train_sub.add_parser("report", help="completion per person for the current version")
     treport.add_argument("--csv", action="store_true", help="one CSV row per person")
+    sub.add_parser("worker", help="run a broadcast worker (with TASK_BROKER_URL)")
+    ann = sub.add_parser("announce", help="announcements to employees")
+    ann_sub = ann.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = ann_sub.add_parser("create", help="compose one (a draft unless --send)")
+    create.add_argument("--as", dest="author", required=True, help="your email (role hr)")
+    create.add_argument("--title", required=True)
+    create.add_argument("--summary", required=True)
+    create.add_argument("--link", default="")
+    create.add_argument("--version", default="none", help="policy version it announces")
+    create.add_argument("--no-ack", action="store_true", help="no acknowledgement asked")
+    create.add_argument(
+        "--department", action="append", default=[], help="a department (repeat); default all"
+    )
+    create.add_argument("--at", default="", help="send at YYYY-MM-DD HH:MM (your time zone)")
+    create.add_argument("--send", action="store_true", help="confirm it straight away")
+    for name, text in (("send", "confirm a draft"), ("cancel", "cancel before it starts")):
+        one = ann_sub.add_parser(name, help=text)
+        one.add_argument("id")
+        one.add_argument("--as", dest="author", required=True, help="your email (role hr)")
+    status = ann_sub.add_parser("status", help="delivery and acknowledgement figures")
+    status.add_argument("id")
+    status.add_argument("--csv", action="store_true", help="one CSV row per recipient")
+    ann_sub.add_parser("list", help="recent announcements")
     teams = sub.add_parser("teams", help="Microsoft Teams")
     teams_sub = teams.add_subparsers(dest="action", required=True, metavar="ACTION")
     package = teams_sub.add_parser("package", help="write the Teams app package (zip)")
@@ -104,6 +127,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return asyncio.run(_survey_results(settings))
         if args.command == "teams":
             return _package(args, settings)
+        if args.command == "announce":
+            return asyncio.run(_announce(args, settings))
+        if args.command == "worker":
+            return asyncio.run(_worker(settings))
         if args.command == "chat":
             logging.getLogger().setLevel(logging.WARNING)
             return asyncio.run(_chat(settings, args.email, args.name))
@@ -366,6 +393,120 @@ async def _import(settings: Settings, file: Path) -> int:
     print(f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}")
     for problem in report.problems:
         print(f"skipped: {problem}")
+    return 0
+
+
+async def _announce(args: argparse.Namespace, settings: Settings) -> int:
+    import csv
+
+    import app
+    from adapters.console.render import render
+    from bot import announcements
+    from bot.directory import NotAllowed
+    from bot.messages import Action, ConversationRef, Form, Submission, UserRef
+
+    services = await app.bootstrap(settings)
+    try:
+        deps = services.deps
+        async with services.store() as uow:
+            if args.action in ("status", "list"):
+                if args.action == "list":
+                    for a in await uow.announcements.recent(50):
+                        print(f"{a.id}\t{a.status}\t{a.created_at:%Y-%m-%d %H:%M}\t{a.title}")
+                    return 0
+                found = await uow.announcements.get(args.id.upper())
+                if found is None:
+                    print(f"policybot: no announcement {args.id}", file=sys.stderr)
+                    return 1
+                if args.csv:
+                    rows = await uow.announcements.recipients(found.id)
+                    columns = [
+                        "name", "email", "department", "platform", "state", "reason",
+                        "delivered_at", "acknowledged_at", "policy_version", "reminders",
+                    ]  # fmt: skip
+                    writer = csv.DictWriter(sys.stdout, columns)
+                    writer.writeheader()
+                    writer.writerows(rows)
+                    return 0
+                figures = await uow.announcements.figures(found.id, deps.clock.now())
+                print(render(announcements.status_card(found, figures))[0])
+                return 0
+            person = await uow.people.by_email(args.author)
+            if person is None:
+                print(f"policybot: {args.author} is not in the directory", file=sys.stderr)
+                return 1
+            user = UserRef("console", person.email or args.author)
+            where = ConversationRef("console", user.id)
+            try:
+                if args.action == "create":
+                    fields = {
+                        "title": args.title,
+                        "summary": args.summary,
+                        "link": args.link,
+                        "version": args.version,
+                        "ack": "no" if args.no_ack else "yes",
+                        "audience": ",".join(args.department) or "everyone",
+                        "when": args.at,
+                    }
+                    submitted = Submission(user, where, "announce_new", fields)
+                    replies = await announcements.create(deps, uow, person, submitted)
+                    if isinstance(replies[0], Form):
+                        for name, problem in replies[0].errors.items():
+                            print(f"policybot: --{name}: {problem}", file=sys.stderr)
+                        return 1
+                    await uow.commit()
+                    draft = replies[-1]
+                    announcement_id = draft.buttons[0].value  # type: ignore[union-attr]
+                    for reply in replies:
+                        print(render(reply)[0])
+                    if not args.send:
+                        print(f"Draft {announcement_id}: policybot announce send {announcement_id}")
+                        return 0
+                    args.id = announcement_id
+                handler = announcements.cancel if args.action == "cancel" else announcements.send
+                replies = await handler(deps, uow, person, Action(user, where, "", args.id))
+            except NotAllowed as refused:
+                print(
+                    f"policybot: only people with the {refused} role can do that", file=sys.stderr
+                )
+                return 1
+            await uow.commit()
+            for reply in replies:
+                print(render(reply)[0])
+            return 0
+    finally:
+        await services.close()
+
+
+async def _worker(settings: Settings) -> int:
+    import signal
+
+    import app
+    from adapters.broadcast import Broadcaster
+
+    if settings.task_broker_url is None:
+        print(
+            "policybot: missing setting TASK_BROKER_URL: a separate worker needs a shared queue "
+            "(without one, `policybot serve` sends broadcasts itself)",
+            file=sys.stderr,
+        )
+        return 2
+    services = await app.bootstrap(settings)
+    broadcaster = Broadcaster(services)
+    services.broadcaster = broadcaster
+    await broadcaster.start(tick=True)
+    consuming = asyncio.create_task(broadcaster.consume())
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, consuming.cancel)
+    log.info("worker: consuming broadcast tasks")
+    try:
+        await consuming
+    except asyncio.CancelledError:
+        log.info("worker: stopping")
+    finally:
+        await broadcaster.stop()
+        await services.close()
     return 0
 
 

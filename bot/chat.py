@@ -40,6 +40,7 @@ def help_menu(deps: Deps, person: Person) -> Reply:
     ]
     if person.has(Role.HR):
         buttons.append(Button("Open questions for HR", "tickets_open"))
+        buttons.append(Button("Announcements", "announce_overview"))
     return Choices(deps.content.chat.help, tuple(buttons))
 
 

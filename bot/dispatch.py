@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot import (
+    announcements,
     askhr,
     casestats,
     casework,
@@ -83,6 +84,14 @@ ACTIONS: dict[str, ActionHandler] = {
     "quiz_answer": training.answer,
     "quiz_stop": training.stop,
     "training_attest": training.attest,
+    "announce_new": announcements.new_form,
+    "announce_overview": lambda deps, uow, person, a: announcements.overview(deps, uow, person),
+    "announce_send": announcements.send,
+    "announce_discard": announcements.discard,
+    "announce_cancel": announcements.cancel,
+    "announce_status": announcements.status,
+    "announce_correct": announcements.correct_form,
+    announcements.ACK: announcements.acknowledge,
 }
 
 FORMS: dict[str, FormHandler] = {
@@ -98,6 +107,8 @@ FORMS: dict[str, FormHandler] = {
     "survey_new": surveys.create,
     "survey_answer": surveys.answer,
     "survey_thanks": lambda deps, uow, person, f: _nothing(),
+    "announce_new": announcements.create,
+    "announce_correct": announcements.correct,
 }
 REPORT = frozenset({"report", "report an incident", "report incident", "report something"})
 FOLLOW_UP = frozenset({"follow up", "followup", "follow up on a report", "my reports"})
@@ -191,6 +202,10 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
         return [chat.help_menu(deps, person), *_reminder(flow)]
     if command in REPORT:
         return await _report(deps)
+    if command in ("announce", "new announcement", "announce something"):
+        return await announcements.new_form(deps, uow, person)
+    if command in ("announcements", "announce status", "announcement status"):
+        return await announcements.overview(deps, uow, person)
     if command in ("training report", "training figures"):
         return await training_admin.report(deps, uow, person)
     if command in ("quiz", "training", "practice", "practise", "take a quiz"):

@@ -160,3 +160,50 @@ class QuizCard:
     question_id: str
     box: int
     due_at: datetime
+
+
+class AnnouncementStatus(StrEnum):
+    """Where an announcement stands."""
+
+    DRAFT = "draft"  # composed, previewed to its author, not yet sent
+    SCHEDULED = "scheduled"  # waiting for its time (now, or later)
+    SENDING = "sending"  # recipients are being messaged
+    SENT = "sent"  # every recipient was messaged or recorded as failed
+    CANCELLED = "cancelled"
+
+
+@dataclass
+class Announcement:
+    """A message from HR to an audience, optionally to be acknowledged."""
+
+    id: str
+    title: str
+    summary: str
+    author_id: str
+    created_at: datetime
+    link: str = ""
+    policy_version: int | None = None
+    ack_required: bool = True
+    audience: tuple[str, ...] = ("everyone",)  # "everyone", or department names
+    status: AnnouncementStatus = AnnouncementStatus.DRAFT
+    send_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    revision: int = 1
+
+    def includes(self, person: Person) -> bool:
+        """True when `person` is in the audience."""
+        return "everyone" in self.audience or (person.department or "") in self.audience
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastFigures:
+    """What became of an announcement's messages, from its recipient rows."""
+
+    recipients: int = 0
+    pending: int = 0
+    delivered: int = 0
+    failed: dict[str, int] = field(default_factory=dict)  # reason -> count
+    acknowledged: int = 0
+    outstanding: int = 0  # delivered, acknowledgement required, not acknowledged
+    problem: str = ""  # why a broadcast is not moving, when it is not

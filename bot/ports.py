@@ -5,10 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from bot.messages import Notification, UserRef
-from bot.model import Campaign, Case, CaseMessage, Flow, Person, QuizCard, Role, Ticket
+from bot.model import (
+    Announcement,
+    BroadcastFigures,
+    Campaign,
+    Case,
+    CaseMessage,
+    Flow,
+    Person,
+    QuizCard,
+    Role,
+    Ticket,
+)
 
 
 class StoreUnavailable(Exception):
@@ -205,6 +216,34 @@ class Deliveries(Protocol):
     async def first(self, delivery_id: str) -> bool: ...
 
 
+class Announcements(Protocol):
+    """Announcements, their acknowledgements and reminders (deliveries are the engine's)."""
+
+    async def add(self, announcement: Announcement) -> None: ...
+
+    async def get(self, announcement_id: str) -> Announcement | None: ...
+
+    async def recent(self, limit: int = 10) -> Sequence[Announcement]: ...
+
+    async def save(self, announcement: Announcement) -> None: ...
+
+    async def acknowledge(
+        self, announcement_id: str, person_id: str, version: int | None, at: datetime
+    ) -> bool: ...
+
+    async def acknowledged(self, announcement_id: str, person_id: str) -> bool: ...
+
+    async def figures(self, announcement_id: str, now: datetime) -> BroadcastFigures: ...
+
+    async def unacknowledged(
+        self, announcement_id: str
+    ) -> Sequence[tuple[str, datetime, int, datetime | None]]: ...
+
+    async def reminded(self, announcement_id: str, person_id: str, at: datetime) -> bool: ...
+
+    async def recipients(self, announcement_id: str) -> Sequence[dict[str, Any]]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository; rolls back unless committed."""
 
@@ -216,6 +255,7 @@ class UnitOfWork(Protocol):
     cases: Cases
     campaigns: Campaigns
     training: Training
+    announcements: Announcements
 
     async def __aenter__(self) -> Self: ...
 

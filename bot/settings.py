@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     )
     teams_emulator: bool = Field(default=False, alias="TEAMS_EMULATOR")
     teams_openid_metadata_url: str | None = Field(default=None, alias="TEAMS_OPENID_METADATA_URL")
+    task_broker_url: str | None = Field(default=None, alias="TASK_BROKER_URL")
+    slack_rate: float = Field(default=10.0, alias="SLACK_RATE", gt=0, le=10_000)
+    teams_rate: float = Field(default=50.0, alias="TEAMS_RATE", gt=0, le=10_000)
+    broadcast_lease: float = Field(default=60.0, alias="BROADCAST_LEASE_SECONDS", ge=1, le=3600)
+    announce_reminder_days: str = Field(default="3,7", alias="ANNOUNCE_REMINDER_DAYS")
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -71,6 +76,28 @@ class Settings(BaseSettings):
         if value is not None and not value.get_secret_value().startswith("xapp-"):
             raise ValueError("must be an app-level token (xapp-...)")
         return value
+
+    @field_validator("task_broker_url")
+    @classmethod
+    def _broker(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis:// URL")
+        return value.strip()
+
+    @field_validator("announce_reminder_days")
+    @classmethod
+    def _reminder_days(cls, value: str) -> str:
+        days = [d.strip() for d in value.split(",") if d.strip()]
+        if not all(d.isdigit() and 1 <= int(d) <= 365 for d in days):
+            raise ValueError("must be comma-separated days after delivery, e.g. 3,7")
+        return ",".join(days)
+
+    @property
+    def reminder_days(self) -> tuple[int, ...]:
+        """Days after delivery on which people who have not acknowledged are reminded."""
+        return tuple(sorted({int(d) for d in self.announce_reminder_days.split(",") if d}))
 
     @field_validator("slack_api_url")
     @classmethod

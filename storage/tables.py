@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, DateTime, LargeBinary, Text
+from sqlalchemy import Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite hands datetimes back naive; they were stored as UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
 
 
 def _utc(**kwargs: object) -> object:
@@ -279,3 +286,65 @@ class TrainingReminderRow(SQLModel, table=True):
     version: int = Field(primary_key=True)
     count: int = Field(default=0)
     last_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+
+
+class AnnouncementRow(SQLModel, table=True):
+    """An announcement from HR, and where its broadcast stands."""
+
+    __tablename__ = "announcement"
+
+    id: str = Field(primary_key=True, max_length=16)
+    title: str = Field(max_length=200)
+    summary: str = Field(sa_column=Column(Text, nullable=False))
+    link: str = Field(default="", max_length=500)
+    author_id: str = Field(max_length=32)
+    created_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    policy_version: int | None = Field(default=None)
+    ack_required: bool = Field(default=True)
+    audience: str = Field(sa_column=Column(Text, nullable=False))  # JSON list
+    status: str = Field(max_length=16, index=True)
+    send_at: datetime | None = _utc(nullable=True, index=True)  # type: ignore[assignment]
+    started_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    finished_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    revision: int = Field(default=1)
+    kicked_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    progress_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    problem: str = Field(default="", max_length=300)
+
+
+class RecipientRow(SQLModel, table=True):
+    """One recipient of one announcement: the source of truth for its delivery."""
+
+    __tablename__ = "announcement_recipient"
+    __table_args__ = (
+        UniqueConstraint("announcement_id", "person_id", name="uq_recipient"),
+        Index("ix_recipient_work", "announcement_id", "state"),
+    )
+
+    id: str = Field(primary_key=True, max_length=32)
+    announcement_id: str = Field(max_length=16)
+    person_id: str = Field(max_length=32)
+    platform: str = Field(default="", max_length=16)
+    address: str = Field(default="", max_length=200)
+    state: str = Field(max_length=16)  # pending, claimed, delivered, failed
+    attempts: int = Field(default=0)
+    lease_until: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    not_before: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    in_flight: bool = Field(default=False)  # a send was started and its outcome not recorded
+    reason: str = Field(default="", max_length=64)
+    message_ref: str = Field(default="", max_length=400)
+    revision: int = Field(default=0)
+    delivered_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    reminders: int = Field(default=0)
+    reminded_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+
+
+class AcknowledgementRow(SQLModel, table=True):
+    """ "I have read it": who, which announcement, which policy version, when. Once."""
+
+    __tablename__ = "announcement_ack"
+
+    announcement_id: str = Field(primary_key=True, max_length=16)
+    person_id: str = Field(primary_key=True, max_length=32)
+    policy_version: int | None = Field(default=None)
+    at: datetime = _utc(nullable=False)  # type: ignore[assignment]

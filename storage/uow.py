@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.messages import UserRef
 from bot.model import Flow, Person, Role, Ticket, TicketStatus, new_id
 from bot.ports import Conflict, StoreUnavailable
+from storage.announcements import SqlAnnouncements
 from storage.campaigns import SqlCampaigns
 from storage.cases import SqlCases
 from storage.tables import (
@@ -26,6 +27,7 @@ from storage.tables import (
     SeenEventRow,
     TicketRow,
     UnansweredRow,
+    aware,
 )
 from storage.training import SqlTraining
 
@@ -42,13 +44,6 @@ _UNAVAILABLE = (
 def unavailable(error: BaseException) -> bool:
     """True when `error` means the database could not be reached (worth a retry later)."""
     return isinstance(error, _UNAVAILABLE)
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite hands datetimes back naive; they were stored as UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def _person(row: PersonRow) -> Person:
@@ -267,6 +262,7 @@ class SqlUnitOfWork:
         self.cases = SqlCases(self.session)
         self.campaigns = SqlCampaigns(self.session)
         self.training = SqlTraining(self.session)
+        self.announcements = SqlAnnouncements(self.session)
         return self
 
     async def __aexit__(

@@ -52,6 +52,8 @@ COMMANDS = {
     "training": "quiz",
     "survey": "surveys",
     "surveys": "surveys",
+    "announce": "announce",
+    "announcements": "announcements",
 }
 
 
@@ -150,7 +152,8 @@ class SlackChannel:
             ConversationRef("slack", body["user_id"]),
             said,
         )
-        await self.reply(message, await self.handle(message))
+        # A form answer (e.g. `/policy announce`) opens as a modal straight away.
+        await self.reply(message, await self.handle(message), body.get("trigger_id"))
 
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()

@@ -30,7 +30,7 @@ class Unreachable(Exception):
     """The platform refuses to deliver to this conversation (HTTP 403)."""
 
 
-def _status(err: Exception) -> tuple[int, float | None]:
+def status_of(err: Exception) -> tuple[int, float | None]:
     response = getattr(err, "response", None)
     status = int(getattr(response, "status_code", 0) or 0)
     headers = getattr(response, "headers", None) or {}
@@ -94,7 +94,7 @@ class Sender:
                 try:
                     return await call()
                 except HttpOperationError as err:
-                    status, retry_after = _status(err)
+                    status, retry_after = status_of(err)
                     if status == 403:
                         raise Unreachable("403") from err
                     if status not in RETRYABLE or attempt == MAX_ATTEMPTS:

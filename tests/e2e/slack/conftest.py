@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import json
@@ -51,6 +52,37 @@ def sign(body: str, timestamp: int | None = None, secret: str = SECRET) -> dict[
     base = f"v0:{ts}:{body}".encode()
     digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+def press(action_id: str, value: str, user: str = "U0EMPLOYEE") -> dict[str, Any]:
+    """A button press (block_actions) by `user` in their DM with the bot."""
+    body = copy.deepcopy(fixture("block_actions.json"))
+    body["user"]["id"] = user
+    if user != "U0EMPLOYEE":  # someone else's DM with the bot
+        body["channel"]["id"] = body["container"]["channel_id"] = f"D{user}"
+    body["actions"][0].update(action_id=f"{action_id}#0", value=value)
+    return body
+
+
+SELECTS = frozenset({"danger", "category", "severity", "identity", "version", "ack", "audience"})
+
+
+def submit(callback: str, values: dict[str, str], user: str = "U0EMPLOYEE") -> dict[str, Any]:
+    """A modal submission (view_submission) by `user`; select fields by their names."""
+    body = copy.deepcopy(fixture("view_submission.json"))
+    body["user"]["id"] = user
+    body["view"]["callback_id"] = callback
+    state: dict[str, Any] = {}
+    for name, value in values.items():
+        kind = "static_select" if name in SELECTS else ""
+        element = (
+            {"type": "static_select", "selected_option": {"value": value}}
+            if kind
+            else {"type": "plain_text_input", "value": value}
+        )
+        state[name] = {"value": element}
+    body["view"]["state"]["values"] = state
+    return body
 
 
 @dataclass

@@ -33,7 +33,16 @@ class FakeSlack:
         default_factory=lambda: defaultdict(deque)
     )
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rate: float | None = None  # workspace-wide chat.postMessage per second; above it: 429
+    burst: float = 1.0  # seconds' worth of messages the workspace bucket holds
+    per_channel: float | None = None  # chat.postMessage per second into one conversation
+    answer_delay: float = 0.0  # seconds between storing a message and answering
+    refuse: dict[str, str] = field(default_factory=dict)  # user or channel -> error code
+    forbidden: set[str] = field(default_factory=set)  # user or channel -> HTTP 403
+    posted: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     url: str = ""
+    _bucket: tuple[float, float] | None = None  # tokens, at
+    _channels: dict[str, float] = field(default_factory=dict)  # channel -> next allowed time
     _runner: web.AppRunner | None = None
     _changed: asyncio.Condition | None = None
 
@@ -85,7 +94,44 @@ class FakeSlack:
         if self.script[method]:
             status, body, headers = self.script[method].popleft()
             return await self._answer(method, args, status, body, headers)
-        return await self._answer(method, args, 200, self._normal(method, args), {})
+        if method == "chat.postMessage":
+            limited = self._limited(str(args.get("channel", "")))
+            if limited:
+                body = {"ok": False, "error": "ratelimited"}
+                return await self._answer(method, args, 429, body, {"Retry-After": limited})
+        if str(args.get("channel", "")) in self.forbidden:
+            return await self._answer(method, args, 403, {"ok": False, "error": "forbidden"}, {})
+        answer = self._normal(method, args)
+        if self.answer_delay and method == "chat.postMessage":
+            await asyncio.sleep(self.answer_delay)
+        return await self._answer(method, args, 200, answer, {})
+
+    def _limited(self, channel: str) -> str:
+        """Retry-After (seconds, as text) when this message is over a limit, else ""."""
+        now = time.monotonic()
+        if self.per_channel is not None:
+            allowed = self._channels.get(channel, 0.0)
+            if now < allowed:
+                return str(max(1, round(allowed - now)))
+        if self.rate is not None:
+            capacity = max(1.0, self.rate * self.burst)
+            tokens, at = self._bucket or (capacity, now)
+            tokens = min(capacity, tokens + (now - at) * self.rate)
+            if tokens < 1:
+                self._bucket = (tokens, now)
+                return "1"
+            self._bucket = (tokens - 1, now)
+        if self.per_channel is not None:
+            self._channels[channel] = now + 1 / self.per_channel
+        return ""
+
+    def dm(self, user: str) -> str:
+        """The direct-message conversation with a user, as Slack names it."""
+        return "D" + user[1:] if user.startswith("U") else user
+
+    def received(self, user: str) -> list[dict[str, Any]]:
+        """Messages stored in the DM with `user` (or in a channel)."""
+        return self.posted.get(self.dm(user), [])
 
     async def _answer(
         self,
@@ -118,7 +164,40 @@ class FakeSlack:
                 return {"ok": False, "error": "invalid_blocks", "errors": [problem]}
             if not args.get("text") and not args.get("blocks"):
                 return {"ok": False, "error": "no_text"}
-            return {"ok": True, "channel": args.get("channel"), "ts": f"{time.time():.6f}"}
+            target = str(args.get("channel"))
+            if target in self.refuse:
+                return {"ok": False, "error": self.refuse[target]}
+            channel = self.dm(target)
+            ts = f"{time.time():.6f}"
+            metadata = args.get("metadata")
+            if isinstance(metadata, str):
+                metadata = json.loads(metadata)
+            self.posted[channel].append(
+                {
+                    "ts": ts,
+                    "text": args.get("text"),
+                    "blocks": args.get("blocks"),
+                    "metadata": metadata,
+                }
+            )
+            return {"ok": True, "channel": channel, "ts": ts}
+        if method == "chat.update":
+            for message in self.posted.get(str(args.get("channel")), []):
+                if message["ts"] == args.get("ts"):
+                    message.update(text=args.get("text"), blocks=args.get("blocks"), edited=True)
+                    return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+            return {"ok": False, "error": "message_not_found"}
+        if method == "conversations.open":
+            users = str(args.get("users", ""))
+            return {"ok": True, "channel": {"id": self.dm(users.split(",")[0])}}
+        if method == "conversations.history":
+            messages = list(reversed(self.posted.get(str(args.get("channel")), [])))
+            limit = int(args.get("limit") or 100)
+            keep = str(args.get("include_all_metadata")).lower() in ("true", "1")
+            shown = [
+                {k: v for k, v in m.items() if keep or k != "metadata"} for m in messages[:limit]
+            ]
+            return {"ok": True, "messages": shown, "has_more": len(messages) > limit}
         if method in ("views.open", "views.publish"):
             view = args.get("view")
             view = json.loads(view) if isinstance(view, str) else view

@@ -14,7 +14,7 @@ from bot.messages import TextReply
 from storage.tables import OutboxRow, PersonRow, SeenEventRow, TicketRow
 from tests.e2e import helpers
 from tests.e2e.helpers import eventually
-from tests.e2e.slack.conftest import Server, fixture
+from tests.e2e.slack.conftest import Server, fixture, press, submit
 from tests.e2e.slack.fake import FakeSlack, block_problem
 
 
@@ -327,32 +327,6 @@ async def test_unreachable_user_is_recorded_not_retried(server: Server, fake: Fa
         assert row.delivered_at is None
 
 
-def _press(action_id: str, value: str, user: str = "U0EMPLOYEE") -> dict[str, Any]:
-    body = copy.deepcopy(fixture("block_actions.json"))
-    body["user"]["id"] = user
-    if user != "U0EMPLOYEE":  # someone else's DM with the bot
-        body["channel"]["id"] = body["container"]["channel_id"] = f"D{user}"
-    body["actions"][0].update(action_id=f"{action_id}#0", value=value)
-    return body
-
-
-def _submit(callback: str, values: dict[str, str], user: str = "U0EMPLOYEE") -> dict[str, Any]:
-    body = copy.deepcopy(fixture("view_submission.json"))
-    body["user"]["id"] = user
-    body["view"]["callback_id"] = callback
-    state: dict[str, Any] = {}
-    for name, value in values.items():
-        kind = "static_select" if name in ("danger", "category", "severity", "identity") else ""
-        element = (
-            {"type": "static_select", "selected_option": {"value": value}}
-            if kind
-            else {"type": "plain_text_input", "value": value}
-        )
-        state[name] = {"value": element}
-    body["view"]["state"]["values"] = state
-    return body
-
-
 async def test_anonymous_report_flow_through_slack(server: Server, fake: FakeSlack) -> None:
     await add_people(
         server,
@@ -365,14 +339,14 @@ async def test_anonymous_report_flow_through_slack(server: Server, fake: FakeSla
         ),
     )
     # The employee opens the form from the button and sends an anonymous report.
-    await server.send(_press("report_start", "-"), form=True)
+    await server.send(press("report_start", "-"), form=True)
     (opened,) = await fake.wait_for("views.open")
     view = opened.args["view"]
     view = json.loads(view) if isinstance(view, str) else view
     assert view["callback_id"] == "report"
     what = "Strangers keep posting my home address <!channel> under our launch video"
     sent = await server.send(
-        _submit(
+        submit(
             "report",
             {
                 "danger": "no",
@@ -405,8 +379,8 @@ async def test_anonymous_report_flow_through_slack(server: Server, fake: FakeSla
         if e["action_id"].startswith("case_ack")
     )
     # The handler acknowledges and writes to the (anonymous) reporter.
-    await server.send(_press("case_ack", case_id, user="U0HR"), form=True)
-    await server.send(_press("case_message", case_id, user="U0HR"), form=True)
+    await server.send(press("case_ack", case_id, user="U0HR"), form=True)
+    await server.send(press("case_message", case_id, user="U0HR"), form=True)
     (_, message_form) = await fake.wait_for("views.open", 2)
     meta = json.loads(
         (
@@ -415,12 +389,12 @@ async def test_anonymous_report_flow_through_slack(server: Server, fake: FakeSla
             else message_form.args["view"]
         )["private_metadata"]
     )
-    reply = _submit("case_message", {"message": "We have asked the site to remove it."}, "U0HR")
+    reply = submit("case_message", {"message": "We have asked the site to remove it."}, "U0HR")
     reply["view"]["private_metadata"] = json.dumps(meta)
     await server.send(reply, form=True)
     # The reporter follows up with the receipt, from the form, and reads the answer.
     followed = await server.send(
-        _submit("report_followup", {"receipt": receipt, "passphrase": passphrase, "message": ""}),
+        submit("report_followup", {"receipt": receipt, "passphrase": passphrase, "message": ""}),
         form=True,
     )
     status = await followed.json()
@@ -445,9 +419,9 @@ async def test_survey_flow_through_slack(server: Server, fake: FakeSlack) -> Non
         ),
     )
     # HR opens a campaign: everyone is invited by DM.
-    await server.send(_press("survey_new", "-", user="U0HR"), form=True)
+    await server.send(press("survey_new", "-", user="U0HR"), form=True)
     await fake.wait_for("views.open")
-    opened = _submit("survey_new", {"days": "7"}, user="U0HR")
+    opened = submit("survey_new", {"days": "7"}, user="U0HR")
     opened["view"]["state"]["values"]["survey"] = {
         "value": {"type": "static_select", "selected_option": {"value": "policy-awareness"}}
     }
@@ -465,13 +439,13 @@ async def test_survey_flow_through_slack(server: Server, fake: FakeSlack) -> Non
         if e["action_id"].startswith("survey_take")
     )
     # Sam opens the form from the invitation and answers; thanks replace the modal.
-    await server.send(_press("survey_take", campaign), form=True)
+    await server.send(press("survey_take", campaign), form=True)
     views = await fake.wait_for("views.open", 2)
     survey_view = views[-1].args["view"]
     survey_view = json.loads(survey_view) if isinstance(survey_view, str) else survey_view
     assert survey_view["callback_id"] == "survey_answer"
     assert "Anonymous" in json.dumps(survey_view)
-    answers = _submit("survey_answer", {"comments": "More examples please"})
+    answers = submit("survey_answer", {"comments": "More examples please"})
     for question in ("understand", "confident-backlash", "know-report", "free-expression"):
         answers["view"]["state"]["values"][question] = {
             "value": {"type": "static_select", "selected_option": {"value": "4"}}
@@ -497,10 +471,10 @@ async def test_quiz_flow_through_slack(server: Server, fake: FakeSlack) -> None:
     assert "Question 1 of 5" in texts(question)
     assert [e["action_id"].split("#")[0] for e in buttons][-1] == "quiz_stop"
     first = next(e for e in buttons if e["action_id"].startswith("quiz_answer"))
-    await server.send(_press("quiz_answer", first["value"]), form=True)
+    await server.send(press("quiz_answer", first["value"]), form=True)
     calls = await fake.wait_for("chat.postMessage", 3)  # feedback, then question 2
     assert any("Right!" in texts(c) or "Not quite" in texts(c) for c in calls[1:])
     assert "Question 2 of 5" in texts(calls[-1])
-    await server.send(_press("quiz_answer", first["value"]), form=True)  # a double click
+    await server.send(press("quiz_answer", first["value"]), form=True)  # a double click
     calls = await fake.wait_for("chat.postMessage", 4)
     assert "already answered" in texts(calls[-1])

@@ -1,0 +1,484 @@
+"""Announcements: HR composes, previews and sends; everyone acknowledges; the rest are reminded.
+
+The core decides what is sent, to whom and when, and records acknowledgements. Delivering
+the messages to thousands of people is the broadcast engine's job: it picks up announcements
+whose status is `scheduled` and whose time has come, and keeps one row per recipient.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.deps import Deps
+from bot.directory import require
+from bot.messages import (
+    Action,
+    Button,
+    Card,
+    Choices,
+    Field,
+    Form,
+    Notification,
+    Option,
+    Reply,
+    Submission,
+    TextReply,
+)
+from bot.model import Announcement, AnnouncementStatus, BroadcastFigures, Person, Role, new_ref
+from bot.ports import UnitOfWork
+from bot.text import clean, shorten
+
+log = logging.getLogger(__name__)
+ACK = "announcement_ack"
+_URL = re.compile(r"^https://[^\s<>\"'`]{3,500}$")
+TITLE_MAX, SUMMARY_MAX = 150, 2000
+
+
+def compose_form(deps: Deps, departments: list[str], initial: dict[str, str] | None = None) -> Form:
+    """The form HR fills in to compose an announcement."""
+    given = initial or {}
+    current = deps.content.current.version
+    return Form(
+        "announce_new",
+        "New announcement",
+        (
+            Field("title", "Title", max_length=TITLE_MAX, initial=given.get("title", "")),
+            Field(
+                "summary",
+                "What people need to know",
+                "textarea",
+                max_length=SUMMARY_MAX,
+                initial=given.get("summary", ""),
+            ),
+            Field(
+                "link",
+                "Link (optional, https://)",
+                required=False,
+                max_length=500,
+                initial=given.get("link", ""),
+            ),
+            Field(
+                "version",
+                "Policy version it announces",
+                "select",
+                options=(
+                    Option("None", "none"),
+                    *(
+                        Option(f"Version {p.version}", str(p.version))
+                        for p in deps.content.policies
+                    ),
+                ),
+                initial=given.get("version", str(current)),
+            ),
+            Field(
+                "ack",
+                "Ask people to acknowledge it",
+                "select",
+                options=(Option("Yes", "yes"), Option("No", "no")),
+                initial=given.get("ack", "yes"),
+            ),
+            Field(
+                "audience",
+                "Who receives it",
+                "select",
+                options=(Option("Everyone", "everyone"), *(Option(d, d) for d in departments)),
+                initial=given.get("audience", "everyone"),
+            ),
+            Field(
+                "when",
+                "Send at (optional: YYYY-MM-DD HH:MM, your time; empty: when you confirm)",
+                required=False,
+                max_length=16,
+                initial=given.get("when", ""),
+            ),
+        ),
+        submit_label="Preview",
+        intro="You will see a preview and confirm before anything is sent.",
+    )
+
+
+async def new_form(
+    deps: Deps, uow: UnitOfWork, person: Person, a: Action | None = None
+) -> list[Reply]:
+    """HR: the compose form."""
+    require(person, Role.HR)
+    return [compose_form(deps, await _departments(uow))]
+
+
+async def _departments(uow: UnitOfWork) -> list[str]:
+    return sorted({p.department for p in await uow.people.all() if p.department})
+
+
+def parse_when(text: str, timezone: str | None, now: datetime) -> datetime | None:
+    """A send time typed by its author, in their time zone; raises ValueError when invalid."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        naive = datetime.strptime(text, "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise ValueError("Use the form YYYY-MM-DD HH:MM, or leave it empty.") from None
+    try:
+        zone = ZoneInfo(timezone) if timezone else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    at = naive.replace(tzinfo=zone).astimezone(UTC)
+    if at < now - timedelta(minutes=1):
+        raise ValueError("That time has passed. Leave it empty to send when you confirm.")
+    if at > now + timedelta(days=366):
+        raise ValueError("Schedule at most a year ahead.")
+    return at
+
+
+def validate(
+    deps: Deps, fields: dict[str, str], departments: list[str], timezone: str | None
+) -> tuple[dict[str, str], dict[str, object]]:
+    """Errors by field, and the clean values when there are none."""
+    errors: dict[str, str] = {}
+    title = clean(fields.get("title", ""))
+    summary = clean(fields.get("summary", ""))
+    link = clean(fields.get("link", ""))
+    if not title:
+        errors["title"] = "Give the announcement a title."
+    elif len(title) > TITLE_MAX:
+        errors["title"] = f"Keep the title under {TITLE_MAX} characters."
+    if not summary:
+        errors["summary"] = "Say what people need to know."
+    elif len(summary) > SUMMARY_MAX:
+        errors["summary"] = f"Keep it under {SUMMARY_MAX} characters; link to the rest."
+    if link and not _URL.match(link):
+        errors["link"] = "Use a full https:// address, or leave it empty."
+    version_text = fields.get("version", "none") or "none"
+    version: int | None = None
+    if version_text != "none":
+        if not version_text.isdigit() or deps.content.policy(int(version_text)) is None:
+            errors["version"] = "Choose a published policy version, or none."
+        else:
+            version = int(version_text)
+    audience = fields.get("audience") or "everyone"
+    chosen = tuple(a.strip() for a in audience.split(",") if a.strip())
+    if not chosen or any(a != "everyone" and a not in departments for a in chosen):
+        errors["audience"] = "Choose everyone or departments known to the directory."
+    when: datetime | None = None
+    try:
+        when = parse_when(fields.get("when", ""), timezone, deps.clock.now())
+    except ValueError as err:
+        errors["when"] = str(err)
+    values: dict[str, object] = {
+        "title": title,
+        "summary": summary,
+        "link": link,
+        "version": version,
+        "ack": (fields.get("ack") or "yes") != "no",
+        "audience": ("everyone",) if "everyone" in chosen else chosen,
+        "when": when,
+    }
+    return errors, values
+
+
+async def create(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
+    """HR submitted the compose form: store a draft and show the preview to its author."""
+    require(person, Role.HR)
+    departments = await _departments(uow)
+    errors, v = validate(deps, dict(f.fields), departments, person.timezone)
+    if errors:
+        form = compose_form(deps, departments, dict(f.fields))
+        return [Form(form.form_id, form.title, form.fields, form.submit_label, errors=errors)]
+    announcement = Announcement(
+        id=new_ref("A"),
+        title=str(v["title"]),
+        summary=str(v["summary"]),
+        author_id=person.id,
+        created_at=deps.clock.now(),
+        link=str(v["link"]),
+        policy_version=v["version"] if isinstance(v["version"], int) else None,
+        ack_required=bool(v["ack"]),
+        audience=tuple(v["audience"]),  # type: ignore[arg-type]
+        send_at=v["when"] if isinstance(v["when"], datetime) else None,
+    )
+    await uow.announcements.add(announcement)
+    log.info("announcement %s drafted", announcement.id)
+    return await preview(deps, uow, announcement)
+
+
+async def preview(deps: Deps, uow: UnitOfWork, announcement: Announcement) -> list[Reply]:
+    """The message exactly as recipients will see it, then what confirming will do."""
+    audience = [p for p in await uow.people.all() if announcement.includes(p)]
+    when = (
+        f"at {announcement.send_at:%Y-%m-%d %H:%M} UTC"
+        if announcement.send_at and announcement.send_at > deps.clock.now()
+        else "now"
+    )
+    confirm = Choices(
+        f"*Preview* of announcement {announcement.id} above. Confirm to send it {when} to "
+        f"{len(audience)} {'person' if len(audience) == 1 else 'people'} "
+        f"({', '.join(announcement.audience)}).",
+        (
+            Button(f"Send {when}", "announce_send", announcement.id, "primary"),
+            Button("Discard", "announce_discard", announcement.id),
+        ),
+    )
+    return [message(announcement, preview=True), confirm]
+
+
+def message(announcement: Announcement, preview: bool = False, reminder: bool = False) -> Card:
+    """What each recipient sees; with an "I have read it" button when acknowledgement counts."""
+    facts: list[tuple[str, str]] = []
+    if announcement.policy_version is not None:
+        facts.append(("Policy version", str(announcement.policy_version)))
+    if announcement.link:
+        facts.append(("Read more", announcement.link))
+    if announcement.ack_required:
+        facts.append(("Please", "confirm below that you have read it"))
+    buttons: tuple[Button, ...] = ()
+    if announcement.ack_required and not preview:
+        buttons = (Button("I have read it", ACK, announcement.id, "primary"),)
+    title = announcement.title
+    if reminder:
+        title = f"Reminder: {title}"
+    if announcement.revision > 1:
+        title = f"{title} (corrected)"
+    footer = f"Announcement {announcement.id} from HR"
+    if preview:
+        footer += " \u00b7 preview: only you can see this"
+    return Card(title, announcement.summary, tuple(facts), buttons, footer)
+
+
+async def _get(uow: UnitOfWork, announcement_id: str) -> Announcement | None:
+    return await uow.announcements.get(announcement_id.strip().upper()[:16])
+
+
+async def send(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """HR confirmed a draft: schedule it (now, or at its time); the engine takes it from there."""
+    require(person, Role.HR)
+    announcement = await _get(uow, a.value)
+    if announcement is None:
+        return [TextReply("I cannot find that announcement.")]
+    if announcement.status != AnnouncementStatus.DRAFT:
+        return [TextReply(f"Announcement {announcement.id} is already {announcement.status}.")]
+    now = deps.clock.now()
+    if announcement.send_at is None or announcement.send_at < now:
+        announcement.send_at = now
+    announcement.status = AnnouncementStatus.SCHEDULED
+    await uow.announcements.save(announcement)
+    log.info("announcement %s scheduled", announcement.id)
+    later = announcement.send_at > now + timedelta(minutes=1)
+    what = (
+        f"will go out at {announcement.send_at:%Y-%m-%d %H:%M} UTC" if later else "is going out now"
+    )
+    buttons = [Button("Status", "announce_status", announcement.id)]
+    if later:
+        buttons.append(Button("Cancel it", "announce_cancel", announcement.id, "danger"))
+    return [Choices(f"Announcement {announcement.id} {what}.", tuple(buttons))]
+
+
+async def discard(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """HR discarded a draft."""
+    require(person, Role.HR)
+    announcement = await _get(uow, a.value)
+    if announcement is None or announcement.status != AnnouncementStatus.DRAFT:
+        return [TextReply("Nothing to discard: that announcement is not a draft.")]
+    announcement.status = AnnouncementStatus.CANCELLED
+    await uow.announcements.save(announcement)
+    return [TextReply(f"Discarded draft {announcement.id}. Nothing was sent.")]
+
+
+async def cancel(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """HR cancelled a scheduled announcement before it started."""
+    require(person, Role.HR)
+    announcement = await _get(uow, a.value)
+    if announcement is None:
+        return [TextReply("I cannot find that announcement.")]
+    ok, why = cancel_now(announcement, deps.clock.now())
+    if not ok:
+        return [TextReply(why)]
+    await uow.announcements.save(announcement)
+    log.info("announcement %s cancelled", announcement.id)
+    return [TextReply(why)]
+
+
+def cancel_now(announcement: Announcement, now: datetime) -> tuple[bool, str]:
+    """Cancel unless it has started; (done, what to tell the person)."""
+    if announcement.status in (AnnouncementStatus.DRAFT, AnnouncementStatus.SCHEDULED):
+        announcement.status = AnnouncementStatus.CANCELLED
+        return True, f"Cancelled announcement {announcement.id}. Nothing was sent."
+    return False, (
+        f"Announcement {announcement.id} is {announcement.status}: it can no longer be "
+        "cancelled. You can correct it instead."
+    )
+
+
+async def correct_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """HR: the form to correct a sent announcement's text."""
+    require(person, Role.HR)
+    announcement = await _get(uow, a.value)
+    if announcement is None:
+        return [TextReply("I cannot find that announcement.")]
+    return [
+        Form(
+            "announce_correct",
+            "Correct an announcement",
+            (
+                Field("title", "Title", max_length=TITLE_MAX, initial=announcement.title),
+                Field(
+                    "summary",
+                    "What people need to know",
+                    "textarea",
+                    max_length=SUMMARY_MAX,
+                    initial=announcement.summary,
+                ),
+                Field(
+                    "link",
+                    "Link (optional, https://)",
+                    required=False,
+                    max_length=500,
+                    initial=announcement.link,
+                ),
+            ),
+            submit_label="Correct everywhere",
+            intro="Messages already delivered are updated in place where the platform allows.",
+            context=announcement.id,
+        )
+    ]
+
+
+async def correct(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
+    """HR corrected the text; the engine updates delivered messages to the new revision."""
+    require(person, Role.HR)
+    announcement = await _get(uow, f.context)
+    if announcement is None or announcement.status == AnnouncementStatus.CANCELLED:
+        return [TextReply("That announcement cannot be corrected.")]
+    fields = {
+        "title": f.fields.get("title", ""),
+        "summary": f.fields.get("summary", ""),
+        "link": f.fields.get("link", ""),
+        "version": str(announcement.policy_version or "none"),
+        "audience": ",".join(announcement.audience),
+    }
+    errors, v = validate(deps, fields, list(announcement.audience), None)
+    errors.pop("audience", None)
+    if errors:
+        form = (
+            await correct_form(deps, uow, person, Action(f.user, f.conversation, "", f.context))
+        )[0]
+        assert isinstance(form, Form)
+        return [Form(form.form_id, form.title, form.fields, context=form.context, errors=errors)]
+    announcement.title = str(v["title"])
+    announcement.summary = str(v["summary"])
+    announcement.link = str(v["link"])
+    announcement.revision += 1
+    await uow.announcements.save(announcement)
+    log.info("announcement %s corrected (revision %d)", announcement.id, announcement.revision)
+    return [TextReply(f"Corrected {announcement.id}; delivered messages are being updated.")]
+
+
+async def acknowledge(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """Someone pressed "I have read it": recorded once, with the policy version and time."""
+    announcement = await _get(uow, a.value)
+    if announcement is None:
+        return [TextReply("That announcement no longer exists.")]
+    now = deps.clock.now()
+    first = await uow.announcements.acknowledge(
+        announcement.id, person.id, announcement.policy_version, now
+    )
+    if not first:
+        return [
+            TextReply(f"You have already confirmed that you read \u201c{announcement.title}\u201d.")
+        ]
+    log.info("announcement %s acknowledged", announcement.id)
+    version = (
+        f" (policy version {announcement.policy_version})" if announcement.policy_version else ""
+    )
+    return [
+        TextReply(f"Thank you: recorded that you read \u201c{announcement.title}\u201d{version}.")
+    ]
+
+
+async def status(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """HR: live figures of one announcement."""
+    require(person, Role.HR)
+    announcement = await _get(uow, a.value)
+    if announcement is None:
+        return [TextReply("I cannot find that announcement.")]
+    figures = await uow.announcements.figures(announcement.id, deps.clock.now())
+    return [status_card(announcement, figures)]
+
+
+def status_card(announcement: Announcement, figures: BroadcastFigures) -> Card:
+    """Figures of one announcement, with what HR can do next."""
+    facts = [
+        ("Status", str(announcement.status)),
+        ("Recipients", str(figures.recipients)),
+        ("Delivered", str(figures.delivered)),
+        ("Waiting to be sent", str(figures.pending)),
+    ]
+    for reason, count in sorted(figures.failed.items()):
+        facts.append((f"Failed: {reason}", str(count)))
+    if announcement.ack_required:
+        facts += [
+            ("Acknowledged", str(figures.acknowledged)),
+            ("Not yet acknowledged", str(figures.outstanding)),
+        ]
+    if announcement.send_at is not None:
+        facts.append(("Send at", f"{announcement.send_at:%Y-%m-%d %H:%M} UTC"))
+    if figures.problem:
+        facts.append(("Problem", figures.problem))
+    buttons = [Button("Refresh", "announce_status", announcement.id)]
+    if announcement.status in (AnnouncementStatus.SCHEDULED, AnnouncementStatus.DRAFT):
+        buttons.append(Button("Cancel", "announce_cancel", announcement.id, "danger"))
+    if announcement.status in (AnnouncementStatus.SENDING, AnnouncementStatus.SENT):
+        buttons.append(Button("Correct the text", "announce_correct", announcement.id))
+    return Card(
+        f"{announcement.id}: {shorten(announcement.title, 80)}",
+        "Live figures from the delivery records.",
+        tuple(facts),
+        tuple(buttons),
+        f"CSV: policybot announce status {announcement.id} --csv",
+    )
+
+
+async def overview(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
+    """HR: recent announcements and a button to compose one."""
+    require(person, Role.HR)
+    recent = await uow.announcements.recent(8)
+    facts = tuple(
+        (f"{a.id} {shorten(a.title, 40)}", f"{a.status}, {a.created_at:%d %b}") for a in recent
+    )
+    buttons = [Button("New announcement", "announce_new", style="primary")]
+    buttons += [Button(f"Status {a.id}", "announce_status", a.id) for a in recent[:4]]
+    return [Card("Announcements", "Newest first.", facts, tuple(buttons))]
+
+
+async def remind(deps: Deps, uow: UnitOfWork, days: tuple[int, ...]) -> int:
+    """Remind people who have not acknowledged, on the cadence, at most once a day.
+
+    `days` are days after delivery (e.g. 3 and 7); after the last one reminders stop.
+    Returns how many reminders were queued.
+    """
+    now = deps.clock.now()
+    sent = 0
+    for announcement in await uow.announcements.recent(50):
+        if not announcement.ack_required or announcement.status not in (
+            AnnouncementStatus.SENDING,
+            AnnouncementStatus.SENT,
+        ):
+            continue
+        for person_id, delivered_at, count, last in await uow.announcements.unacknowledged(
+            announcement.id
+        ):
+            if count >= len(days) or now < delivered_at + timedelta(days=days[count]):
+                continue
+            if last is not None and now - last < timedelta(hours=23):
+                continue
+            if not await uow.announcements.reminded(announcement.id, person_id, now):
+                continue  # another worker reminded them first
+            await uow.commit()
+            card = message(announcement, reminder=True)
+            await deps.messenger.send(
+                Notification(person_id, card, f"Reminder: {announcement.title}")
+            )
+            sent += 1
+    return sent

@@ -1,0 +1,238 @@
+"""Announcements in SQL: the core's port, acknowledgements and figures from recipient rows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.model import Announcement, AnnouncementStatus, BroadcastFigures
+from storage.tables import AcknowledgementRow, AnnouncementRow, PersonRow, RecipientRow, aware
+
+PENDING, CLAIMED, DELIVERED, FAILED = "pending", "claimed", "delivered", "failed"
+STALLED_AFTER = timedelta(minutes=2)
+
+
+def _announcement(row: AnnouncementRow) -> Announcement:
+    return Announcement(
+        id=row.id,
+        title=row.title,
+        summary=row.summary,
+        author_id=row.author_id,
+        created_at=aware(row.created_at) or row.created_at,
+        link=row.link,
+        policy_version=row.policy_version,
+        ack_required=row.ack_required,
+        audience=tuple(json.loads(row.audience)),
+        status=AnnouncementStatus(row.status),
+        send_at=aware(row.send_at),
+        started_at=aware(row.started_at),
+        finished_at=aware(row.finished_at),
+        revision=row.revision,
+    )
+
+
+class SqlAnnouncements:
+    """The Announcements port on one session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, announcement: Announcement) -> None:
+        self.session.add(
+            AnnouncementRow(
+                id=announcement.id,
+                title=announcement.title,
+                summary=announcement.summary,
+                author_id=announcement.author_id,
+                created_at=announcement.created_at,
+                audience=json.dumps(list(announcement.audience)),
+                status=announcement.status.value,
+            )
+        )
+        await self.session.flush()
+        await self.save(announcement)
+
+    async def get(self, announcement_id: str) -> Announcement | None:
+        row = await self.session.get(AnnouncementRow, announcement_id)
+        return _announcement(row) if row else None
+
+    async def recent(self, limit: int = 10) -> Sequence[Announcement]:
+        rows = await self.session.exec(
+            select(AnnouncementRow).order_by(col(AnnouncementRow.created_at).desc()).limit(limit)
+        )
+        return [_announcement(r) for r in rows]
+
+    async def save(self, announcement: Announcement) -> None:
+        row = await self.session.get(AnnouncementRow, announcement.id)
+        assert row is not None
+        row.title = announcement.title
+        row.summary = announcement.summary
+        row.link = announcement.link
+        row.policy_version = announcement.policy_version
+        row.ack_required = announcement.ack_required
+        row.audience = json.dumps(list(announcement.audience))
+        row.status = announcement.status.value
+        row.send_at = announcement.send_at
+        if row.revision != announcement.revision:
+            row.kicked_at = None  # a correction: the broadcast engine picks it up at once
+        row.revision = announcement.revision
+        self.session.add(row)
+        await self.session.flush()
+
+    async def acknowledge(
+        self, announcement_id: str, person_id: str, version: int | None, at: datetime
+    ) -> bool:
+        if await self.acknowledged(announcement_id, person_id):
+            return False
+        self.session.add(
+            AcknowledgementRow(
+                announcement_id=announcement_id, person_id=person_id, policy_version=version, at=at
+            )
+        )
+        await self.session.flush()  # a concurrent double click conflicts here and runs again
+        return True
+
+    async def acknowledged(self, announcement_id: str, person_id: str) -> bool:
+        return await self.session.get(AcknowledgementRow, (announcement_id, person_id)) is not None
+
+    async def figures(self, announcement_id: str, now: datetime) -> BroadcastFigures:
+        return await figures(self.session, announcement_id, now)
+
+    async def unacknowledged(
+        self, announcement_id: str
+    ) -> Sequence[tuple[str, datetime, int, datetime | None]]:
+        acked = select(AcknowledgementRow.person_id).where(
+            AcknowledgementRow.announcement_id == announcement_id
+        )
+        rows = await self.session.exec(
+            select(RecipientRow).where(
+                RecipientRow.announcement_id == announcement_id,
+                RecipientRow.state == DELIVERED,
+                col(RecipientRow.person_id).not_in(acked),
+            )
+        )
+        return [
+            (r.person_id, aware(r.delivered_at) or now_never(), r.reminders, aware(r.reminded_at))
+            for r in rows
+        ]
+
+    async def reminded(self, announcement_id: str, person_id: str, at: datetime) -> bool:
+        row = (
+            await self.session.exec(
+                select(RecipientRow).where(
+                    RecipientRow.announcement_id == announcement_id,
+                    RecipientRow.person_id == person_id,
+                )
+            )
+        ).one()
+        result = await self.session.exec(  # type: ignore[call-overload]
+            update(RecipientRow)
+            .where(col(RecipientRow.id) == row.id, col(RecipientRow.reminders) == row.reminders)
+            .values(reminders=row.reminders + 1, reminded_at=at)
+        )
+        return bool(result.rowcount == 1)
+
+    async def recipients(self, announcement_id: str) -> Sequence[dict[str, Any]]:
+        rows = await self.session.exec(
+            select(RecipientRow, PersonRow, AcknowledgementRow)
+            .join(PersonRow, col(PersonRow.id) == col(RecipientRow.person_id), isouter=True)
+            .join(
+                AcknowledgementRow,
+                and_(
+                    col(AcknowledgementRow.announcement_id) == col(RecipientRow.announcement_id),
+                    col(AcknowledgementRow.person_id) == col(RecipientRow.person_id),
+                ),
+                isouter=True,
+            )
+            .where(RecipientRow.announcement_id == announcement_id)
+            .order_by(col(PersonRow.display_name))
+        )
+        out = []
+        for r, p, ack in rows:
+            out.append(
+                {
+                    "name": p.display_name if p else "",
+                    "email": (p.email or "") if p else "",
+                    "department": (p.department or "") if p else "",
+                    "platform": r.platform,
+                    "state": r.state,
+                    "reason": r.reason,
+                    "delivered_at": _iso(aware(r.delivered_at)),
+                    "acknowledged_at": _iso(aware(ack.at)) if ack else "",
+                    "policy_version": "" if ack is None else str(ack.policy_version or ""),
+                    "reminders": r.reminders,
+                }
+            )
+        return out
+
+
+def now_never() -> datetime:
+    """A delivered row always has its time; this keeps the type checker honest."""
+    return datetime.max
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat(timespec="seconds") if value else ""
+
+
+async def figures(session: AsyncSession, announcement_id: str, now: datetime) -> BroadcastFigures:
+    """Counts straight from the recipient and acknowledgement rows."""
+    rows = await session.exec(
+        select(RecipientRow.state, RecipientRow.reason, func.count())
+        .where(RecipientRow.announcement_id == announcement_id)
+        .group_by(col(RecipientRow.state), col(RecipientRow.reason))
+    )
+    pending = delivered = total = 0
+    failed: dict[str, int] = {}
+    for state, reason, n in rows:
+        total += n
+        if state == DELIVERED:
+            delivered += n
+        elif state == FAILED:
+            failed[reason or "unknown"] = failed.get(reason or "unknown", 0) + n
+        else:
+            pending += n
+    acked = (
+        await session.exec(
+            select(func.count())
+            .select_from(AcknowledgementRow)
+            .where(AcknowledgementRow.announcement_id == announcement_id)
+        )
+    ).one()
+    acked_delivered = (
+        await session.exec(
+            select(func.count())
+            .select_from(RecipientRow)
+            .join(
+                AcknowledgementRow,
+                and_(
+                    col(AcknowledgementRow.announcement_id) == col(RecipientRow.announcement_id),
+                    col(AcknowledgementRow.person_id) == col(RecipientRow.person_id),
+                ),
+            )
+            .where(RecipientRow.announcement_id == announcement_id, RecipientRow.state == DELIVERED)
+        )
+    ).one()
+    row = await session.get(AnnouncementRow, announcement_id)
+    problem = ""
+    if row is not None and row.status == AnnouncementStatus.SENDING.value and pending:
+        moved = aware(row.progress_at) or aware(row.started_at)
+        if moved is not None and now - moved > STALLED_AFTER:
+            problem = f"no progress since {moved:%H:%M} UTC: is a worker running?"
+        if row.problem:
+            problem = f"{problem} {row.problem}".strip()
+    return BroadcastFigures(
+        recipients=total,
+        pending=pending,
+        delivered=delivered,
+        failed=failed,
+        acknowledged=int(acked),
+        outstanding=delivered - int(acked_delivered) if row and row.ack_required else 0,
+        problem=problem,
+    )

@@ -1,0 +1,373 @@
+"""The broadcast engine's storage: due announcements, recipient rows and their leases.
+
+Each recipient row is the source of truth for one delivery. Workers claim rows with a
+lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has one writer at a time), mark a
+row in flight just before the platform call and record the outcome right after, so a
+worker that dies leaves rows whose lease runs out and whose outcome can be checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+
+from bot.model import Announcement, AnnouncementStatus, new_id
+from storage.announcements import CLAIMED, DELIVERED, FAILED, PENDING, _announcement
+from storage.tables import AnnouncementRow, PersonRow, RecipientRow
+from storage.uow import SqlStore
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One claimed recipient."""
+
+    id: str
+    announcement_id: str
+    person_id: str
+    platform: str
+    address: str
+    attempts: int
+    was_in_flight: bool  # a previous send's outcome is unknown: check before sending again
+    message_ref: str = ""
+
+
+class Broadcasts:
+    """The broadcast engine's storage: due announcements, recipient rows, leases."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+        self.postgres = store.engine.dialect.name == "postgresql"
+
+    async def due(self, now: datetime) -> list[str]:
+        """Scheduled announcements whose time has come: marked sending, returned."""
+        started = []
+        async with self.store() as uow:
+            rows = await uow.session.exec(
+                select(AnnouncementRow.id).where(
+                    AnnouncementRow.status == AnnouncementStatus.SCHEDULED.value,
+                    col(AnnouncementRow.send_at) <= now,
+                )
+            )
+            for announcement_id in list(rows):
+                result = await uow.session.exec(  # type: ignore[call-overload]
+                    update(AnnouncementRow)
+                    .where(
+                        col(AnnouncementRow.id) == announcement_id,
+                        col(AnnouncementRow.status) == AnnouncementStatus.SCHEDULED.value,
+                    )
+                    .values(status=AnnouncementStatus.SENDING.value, started_at=now)
+                )
+                if result.rowcount == 1:
+                    started.append(announcement_id)
+            await uow.commit()
+        return started
+
+    async def sending(self) -> list[str]:
+        """Announcements being sent, or sent and corrected since (work may remain)."""
+        async with self.store() as uow:
+            outdated = (
+                select(RecipientRow.id)
+                .where(
+                    col(RecipientRow.announcement_id) == col(AnnouncementRow.id),
+                    col(RecipientRow.state) == DELIVERED,
+                    col(RecipientRow.revision) < col(AnnouncementRow.revision),
+                )
+                .exists()
+            )
+            rows = await uow.session.exec(
+                select(AnnouncementRow.id).where(
+                    or_(
+                        col(AnnouncementRow.status) == AnnouncementStatus.SENDING.value,
+                        and_(
+                            col(AnnouncementRow.status) == AnnouncementStatus.SENT.value,
+                            col(AnnouncementRow.revision) > 1,
+                            outdated,
+                        ),
+                    )
+                )
+            )
+            return list(rows)
+
+    async def announcement(self, announcement_id: str) -> Announcement | None:
+        async with self.store() as uow:
+            row = await uow.session.get(AnnouncementRow, announcement_id)
+            return _announcement(row) if row else None
+
+    async def materialize(
+        self, announcement_id: str, platforms: Sequence[str], now: datetime
+    ) -> int:
+        """One row per person in the audience (idempotent); returns how many rows exist.
+
+        A person is reached on the first configured platform they have an account on;
+        someone with none is recorded as failed ("not installed") straight away.
+        """
+        async with self.store() as uow:
+            existing = (
+                await uow.session.exec(
+                    select(func.count())
+                    .select_from(RecipientRow)
+                    .where(RecipientRow.announcement_id == announcement_id)
+                )
+            ).one()
+            if existing:
+                return int(existing)  # rows are inserted in one transaction: all or none
+            row = await uow.session.get(AnnouncementRow, announcement_id)
+            if row is None:
+                return 0
+            announcement = _announcement(row)
+            people = await uow.session.exec(select(PersonRow))
+            values = []
+            for p in people:
+                if not (
+                    "everyone" in announcement.audience or p.department in announcement.audience
+                ):
+                    continue
+                platform, address = "", ""
+                for name in platforms:
+                    account = p.slack_user_id if name == "slack" else p.teams_user_id
+                    if account:
+                        platform, address = name, account
+                        break
+                values.append(
+                    {
+                        "id": new_id(),
+                        "announcement_id": announcement_id,
+                        "person_id": p.id,
+                        "platform": platform,
+                        "address": address,
+                        "state": PENDING if platform else FAILED,
+                        "attempts": 0,
+                        "in_flight": False,
+                        "reason": "" if platform else "not installed",
+                        "message_ref": "",
+                        "revision": 0,
+                        "reminders": 0,
+                    }
+                )
+            insert = pg_insert if self.postgres else sqlite_insert
+            for start in range(0, len(values), 500):
+                statement = insert(RecipientRow).values(values[start : start + 500])
+                await uow.session.exec(  # type: ignore[call-overload]
+                    statement.on_conflict_do_nothing(
+                        index_elements=["announcement_id", "person_id"]
+                    )
+                )
+            row.progress_at = now
+            uow.session.add(row)
+            await uow.commit()
+            count = await uow.session.exec(
+                select(func.count())
+                .select_from(RecipientRow)
+                .where(RecipientRow.announcement_id == announcement_id)
+            )
+            return int(count.one())
+
+    async def claim(
+        self, announcement_id: str, now: datetime, lease: timedelta, limit: int
+    ) -> list[Job]:
+        """Take up to `limit` rows due for sending, leased until `now + lease`."""
+        async with self.store() as uow:
+            due = (
+                select(RecipientRow.id)
+                .where(
+                    RecipientRow.announcement_id == announcement_id,
+                    or_(
+                        and_(
+                            col(RecipientRow.state) == PENDING,
+                            or_(
+                                col(RecipientRow.not_before).is_(None),
+                                col(RecipientRow.not_before) <= now,
+                            ),
+                        ),
+                        and_(
+                            col(RecipientRow.state) == CLAIMED, col(RecipientRow.lease_until) < now
+                        ),
+                    ),
+                )
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            result = await uow.session.exec(  # type: ignore[call-overload]
+                update(RecipientRow)
+                .where(col(RecipientRow.id).in_(due.scalar_subquery()))
+                .values(
+                    state=CLAIMED,
+                    lease_until=now + lease,
+                    attempts=RecipientRow.attempts + 1,
+                )
+                .returning(
+                    RecipientRow.id,
+                    RecipientRow.person_id,
+                    RecipientRow.platform,
+                    RecipientRow.address,
+                    RecipientRow.attempts,
+                    RecipientRow.in_flight,
+                    RecipientRow.message_ref,
+                )
+            )
+            jobs = [
+                Job(r[0], announcement_id, r[1], r[2], r[3], r[4], bool(r[5]), r[6])
+                for r in result.all()
+            ]
+            await uow.commit()
+            return jobs
+
+    async def in_flight(self, job: Job, lease_until: datetime) -> bool:
+        """About to call the platform: if this worker dies now, the outcome is unknown.
+
+        False when the claim was lost (the lease ran out and another worker took the row):
+        then this worker must not send.
+        """
+        async with self.store() as uow:
+            result = await uow.session.exec(  # type: ignore[call-overload]
+                update(RecipientRow)
+                .where(*self._mine(job))
+                .values(in_flight=True, lease_until=lease_until)
+            )
+            await uow.commit()
+            return bool(result.rowcount == 1)
+
+    @staticmethod
+    def _mine(job: Job) -> tuple[Any, ...]:
+        return (
+            col(RecipientRow.id) == job.id,
+            col(RecipientRow.state) == CLAIMED,
+            col(RecipientRow.attempts) == job.attempts,
+        )
+
+    async def delivered(self, job: Job, ref: str, revision: int, now: datetime) -> None:
+        """The platform accepted the message."""
+        await self._finish(
+            job,
+            now,
+            state=DELIVERED,
+            message_ref=ref[:400],
+            revision=revision,
+            delivered_at=now,
+            in_flight=False,
+            lease_until=None,
+        )
+
+    async def failed(self, job: Job, reason: str, now: datetime) -> None:
+        """The platform will never accept it (user left, bot blocked, not installed)."""
+        await self._finish(
+            job, now, state=FAILED, reason=reason[:64], in_flight=False, lease_until=None
+        )
+
+    async def release(self, job: Job, not_before: datetime, problem: str) -> None:
+        """Give a row back after a transient failure; it is retried after `not_before`."""
+        async with self.store() as uow:
+            await uow.session.exec(  # type: ignore[call-overload]
+                update(RecipientRow)
+                .where(*self._mine(job))
+                .values(state=PENDING, lease_until=None, not_before=not_before)
+            )
+            await uow.session.exec(  # type: ignore[call-overload]
+                update(AnnouncementRow)
+                .where(col(AnnouncementRow.id) == job.announcement_id)
+                .values(problem=problem[:300])
+            )
+            await uow.commit()
+
+    async def _finish(self, job: Job, now: datetime, **values: Any) -> None:
+        async with self.store() as uow:
+            await uow.session.exec(  # type: ignore[call-overload]
+                update(RecipientRow).where(*self._mine(job)).values(**values)
+            )
+            await uow.commit()
+
+    async def progress(self, announcement_id: str, now: datetime) -> None:
+        """A worker moved this broadcast forward (kept coarse: once per batch)."""
+        async with self.store() as uow:
+            await uow.session.exec(  # type: ignore[call-overload]
+                update(AnnouncementRow)
+                .where(col(AnnouncementRow.id) == announcement_id)
+                .values(progress_at=now, problem="")
+            )
+            await uow.commit()
+
+    async def outdated(self, announcement_id: str, revision: int, limit: int) -> list[Job]:
+        """Delivered rows showing an older revision of a corrected announcement."""
+        async with self.store() as uow:
+            rows = await uow.session.exec(
+                select(RecipientRow)
+                .where(
+                    RecipientRow.announcement_id == announcement_id,
+                    RecipientRow.state == DELIVERED,
+                    col(RecipientRow.revision) < revision,
+                )
+                .limit(limit)
+            )
+            return [
+                Job(
+                    r.id,
+                    announcement_id,
+                    r.person_id,
+                    r.platform,
+                    r.address,
+                    r.attempts,
+                    False,
+                    r.message_ref,
+                )
+                for r in rows
+            ]
+
+    async def updated(self, job: Job, revision: int) -> None:
+        """A delivered message now shows `revision`."""
+        async with self.store() as uow:
+            await uow.session.exec(  # type: ignore[call-overload]
+                update(RecipientRow)
+                .where(col(RecipientRow.id) == job.id, col(RecipientRow.revision) < revision)
+                .values(revision=revision)
+            )
+            await uow.commit()
+
+    async def finish_if_done(self, announcement_id: str, now: datetime) -> bool:
+        """Mark the announcement sent once no row is waiting; True when it is done."""
+        async with self.store() as uow:
+            waiting = (
+                await uow.session.exec(
+                    select(func.count())
+                    .select_from(RecipientRow)
+                    .where(
+                        RecipientRow.announcement_id == announcement_id,
+                        col(RecipientRow.state).in_([PENDING, CLAIMED]),
+                    )
+                )
+            ).one()
+            if waiting:
+                return False
+            await uow.session.exec(  # type: ignore[call-overload]
+                update(AnnouncementRow)
+                .where(
+                    col(AnnouncementRow.id) == announcement_id,
+                    col(AnnouncementRow.status) == AnnouncementStatus.SENDING.value,
+                )
+                .values(status=AnnouncementStatus.SENT.value, finished_at=now, problem="")
+            )
+            await uow.commit()
+            return True
+
+    async def kick_due(self, announcement_id: str, now: datetime, every: timedelta) -> bool:
+        """True (and recorded) when no one has enqueued work for it within `every`."""
+        async with self.store() as uow:
+            result = await uow.session.exec(  # type: ignore[call-overload]
+                update(AnnouncementRow)
+                .where(
+                    col(AnnouncementRow.id) == announcement_id,
+                    or_(
+                        col(AnnouncementRow.kicked_at).is_(None),
+                        col(AnnouncementRow.kicked_at) < now - every,
+                    ),
+                )
+                .values(kicked_at=now)
+            )
+            await uow.commit()
+            return bool(result.rowcount == 1)

@@ -1,0 +1,351 @@
+"""Announcements through Slack: HR composes in a modal, the broadcast reaches everyone once.
+
+The app runs for real on a local port with its database (SQLite, or PostgreSQL with
+TEST_DATABASE_URL) and taskiq's in-memory broker; Slack is the local fake Web API, which
+enforces rate limits and refuses some users the way Slack does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from adapters.broadcast import Broadcaster
+from bot import announcements
+from bot.settings import load_settings
+from storage.tables import AcknowledgementRow, AnnouncementRow, PersonRow, RecipientRow
+from tests.conftest import database_url
+from tests.e2e.helpers import eventually, serve
+from tests.e2e.slack.conftest import SECRET, Server, fixture, press, submit
+from tests.e2e.slack.fake import FakeSlack
+
+
+def hr() -> PersonRow:
+    return PersonRow(
+        id="hana",
+        display_name="Hana HR",
+        email="hana@example.com",
+        slack_user_id="U0HR",
+        roles="hr",
+    )
+
+
+@pytest.fixture
+async def hub(
+    engine: object, fake: FakeSlack, tmp_path: Path, content: Any, faq: Any
+) -> AsyncIterator[tuple[Server, Broadcaster]]:
+    """The app and a broadcaster on the in-memory task queue (ticked by the test)."""
+    settings = load_settings(
+        DATABASE_URL=database_url(tmp_path),
+        POLICYBOT_DATA_DIR=str(tmp_path / "data"),
+        POLICYBOT_SECRET_KEY="k" * 43,
+        POLICYBOT_WORKER="false",
+        SLACK_BOT_TOKEN="xoxb-test-token",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=fake.url,
+        SLACK_RATE="2000",
+        BROADCAST_LEASE_SECONDS="2",
+    )
+    async for url, services, http in serve(settings, content, faq):
+        broadcaster = Broadcaster(services)
+        services.broadcaster = broadcaster
+        await broadcaster.start(tick=False)
+        yield Server(url, services, http), broadcaster
+        await broadcaster.stop()
+
+
+async def staff(server: Server, count: int, **extra: PersonRow) -> list[str]:
+    """HR plus `count` employees with Slack accounts; their Slack ids."""
+    ids = [f"U{n:05d}" for n in range(count)]
+    async with server.services.store() as uow:
+        uow.session.add(hr())
+        for n, user in enumerate(ids):
+            uow.session.add(
+                PersonRow(
+                    id=f"p{n}",
+                    display_name=f"Person {n:05d}",
+                    email=f"p{n}@example.com",
+                    department="Sales" if n % 2 else "Support",
+                    slack_user_id=user,
+                )
+            )
+        uow.session.add_all(extra.values())
+        await uow.commit()
+    return ids
+
+
+def slash(text: str, user: str = "U0HR") -> str:
+    command = fixture("slash_command.txt")
+    return command.replace("text=ask+is+the+survey+anonymous%3F", f"text={text}").replace(
+        "user_id=U0EMPLOYEE", f"user_id={user}"
+    )
+
+
+def shown(call: Any) -> str:
+    return call.args.get("text", "") + json.dumps(call.args.get("blocks") or [])
+
+
+def buttons(call: Any) -> dict[str, str]:
+    """A posted message's buttons: action id (without its index) -> value."""
+    found = {}
+    for block in call.args.get("blocks") or []:
+        for element in block.get("elements", []):
+            if "action_id" in element:
+                found[element["action_id"].split("#")[0]] = element.get("value", "")
+    return found
+
+
+async def compose(server: Server, fake: FakeSlack, **fields: str) -> str:
+    """HR opens `/policy announce`, fills the modal in, and confirms the preview."""
+    opens, posted = len(fake.of("views.open")), len(fake.of("chat.postMessage"))
+    await server.send(slash("announce"), form=True)
+    opened = (await fake.wait_for("views.open", opens + 1))[-1]
+    view = opened.args["view"]
+    assert view["callback_id"] == "announce_new"
+    values = {
+        "title": "Social media policy, version 2",
+        "summary": "Version 2 adds a section on AI tools and impersonation.",
+        "link": "https://intranet.example.com/policy/v2",
+        "version": "2",
+        "ack": "yes",
+        "audience": "everyone",
+        "when": "",
+        **fields,
+    }
+    answer = await server.send(submit("announce_new", values, user="U0HR"), form=True)
+    assert answer.status == 200
+    posts = await fake.wait_for("chat.postMessage", posted + 2)
+    preview, confirm = posts[-2:]
+    assert "preview" in shown(preview) and "Version 2 adds a section" in shown(preview)
+    announcement_id = buttons(confirm)["announce_send"]
+    await server.send(press("announce_send", announcement_id, user="U0HR"), form=True)
+    await fake.wait_for("chat.postMessage", posted + 3)
+    return announcement_id
+
+
+async def finished(server: Server, announcement_id: str, within: float = 30) -> bool:
+    async def done() -> bool:
+        async with server.services.store() as uow:
+            row = await uow.session.get(AnnouncementRow, announcement_id)
+            return row is not None and row.status == "sent"
+
+    return await eventually(done, within)
+
+
+async def rows(server: Server, announcement_id: str) -> list[RecipientRow]:
+    async with server.services.store() as uow:
+        found = await uow.session.exec(
+            select(RecipientRow).where(RecipientRow.announcement_id == announcement_id)
+        )
+        return [RecipientRow.model_validate(r.model_dump()) for r in found]  # detached copies
+
+
+def tagged(fake: FakeSlack, user: str, announcement_id: str) -> int:
+    """Messages of this announcement in the user's DM (found by their metadata)."""
+    return sum(
+        1
+        for m in fake.received(user)
+        if (m.get("metadata") or {}).get("event_payload", {}).get("announcement_id")
+        == announcement_id
+    )
+
+
+async def test_hr_announces_and_everyone_gets_it_exactly_once(
+    hub: tuple[Server, Broadcaster], fake: FakeSlack
+) -> None:
+    server, broadcaster = hub
+    users = await staff(server, 300)
+    announcement_id = await compose(server, fake)
+    assert await broadcaster.engine.tick() == 1
+    assert await finished(server, announcement_id)
+
+    # Everyone in the directory (HR too) has it once; nobody twice, nobody missing.
+    for user in [*users, "U0HR"]:
+        assert tagged(fake, user, announcement_id) == 1, user
+    recipients = await rows(server, announcement_id)
+    assert len(recipients) == 301
+    assert Counter(r.state for r in recipients) == {"delivered": 301}
+    message = next(c for c in fake.of("chat.postMessage") if c.args["channel"] == users[0])
+    assert "I have read it" in shown(message)
+    assert buttons(message)["announcement_ack"] == announcement_id
+
+    # Acknowledging twice (a double click) records one acknowledgement with the version.
+    for _ in range(2):
+        await server.send(press("announcement_ack", announcement_id, user=users[0]), form=True)
+    await server.send(press("announcement_ack", announcement_id, user=users[1]), form=True)
+    async with server.services.store() as uow:
+        acks = [
+            (a.person_id, a.policy_version)
+            for a in await uow.session.exec(select(AcknowledgementRow))
+        ]
+    assert sorted(acks) == [("p0", 2), ("p1", 2)]
+
+    # HR's live figures match the recipient rows.
+    await server.send(press("announce_status", announcement_id, user="U0HR"), form=True)
+
+    async def status_shown() -> bool:
+        return any("Live figures" in shown(c) for c in fake.of("chat.postMessage"))
+
+    assert await eventually(status_shown)
+    status = next(c for c in fake.of("chat.postMessage") if "Live figures" in shown(c))
+    facts = shown(status)
+    assert "*Delivered*\\n301" in facts
+    assert "*Acknowledged*\\n2" in facts and "*Not yet acknowledged*\\n299" in facts
+
+    # Another tick finds nothing to do and sends nothing more.
+    sent = len(fake.of("chat.postMessage"))
+    await broadcaster.engine.tick()
+    await broadcaster.engine.run(announcement_id)
+    assert len(fake.of("chat.postMessage")) == sent
+
+
+async def test_a_429_storm_slows_the_broadcast_without_losing_anyone(
+    hub: tuple[Server, Broadcaster], fake: FakeSlack
+) -> None:
+    server, broadcaster = hub
+    users = await staff(server, 150)
+    fake.rate, fake.burst = 150.0, 0.1  # Slack allows 150/s; we are configured for 2,000/s
+    announcement_id = await compose(server, fake)
+    await broadcaster.engine.tick()
+    assert await finished(server, announcement_id)
+    limited = [c for c in fake.of("chat.postMessage") if c.status == 429]
+    assert limited, "the fake should have answered 429 at 2,000/s"
+    for user in [*users, "U0HR"]:
+        assert tagged(fake, user, announcement_id) == 1, user
+    # The shared limiter slowed down from its configured maximum.
+    rate = await broadcaster.limiter.slow("slack", 2000.0, 0)
+    assert rate < 2000.0 * 0.75
+
+
+async def test_refusals_are_recorded_once_with_their_reason(
+    hub: tuple[Server, Broadcaster], fake: FakeSlack
+) -> None:
+    server, broadcaster = hub
+    nobody = PersonRow(id="pnone", display_name="No Slack", email="none@example.com")
+    users = await staff(server, 6, nobody=nobody)
+    fake.refuse[users[0]] = "cannot_dm_bot"
+    fake.refuse[users[1]] = "account_inactive"
+    fake.refuse[users[2]] = "user_not_found"
+    fake.forbidden.add(users[3])
+    announcement_id = await compose(server, fake)
+    await broadcaster.engine.tick()
+    assert await finished(server, announcement_id)
+    by_person = {r.person_id: r for r in await rows(server, announcement_id)}
+    assert (by_person["p0"].state, by_person["p0"].reason) == ("failed", "blocked")
+    assert (by_person["p1"].state, by_person["p1"].reason) == ("failed", "deactivated")
+    assert (by_person["p2"].state, by_person["p2"].reason) == ("failed", "user left")
+    assert (by_person["p3"].state, by_person["p3"].reason) == ("failed", "blocked")
+    assert (by_person["pnone"].state, by_person["pnone"].reason) == ("failed", "not installed")
+    assert by_person["p4"].state == by_person["p5"].state == "delivered"
+    # Permanent failures are not retried: one call each, even after more ticks.
+    await broadcaster.engine.tick()
+    await broadcaster.engine.run(announcement_id)
+    for user in users[:4]:
+        assert len([c for c in fake.of("chat.postMessage") if c.args["channel"] == user]) == 1
+    async with server.services.store() as uow:
+        figures = await uow.announcements.figures(announcement_id, server.services.deps.clock.now())
+    assert figures.failed == {"blocked": 2, "deactivated": 1, "user left": 1, "not installed": 1}
+    assert figures.delivered == 3 and figures.pending == 0  # p4, p5 and HR
+
+
+async def test_a_send_in_flight_when_its_worker_died_is_found_not_repeated(
+    hub: tuple[Server, Broadcaster], fake: FakeSlack
+) -> None:
+    server, broadcaster = hub
+    users = await staff(server, 3)
+    announcement_id = await compose(server, fake, audience="Sales")  # p1 only
+    engine = broadcaster.engine
+    started = await engine.broadcasts.due(server.services.deps.clock.now())
+    assert started == [announcement_id]
+    await engine.broadcasts.materialize(announcement_id, ["slack"], engine.now())
+    # A worker claims the row, marks it in flight, Slack stores the message ... and the
+    # worker dies before recording it.
+    (job,) = await engine.broadcasts.claim(announcement_id, engine.now(), engine.lease, 10)
+    assert await engine.broadcasts.in_flight(job, engine.now())
+    announcement = await engine.broadcasts.announcement(announcement_id)
+    assert announcement is not None
+
+    result = await engine.senders["slack"].send(
+        job, announcement, announcements.message(announcement)
+    )
+    assert result.sent
+    # The lease ran out (2 s in this test, set to the past here); another worker takes over.
+    sent = len(fake.of("chat.postMessage"))
+    async with server.services.store() as uow:
+        row = await uow.session.get(RecipientRow, job.id)
+        assert row is not None and row.in_flight
+        row.lease_until = row.lease_until.replace(year=2000)  # type: ignore[union-attr]
+        uow.session.add(row)
+        await uow.commit()
+    await engine.run(announcement_id)
+    assert len(fake.of("chat.postMessage")) == sent  # found in the history: not sent again
+    assert fake.of("conversations.history")
+    assert tagged(fake, users[1], announcement_id) == 1
+    (row,) = await rows(server, announcement_id)
+    assert row.state == "delivered" and row.message_ref.startswith("D")
+
+
+async def test_scheduled_announcement_can_be_cancelled_and_a_sent_one_corrected(
+    hub: tuple[Server, Broadcaster], fake: FakeSlack
+) -> None:
+    server, broadcaster = hub
+    users = await staff(server, 4)
+    next_month = datetime.now(UTC) + timedelta(days=30)
+    later = await compose(server, fake, when=f"{next_month:%Y-%m-%d} 09:00")
+    await server.send(press("announce_cancel", later, user="U0HR"), form=True)
+
+    async def cancelled() -> bool:
+        async with server.services.store() as uow:
+            row = await uow.session.get(AnnouncementRow, later)
+            return row is not None and row.status == "cancelled"
+
+    assert await eventually(cancelled)
+    assert await broadcaster.engine.tick() == 0  # nothing to start
+
+    announcement_id = await compose(server, fake)
+    await broadcaster.engine.tick()
+    assert await finished(server, announcement_id)
+    await server.send(press("announce_correct", announcement_id, user="U0HR"), form=True)
+    await fake.wait_for("views.open", 3)
+    fixed = {
+        "title": "Social media policy, version 2",
+        "summary": "Version 2 adds a section on AI tools. Read it by Friday.",
+        "link": "",
+    }
+    corrected = submit("announce_correct", fixed, user="U0HR")
+    corrected["view"]["private_metadata"] = json.dumps(
+        {"channel": "D0HR", "thread": "", "context": announcement_id}
+    )
+    await server.send(corrected, form=True)
+    await broadcaster.engine.tick()
+
+    async def updated() -> bool:
+        return len(fake.of("chat.update")) >= 5
+
+    assert await eventually(updated)
+    for user in [*users, "U0HR"]:
+        (message,) = [m for m in fake.received(user) if m.get("metadata")]
+        assert message.get("edited") and "Read it by Friday" in json.dumps(message["blocks"])
+    # Nobody got a second message for the correction.
+    assert all(tagged(fake, u, announcement_id) == 1 for u in users)
+
+
+async def test_only_hr_can_announce(hub: tuple[Server, Broadcaster], fake: FakeSlack) -> None:
+    server, _ = hub
+    await staff(server, 1)
+    await server.send(slash("announce", user="U00000"), form=True)
+    (refusal,) = await fake.wait_for("chat.postMessage")
+    assert "only people with the hr role" in shown(refusal)
+    assert not fake.of("views.open")
+    forged = submit("announce_new", {"title": "x", "summary": "y"}, user="U00000")
+    await server.send(forged, form=True)
+    await fake.wait_for("chat.postMessage", 2)
+    async with server.services.store() as uow:
+        assert not list(await uow.session.exec(select(AnnouncementRow)))
