@@ -192,7 +192,7 @@ class TeamsChannel:
             created.append(TurnContext.get_conversation_reference(context.activity))
 
         await self.sender.with_retries(
-            "create",
+            f"create:{user_id}",
             lambda: self.adapter.create_conversation(
                 self.app_id, logic, parameters, template.channel_id, template.service_url, None
             ),

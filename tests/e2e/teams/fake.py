@@ -31,7 +31,11 @@ class FakeConnector:
     calls: list[Sent] = field(default_factory=list)
     script: deque[tuple[int, dict[str, str], str]] = field(default_factory=deque)
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
+    blocked: set[str] = field(default_factory=set)  # users who blocked the bot: 403
+    rate: float | None = None  # activities per second for the app; above it: 429
+    updated: list[Sent] = field(default_factory=list)
     url: str = ""
+    _bucket: tuple[float, float] | None = None
     _runner: web.AppRunner | None = None
     _changed: asyncio.Condition | None = None
     _ids: Any = field(default_factory=lambda: defaultdict(int))
@@ -61,6 +65,7 @@ class FakeConnector:
             "/v3/conversations/{conversation}/activities/{reply_to}", self._activity
         )
         app.router.add_post("/v3/conversations", self._create)
+        app.router.add_put("/v3/conversations/{conversation}/activities/{id}", self._update)
         app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -90,6 +95,14 @@ class FakeConnector:
             await self._record(request, body, status)
             error = {"error": {"code": f"HTTP{status}", "message": "scripted failure"}}
             return web.json_response(error, status=status, headers=headers)
+        if self._over_limit():
+            await self._record(request, body, 429)
+            error = {"error": {"code": "Throttled", "message": "too many requests"}}
+            return web.json_response(error, status=429, headers={"Retry-After": "1"})
+        if conversation.removeprefix("a:dm-") in self.blocked:
+            await self._record(request, body, 403)
+            error = {"error": {"code": "ConversationBlockedByUser", "message": "blocked"}}
+            return web.json_response(error, status=403)
         if not body.get("type"):
             await self._record(request, body, 400)
             return web.json_response({"error": {"code": "BadArgument"}}, status=400)
@@ -97,10 +110,32 @@ class FakeConnector:
         self._ids["n"] += 1
         return web.json_response({"id": f"reply-{self._ids['n']}"}, status=201)
 
+    def _over_limit(self) -> bool:
+        if self.rate is None:
+            return False
+        now = time.monotonic()
+        tokens, at = self._bucket or (max(1.0, self.rate * 0.2), now)
+        tokens = min(max(1.0, self.rate * 0.2), tokens + (now - at) * self.rate)
+        self._bucket = (tokens - 1 if tokens >= 1 else tokens, now)
+        return tokens < 1
+
+    def to(self, user: str) -> list[Sent]:
+        """Activities accepted in the 1:1 conversation the bot opened with `user`."""
+        return [c for c in self.delivered() if c.conversation == f"a:dm-{user}"]
+
     async def _create(self, request: web.Request) -> web.Response:
         body = await request.json()
         await self._record(request, body, 201)
-        return web.json_response({"id": "a:created-conversation", "serviceUrl": self.url})
+        members = body.get("members") or [{}]
+        user = str(members[0].get("id", ""))
+        conversation = f"a:dm-{user}"
+        return web.json_response({"id": conversation, "serviceUrl": self.url})
+
+    async def _update(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        conversation = unquote(request.match_info["conversation"])
+        self.updated.append(Sent(request.path, conversation, body, time.monotonic(), 200))
+        return web.json_response({"id": request.match_info["id"]})
 
     async def _member(self, request: web.Request) -> web.Response:
         member = self.members.get(unquote(request.match_info["member"]))

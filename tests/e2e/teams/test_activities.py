@@ -250,11 +250,11 @@ async def test_notification_opens_a_chat_with_someone_who_never_wrote(
     (create,) = [c for c in connector.calls if c.path == "/v3/conversations"]
     assert [m["id"] for m in create.body["members"]] == [HANA]
     assert create.body["channelData"]["tenant"]["id"] == "72f988bf-0000-4000-8000-0000000000aa"
-    (to_hana,) = [c for c in calls if c.conversation == "a:created-conversation"]
+    (to_hana,) = [c for c in calls if c.conversation == f"a:dm-{HANA}"]
     assert "podcast about our industry" in shown(to_hana)
     async with server.services.store() as uow:
         address = await uow.session.get(AddressRow, ("hana", "teams"))
-        assert address is not None and "a:created-conversation" in address.reference
+        assert address is not None and f"a:dm-{HANA}" in address.reference
 
 
 async def test_confidential_report_flow_through_teams(

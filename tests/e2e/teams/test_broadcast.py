@@ -1,0 +1,134 @@
+"""Announcements through Teams: proactive 1:1 messages via the fake Bot Connector.
+
+The app runs for real (Emulator mode) with taskiq's in-memory broker; the connector throttles
+above its limit and answers 403 for a user who blocked the bot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from adapters.broadcast import Broadcaster
+from bot import announcements
+from bot.messages import Action, ConversationRef, Submission, UserRef
+from bot.settings import load_settings
+from storage.tables import AcknowledgementRow, AddressRow, AnnouncementRow, PersonRow, RecipientRow
+from tests.conftest import database_url
+from tests.e2e.helpers import eventually, serve
+from tests.e2e.teams.conftest import Server, activity
+from tests.e2e.teams.fake import FakeConnector
+
+PEOPLE = 60
+
+
+@pytest.fixture
+async def hub(
+    engine: object, connector: FakeConnector, tmp_path: Path, content: Any, faq: Any
+) -> AsyncIterator[tuple[Server, Broadcaster]]:
+    settings = load_settings(
+        DATABASE_URL=database_url(tmp_path),
+        POLICYBOT_DATA_DIR=str(tmp_path / "data"),
+        POLICYBOT_SECRET_KEY="k" * 43,
+        POLICYBOT_WORKER="false",
+        TEAMS_EMULATOR="true",
+        TEAMS_RATE="40",
+        BROADCAST_LEASE_SECONDS="2",
+    )
+    async for url, services, http in serve(settings, content, faq):
+        broadcaster = Broadcaster(services)
+        await broadcaster.start(tick=False)
+        yield Server(url, services, http), broadcaster
+        await broadcaster.stop()
+
+
+async def announce(server: Server) -> str:
+    """HR composes and confirms an announcement (as `policybot announce create --send`)."""
+    deps = server.services.deps
+    async with server.services.store() as uow:
+        hana = await uow.people.get("hana")
+        assert hana is not None
+        user = UserRef("console", "hana@example.com")
+        where = ConversationRef("console", user.id)
+        fields = {"title": "Version 2", "summary": "Please read version 2.", "version": "2"}
+        replies = await announcements.create(
+            deps, uow, hana, Submission(user, where, "announce_new", fields)
+        )
+        announcement_id = replies[-1].buttons[0].value  # type: ignore[union-attr]
+        await announcements.send(deps, uow, hana, Action(user, where, "", announcement_id))
+        await uow.commit()
+    return announcement_id
+
+
+async def test_broadcast_reaches_every_teams_user_once_through_throttling(
+    hub: tuple[Server, Broadcaster], connector: FakeConnector
+) -> None:
+    server, broadcaster = hub
+    users = [f"29:user-{n:04d}" for n in range(PEOPLE)]
+    async with server.services.store() as uow:
+        uow.session.add(
+            PersonRow(id="hana", display_name="Hana", email="hana@example.com", roles="hr")
+        )
+        for n, user in enumerate(users):
+            uow.session.add(
+                PersonRow(id=f"p{n}", display_name=f"P{n}", email=f"p{n}@x.com", teams_user_id=user)
+            )
+        await uow.commit()
+    # Sam writes first, so the bot knows the tenant's service address for proactive messages.
+    await server.post(activity("message_personal.json", connector.url))
+    await connector.wait_for(1)
+    connector.blocked.add(users[7])
+    connector.rate = 20.0  # the connector allows 20/s; we are configured for 40/s
+
+    announcement_id = await announce(server)
+    await broadcaster.engine.tick()
+
+    async def sent() -> bool:
+        async with server.services.store() as uow:
+            row = await uow.session.get(AnnouncementRow, announcement_id)
+            return row is not None and row.status == "sent"
+
+    assert await eventually(sent, 30)
+    assert [c for c in connector.calls if c.status == 429], "the connector should have throttled"
+    for user in users:
+        expected = 0 if user == users[7] else 1
+        assert len(connector.to(user)) == expected, user
+    card = connector.to(users[0])[0].body["attachments"][0]["content"]
+    ack = next(a for a in card["actions"] if a["title"] == "I have read it")
+    async with server.services.store() as uow:
+        states = {
+            r.person_id: (r.state, r.reason)
+            for r in await uow.session.exec(
+                select(RecipientRow).where(RecipientRow.announcement_id == announcement_id)
+            )
+        }
+        blocked = await uow.session.get(AddressRow, ("p7", "teams"))
+        assert blocked is not None and blocked.unreachable_at is not None
+    assert states.pop("p7") == ("failed", "blocked")
+    assert states.pop("hana") == ("failed", "not installed")  # no Teams account known
+    assert set(states.values()) == {("delivered", "")}
+
+    # The card's button, pressed twice by the same person, records one acknowledgement.
+    connector.rate = None
+    for n in range(2):
+        press = activity(
+            "message_personal.json",
+            connector.url,
+            text=None,
+            id=f"ack-{n}",
+            value=ack["data"],
+        )
+        press["from"]["id"] = users[0]
+        await server.post(press)
+
+    async def acknowledged() -> bool:
+        return len([c for c in connector.calls if "already confirmed" in str(c.body)]) == 1
+
+    assert await eventually(acknowledged)
+    async with server.services.store() as uow:
+        acks = [a.person_id for a in await uow.session.exec(select(AcknowledgementRow))]
+    assert acks == ["p0"]
