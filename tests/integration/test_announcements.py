@@ -1,0 +1,154 @@
+"""Announcements on a real database: acknowledgements once, reminders on their cadence with a
+fake clock, and figures that match the recipient rows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot import announcements
+from bot.content import Content
+from bot.deps import Deps
+from bot.dispatch import handle
+from bot.faq import FaqIndex
+from bot.messages import Action, Card, ConversationRef, Submission, TextReply, UserRef
+from bot.model import Person, Role
+from storage.broadcasts import Broadcasts
+from storage.cipher import KeyCipher
+from storage.uow import SqlStore
+from tests.fakes import FakeClock, FakeMessenger
+
+HR = UserRef("slack", "U0HR")
+DM = ConversationRef("slack", "D0")
+
+
+@pytest.fixture
+async def deps(
+    engine: AsyncEngine, content: Content, faq: FaqIndex, clock: FakeClock, messenger: FakeMessenger
+) -> Deps:
+    deps = Deps(content, faq, SqlStore(engine), messenger, clock, KeyCipher(b"t" * 32))
+    async with deps.store() as uow:
+        await uow.people.save(
+            Person(
+                "hr", "Hana", "hana@example.com", slack_user_id="U0HR", roles=frozenset({Role.HR})
+            )
+        )
+        for n in range(3):
+            await uow.people.save(
+                Person(
+                    f"p{n}", f"P{n}", f"p{n}@example.com", department="Sales", slack_user_id=f"U{n}"
+                )
+            )
+        await uow.people.save(Person("x", "Ops", "ops@example.com", department="Ops"))
+        await uow.commit()
+    return deps
+
+
+async def delivered_announcement(deps: Deps, clock: FakeClock) -> str:
+    """HR announces to Sales through the core; the engine's rows are marked delivered."""
+    fields = {"title": "Version 2", "summary": "Read it.", "version": "2", "audience": "Sales"}
+    replies = await handle(deps, Submission(HR, DM, "announce_new", fields))
+    announcement_id = replies[-1].buttons[0].value  # type: ignore[union-attr]
+    sent = await handle(deps, Action(HR, DM, "announce_send", announcement_id))
+    assert "going out now" in sent[0].text  # type: ignore[union-attr]
+    broadcasts = Broadcasts(deps.store)  # type: ignore[arg-type]
+    assert await broadcasts.due(clock.now()) == [announcement_id]
+    assert await broadcasts.materialize(announcement_id, ["slack"], clock.now()) == 3
+    for job in await broadcasts.claim(announcement_id, clock.now(), timedelta(minutes=1), 10):
+        await broadcasts.delivered(job, f"D{job.address}|1.0", 1, clock.now())
+    assert await broadcasts.finish_if_done(announcement_id, clock.now())
+    return announcement_id
+
+
+async def test_reminders_follow_the_cadence_and_stop_on_acknowledgement(
+    deps: Deps, clock: FakeClock, messenger: FakeMessenger
+) -> None:
+    announcement_id = await delivered_announcement(deps, clock)
+
+    async def remind() -> list[str]:
+        before = len(messenger.sent)
+        async with deps.store() as uow:
+            await announcements.remind(deps, uow, (3, 7))
+            await uow.commit()
+        return sorted(n.person_id for n in messenger.sent[before:])
+
+    clock.advance(days=1)
+    assert await remind() == []  # too early
+    clock.advance(days=2)
+    assert await remind() == ["p0", "p1", "p2"]  # day 3
+    card = messenger.sent[-1].reply
+    assert isinstance(card, Card) and card.title.startswith("Reminder: ")
+    assert card.buttons[0].action_id == "announcement_ack"
+    clock.advance(hours=2)
+    assert await remind() == []  # never twice in a day
+    clock.advance(days=1)
+    assert await remind() == []  # day 4: not on the cadence
+    ack = Action(UserRef("slack", "U1"), DM, "announcement_ack", announcement_id)
+    first = await handle(deps, ack)
+    again = await handle(deps, ack)
+    assert "recorded that you read" in first[0].text  # type: ignore[union-attr]
+    assert "already confirmed" in again[0].text  # type: ignore[union-attr]
+    clock.advance(days=3)
+    assert await remind() == ["p0", "p2"]  # day 7; p1 acknowledged
+    for days in (1, 7, 30):
+        clock.advance(days=days)
+        assert await remind() == []  # the cadence is over
+
+    # The figures HR sees are the rows' own counts.
+    async with deps.store() as uow:
+        figures = await uow.announcements.figures(announcement_id, clock.now())
+    engine = deps.store.engine  # type: ignore[attr-defined]
+    async with engine.connect() as session:
+        rows = dict(
+            (
+                await session.execute(
+                    text(
+                        "SELECT state, count(*) FROM announcement_recipient "
+                        "WHERE announcement_id = :a GROUP BY state"
+                    ),
+                    {"a": announcement_id},
+                )
+            ).all()
+        )
+        acks = (
+            await session.execute(
+                text("SELECT count(*), min(policy_version) FROM announcement_ack")
+            )
+        ).one()
+    assert figures.recipients == sum(rows.values()) == 3
+    assert figures.delivered == rows["delivered"] == 3
+    assert (figures.acknowledged, figures.outstanding) == (acks[0], 3 - acks[0]) == (1, 2)
+    assert acks[1] == 2  # recorded with the policy version announced
+
+
+async def test_only_hr_composes_sends_or_cancels(deps: Deps, clock: FakeClock) -> None:
+    someone = UserRef("slack", "U0")
+    for incoming in (
+        Action(someone, DM, "announce_new"),
+        Submission(someone, DM, "announce_new", {"title": "x", "summary": "y"}),
+        Action(someone, DM, "announce_send", "A-XXXXXX"),
+        Action(someone, DM, "announce_cancel", "A-XXXXXX"),
+        Action(someone, DM, "announce_status", "A-XXXXXX"),
+    ):
+        (reply,) = await handle(deps, incoming)
+        assert isinstance(reply, TextReply) and "only people with the hr role" in reply.text
+    async with deps.store() as uow:
+        assert await uow.announcements.recent() == []
+
+
+async def test_invalid_compositions_are_refused_field_by_field(deps: Deps) -> None:
+    fields = {
+        "title": "",
+        "summary": "x" * 2500,
+        "link": "javascript:alert(1)",
+        "version": "9",
+        "audience": "Nowhere",
+        "when": "tomorrow",
+    }
+    (form,) = await handle(deps, Submission(HR, DM, "announce_new", fields))
+    assert set(form.errors) == {"title", "summary", "link", "version", "audience", "when"}  # type: ignore[union-attr]
+    async with deps.store() as uow:
+        assert await uow.announcements.recent() == []
