@@ -6,6 +6,7 @@ above its limit and answers 403 for a user who blocked the bot.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from bot.settings import load_settings
 from storage.tables import AcknowledgementRow, AddressRow, AnnouncementRow, PersonRow, RecipientRow
 from tests.conftest import database_url
 from tests.e2e.helpers import eventually, serve
-from tests.e2e.teams.conftest import Server, activity
+from tests.e2e.teams.conftest import SAM, Server, activity
 from tests.e2e.teams.fake import FakeConnector
 
 PEOPLE = 60
@@ -134,3 +135,46 @@ async def test_broadcast_reaches_every_teams_user_once_through_throttling(
     async with server.services.store() as uow:
         acks = [a.person_id for a in await uow.session.exec(select(AcknowledgementRow))]
     assert acks == ["p0"]
+
+
+async def test_hr_composes_an_announcement_in_a_teams_dialog(
+    hub: tuple[Server, Broadcaster], connector: FakeConnector
+) -> None:
+    server, _ = hub
+    async with server.services.store() as uow:
+        uow.session.add(
+            PersonRow(
+                id="sam", display_name="Sam", email="sam@example.com", teams_user_id=SAM, roles="hr"
+            )
+        )
+        await uow.commit()
+    await server.post(activity("message_personal.json", connector.url, text="announce"))
+    (card,) = await connector.wait_for(1)
+    opener = card.body["attachments"][0]["content"]["actions"][0]
+    assert opener["data"]["msteams"] == {"type": "task/fetch"}
+    fetch = activity("invoke_task_fetch.json", connector.url)
+    fetch["value"]["data"] = opener["data"]
+    form = (await (await server.post(fetch)).json())["task"]["value"]["card"]["content"]
+    inputs = [b["id"] for b in form["body"] if b["type"].startswith("Input.")]
+    assert inputs == ["title", "summary", "link", "version", "ack", "audience", "when"]
+
+    submit = activity("invoke_task_submit.json", connector.url)
+    submit["value"]["data"] = {
+        "policybot_form_id": "announce_new",
+        "policybot_context": "",
+        "title": "Version 2",
+        "summary": "Please read version 2.",
+        "link": "",
+        "version": "2",
+        "ack": "yes",
+        "audience": "everyone",
+        "when": "",
+    }
+    answer = await server.post(submit)
+    assert (await answer.json())["task"]["type"] == "message"
+    calls = await connector.wait_for(3)  # the preview, then what confirming will do
+    assert "preview: only you can see this" in json.dumps(calls[1].body)
+    assert "Send now" in json.dumps(calls[2].body)
+    async with server.services.store() as uow:
+        (draft,) = await uow.announcements.recent()
+    assert draft.status == "draft" and draft.author_id == "sam"
