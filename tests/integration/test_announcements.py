@@ -152,3 +152,26 @@ async def test_invalid_compositions_are_refused_field_by_field(deps: Deps) -> No
     assert set(form.errors) == {"title", "summary", "link", "version", "audience", "when"}  # type: ignore[union-attr]
     async with deps.store() as uow:
         assert await uow.announcements.recent() == []
+
+
+async def test_a_stalled_broadcast_says_why(deps: Deps, clock: FakeClock) -> None:
+    fields = {"title": "Version 2", "summary": "Read it.", "version": "2", "audience": "Sales"}
+    replies = await handle(deps, Submission(HR, DM, "announce_new", fields))
+    announcement_id = replies[-1].buttons[0].value  # type: ignore[union-attr]
+    await handle(deps, Action(HR, DM, "announce_send", announcement_id))
+    broadcasts = Broadcasts(deps.store)  # type: ignore[arg-type]
+    await broadcasts.due(clock.now())
+    await broadcasts.materialize(announcement_id, ["slack"], clock.now())
+    (status,) = await handle(deps, Action(HR, DM, "announce_status", announcement_id))
+    assert dict(status.facts)["Waiting to be sent"] == "3"  # type: ignore[union-attr]
+    assert "Problem" not in dict(status.facts)  # type: ignore[union-attr]
+    # Nobody works on it (no worker runs): after a few minutes the status says so.
+    clock.advance(minutes=5)
+    (status,) = await handle(deps, Action(HR, DM, "announce_status", announcement_id))
+    problem = dict(status.facts)["Problem"]  # type: ignore[union-attr]
+    assert "no progress since" in problem and "is a worker running?" in problem
+    # A worker that cannot send on a platform gives the rows back and says why.
+    (job, *_) = await broadcasts.claim(announcement_id, clock.now(), timedelta(minutes=1), 1)
+    await broadcasts.release(job, clock.now(), "slack is not configured on this worker")
+    (status,) = await handle(deps, Action(HR, DM, "announce_status", announcement_id))
+    assert "slack is not configured" in dict(status.facts)["Problem"]  # type: ignore[union-attr]
