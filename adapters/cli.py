@@ -70,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument(
         "--department", action="append", default=[], help="a department (repeat); default all"
     )
+    create.add_argument(
+        "--channel", action="append", default=[], help="also post in a channel (repeat)"
+    )
     create.add_argument("--at", default="", help="send at YYYY-MM-DD HH:MM (your time zone)")
     create.add_argument("--send", action="store_true", help="confirm it straight away")
     for name, text in (("send", "confirm a draft"), ("cancel", "cancel before it starts")):
@@ -446,6 +449,7 @@ async def _announce(args: argparse.Namespace, settings: Settings) -> int:
                         "version": args.version,
                         "ack": "no" if args.no_ack else "yes",
                         "audience": ",".join(args.department) or "everyone",
+                        "channels": ",".join(args.channel),
                         "when": args.at,
                     }
                     submitted = Submission(user, where, "announce_new", fields)

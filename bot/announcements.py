@@ -34,6 +34,8 @@ from bot.text import clean, shorten
 log = logging.getLogger(__name__)
 ACK = "announcement_ack"
 _URL = re.compile(r"^https://[^\s<>\"'`]{3,500}$")
+_SLACK_CHANNEL = re.compile(r"^[CG][A-Z0-9]{6,20}$")
+_TEAMS_CHANNEL = re.compile(r"^19:[A-Za-z0-9_\-]{4,120}@thread\.(tacv2|skype)$")
 TITLE_MAX, SUMMARY_MAX = 150, 2000
 
 
@@ -86,6 +88,13 @@ def compose_form(deps: Deps, departments: list[str], initial: dict[str, str] | N
                 "select",
                 options=(Option("Everyone", "everyone"), *(Option(d, d) for d in departments)),
                 initial=given.get("audience", "everyone"),
+            ),
+            Field(
+                "channels",
+                "Also post in channels (optional: Slack or Teams channel ids, comma-separated)",
+                required=False,
+                max_length=500,
+                initial=given.get("channels", ""),
             ),
             Field(
                 "when",
@@ -162,6 +171,22 @@ def validate(
     chosen = tuple(a.strip() for a in audience.split(",") if a.strip())
     if not chosen or any(a != "everyone" and a not in departments for a in chosen):
         errors["audience"] = "Choose everyone or departments known to the directory."
+    channels: list[str] = []
+    for raw in (fields.get("channels") or "").replace(" ", ",").split(","):
+        channel = raw.strip()
+        if not channel:
+            continue
+        if _SLACK_CHANNEL.match(channel):
+            channels.append(f"slack#{channel}")
+        elif _TEAMS_CHANNEL.match(channel):
+            channels.append(f"teams#{channel}")
+        else:
+            errors["channels"] = (
+                f"\u201c{shorten(channel, 40)}\u201d is not a channel id: use Slack's "
+                "(C0123ABCD, from the channel's details) or Teams' (19:\u2026@thread.tacv2)."
+            )
+    if len(channels) > 20:
+        errors["channels"] = "At most 20 channels."
     when: datetime | None = None
     try:
         when = parse_when(fields.get("when", ""), timezone, deps.clock.now())
@@ -173,7 +198,7 @@ def validate(
         "link": link,
         "version": version,
         "ack": (fields.get("ack") or "yes") != "no",
-        "audience": ("everyone",) if "everyone" in chosen else chosen,
+        "audience": (("everyone",) if "everyone" in chosen else chosen) + tuple(channels),
         "when": when,
     }
     return errors, values
@@ -212,10 +237,13 @@ async def preview(deps: Deps, uow: UnitOfWork, announcement: Announcement) -> li
         if announcement.send_at and announcement.send_at > deps.clock.now()
         else "now"
     )
+    groups = [a for a in announcement.audience if "#" not in a]
+    channels = len(announcement.channels)
+    also = f" and {channels} channel{'' if channels == 1 else 's'}" if channels else ""
     confirm = Choices(
         f"*Preview* of announcement {announcement.id} above. Confirm to send it {when} to "
         f"{len(audience)} {'person' if len(audience) == 1 else 'people'} "
-        f"({', '.join(announcement.audience)}).",
+        f"({', '.join(groups)}){also}.",
         (
             Button(f"Send {when}", "announce_send", announcement.id, "primary"),
             Button("Discard", "announce_discard", announcement.id),

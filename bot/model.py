@@ -184,7 +184,7 @@ class Announcement:
     link: str = ""
     policy_version: int | None = None
     ack_required: bool = True
-    audience: tuple[str, ...] = ("everyone",)  # "everyone", or department names
+    audience: tuple[str, ...] = ("everyone",)  # "everyone", departments, "slack#C…" channels
     status: AnnouncementStatus = AnnouncementStatus.DRAFT
     send_at: datetime | None = None
     started_at: datetime | None = None
@@ -194,6 +194,12 @@ class Announcement:
     def includes(self, person: Person) -> bool:
         """True when `person` is in the audience."""
         return "everyone" in self.audience or (person.department or "") in self.audience
+
+    @property
+    def channels(self) -> tuple[tuple[str, str], ...]:
+        """Channels it is also posted in: (platform, channel id)."""
+        found = (a.partition("#") for a in self.audience if "#" in a)
+        return tuple((platform, channel) for platform, _, channel in found)
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,6 +115,7 @@ class SqlAnnouncements:
                 RecipientRow.announcement_id == announcement_id,
                 RecipientRow.state == DELIVERED,
                 col(RecipientRow.person_id).not_in(acked),
+                ~col(RecipientRow.person_id).startswith("#"),  # channels are not reminded
             )
         )
         return [
@@ -157,7 +158,7 @@ class SqlAnnouncements:
         for r, p, ack in rows:
             out.append(
                 {
-                    "name": p.display_name if p else "",
+                    "name": p.display_name if p else r.address,  # a channel has no person
                     "email": (p.email or "") if p else "",
                     "department": (p.department or "") if p else "",
                     "platform": r.platform,
@@ -219,6 +220,17 @@ async def figures(session: AsyncSession, announcement_id: str, now: datetime) ->
             .where(RecipientRow.announcement_id == announcement_id, RecipientRow.state == DELIVERED)
         )
     ).one()
+    channels_delivered = (
+        await session.exec(
+            select(func.count())
+            .select_from(RecipientRow)
+            .where(
+                RecipientRow.announcement_id == announcement_id,
+                RecipientRow.state == DELIVERED,
+                col(RecipientRow.person_id).startswith("#"),
+            )
+        )
+    ).one()
     row = await session.get(AnnouncementRow, announcement_id)
     problem = ""
     if row is not None and row.status == AnnouncementStatus.SENDING.value and pending:
@@ -233,6 +245,10 @@ async def figures(session: AsyncSession, announcement_id: str, now: datetime) ->
         delivered=delivered,
         failed=failed,
         acknowledged=int(acked),
-        outstanding=delivered - int(acked_delivered) if row and row.ack_required else 0,
+        outstanding=(
+            delivered - int(channels_delivered) - int(acked_delivered)
+            if row and row.ack_required
+            else 0
+        ),
         problem=problem,
     )

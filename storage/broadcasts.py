@@ -151,6 +151,24 @@ class Broadcasts:
                         "reminders": 0,
                     }
                 )
+            for platform, channel in announcement.channels:
+                reachable = platform in platforms
+                values.append(
+                    {
+                        "id": new_id(),
+                        "announcement_id": announcement_id,
+                        "person_id": f"#{channel}"[:32],  # a channel, not a person
+                        "platform": platform,
+                        "address": channel,
+                        "state": PENDING if reachable else FAILED,
+                        "attempts": 0,
+                        "in_flight": False,
+                        "reason": "" if reachable else "not installed",
+                        "message_ref": "",
+                        "revision": 0,
+                        "reminders": 0,
+                    }
+                )
             insert = pg_insert if self.postgres else sqlite_insert
             for start in range(0, len(values), 500):
                 statement = insert(RecipientRow).values(values[start : start + 500])

@@ -67,10 +67,12 @@ class SlackBroadcast:
         return Result(ref=f"{answer.get('channel', job.address)}|{answer.get('ts', '')}")
 
     async def find(self, job: Job, announcement: Announcement) -> str | None:
-        opened = await self._call(self.client.conversations_open, users=job.address)
-        if isinstance(opened, Result):
-            return None
-        channel = str((opened.get("channel") or {}).get("id") or "")
+        channel = job.address
+        if not job.person_id.startswith("#"):  # a person: look in the DM with them
+            opened = await self._call(self.client.conversations_open, users=job.address)
+            if isinstance(opened, Result):
+                return None
+            channel = str((opened.get("channel") or {}).get("id") or "")
         if not channel:
             return None
         history = await self._call(

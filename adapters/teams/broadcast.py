@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from botbuilder.core import TurnContext
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, ConversationAccount
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.broadcast.engine import Result
@@ -37,8 +37,19 @@ class TeamsBroadcast:
         self.channel = channel
 
     async def _reference(self, job: Job) -> Any:
-        """The stored conversation with this person, opened now if there is none yet."""
+        """The stored conversation with this person, opened now if there is none yet; for a
+        channel, the tenant's service address with the channel's conversation id."""
         addresses = self.channel.addresses
+        if job.person_id.startswith("#"):
+            template = await addresses.latest("teams")
+            if template is None:
+                return Result(permanent="not installed")
+            reference = load_reference(template)
+            tenant = getattr(reference.conversation, "tenant_id", None)
+            reference.conversation = ConversationAccount(
+                id=job.address, is_group=True, conversation_type="channel", tenant_id=tenant
+            )
+            return reference
         stored = await addresses.of(job.person_id, "teams")
         if stored is not None:
             return load_reference(stored)
@@ -78,7 +89,7 @@ class TeamsBroadcast:
         if sent:
             return Result(ref=sent[0])
         result = self._error(failures[0] if failures else RuntimeError("nothing sent"), job)
-        if result.permanent:
+        if result.permanent and not job.person_id.startswith("#"):
             await self.channel.addresses.unreachable(job.person_id, "teams")
         return result
 

@@ -352,3 +352,50 @@ async def test_only_hr_can_announce(hub: tuple[Server, Broadcaster], fake: FakeS
     await fake.wait_for("chat.postMessage", 2)
     async with server.services.store() as uow:
         assert not list(await uow.session.exec(select(AnnouncementRow)))
+
+
+async def test_announcement_also_posted_in_channels(
+    hub: tuple[Server, Broadcaster], fake: FakeSlack
+) -> None:
+    server, broadcaster = hub
+    users = await staff(server, 4)
+    fake.refuse["C0SECRET"] = "not_in_channel"
+    fake.per_channel = 1.0  # Slack: one message per second into one conversation
+    announcement_id = await compose(server, fake, audience="Sales", channels="C0GENERAL C0SECRET")
+    preview = fake.of("chat.postMessage")[-2]
+    assert "to 2 people (Sales) and 2 channels" in shown(preview)
+    await broadcaster.engine.tick()
+    assert await finished(server, announcement_id)
+    assert tagged(fake, "C0GENERAL", announcement_id) == 1
+    assert tagged(fake, users[1], announcement_id) == tagged(fake, users[3], announcement_id) == 1
+    assert tagged(fake, users[0], announcement_id) == 0  # Support is not in the audience
+    by_person = {r.person_id: (r.state, r.reason) for r in await rows(server, announcement_id)}
+    assert by_person["#C0GENERAL"] == ("delivered", "")
+    assert by_person["#C0SECRET"] == ("failed", "not installed")  # the bot is not in it
+    # Someone acknowledges from the channel message; channels themselves are never reminded
+    # and do not count as outstanding.
+    await server.send(press("announcement_ack", announcement_id, user=users[0]), form=True)
+
+    async def acknowledged() -> bool:
+        async with server.services.store() as uow:
+            return await uow.announcements.acknowledged(announcement_id, "p0")
+
+    assert await eventually(acknowledged)
+    async with server.services.store() as uow:
+        figures = await uow.announcements.figures(announcement_id, server.services.deps.clock.now())
+        waiting = {p for p, *_ in await uow.announcements.unacknowledged(announcement_id)}
+    assert (figures.delivered, figures.acknowledged, figures.outstanding) == (3, 1, 2)
+    assert waiting == {"p1", "p3"}
+
+
+async def test_a_bad_channel_id_is_refused_in_the_form(
+    hub: tuple[Server, Broadcaster], fake: FakeSlack
+) -> None:
+    server, _ = hub
+    await staff(server, 1)
+    values = {"title": "T", "summary": "S", "version": "2", "ack": "yes", "audience": "everyone"}
+    answer = await server.send(
+        submit("announce_new", {**values, "channels": "#general"}, user="U0HR"), form=True
+    )
+    body = await answer.json()
+    assert body["response_action"] == "errors" and "not a channel id" in body["errors"]["channels"]

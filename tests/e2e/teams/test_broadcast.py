@@ -25,6 +25,7 @@ from tests.e2e.teams.conftest import SAM, Server, activity
 from tests.e2e.teams.fake import FakeConnector
 
 PEOPLE = 60
+CHANNEL = "19:policyUpdatesChannel@thread.tacv2"
 
 
 @pytest.fixture
@@ -55,7 +56,12 @@ async def announce(server: Server) -> str:
         assert hana is not None
         user = UserRef("console", "hana@example.com")
         where = ConversationRef("console", user.id)
-        fields = {"title": "Version 2", "summary": "Please read version 2.", "version": "2"}
+        fields = {
+            "title": "Version 2",
+            "summary": "Please read version 2.",
+            "version": "2",
+            "channels": CHANNEL,
+        }
         replies = await announcements.create(
             deps, uow, hana, Submission(user, where, "announce_new", fields)
         )
@@ -111,6 +117,8 @@ async def test_broadcast_reaches_every_teams_user_once_through_throttling(
         }
         blocked = await uow.session.get(AddressRow, ("p7", "teams"))
         assert blocked is not None and blocked.unreachable_at is not None
+    assert states.pop(f"#{CHANNEL}"[:32]) == ("delivered", "")
+    assert len([c for c in connector.delivered() if c.conversation == CHANNEL]) == 1
     assert states.pop("p7") == ("failed", "blocked")
     assert states.pop("hana") == ("failed", "not installed")  # no Teams account known
     assert set(states.values()) == {("delivered", "")}
@@ -156,7 +164,7 @@ async def test_hr_composes_an_announcement_in_a_teams_dialog(
     fetch["value"]["data"] = opener["data"]
     form = (await (await server.post(fetch)).json())["task"]["value"]["card"]["content"]
     inputs = [b["id"] for b in form["body"] if b["type"].startswith("Input.")]
-    assert inputs == ["title", "summary", "link", "version", "ack", "audience", "when"]
+    assert inputs == ["title", "summary", "link", "version", "ack", "audience", "channels", "when"]
 
     submit = activity("invoke_task_submit.json", connector.url)
     submit["value"]["data"] = {
