@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -44,3 +45,43 @@ async def eventually(check: Callable[[], Awaitable[bool]], within: float = 8.0) 
             return False
         await asyncio.sleep(0.05)
     return True
+
+
+async def task_queue() -> dict[str, str]:
+    """On PostgreSQL, broadcasts run on Redis (a private, emptied database number), as they
+    would with several replicas; on SQLite, on the in-process queue."""
+    import os
+
+    import pytest
+
+    if not os.environ.get("TEST_DATABASE_URL"):
+        return {}
+    from redis.asyncio import Redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+    client = Redis.from_url(url)
+    try:
+        await client.flushdb()
+    except OSError as exc:
+        if os.environ.get("REQUIRE_TEST_REDIS"):
+            raise
+        pytest.skip(f"Redis at TEST_REDIS_URL is not reachable: {exc}")
+    finally:
+        await client.aclose()
+    return {"TASK_BROKER_URL": url}
+
+
+async def broadcasting(services: app.Services) -> AsyncIterator[Any]:
+    """A broadcaster ticked by the test; with Redis, this process also consumes its tasks."""
+    from adapters.broadcast import Broadcaster
+
+    broadcaster = Broadcaster(services)
+    services.broadcaster = broadcaster
+    await broadcaster.start(tick=False)
+    consumer = asyncio.create_task(broadcaster.consume()) if broadcaster.external else None
+    yield broadcaster
+    if consumer is not None:
+        consumer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await consumer
+    await broadcaster.stop()

@@ -22,7 +22,7 @@ from bot import announcements
 from bot.settings import load_settings
 from storage.tables import AcknowledgementRow, AnnouncementRow, PersonRow, RecipientRow
 from tests.conftest import database_url
-from tests.e2e.helpers import eventually, serve
+from tests.e2e.helpers import broadcasting, eventually, serve, task_queue
 from tests.e2e.slack.conftest import SECRET, Server, fixture, press, submit
 from tests.e2e.slack.fake import FakeSlack
 
@@ -41,8 +41,10 @@ def hr() -> PersonRow:
 async def hub(
     engine: object, fake: FakeSlack, tmp_path: Path, content: Any, faq: Any
 ) -> AsyncIterator[tuple[Server, Broadcaster]]:
-    """The app and a broadcaster on the in-memory task queue (ticked by the test)."""
+    """The app and a broadcaster (ticked by the test): on PostgreSQL with Redis as the task
+    queue and limiter, on SQLite with the in-memory queue."""
     settings = load_settings(
+        **await task_queue(),
         DATABASE_URL=database_url(tmp_path),
         POLICYBOT_DATA_DIR=str(tmp_path / "data"),
         POLICYBOT_SECRET_KEY="k" * 43,
@@ -54,11 +56,8 @@ async def hub(
         BROADCAST_LEASE_SECONDS="2",
     )
     async for url, services, http in serve(settings, content, faq):
-        broadcaster = Broadcaster(services)
-        services.broadcaster = broadcaster
-        await broadcaster.start(tick=False)
-        yield Server(url, services, http), broadcaster
-        await broadcaster.stop()
+        async for broadcaster in broadcasting(services):
+            yield Server(url, services, http), broadcaster
 
 
 async def staff(server: Server, count: int, **extra: PersonRow) -> list[str]:

@@ -20,7 +20,7 @@ from bot.messages import Action, ConversationRef, Submission, UserRef
 from bot.settings import load_settings
 from storage.tables import AcknowledgementRow, AddressRow, AnnouncementRow, PersonRow, RecipientRow
 from tests.conftest import database_url
-from tests.e2e.helpers import eventually, serve
+from tests.e2e.helpers import broadcasting, eventually, serve, task_queue
 from tests.e2e.teams.conftest import SAM, Server, activity
 from tests.e2e.teams.fake import FakeConnector
 
@@ -33,6 +33,7 @@ async def hub(
     engine: object, connector: FakeConnector, tmp_path: Path, content: Any, faq: Any
 ) -> AsyncIterator[tuple[Server, Broadcaster]]:
     settings = load_settings(
+        **await task_queue(),
         DATABASE_URL=database_url(tmp_path),
         POLICYBOT_DATA_DIR=str(tmp_path / "data"),
         POLICYBOT_SECRET_KEY="k" * 43,
@@ -42,10 +43,8 @@ async def hub(
         BROADCAST_LEASE_SECONDS="2",
     )
     async for url, services, http in serve(settings, content, faq):
-        broadcaster = Broadcaster(services)
-        await broadcaster.start(tick=False)
-        yield Server(url, services, http), broadcaster
-        await broadcaster.stop()
+        async for broadcaster in broadcasting(services):
+            yield Server(url, services, http), broadcaster
 
 
 async def announce(server: Server) -> str:
@@ -186,3 +185,49 @@ async def test_hr_composes_an_announcement_in_a_teams_dialog(
     async with server.services.store() as uow:
         (draft,) = await uow.announcements.recent()
     assert draft.status == "draft" and draft.author_id == "sam"
+
+
+async def test_a_correction_updates_delivered_teams_messages_in_place(
+    hub: tuple[Server, Broadcaster], connector: FakeConnector
+) -> None:
+    server, broadcaster = hub
+    async with server.services.store() as uow:
+        uow.session.add(
+            PersonRow(id="hana", display_name="Hana", email="hana@example.com", roles="hr")
+        )
+        for n in range(3):
+            uow.session.add(
+                PersonRow(
+                    id=f"p{n}", display_name=f"P{n}", email=f"p{n}@x.com", teams_user_id=f"29:u{n}"
+                )
+            )
+        await uow.commit()
+    await server.post(activity("message_personal.json", connector.url))
+    await connector.wait_for(1)
+    announcement_id = await announce(server)
+    await broadcaster.engine.tick()
+    # Sam's answer, then the announcement to Sam (in the directory since he wrote), three
+    # more people and the channel.
+    await connector.wait_for(1 + 4 + 1)
+    deps = server.services.deps
+    user = UserRef("console", "hana@example.com")
+    where = ConversationRef("console", user.id)
+    async with server.services.store() as uow:
+        hana = await uow.people.get("hana")
+        assert hana is not None
+        fixed = {"title": "Version 2", "summary": "Please read version 2 by Friday.", "link": ""}
+        submission = Submission(user, where, "announce_correct", fixed, announcement_id)
+        (done,) = await announcements.correct(deps, uow, hana, submission)
+        await uow.commit()
+    assert "Corrected" in done.text  # type: ignore[union-attr]
+    await broadcaster.engine.tick()
+
+    async def updated() -> bool:
+        return len(connector.updated) == 5
+
+    assert await eventually(updated)
+    for put in connector.updated:
+        assert "by Friday" in json.dumps(put.body)
+        assert put.path.rsplit("/", 1)[1].startswith("reply-")  # the delivered activity's id
+    assert len(connector.updated) == 5
+    assert len(connector.delivered()) == 6  # no second copy for anyone
