@@ -480,6 +480,28 @@ async def overview(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
     return [Card("Announcements", "Newest first.", facts, tuple(buttons))]
 
 
+async def to_read(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
+    """Announcements this person was sent and has not acknowledged yet, with the buttons."""
+    waiting = []
+    for announcement in await uow.announcements.recent(20):
+        if not announcement.ack_required or announcement.status not in (
+            AnnouncementStatus.SENDING,
+            AnnouncementStatus.SENT,
+        ):
+            continue
+        if not announcement.includes(person):
+            continue
+        if not await uow.announcements.acknowledged(announcement.id, person.id):
+            waiting.append(announcement)
+    if not waiting:
+        return [TextReply("You have read every announcement that asks for it. Thank you!")]
+    buttons = tuple(
+        Button(f"I have read: {shorten(a.title, 40)}", ACK, a.id, "primary") for a in waiting[:5]
+    )
+    lines = "\n".join(f"\u2022 {a.title} ({a.created_at:%d %b})" for a in waiting[:5])
+    return [Choices(f"Announcements waiting for you to confirm you read them:\n{lines}", buttons)]
+
+
 async def remind(deps: Deps, uow: UnitOfWork, days: tuple[int, ...]) -> int:
     """Remind people who have not acknowledged, on the cadence, at most once a day.
 

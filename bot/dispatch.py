@@ -204,6 +204,8 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
         return await _report(deps)
     if command in ("announce", "new announcement", "announce something"):
         return await announcements.new_form(deps, uow, person)
+    if command in ("to read", "unread", "my announcements", "acknowledgements", "what to read"):
+        return await announcements.to_read(deps, uow, person)
     if command in ("announcements", "announce status", "announcement status"):
         return await announcements.overview(deps, uow, person)
     if command in ("training report", "training figures"):

@@ -398,3 +398,26 @@ async def test_a_bad_channel_id_is_refused_in_the_form(
     )
     body = await answer.json()
     assert body["response_action"] == "errors" and "not a channel id" in body["errors"]["channels"]
+
+
+async def test_app_home_lists_announcements_waiting_to_be_acknowledged(
+    hub: tuple[Server, Broadcaster], fake: FakeSlack
+) -> None:
+    server, broadcaster = hub
+    users = await staff(server, 2)
+    announcement_id = await compose(server, fake)
+    await broadcaster.engine.tick()
+    assert await finished(server, announcement_id)
+    home = fixture("app_home_opened.json")
+    home["event"]["user"] = users[0]
+    await server.send(home)
+    (publish,) = await fake.wait_for("views.publish")
+    view = json.dumps(publish.args["view"])
+    assert "waiting for you to confirm" in view and announcement_id in view
+    posted = len(fake.of("chat.postMessage"))
+    await server.send(press("announcement_ack", announcement_id, user=users[0]), form=True)
+    await fake.wait_for("chat.postMessage", posted + 1)
+    home["event_id"] = "Ev0003HOMEAGAIN"  # a new event (the same id would be a retry)
+    await server.send(home)
+    published = await fake.wait_for("views.publish", 2)
+    assert "waiting for you to confirm" not in json.dumps(published[-1].args["view"])
