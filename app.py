@@ -189,7 +189,8 @@ CASE_CHECK_SECONDS = 60.0
 
 def _casework(services: Services) -> Any:
     """The in-process worker: escalates overdue reports, purges expired ones, sends survey
-    invitations, training and announcement reminders when they are due, and forgets old
+    invitations, training reminders, questions of the day, managers' overdue lists and
+    announcement reminders when they are due, and forgets old
     platform deliveries.
 
     Timers live in the database, so they survive restarts; with several replicas each runs
@@ -210,6 +211,10 @@ def _casework(services: Services) -> Any:
                     await surveys.tick(services.deps, uow)
                 async with services.store() as uow:
                     await training_admin.nudge(services.deps, uow)
+                async with services.store() as uow:
+                    await training_admin.daily(services.deps, uow)
+                async with services.store() as uow:
+                    await training_admin.digest(services.deps, uow)
                 async with services.store() as uow:
                     days = services.settings.reminder_days
                     await announcements.remind(services.deps, uow, days)

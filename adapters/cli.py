@@ -175,7 +175,7 @@ async def _training_report(settings: Settings) -> int:
     from datetime import UTC, datetime, timedelta
 
     import app
-    from bot.training import _outstanding
+    from bot.training import outstanding, required_modules
     from bot.training_admin import DUE_DAYS
     from storage.uow import SqlStore
 
@@ -190,6 +190,7 @@ async def _training_report(settings: Settings) -> int:
             people = list(await uow.people.all())
             attested = await uow.training.attestations(version)
             done = await uow.training.everyone_completed()
+            required = required_modules(content, await uow.training.required_sets())
     finally:
         await engine.dispose()
     writer = csv.writer(sys.stdout)
@@ -206,7 +207,7 @@ async def _training_report(settings: Settings) -> int:
         ]
     )
     for p in sorted(people, key=lambda p: p.display_name):
-        left = _outstanding(content, done.get(p.id, {}))
+        left = outstanding(content, done.get(p.id, {}), required)
         at = attested.get(p.id)
         writer.writerow(
             [

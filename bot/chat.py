@@ -34,6 +34,7 @@ def help_menu(deps: Deps, person: Person) -> Reply:
         Button("Ask a policy question", "menu_ask"),
         Button("Ask HR directly", "ask_hr_form"),
         Button("Take a quiz", "quiz_start"),
+        Button("Question of the day", "quiz_daily_offer"),
         Button("Report an incident", "report_start"),
         Button("Follow up on a report", "report_followup"),
         Button("Surveys", "survey_offer"),
@@ -41,6 +42,7 @@ def help_menu(deps: Deps, person: Person) -> Reply:
     if person.has(Role.HR):
         buttons.append(Button("Open questions for HR", "tickets_open"))
         buttons.append(Button("Announcements", "announce_overview"))
+        buttons.append(Button("Required training", "training_required"))
     return Choices(deps.content.chat.help, tuple(buttons))
 
 

@@ -84,6 +84,10 @@ ACTIONS: dict[str, ActionHandler] = {
     "quiz_answer": training.answer,
     "quiz_stop": training.stop,
     "training_attest": training.attest,
+    "training_required": training_admin.required_form,
+    "quiz_daily": training_admin.daily_choose,
+    "quiz_daily_offer": lambda deps, uow, person, a: training_admin.daily_offer(deps, uow, person),
+    "quiz_today": training.today,
     "announce_new": announcements.new_form,
     "announce_overview": lambda deps, uow, person, a: announcements.overview(deps, uow, person),
     "announce_send": announcements.send,
@@ -107,6 +111,7 @@ FORMS: dict[str, FormHandler] = {
     "survey_new": surveys.create,
     "survey_answer": surveys.answer,
     "survey_thanks": lambda deps, uow, person, f: _nothing(),
+    "training_required": training_admin.set_required,
     "announce_new": announcements.create,
     "announce_correct": announcements.correct,
 }
@@ -208,6 +213,12 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
         return await announcements.to_read(deps, uow, person)
     if command in ("announcements", "announce status", "announcement status"):
         return await announcements.overview(deps, uow, person)
+    if command in ("question of the day", "daily question", "daily quiz"):
+        return await training_admin.daily_offer(deps, uow, person)
+    if command in ("required training", "training modules", "required modules"):
+        return await training_admin.required_form(
+            deps, uow, person, Action(message.user, message.conversation, "")
+        )
     if command in ("training report", "training figures"):
         return await training_admin.report(deps, uow, person)
     if command in ("quiz", "training", "practice", "practise", "take a quiz"):

@@ -40,19 +40,46 @@ def changed_sections(content: Content) -> set[str]:
     return {s.id for s in now.sections if before.section(s.id) != s}
 
 
-def required(content: Content) -> dict[str, bool]:
-    """Every module is required; True where it must be redone for the newest version."""
+def redo(content: Content) -> set[str]:
+    """Modules that teach a section the newest version changed: done before does not count."""
     changed = changed_sections(content)
-    return {m.id: bool(m.sections & changed) for m in content.quizzes.modules}
+    return {m.id for m in content.quizzes.modules if m.sections & changed}
 
 
-def _outstanding(content: Content, done: dict[str, set[int]]) -> list[QuizModule]:
+def required_modules(content: Content, chosen: dict[int, frozenset[str]]) -> set[str]:
+    """The modules required for the current version.
+
+    HR's choice for this version when there is one; otherwise the choice for the latest
+    earlier version plus the modules of the sections this version changed; with no choice
+    ever made, every module.
+    """
     version = content.current.version
+    known = {m.id for m in content.quizzes.modules}
+    if version in chosen:
+        return set(chosen[version]) & known
+    earlier = [v for v in chosen if v < version]
+    if earlier:
+        return (set(chosen[max(earlier)]) | redo(content)) & known
+    return known
+
+
+def outstanding(
+    content: Content, done: dict[str, set[int]], required: set[str]
+) -> list[QuizModule]:
+    """Required modules not completed (for the current version, where it changed them)."""
+    version = content.current.version
+    again = redo(content)
     return [
         m
         for m in content.quizzes.modules
-        if not done.get(m.id) or (required(content)[m.id] and version not in done[m.id])
+        if m.id in required
+        and (not done.get(m.id) or (m.id in again and version not in done[m.id]))
     ]
+
+
+async def required_now(deps: Deps, uow: UnitOfWork) -> set[str]:
+    """The modules required for the current version, as HR chose them."""
+    return required_modules(deps.content, await uow.training.required_sets())
 
 
 def pick(
@@ -61,11 +88,14 @@ def pick(
     done: dict[str, set[int]],
     now: datetime,
     size: int = SESSION,
+    required: set[str] | None = None,
 ) -> list[str]:
     """Due questions first (oldest due first), then unseen ones from outstanding modules."""
     seen = {c.question_id for c in cards}
     due = [c.question_id for c in sorted(cards, key=lambda c: c.due_at) if c.due_at <= now]
-    fresh = [q.id for m in _outstanding(content, done) for q in m.questions if q.id not in seen]
+    needed = {m.id for m in content.quizzes.modules} if required is None else required
+    left = outstanding(content, done, needed)
+    fresh = [q.id for m in left for q in m.questions if q.id not in seen]
     rest = [q.id for m in content.quizzes.modules for q in m.questions if q.id not in seen]
     ordered = list(dict.fromkeys(due + fresh + rest))
     return ordered[:size] if len(ordered) >= 3 else ordered
@@ -87,7 +117,8 @@ async def start(deps: Deps, uow: UnitOfWork, person: Person, user: UserRef) -> l
         return [TextReply("Picking up where you left off."), _current(deps, flow)]
     now = deps.clock.now()
     cards = list(await uow.training.cards(person.id))
-    questions = pick(deps.content, cards, await uow.training.completed(person.id), now)
+    done = await uow.training.completed(person.id)
+    questions = pick(deps.content, cards, done, now, required=await required_now(deps, uow))
     if not questions:
         return [TextReply("Nothing to practise right now. Come back tomorrow!")]
     flow = Flow("quiz", "0", {"session": new_id(), "questions": questions, "score": 0})
@@ -163,7 +194,7 @@ async def _finish(
             )
             + "."
         )
-    left = _outstanding(deps.content, done)
+    left = outstanding(deps.content, done, await required_now(deps, uow))
     if left:
         text += f" Modules still to complete: {', '.join(m.title for m in left)}."
         return [TextReply(text)]
@@ -173,6 +204,15 @@ async def _finish(
         f"I have read and understood version {version}", "training_attest", str(version), "primary"
     )
     return [Choices(text + " All required modules are done.", (attest,))]
+
+
+async def today(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """ "Answer it" on a question of the day: a one-question session."""
+    if deps.content.quizzes.question(a.value) is None:
+        return [TextReply("That question was retired. Type *quiz* to practise.")]
+    flow = Flow("quiz", "0", {"session": new_id(), "questions": [a.value], "score": 0})
+    await uow.conversations.set_flow(a.user, flow)
+    return [_current(deps, flow)]
 
 
 async def stop(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
@@ -185,7 +225,8 @@ async def attest(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list
     version = deps.content.current.version
     if a.value != str(version):
         return [TextReply(f"The current policy is version {version}; type *quiz* to review it.")]
-    if _outstanding(deps.content, await uow.training.completed(person.id)):
+    done = await uow.training.completed(person.id)
+    if outstanding(deps.content, done, await required_now(deps, uow)):
         return [TextReply("Some required modules are still open. Type *quiz* to continue.")]
     if not await uow.training.attested(person.id, version):
         await uow.training.attest(person.id, version, deps.clock.now())

@@ -7,10 +7,22 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.deps import Deps
-from bot.messages import Button, Card, Choices, Notification, Reply, TextReply
+from bot.directory import require
+from bot.messages import (
+    Action,
+    Button,
+    Card,
+    Choices,
+    Field,
+    Form,
+    Notification,
+    Reply,
+    Submission,
+    TextReply,
+)
 from bot.model import Person, Role
 from bot.ports import Conflict, UnitOfWork
-from bot.training import _outstanding
+from bot.training import outstanding, pick, required_now
 
 log = logging.getLogger(__name__)
 DUE_DAYS = 30  # the policy: complete the training within 30 days
@@ -47,6 +59,7 @@ async def nudge(deps: Deps, uow: UnitOfWork) -> int:
     attested = await uow.training.attestations(version)
     done = await uow.training.everyone_completed()
     since = now - assigned_at(deps)
+    required = await required_now(deps, uow)
     sent = 0
     for person in await uow.people.all():
         if person.id in attested:
@@ -63,7 +76,7 @@ async def nudge(deps: Deps, uow: UnitOfWork) -> int:
             await uow.commit()
         except Conflict:
             continue
-        left = _outstanding(deps.content, done.get(person.id, {}))
+        left = outstanding(deps.content, done.get(person.id, {}), required)
         modules = ", ".join(m.title for m in left) or "the attestation"
         nudge_text = (
             f"Your social media training for policy version {version} is waiting: {modules}. "
@@ -109,3 +122,152 @@ async def report(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
     if late:
         body += "\nOverdue: " + ", ".join(sorted(p.display_name for p in late))
     return [Card(title, body, tuple(facts))]
+
+
+async def required_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """HR: which modules the current version requires (one tick box per module)."""
+    require(person, Role.HR)
+    required = await required_now(deps, uow)
+    version = deps.content.current.version
+    fields = tuple(
+        Field(m.id, m.title, "checkbox", required=False, initial="yes" if m.id in required else "")
+        for m in deps.content.quizzes.modules
+    )
+    return [
+        Form(
+            "training_required",
+            f"Required for version {version}",
+            fields,
+            submit_label="Save",
+            intro=(
+                f"Tick the modules everyone must complete for policy version {version}. "
+                "Modules teaching a section this version changed must be redone."
+            ),
+        )
+    ]
+
+
+async def set_required(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
+    """HR saved the required modules of the current version."""
+    require(person, Role.HR)
+    modules = deps.content.quizzes.modules
+    chosen = frozenset(m.id for m in modules if f.fields.get(m.id) == "yes")
+    if not chosen:
+        form = (await required_form(deps, uow, person, Action(f.user, f.conversation, "")))[0]
+        assert isinstance(form, Form)
+        errors = {modules[0].id: "Tick at least one module."}
+        return [Form(form.form_id, form.title, form.fields, form.submit_label, errors=errors)]
+    version = deps.content.current.version
+    await uow.training.set_required(version, chosen, person.id, deps.clock.now())
+    log.info("required modules for version %d set", version)
+    titles = ", ".join(m.title for m in modules if m.id in chosen)
+    return [TextReply(f"Saved. Version {version} requires: {titles}.")]
+
+
+async def daily_offer(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
+    """Offer (or stop) the question of the day."""
+    if await uow.training.daily(person.id):
+        return [
+            Choices(
+                "You get a question of the day on working days.",
+                (Button("Stop the question of the day", "quiz_daily", "off"),),
+            )
+        ]
+    return [
+        Choices(
+            "Want one short question a day, on working days during working hours? "
+            "Questions you missed come back sooner.",
+            (
+                Button("Yes, one a day", "quiz_daily", "on", "primary"),
+                Button("No thanks", "quiz_daily", "no"),
+            ),
+        )
+    ]
+
+
+async def daily_choose(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """The answer to the question-of-the-day offer."""
+    if a.value == "on":
+        await uow.training.set_daily(person.id, True)
+        return [
+            TextReply(
+                "Done: one question on working days, during working hours. "
+                "Type *daily question* to stop."
+            )
+        ]
+    if a.value == "off":
+        await uow.training.set_daily(person.id, False)
+        return [TextReply("Stopped. Type *daily question* to start again.")]
+    return [TextReply("No problem. Type *quiz* whenever you want to practise.")]
+
+
+async def daily(deps: Deps, uow: UnitOfWork) -> int:
+    """Send today's question to those who opted in (working days and hours, once a day)."""
+    now = deps.clock.now()
+    sent = 0
+    for person_id in await uow.training.daily_due(now.date()):
+        person = await uow.people.get(person_id)
+        if person is None:
+            continue
+        local = _local(person, now)
+        if local.weekday() >= 5 or local.hour not in WORKING_HOURS:
+            continue
+        cards = list(await uow.training.cards(person.id))
+        done = await uow.training.completed(person.id)
+        picked = pick(
+            deps.content, cards, done, now, size=1, required=await required_now(deps, uow)
+        )
+        found = deps.content.quizzes.question(picked[0]) if picked else None
+        if found is None:
+            continue
+        try:
+            if not await uow.training.daily_sent(person.id, local.date()):
+                continue  # another worker sent it
+            await uow.commit()
+        except Conflict:
+            continue
+        question = found[1]
+        note = Choices(
+            f"Question of the day: {question.prompt}",
+            (Button("Answer it", "quiz_today", question.id, "primary"),),
+        )
+        await deps.messenger.send(Notification(person.id, note, "Question of the day"))
+        sent += 1
+    return sent
+
+
+async def digest(deps: Deps, uow: UnitOfWork) -> int:
+    """Once training is overdue, list each manager's overdue reports to them, weekly."""
+    now = deps.clock.now()
+    if now <= assigned_at(deps) + timedelta(days=DUE_DAYS):
+        return 0
+    version = deps.content.current.version
+    attested = await uow.training.attestations(version)
+    people = list(await uow.people.all())
+    late: dict[str, list[Person]] = {}
+    for p in people:
+        if p.manager_id and p.id not in attested:
+            late.setdefault(p.manager_id, []).append(p)
+    sent = 0
+    for manager_id, reports in sorted(late.items()):
+        last = await uow.training.digest(manager_id, version)
+        if last is not None and now - last < timedelta(days=7):
+            continue
+        try:
+            if not await uow.training.digested(manager_id, version, now, last):
+                continue
+            await uow.commit()
+        except Conflict:
+            continue
+        names = "\n".join(
+            f"\u2022 {p.display_name}" for p in sorted(reports, key=lambda p: p.display_name)
+        )
+        card = Card(
+            f"Training overdue in your team (policy version {version})",
+            f"These people have not completed the required training:\n{names}",
+            (("Overdue", str(len(reports))),),
+            footer="Type *training report* for your team's figures.",
+        )
+        await deps.messenger.send(Notification(manager_id, card, "Team training overdue"))
+        sent += 1
+    return sent

@@ -348,3 +348,34 @@ class AcknowledgementRow(SQLModel, table=True):
     person_id: str = Field(primary_key=True, max_length=32)
     policy_version: int | None = Field(default=None)
     at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+
+
+class TrainingRequiredRow(SQLModel, table=True):
+    """The modules HR made required for a policy version."""
+
+    __tablename__ = "training_required"
+
+    version: int = Field(primary_key=True)
+    modules: str = Field(sa_column=Column(Text, nullable=False))  # comma-separated ids
+    set_by: str = Field(max_length=32)
+    set_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+
+
+class DailyQuestionRow(SQLModel, table=True):
+    """Who asked for a question of the day, and the last day one was sent."""
+
+    __tablename__ = "daily_question"
+
+    person_id: str = Field(primary_key=True, max_length=32)
+    opted_in: bool = Field(default=True)
+    last_day: date | None = Field(default=None)
+
+
+class ManagerDigestRow(SQLModel, table=True):
+    """The last list of overdue reports sent to a manager, per policy version."""
+
+    __tablename__ = "manager_digest"
+
+    manager_id: str = Field(primary_key=True, max_length=32)
+    version: int = Field(primary_key=True)
+    last_at: datetime = _utc(nullable=False)  # type: ignore[assignment]

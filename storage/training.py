@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, update
 from sqlmodel import col, select
@@ -12,10 +12,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.model import QuizCard
 from storage.tables import (
     AttestationRow,
+    DailyQuestionRow,
+    ManagerDigestRow,
     ModuleDoneRow,
     QuizAnswerRow,
     QuizCardRow,
     TrainingReminderRow,
+    TrainingRequiredRow,
 )
 
 
@@ -125,5 +128,76 @@ class SqlTraining:
                 col(TrainingReminderRow.count) == seen,
             )
             .values(count=seen + 1, last_at=at)
+        )
+        return bool(result.rowcount == 1)
+
+    async def required_sets(self) -> dict[int, frozenset[str]]:
+        rows = await self.session.exec(select(TrainingRequiredRow))
+        return {r.version: frozenset(m for m in r.modules.split(",") if m) for r in rows}
+
+    async def set_required(
+        self, version: int, modules: frozenset[str], by: str, at: datetime
+    ) -> None:
+        row = await self.session.get(TrainingRequiredRow, version) or TrainingRequiredRow(
+            version=version, modules="", set_by=by, set_at=at
+        )
+        row.modules, row.set_by, row.set_at = ",".join(sorted(modules)), by, at
+        self.session.add(row)
+        await self.session.flush()
+
+    async def daily(self, person_id: str) -> bool:
+        row = await self.session.get(DailyQuestionRow, person_id)
+        return bool(row and row.opted_in)
+
+    async def set_daily(self, person_id: str, on: bool) -> None:
+        row = await self.session.get(DailyQuestionRow, person_id) or DailyQuestionRow(
+            person_id=person_id
+        )
+        row.opted_in = on
+        self.session.add(row)
+        await self.session.flush()
+
+    async def daily_due(self, today: date) -> Sequence[str]:
+        rows = await self.session.exec(
+            select(DailyQuestionRow.person_id).where(
+                col(DailyQuestionRow.opted_in).is_(True),
+                (col(DailyQuestionRow.last_day).is_(None))
+                | (col(DailyQuestionRow.last_day) < today),
+            )
+        )
+        return list(rows)
+
+    async def daily_sent(self, person_id: str, today: date) -> bool:
+        """Record today's question, unless another worker already sent it."""
+        result = await self.session.exec(  # type: ignore[call-overload]
+            update(DailyQuestionRow)
+            .where(
+                col(DailyQuestionRow.person_id) == person_id,
+                (col(DailyQuestionRow.last_day).is_(None))
+                | (col(DailyQuestionRow.last_day) < today),
+            )
+            .values(last_day=today)
+        )
+        return bool(result.rowcount == 1)
+
+    async def digest(self, manager_id: str, version: int) -> datetime | None:
+        row = await self.session.get(ManagerDigestRow, (manager_id, version))
+        return _utc(row.last_at) if row else None
+
+    async def digested(
+        self, manager_id: str, version: int, at: datetime, seen: datetime | None
+    ) -> bool:
+        """Record a digest, unless another worker sent one since `seen`."""
+        if seen is None:
+            self.session.add(ManagerDigestRow(manager_id=manager_id, version=version, last_at=at))
+            return True  # a concurrent insert of the same key fails at commit
+        result = await self.session.exec(  # type: ignore[call-overload]
+            update(ManagerDigestRow)
+            .where(
+                col(ManagerDigestRow.manager_id) == manager_id,
+                col(ManagerDigestRow.version) == version,
+                col(ManagerDigestRow.last_at) == seen,
+            )
+            .values(last_at=at)
         )
         return bool(result.rowcount == 1)

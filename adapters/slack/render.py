@@ -152,10 +152,10 @@ def modal(form: Form, metadata: dict[str, str]) -> dict[str, Any]:
                     "value": initial.value,
                 }
         elif f.kind == "checkbox":
-            element = {
-                "type": "checkboxes",
-                "options": [{"text": plain(f.label, 150), "value": "yes"}],
-            }
+            option = {"text": plain(f.label, 150), "value": "yes"}
+            element = {"type": "checkboxes", "options": [option]}
+            if f.initial == "yes":
+                element["initial_options"] = [option]
         else:
             element = {
                 "type": "plain_text_input",

@@ -14,7 +14,16 @@ from bot.content import Content
 from bot.deps import Deps
 from bot.dispatch import handle
 from bot.faq import FaqIndex
-from bot.messages import Action, Choices, ConversationRef, Reply, Text, TextReply, UserRef
+from bot.messages import (
+    Action,
+    Choices,
+    ConversationRef,
+    Reply,
+    Submission,
+    Text,
+    TextReply,
+    UserRef,
+)
 from bot.model import QuizCard
 from storage.cipher import KeyCipher
 from storage.uow import SqlStore
@@ -101,11 +110,20 @@ def test_missed_questions_come_back_before_known_ones(content: Content) -> None:
 def test_a_new_version_requires_the_changed_modules_again(content: Content) -> None:
     changed = training.changed_sections(content)
     assert {"personal-use", "work-time", "reporting", "ai-and-impersonation"} <= changed
-    redo = {m for m, again in training.required(content).items() if again}
-    assert redo and redo != {m.id for m in content.quizzes.modules}
+    redo = training.redo(content)
+    every = {m.id for m in content.quizzes.modules}
+    assert redo and redo != every
     done_under_v1 = {m.id: {1} for m in content.quizzes.modules}
-    outstanding = {m.id for m in training._outstanding(content, done_under_v1)}
+    outstanding = {m.id for m in training.outstanding(content, done_under_v1, every)}
     assert outstanding == redo
+    # HR required only one module for version 1: version 2 requires it and the changed ones.
+    first = sorted(every - redo)[0]
+    required = training.required_modules(content, {1: frozenset({first})})
+    assert required == {first} | redo
+    # A choice for version 2 itself is taken as it is.
+    assert training.required_modules(content, {1: frozenset(every), 2: frozenset({first})}) == {
+        first
+    }
 
 
 async def test_completing_every_module_leads_to_an_attestation(
@@ -221,3 +239,110 @@ async def test_training_report_scopes_by_role(deps: Deps, clock: FakeClock) -> N
     assert ("Department Sales", "50% of 2") in everyone.facts
     refused = await handle(deps, Text(SAM, DM, "training report"))
     assert "only people with the hr or manager role" in refused[0].text
+
+
+async def test_hr_chooses_the_required_modules(deps: Deps, clock: FakeClock) -> None:
+    from bot.model import Person, Role
+    from bot.training import required_now
+
+    async with deps.store() as uow:
+        await uow.people.save(
+            Person(
+                "hr", "Hana", "hana@example.com", slack_user_id="U0HR", roles=frozenset({Role.HR})
+            )
+        )
+        await uow.commit()
+    hr = UserRef("slack", "U0HR")
+    refused = await handle(deps, Action(SAM, DM, "training_required"))
+    assert "only people with the hr role" in refused[0].text  # type: ignore[union-attr]
+    (form,) = await handle(deps, Action(hr, DM, "training_required"))
+    modules = deps.content.quizzes.modules
+    assert [f.name for f in form.fields] == [m.id for m in modules]  # type: ignore[union-attr]
+    assert {f.initial for f in form.fields} == {"yes"}  # type: ignore[union-attr]
+    none = await handle(deps, Submission(hr, DM, "training_required", {}))
+    assert "Tick at least one module" in str(none[0].errors)  # type: ignore[union-attr]
+    first = modules[0]
+    saved = await handle(deps, Submission(hr, DM, "training_required", {first.id: "yes"}))
+    assert saved[0].text == f"Saved. Version 2 requires: {first.title}."  # type: ignore[union-attr]
+    async with deps.store() as uow:
+        assert await required_now(deps, uow) == {first.id}
+    # A new learner practises the required module first.
+    replies = await handle(deps, Text(SAM, DM, "quiz"))
+    asked = question_of(replies).buttons[0].value.split(":")[1]
+    assert asked in {q.id for q in first.questions}
+
+
+async def test_question_of_the_day_opt_in_working_days_once_a_day(
+    deps: Deps, clock: FakeClock, messenger: FakeMessenger
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot import training_admin
+
+    await handle(deps, Text(SAM, DM, "hello"))  # Sam is in the directory
+
+    async def send() -> list[str]:
+        messenger.sent.clear()
+        async with deps.store() as uow:
+            await training_admin.daily(deps, uow)
+        return [n.reply.text for n in messenger.sent]  # type: ignore[union-attr]
+
+    clock.current = datetime(2026, 9, 1, 10, 0, tzinfo=UTC)  # a Tuesday
+    assert await send() == []  # not opted in
+    (offer,) = await handle(deps, Text(SAM, DM, "question of the day"))
+    assert offer.buttons[0].value == "on"  # type: ignore[union-attr]
+    await handle(deps, Action(SAM, DM, "quiz_daily", "on"))
+    (sent,) = await send()
+    assert sent.startswith("Question of the day: ")
+    assert await send() == []  # once a day
+    clock.current = datetime(2026, 9, 5, 10, 0, tzinfo=UTC)  # Saturday
+    assert await send() == []
+    clock.current = datetime(2026, 9, 7, 7, 0, tzinfo=UTC)  # Monday, before working hours
+    assert await send() == []
+    clock.current = datetime(2026, 9, 7, 9, 30, tzinfo=UTC)
+    assert len(await send()) == 1
+    # "Answer it" asks that one question, with feedback and a score out of one.
+    button = messenger.sent[0].reply.buttons[0]  # type: ignore[union-attr]
+    (question,) = await handle(deps, Action(SAM, DM, button.action_id, button.value))
+    replies = await handle(deps, press(deps, question, right=True))  # type: ignore[arg-type]
+    assert "Right!" in replies[0].text  # type: ignore[union-attr]
+    assert any("You scored 1 out of 1" in getattr(r, "text", "") for r in replies)
+    await handle(deps, Action(SAM, DM, "quiz_daily", "off"))
+    clock.current = datetime(2026, 9, 8, 10, 0, tzinfo=UTC)
+    assert await send() == []
+
+
+async def test_managers_get_their_overdue_reports_weekly(
+    deps: Deps, clock: FakeClock, messenger: FakeMessenger
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot import training_admin
+    from bot.model import Person, Role
+
+    async with deps.store() as uow:
+        await uow.people.save(
+            Person("boss", "Bo Boss", "bo@example.com", roles=frozenset({Role.MANAGER}))
+        )
+        await uow.people.save(Person("a", "Ann", "ann@example.com", manager_id="boss"))
+        await uow.people.save(Person("b", "Ben", "ben@example.com", manager_id="boss"))
+        await uow.people.save(Person("c", "Cy", "cy@example.com", manager_id="other"))
+        await uow.training.attest("b", 2, clock.now())
+        await uow.commit()
+
+    async def digest() -> dict[str, str]:
+        messenger.sent.clear()
+        async with deps.store() as uow:
+            await training_admin.digest(deps, uow)
+        return {n.person_id: n.reply.body for n in messenger.sent}  # type: ignore[union-attr]
+
+    clock.current = datetime(2026, 9, 15, 10, 0, tzinfo=UTC)  # within the 30 days
+    assert await digest() == {}
+    clock.current = datetime(2026, 10, 15, 10, 0, tzinfo=UTC)  # overdue
+    sent = await digest()
+    assert set(sent) == {"boss", "other"}
+    assert "Ann" in sent["boss"] and "Ben" not in sent["boss"] and "Cy" not in sent["boss"]
+    clock.current = datetime(2026, 10, 18, 10, 0, tzinfo=UTC)
+    assert await digest() == {}  # weekly
+    clock.current = datetime(2026, 10, 22, 10, 0, tzinfo=UTC)
+    assert set(await digest()) == {"boss", "other"}
