@@ -58,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     treport = train_sub.add_parser("report", help="completion per person for the current version")
     treport.add_argument("--csv", action="store_true", help="one CSV row per person")
     sub.add_parser("worker", help="run a broadcast worker (with TASK_BROKER_URL)")
+    policy = sub.add_parser("policy", help="the policy's versions and review")
+    policy_sub = policy.add_subparsers(dest="action", required=True, metavar="ACTION")
+    pdiff = policy_sub.add_parser("diff", help="what changed between two versions")
+    pdiff.add_argument("old", help="a version, e.g. v1")
+    pdiff.add_argument("new", help="a later version, e.g. v2")
     ann = sub.add_parser("announce", help="announcements to employees")
     ann_sub = ann.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = ann_sub.add_parser("create", help="compose one (a draft unless --send)")
@@ -132,6 +137,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return _package(args, settings)
         if args.command == "announce":
             return asyncio.run(_announce(args, settings))
+        if args.command == "policy" and args.action == "diff":
+            return _policy_diff(args, settings)
         if args.command == "worker":
             return asyncio.run(_worker(settings))
         if args.command == "chat":
@@ -481,6 +488,25 @@ async def _announce(args: argparse.Namespace, settings: Settings) -> int:
             return 0
     finally:
         await services.close()
+
+
+def _policy_diff(args: argparse.Namespace, settings: Settings) -> int:
+    import app
+    from adapters.console.render import plain
+    from bot import changes
+
+    content, _ = app.load(settings)
+    found = []
+    for raw in (args.old, args.new):
+        number = raw.lower().removeprefix("v")
+        policy = content.policy(int(number)) if number.isdigit() else None
+        if policy is None:
+            known = ", ".join(f"v{p.version}" for p in content.policies)
+            print(f"policybot: no policy version {raw} (known: {known})", file=sys.stderr)
+            return 1
+        found.append(policy)
+    print(plain(changes.summary(changes.diff(found[0], found[1]), detail=1000)))
+    return 0
 
 
 async def _worker(settings: Settings) -> int:

@@ -10,6 +10,7 @@ from bot import (
     askhr,
     casestats,
     casework,
+    changes,
     chat,
     reports,
     survey_results,
@@ -88,6 +89,7 @@ ACTIONS: dict[str, ActionHandler] = {
     "quiz_daily": training_admin.daily_choose,
     "quiz_daily_offer": lambda deps, uow, person, a: training_admin.daily_offer(deps, uow, person),
     "quiz_today": training.today,
+    "policy_changes": changes.what_changed,
     "announce_new": announcements.new_form,
     "announce_overview": lambda deps, uow, person, a: announcements.overview(deps, uow, person),
     "announce_send": announcements.send,
@@ -115,6 +117,20 @@ FORMS: dict[str, FormHandler] = {
     "announce_new": announcements.create,
     "announce_correct": announcements.correct,
 }
+WHAT_CHANGED = frozenset(
+    {
+        "what changed",
+        "what's changed",
+        "what has changed",
+        "what's new",
+        "whats new",
+        "what is new",
+        "changes",
+        "policy changes",
+        "what changed in the policy",
+        "what changed in the new version",
+    }
+)
 REPORT = frozenset({"report", "report an incident", "report incident", "report something"})
 FOLLOW_UP = frozenset({"follow up", "followup", "follow up on a report", "my reports"})
 
@@ -213,6 +229,10 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
         return await announcements.to_read(deps, uow, person)
     if command in ("announcements", "announce status", "announcement status"):
         return await announcements.overview(deps, uow, person)
+    if command in WHAT_CHANGED:
+        return await changes.what_changed(
+            deps, uow, person, Action(message.user, message.conversation, "")
+        )
     if command in ("question of the day", "daily question", "daily quiz"):
         return await training_admin.daily_offer(deps, uow, person)
     if command in ("required training", "training modules", "required modules"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from bot import changes
 from bot.content import Content
 from bot.deps import Deps
 from bot.messages import Action, Button, Choices, Reply, TextReply, UserRef
@@ -33,11 +34,9 @@ def schedule(card: QuizCard, correct: bool, now: datetime) -> QuizCard:
 
 
 def changed_sections(content: Content) -> set[str]:
-    """Sections the newest policy version added or changed."""
-    if len(content.policies) < 2:
-        return {s.id for s in content.current.sections}
-    before, now = content.policies[-2], content.current
-    return {s.id for s in now.sections if before.section(s.id) != s}
+    """Sections the newest policy version added or changed (a first version: all)."""
+    d = changes.latest(content)
+    return d.changed_ids if d is not None else {s.id for s in content.current.sections}
 
 
 def redo(content: Content) -> set[str]:

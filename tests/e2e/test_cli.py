@@ -167,3 +167,12 @@ def test_announce_from_the_cli(env: dict[str, str], tmp_path: Path) -> None:
     )
     missing = policybot("announce", "status", "A-NOSUCH", env=env)
     assert missing.returncode == 1 and "no announcement A-NOSUCH" in missing.stderr
+
+
+def test_policy_diff(env: dict[str, str]) -> None:
+    result = policybot("policy", "diff", "v1", "v2", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Added: AI-generated content and impersonation" in result.stdout
+    assert "Removed: Blogs and podcasts" in result.stdout
+    missing = policybot("policy", "diff", "v1", "v7", env=env)
+    assert missing.returncode == 1 and "no policy version v7 (known: v1, v2)" in missing.stderr
