@@ -63,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     pdiff = policy_sub.add_parser("diff", help="what changed between two versions")
     pdiff.add_argument("old", help="a version, e.g. v1")
     pdiff.add_argument("new", help="a later version, e.g. v2")
+    policy_sub.add_parser("review-summary", help="staff input since the current version")
     ann = sub.add_parser("announce", help="announcements to employees")
     ann_sub = ann.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = ann_sub.add_parser("create", help="compose one (a draft unless --send)")
@@ -139,6 +140,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return asyncio.run(_announce(args, settings))
         if args.command == "policy" and args.action == "diff":
             return _policy_diff(args, settings)
+        if args.command == "policy":
+            return asyncio.run(_review_summary(settings))
         if args.command == "worker":
             return asyncio.run(_worker(settings))
         if args.command == "chat":
@@ -506,6 +509,23 @@ def _policy_diff(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         found.append(policy)
     print(plain(changes.summary(changes.diff(found[0], found[1]), detail=1000)))
+    return 0
+
+
+async def _review_summary(settings: Settings) -> int:
+    import app
+    from bot import review
+
+    services = await app.bootstrap(settings)
+    try:
+        async with services.store() as uow:
+            found = await review.inputs(services.deps, uow)
+        print(review.summary(services.deps, found))
+        for section_id, items in sorted(found.by_section.items()):
+            for kind, text, who in items:
+                print(f"[{section_id}] {kind}: {text}" + (f" ({who})" if who else ""))
+    finally:
+        await services.close()
     return 0
 
 

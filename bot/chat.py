@@ -77,6 +77,7 @@ async def answer(deps: Deps, uow: UnitOfWork, user: UserRef, text: str) -> list[
                 Button("Helpful", _FEEDBACK, f"{answer_id}:yes"),
                 Button("Not helpful", _FEEDBACK, f"{answer_id}:no"),
                 Button("Ask HR", "ask_hr_form"),
+                Button("Suggest a change", "suggest_form", entry.section),
             ),
         )
     ]

@@ -13,6 +13,8 @@ from bot import (
     changes,
     chat,
     reports,
+    review,
+    suggestions,
     survey_results,
     surveys,
     training,
@@ -90,6 +92,7 @@ ACTIONS: dict[str, ActionHandler] = {
     "quiz_daily_offer": lambda deps, uow, person, a: training_admin.daily_offer(deps, uow, person),
     "quiz_today": training.today,
     "policy_changes": changes.what_changed,
+    "suggest_form": suggestions.open_form,
     "announce_new": announcements.new_form,
     "announce_overview": lambda deps, uow, person, a: announcements.overview(deps, uow, person),
     "announce_send": announcements.send,
@@ -114,6 +117,7 @@ FORMS: dict[str, FormHandler] = {
     "survey_answer": surveys.answer,
     "survey_thanks": lambda deps, uow, person, f: _nothing(),
     "training_required": training_admin.set_required,
+    "suggest": suggestions.submit,
     "announce_new": announcements.create,
     "announce_correct": announcements.correct,
 }
@@ -229,6 +233,12 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
         return await announcements.to_read(deps, uow, person)
     if command in ("announcements", "announce status", "announcement status"):
         return await announcements.overview(deps, uow, person)
+    if command in ("suggest", "suggest a change", "suggestion", "improve the policy"):
+        return [suggestions.form(deps)]
+    if command in ("suggestions", "policy suggestions"):
+        return await suggestions.overview(deps, uow, person)
+    if command in ("review summary", "policy review"):
+        return await review.show(deps, uow, person)
     if command in WHAT_CHANGED:
         return await changes.what_changed(
             deps, uow, person, Action(message.user, message.conversation, "")

@@ -107,6 +107,10 @@ class FaqLog(Protocol):
 
     async def unanswered(self, text: str, day: date) -> None: ...
 
+    async def since(self, day: date) -> tuple[list[str], dict[str, int]]:
+        """Questions left unanswered since `day`, and "not helpful" votes per FAQ entry."""
+        ...
+
 
 class Cases(Protocol):
     """Backlash reports, who may see them, their messages and their audit trail."""
@@ -264,6 +268,26 @@ class Announcements(Protocol):
     async def recipients(self, announcement_id: str) -> Sequence[dict[str, Any]]: ...
 
 
+class Suggestions(Protocol):
+    """Suggestions on the policy (anonymous ones with no person), and the review reminder."""
+
+    async def add(
+        self,
+        section_id: str,
+        kind: str,
+        box: bytes,
+        person_id: str | None,
+        day: date,
+        version: int,
+    ) -> None: ...
+
+    async def since(self, day: date) -> Sequence[tuple[str, str, bytes, str | None]]: ...
+
+    async def review_reminded(self, version: int, at: datetime) -> bool:
+        """True the first time only: the review reminder of `version` goes out once."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository; rolls back unless committed."""
 
@@ -276,6 +300,7 @@ class UnitOfWork(Protocol):
     campaigns: Campaigns
     training: Training
     announcements: Announcements
+    suggestions: Suggestions
 
     async def __aenter__(self) -> Self: ...
 

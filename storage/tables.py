@@ -379,3 +379,27 @@ class ManagerDigestRow(SQLModel, table=True):
     manager_id: str = Field(primary_key=True, max_length=32)
     version: int = Field(primary_key=True)
     last_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+
+
+class SuggestionRow(SQLModel, table=True):
+    """A suggestion on the policy. Anonymous ones have no person and only a day, like survey
+    comments; the text is encrypted."""
+
+    __tablename__ = "suggestion"
+
+    id: str = Field(primary_key=True, max_length=32)
+    section_id: str = Field(max_length=100, index=True)
+    kind: str = Field(max_length=16)  # change, unclear
+    box: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    person_id: str | None = Field(default=None, max_length=32)
+    day: date = Field(index=True)
+    version: int
+
+
+class ReviewReminderRow(SQLModel, table=True):
+    """The review reminder of a policy version, sent once."""
+
+    __tablename__ = "review_reminder"
+
+    version: int = Field(primary_key=True)
+    at: datetime = _utc(nullable=False)  # type: ignore[assignment]

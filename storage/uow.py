@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import col, select
@@ -20,6 +21,7 @@ from bot.ports import Conflict, StoreUnavailable
 from storage.announcements import SqlAnnouncements
 from storage.campaigns import SqlCampaigns
 from storage.cases import SqlCases
+from storage.suggestions import SqlSuggestions
 from storage.tables import (
     ConversationRow,
     FaqAnswerRow,
@@ -231,6 +233,17 @@ class SqlFaqLog:
         self.session.add(UnansweredRow(id=new_id(), text=text, day=day))
         await self.session.flush()
 
+    async def since(self, day: date) -> tuple[list[str], dict[str, int]]:
+        questions = await self.session.exec(
+            select(UnansweredRow.text).where(col(UnansweredRow.day) >= day)
+        )
+        unhelpful = await self.session.exec(
+            select(FaqAnswerRow.faq_id, func.count())
+            .where(col(FaqAnswerRow.day) >= day, col(FaqAnswerRow.helpful).is_(False))
+            .group_by(col(FaqAnswerRow.faq_id))
+        )
+        return list(questions), {faq_id: int(n) for faq_id, n in unhelpful}
+
 
 class SqlDeliveries:
     """Platform deliveries already handled (the seen_event table)."""
@@ -263,6 +276,7 @@ class SqlUnitOfWork:
         self.campaigns = SqlCampaigns(self.session)
         self.training = SqlTraining(self.session)
         self.announcements = SqlAnnouncements(self.session)
+        self.suggestions = SqlSuggestions(self.session)
         return self
 
     async def __aexit__(
