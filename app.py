@@ -190,7 +190,8 @@ CASE_CHECK_SECONDS = 60.0
 def _casework(services: Services) -> Any:
     """The in-process worker: escalates overdue reports, purges expired ones, sends survey
     invitations, training reminders, questions of the day, managers' overdue lists,
-    announcement reminders and the policy review reminder when they are due, and forgets old
+    announcement reminders and the policy review reminder when they are due, closes
+    recognition rounds, and forgets old
     platform deliveries.
 
     Timers live in the database, so they survive restarts; with several replicas each runs
@@ -198,7 +199,7 @@ def _casework(services: Services) -> Any:
     """
 
     async def loop() -> None:
-        from bot import announcements, casework, review, surveys, training_admin
+        from bot import announcements, casework, review, stories, surveys, training_admin
         from storage.seen import SeenEvents
 
         retention = timedelta(days=services.deps.content.reports.retention_days)
@@ -217,6 +218,8 @@ def _casework(services: Services) -> Any:
                     await training_admin.digest(services.deps, uow)
                 async with services.store() as uow:
                     await review.remind(services.deps, uow)
+                async with services.store() as uow:
+                    await stories.tick(services.deps, uow)
                 async with services.store() as uow:
                     days = services.settings.reminder_days
                     await announcements.remind(services.deps, uow, days)

@@ -64,6 +64,10 @@ def _parser() -> argparse.ArgumentParser:
     pdiff.add_argument("old", help="a version, e.g. v1")
     pdiff.add_argument("new", help="a later version, e.g. v2")
     policy_sub.add_parser("review-summary", help="staff input since the current version")
+    stories = sub.add_parser("stories", help="success stories")
+    stories_sub = stories.add_subparsers(dest="action", required=True, metavar="ACTION")
+    export = stories_sub.add_parser("export", help="every story with its decision and votes")
+    export.add_argument("--csv", action="store_true", help="CSV (the only format)")
     ann = sub.add_parser("announce", help="announcements to employees")
     ann_sub = ann.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = ann_sub.add_parser("create", help="compose one (a draft unless --send)")
@@ -142,6 +146,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return _policy_diff(args, settings)
         if args.command == "policy":
             return asyncio.run(_review_summary(settings))
+        if args.command == "stories":
+            return asyncio.run(_stories_export(settings))
         if args.command == "worker":
             return asyncio.run(_worker(settings))
         if args.command == "chat":
@@ -509,6 +515,49 @@ def _policy_diff(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         found.append(policy)
     print(plain(changes.summary(changes.diff(found[0], found[1]), detail=1000)))
+    return 0
+
+
+async def _stories_export(settings: Settings) -> int:
+    import csv
+
+    import app
+
+    services = await app.bootstrap(settings)
+    try:
+        async with services.store() as uow:
+            stories = list(await uow.stories.all())
+            rounds = list(await uow.stories.rounds())
+            votes: dict[str, int] = {}
+            for r in rounds:
+                for story_id, n in (await uow.stories.votes(r.id)).items():
+                    votes[story_id] = votes.get(story_id, 0) + n
+            authors = {p.id: p for p in await uow.people.all()}
+    finally:
+        await services.close()
+    won = {r.winner_id: r.title for r in rounds if r.winner_id}
+    writer = csv.writer(sys.stdout)
+    writer.writerow(
+        ["id", "title", "author_email", "status", "may_be_shared", "link", "submitted_at",
+         "decided_at", "decline_reason", "votes", "won"]
+    )  # fmt: skip
+    for s in stories:
+        author = authors.get(s.author_id)
+        writer.writerow(
+            [
+                s.id,
+                s.title,
+                (author.email or "") if author else "",
+                s.status.value,
+                str(s.share_ok).lower(),
+                s.link,
+                s.created_at.isoformat(timespec="seconds"),
+                s.decided_at.isoformat(timespec="seconds") if s.decided_at else "",
+                s.reason,
+                votes.get(s.id, 0),
+                won.get(s.id, ""),
+            ]
+        )
     return 0
 
 

@@ -264,6 +264,9 @@ def message(announcement: Announcement, preview: bool = False, reminder: bool = 
     buttons: tuple[Button, ...] = ()
     if announcement.ack_required and not preview:
         buttons = (Button("I have read it", ACK, announcement.id, "primary"),)
+    if len(announcement.action) == 3 and not preview:
+        label, action_id, value = announcement.action
+        buttons += (Button(label, action_id, value, "primary"),)
     if announcement.policy_version is not None and not preview:
         # The section-by-section summary of what this version changed.
         buttons += (Button("What changed", "policy_changes", str(announcement.policy_version)),)

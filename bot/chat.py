@@ -38,11 +38,13 @@ def help_menu(deps: Deps, person: Person) -> Reply:
         Button("Report an incident", "report_start"),
         Button("Follow up on a report", "report_followup"),
         Button("Surveys", "survey_offer"),
+        Button("Share a success", "story_new"),
     ]
     if person.has(Role.HR):
         buttons.append(Button("Open questions for HR", "tickets_open"))
         buttons.append(Button("Announcements", "announce_overview"))
         buttons.append(Button("Required training", "training_required"))
+        buttons.append(Button("Stories", "stories_open"))
     return Choices(deps.content.chat.help, tuple(buttons))
 
 

@@ -14,6 +14,7 @@ from bot import (
     chat,
     reports,
     review,
+    stories,
     suggestions,
     survey_results,
     surveys,
@@ -93,6 +94,14 @@ ACTIONS: dict[str, ActionHandler] = {
     "quiz_today": training.today,
     "policy_changes": changes.what_changed,
     "suggest_form": suggestions.open_form,
+    "story_new": lambda deps, uow, person, a: _story_form(),
+    "story_approve": stories.approve,
+    "story_decline": stories.decline_form,
+    "stories_open": lambda deps, uow, person, a: stories.queue(deps, uow, person),
+    "round_new": stories.new_round_form,
+    "round_ballot": stories.ballot,
+    "round_vote": stories.vote,
+    "round_close": stories.close_now,
     "announce_new": announcements.new_form,
     "announce_overview": lambda deps, uow, person, a: announcements.overview(deps, uow, person),
     "announce_send": announcements.send,
@@ -118,6 +127,9 @@ FORMS: dict[str, FormHandler] = {
     "survey_thanks": lambda deps, uow, person, f: _nothing(),
     "training_required": training_admin.set_required,
     "suggest": suggestions.submit,
+    "story": stories.submit,
+    "story_decline": stories.decline,
+    "round_new": stories.open_round,
     "announce_new": announcements.create,
     "announce_correct": announcements.correct,
 }
@@ -150,6 +162,10 @@ async def _report_form(deps: Deps) -> list[Reply]:
 
 async def _followup_form() -> list[Reply]:
     return [casework.followup_form()]
+
+
+async def _story_form() -> list[Reply]:
+    return [stories.story_form()]
 
 
 async def _nothing() -> list[Reply]:
@@ -235,6 +251,16 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
         return await announcements.overview(deps, uow, person)
     if command in ("suggest", "suggest a change", "suggestion", "improve the policy"):
         return [suggestions.form(deps)]
+    if command in ("share a story", "share a success", "story", "success story"):
+        return [stories.story_form()]
+    if command in ("stories", "success stories"):
+        return await stories.queue(deps, uow, person)
+    if command in ("vote", "recognition", "best post"):
+        open_rounds = [r for r in await uow.stories.rounds() if not r.closed]
+        if not open_rounds:
+            return [TextReply("There is no vote open right now.")]
+        press = Action(message.user, message.conversation, "round_ballot", open_rounds[-1].id)
+        return await stories.ballot(deps, uow, person, press)
     if command in ("suggestions", "policy suggestions"):
         return await suggestions.overview(deps, uow, person)
     if command in ("review summary", "policy review"):

@@ -190,6 +190,7 @@ class Announcement:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     revision: int = 1
+    action: tuple[str, ...] = ()  # an extra button: (label, action id, value), e.g. "Vote"
 
     def includes(self, person: Person) -> bool:
         """True when `person` is in the audience."""
@@ -213,3 +214,40 @@ class BroadcastFigures:
     acknowledged: int = 0
     outstanding: int = 0  # delivered, acknowledgement required, not acknowledged
     problem: str = ""  # why a broadcast is not moving, when it is not
+
+
+class StoryStatus(StrEnum):
+    """Where a success story stands."""
+
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+@dataclass
+class Story:
+    """A success story or a post someone is proud of, curated by HR before anyone sees it."""
+
+    id: str
+    author_id: str
+    title: str
+    body: str
+    created_at: datetime
+    link: str = ""
+    share_ok: bool = True  # the author agrees to it being shown to staff
+    status: StoryStatus = StoryStatus.SUBMITTED
+    reason: str = ""  # why HR declined it, shown to the author
+    decided_at: datetime | None = None
+
+
+@dataclass
+class Round:
+    """A recognition round ("best post of the month"): approved stories, one vote a person."""
+
+    id: str
+    title: str
+    entries: tuple[str, ...]  # story ids
+    opened_at: datetime
+    closes_at: datetime
+    closed: bool = False
+    winner_id: str | None = None

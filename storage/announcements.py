@@ -34,6 +34,7 @@ def _announcement(row: AnnouncementRow) -> Announcement:
         started_at=aware(row.started_at),
         finished_at=aware(row.finished_at),
         revision=row.revision,
+        action=tuple(json.loads(row.action)) if row.action else (),
     )
 
 
@@ -82,6 +83,7 @@ class SqlAnnouncements:
         if row.revision != announcement.revision:
             row.kicked_at = None  # a correction: the broadcast engine picks it up at once
         row.revision = announcement.revision
+        row.action = json.dumps(list(announcement.action)) if announcement.action else ""
         self.session.add(row)
         await self.session.flush()
 

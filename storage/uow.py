@@ -21,6 +21,7 @@ from bot.ports import Conflict, StoreUnavailable
 from storage.announcements import SqlAnnouncements
 from storage.campaigns import SqlCampaigns
 from storage.cases import SqlCases
+from storage.stories import SqlStories
 from storage.suggestions import SqlSuggestions
 from storage.tables import (
     ConversationRow,
@@ -277,6 +278,7 @@ class SqlUnitOfWork:
         self.training = SqlTraining(self.session)
         self.announcements = SqlAnnouncements(self.session)
         self.suggestions = SqlSuggestions(self.session)
+        self.stories = SqlStories(self.session)
         return self
 
     async def __aexit__(

@@ -63,6 +63,14 @@ def hr_person(store: FakeStore) -> Person:
     return person
 
 
+# A connection an earlier test leaked (a failed test's background work) would hold locks and
+# make DROP SCHEMA wait forever: end every other session on the test database first.
+TERMINATE_OTHERS = (
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
+
+
 def database_url(tmp_path: Path) -> str:
     """PostgreSQL when TEST_DATABASE_URL is set, else a fresh SQLite file."""
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
@@ -80,6 +88,7 @@ async def engine(tmp_path: Path) -> AsyncIterator[object]:
     if url.startswith("postgres"):
         try:
             async with eng.begin() as conn:
+                await conn.execute(text(TERMINATE_OTHERS))
                 await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
                 await conn.execute(text("CREATE SCHEMA public"))
         except OSError as exc:

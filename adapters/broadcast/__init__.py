@@ -116,6 +116,7 @@ class Broadcaster:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
+        await self.engine.cancel_running()  # no database work may outlive the process's pool
         await self.broker.shutdown()
         await self.limiter.close()
 

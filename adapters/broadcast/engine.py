@@ -81,6 +81,15 @@ class Engine:
         self.parallel = parallel
         self.now = clock
         self.enqueue: Enqueue | None = None  # set by the task queue glue
+        self._running: set[asyncio.Task[object]] = set()
+
+    async def cancel_running(self) -> None:
+        """Stop the sends in progress in this process (their rows' leases run out and
+        another worker, or this one after a restart, takes them over)."""
+        tasks = [t for t in self._running if not t.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _kick(self, announcement_id: str) -> None:
         assert self.enqueue is not None, "the engine has no task queue"
@@ -104,6 +113,13 @@ class Engine:
 
     async def run(self, announcement_id: str) -> int:
         """The task: work on one announcement until no row is left to claim."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)  # type: ignore[arg-type]
+            task.add_done_callback(self._running.discard)  # type: ignore[arg-type]
+        return await self._run(announcement_id)
+
+    async def _run(self, announcement_id: str) -> int:
         announcement = await self.broadcasts.announcement(announcement_id)
         if announcement is None or announcement.status not in (
             AnnouncementStatus.SENDING,

@@ -48,10 +48,12 @@ async def _reset_postgres(url: str) -> None:
     from sqlalchemy import text
 
     from storage.db import make_engine
+    from tests.conftest import TERMINATE_OTHERS
 
     engine = make_engine(url)
     try:
         async with engine.begin() as conn:
+            await conn.execute(text(TERMINATE_OTHERS))
             await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             await conn.execute(text("CREATE SCHEMA public"))
     finally:

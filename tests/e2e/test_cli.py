@@ -176,3 +176,12 @@ def test_policy_diff(env: dict[str, str]) -> None:
     assert "Removed: Blogs and podcasts" in result.stdout
     missing = policybot("policy", "diff", "v1", "v7", env=env)
     assert missing.returncode == 1 and "no policy version v7 (known: v1, v2)" in missing.stderr
+
+
+def test_stories_export_csv(env: dict[str, str]) -> None:
+    result = policybot("stories", "export", "--csv", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "id,title,author_email,status,may_be_shared,link,submitted_at,decided_at,"
+        "decline_reason,votes,won"
+    ]

@@ -1,0 +1,384 @@
+"""A positive presence: success stories, curated by HR, and recognition rounds staff vote in.
+
+Nothing a person submits is shown to anyone but HR until HR approved it, and only when its
+author agreed to it being shared. Links are shown as plain text, never as clickable markup.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+
+from bot.deps import Deps
+from bot.directory import require
+from bot.messages import (
+    Action,
+    Button,
+    Card,
+    Field,
+    Form,
+    Notification,
+    Option,
+    Reply,
+    Submission,
+    TextReply,
+)
+from bot.model import (
+    Announcement,
+    AnnouncementStatus,
+    Person,
+    Role,
+    Round,
+    Story,
+    StoryStatus,
+    new_ref,
+)
+from bot.ports import UnitOfWork
+from bot.text import clean, shorten
+
+log = logging.getLogger(__name__)
+_URL = re.compile(r"^https://[^\s<>\"'`]{3,500}$")
+TITLE_MAX, BODY_MAX = 120, 1500
+
+
+def story_form(fields: dict[str, str] | None = None) -> Form:
+    """The form to share a story or a post someone is proud of."""
+    given = fields or {}
+    return Form(
+        "story",
+        "Share a success",
+        (
+            Field("title", "Title", max_length=TITLE_MAX, initial=given.get("title", "")),
+            Field(
+                "text",
+                "What happened",
+                "textarea",
+                max_length=BODY_MAX,
+                initial=given.get("text", ""),
+            ),
+            Field(
+                "link",
+                "Link to the post (optional, https://)",
+                required=False,
+                max_length=500,
+                initial=given.get("link", ""),
+            ),
+            Field(
+                "share",
+                "May we show it to colleagues?",
+                "select",
+                options=(Option("Yes", "yes"), Option("No, only HR", "no")),
+                initial=given.get("share", "yes"),
+            ),
+        ),
+        submit_label="Send to HR",
+        intro="HR reads every story first; nothing is shown to anyone before HR approves it.",
+    )
+
+
+async def submit(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
+    """Someone shared a story: stored for HR to curate."""
+    fields = dict(f.fields)
+    title, body, link = (clean(fields.get(k, "")) for k in ("title", "text", "link"))
+    errors = {}
+    if not title or len(title) > TITLE_MAX:
+        errors["title"] = f"Give it a title of up to {TITLE_MAX} characters."
+    if not body or len(body) > BODY_MAX:
+        errors["text"] = f"Tell the story in up to {BODY_MAX} characters."
+    if link and not _URL.match(link):
+        errors["link"] = "Use a full https:// address, or leave it empty."
+    if errors:
+        again = story_form(fields)
+        return [Form(again.form_id, again.title, again.fields, again.submit_label, errors=errors)]
+    story = Story(
+        new_ref("S"),
+        person.id,
+        title,
+        body,
+        deps.clock.now(),
+        link=link,
+        share_ok=fields.get("share", "yes") != "no",
+    )
+    await uow.stories.add(story)
+    for hr in await uow.people.with_role(Role.HR):
+        await deps.messenger.send(
+            Notification(hr.id, _review_card(story, person), "A story to review")
+        )
+    log.info("story %s submitted", story.id)
+    return [
+        TextReply(f"Thank you! HR will read \u201c{title}\u201d and let you know ({story.id}).")
+    ]
+
+
+def _review_card(story: Story, author: Person | None) -> Card:
+    facts = [("From", author.display_name if author else "someone who has left")]
+    if story.link:
+        facts.append(("Link", story.link))
+    facts.append(("May be shown to staff", "yes" if story.share_ok else "no, HR only"))
+    return Card(
+        f"Story {story.id}: {story.title}",
+        story.body,
+        tuple(facts),
+        (
+            Button("Approve", "story_approve", story.id, "primary"),
+            Button("Decline", "story_decline", story.id, "danger"),
+        ),
+    )
+
+
+async def queue(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
+    """HR: stories waiting for a decision, and the recognition rounds."""
+    require(person, Role.HR)
+    waiting = await uow.stories.with_status(StoryStatus.SUBMITTED.value)
+    replies: list[Reply] = []
+    for story in waiting[:5]:
+        replies.append(_review_card(story, await uow.people.get(story.author_id)))
+    approved = [s for s in await uow.stories.with_status(StoryStatus.APPROVED.value) if s.share_ok]
+    rounds = await uow.stories.rounds()
+    facts = [("Waiting for you", str(len(waiting))), ("Approved, may be shown", str(len(approved)))]
+    facts += [
+        (r.title, "closed" if r.closed else f"open until {r.closes_at:%d %b}") for r in rounds[-3:]
+    ]
+    buttons = [Button("Start a recognition round", "round_new", style="primary")]
+    buttons += [
+        Button(f"Close: {shorten(r.title, 30)}", "round_close", r.id)
+        for r in rounds
+        if not r.closed
+    ]
+    replies.append(
+        Card("Stories", "Success stories and recognition rounds.", tuple(facts), tuple(buttons))
+    )
+    return replies
+
+
+async def approve(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """HR approved a story; its author is told."""
+    require(person, Role.HR)
+    story = await uow.stories.get(a.value)
+    if story is None or story.status != StoryStatus.SUBMITTED:
+        return [TextReply("That story was already decided.")]
+    story.status, story.decided_at = StoryStatus.APPROVED, deps.clock.now()
+    await uow.stories.save(story)
+    shown = " It can now be part of a recognition round." if story.share_ok else ""
+    note = TextReply(f"HR approved your story \u201c{story.title}\u201d. Thank you!{shown}")
+    await deps.messenger.send(Notification(story.author_id, note, "Your story was approved"))
+    return [TextReply(f"Approved {story.id}.")]
+
+
+async def decline_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """HR: the reason for declining, which the author will read."""
+    require(person, Role.HR)
+    return [
+        Form(
+            "story_decline",
+            "Decline a story",
+            (Field("reason", "Why (the author will read this)", "textarea", max_length=500),),
+            submit_label="Decline",
+            context=a.value,
+        )
+    ]
+
+
+async def decline(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
+    """HR declined a story with a reason, shown to its author."""
+    require(person, Role.HR)
+    reason = clean(f.fields.get("reason", ""))
+    story = await uow.stories.get(f.context)
+    if story is None or story.status != StoryStatus.SUBMITTED:
+        return [TextReply("That story was already decided.")]
+    if not reason:
+        again = (
+            await decline_form(deps, uow, person, Action(f.user, f.conversation, "", f.context))
+        )[0]
+        assert isinstance(again, Form)
+        return [
+            Form(
+                again.form_id,
+                again.title,
+                again.fields,
+                again.submit_label,
+                context=again.context,
+                errors={"reason": "Say why, kindly."},
+            )
+        ]
+    story.status, story.reason, story.decided_at = StoryStatus.DECLINED, reason, deps.clock.now()
+    await uow.stories.save(story)
+    note = TextReply(
+        f"HR read your story \u201c{story.title}\u201d and will not share it: {reason}"
+    )
+    await deps.messenger.send(Notification(story.author_id, note, "About your story"))
+    return [TextReply(f"Declined {story.id}; the author was told why.")]
+
+
+def round_form() -> Form:
+    """HR: open a recognition round."""
+    return Form(
+        "round_new",
+        "Recognition round",
+        (
+            Field("title", "Title", max_length=100, initial="Best post of the month"),
+            Field("days", "Voting open for how many days", initial="7", max_length=2),
+        ),
+        submit_label="Open and invite everyone",
+    )
+
+
+async def new_round_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    require(person, Role.HR)
+    return [round_form()]
+
+
+async def open_round(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
+    """HR opened a round: approved, shareable stories not yet in a round are the entries;
+    everyone is invited through an announcement with a Vote button."""
+    require(person, Role.HR)
+    title = clean(f.fields.get("title", "")) or "Best post of the month"
+    days = (f.fields.get("days") or "").strip()
+    if not days.isdigit() or not 1 <= int(days) <= 31:
+        form = round_form()
+        return [
+            Form(
+                form.form_id,
+                form.title,
+                form.fields,
+                form.submit_label,
+                errors={"days": "From 1 to 31 days."},
+            )
+        ]
+    used = {e for r in await uow.stories.rounds() for e in r.entries}
+    entries = tuple(
+        s.id
+        for s in await uow.stories.with_status(StoryStatus.APPROVED.value)
+        if s.share_ok and s.id not in used
+    )
+    if len(entries) < 2:
+        return [TextReply("A round needs at least two approved stories that may be shown.")]
+    now = deps.clock.now()
+    round_ = Round(
+        new_ref("R"), shorten(title, 100), entries[:10], now, now + timedelta(days=int(days))
+    )
+    await uow.stories.add_round(round_)
+    invitation = Announcement(
+        id=new_ref("A"),
+        title=f"Vote: {round_.title}",
+        summary=(
+            f"{len(round_.entries)} colleagues' stories are in the running. Read them and vote "
+            f"for your favourite before {round_.closes_at:%d %B}; you can change your vote "
+            "until then."
+        ),
+        author_id=person.id,
+        created_at=now,
+        ack_required=False,
+        status=AnnouncementStatus.SCHEDULED,
+        send_at=now,
+        action=("Read and vote", "round_ballot", round_.id),
+    )
+    await uow.announcements.add(invitation)
+    log.info("round %s opened with %d entries", round_.id, len(round_.entries))
+    return [
+        TextReply(
+            f"Opened {round_.id} with {len(round_.entries)} stories; everyone is being invited."
+        )
+    ]
+
+
+async def ballot(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """The entries of a round, each with its vote button."""
+    round_ = await uow.stories.round(a.value.split(":")[0])
+    if round_ is None:
+        return [TextReply("That round no longer exists.")]
+    if round_.closed or deps.clock.now() >= round_.closes_at:
+        return [TextReply(f"Voting in \u201c{round_.title}\u201d has closed.")]
+    replies: list[Reply] = [
+        TextReply(f"*{round_.title}*: one vote each, changeable until {round_.closes_at:%d %B}.")
+    ]
+    for n, story_id in enumerate(round_.entries, 1):
+        story = await uow.stories.get(story_id)
+        if story is None or story.status != StoryStatus.APPROVED or not story.share_ok:
+            continue  # only approved, shareable stories are ever shown
+        facts = (("Link", story.link),) if story.link else ()
+        replies.append(
+            Card(
+                f"{n}. {story.title}",
+                story.body,
+                facts,
+                (Button("Vote for this one", "round_vote", f"{round_.id}:{story.id}", "primary"),),
+            )
+        )
+    return replies
+
+
+async def vote(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """One vote per person per round; a later vote replaces the earlier one."""
+    round_id, _, story_id = a.value.partition(":")
+    round_ = await uow.stories.round(round_id)
+    if round_ is None or story_id not in round_.entries:
+        return [TextReply("That vote button no longer works.")]
+    if round_.closed or deps.clock.now() >= round_.closes_at:
+        return [TextReply(f"Voting in \u201c{round_.title}\u201d has closed.")]
+    changed = await uow.stories.vote(round_.id, person.id, story_id, deps.clock.now())
+    story = await uow.stories.get(story_id)
+    name = story.title if story else story_id
+    if changed:
+        return [TextReply(f"Changed: your vote now goes to \u201c{name}\u201d.")]
+    until = f"{round_.closes_at:%d %B}"
+    return [
+        TextReply(
+            f"Thank you: your vote goes to \u201c{name}\u201d. You can change it until {until}."
+        )
+    ]
+
+
+async def close_now(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """HR closes a round early."""
+    require(person, Role.HR)
+    round_ = await uow.stories.round(a.value)
+    if round_ is None or round_.closed:
+        return [TextReply("That round is already closed.")]
+    winner = await _close(deps, uow, round_, person.id)
+    return [
+        TextReply(
+            f"Closed {round_.id}. "
+            + (f"Winner: \u201c{winner.title}\u201d." if winner else "No votes.")
+        )
+    ]
+
+
+async def tick(deps: Deps, uow: UnitOfWork) -> int:
+    """Close rounds whose time is up and announce their results."""
+    closed = 0
+    for round_ in await uow.stories.rounds():
+        if not round_.closed and deps.clock.now() >= round_.closes_at:
+            await _close(deps, uow, round_, "")
+            await uow.commit()
+            closed += 1
+    return closed
+
+
+async def _close(deps: Deps, uow: UnitOfWork, round_: Round, by: str) -> Story | None:
+    votes = await uow.stories.votes(round_.id)
+    ranked = sorted(round_.entries, key=lambda s: (-votes.get(s, 0), round_.entries.index(s)))
+    winner = await uow.stories.get(ranked[0]) if ranked and votes else None
+    round_.closed, round_.winner_id = True, winner.id if winner else None
+    await uow.stories.save_round(round_)
+    if winner is not None:
+        author = await uow.people.get(winner.author_id)
+        now = deps.clock.now()
+        result = Announcement(
+            id=new_ref("A"),
+            title=f"{round_.title}: \u201c{winner.title}\u201d",
+            summary=(
+                f"Congratulations to {author.display_name if author else 'our colleague'}, whose "
+                f"story won with {votes.get(winner.id, 0)} of {sum(votes.values())} votes. "
+                "Thank you to everyone who shared and voted."
+            ),
+            author_id=by or (author.id if author else ""),
+            created_at=now,
+            ack_required=False,
+            status=AnnouncementStatus.SCHEDULED,
+            send_at=now,
+        )
+        await uow.announcements.add(result)
+    log.info("round %s closed", round_.id)
+    return winner
