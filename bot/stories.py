@@ -101,7 +101,9 @@ async def submit(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> 
         share_ok=fields.get("share", "yes") != "no",
     )
     await uow.stories.add(story)
-    for hr in await uow.people.with_role(Role.HR):
+    reviewers = await uow.people.with_role(Role.HR)
+    await uow.commit()  # stored before anyone is notified: a messenger failure loses nothing
+    for hr in reviewers:
         await deps.messenger.send(
             Notification(hr.id, _review_card(story, person), "A story to review")
         )
@@ -160,6 +162,7 @@ async def approve(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> lis
         return [TextReply("That story was already decided.")]
     story.status, story.decided_at = StoryStatus.APPROVED, deps.clock.now()
     await uow.stories.save(story)
+    await uow.commit()
     shown = " It can now be part of a recognition round." if story.share_ok else ""
     note = TextReply(f"HR approved your story \u201c{story.title}\u201d. Thank you!{shown}")
     await deps.messenger.send(Notification(story.author_id, note, "Your story was approved"))
@@ -204,6 +207,7 @@ async def decline(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) ->
         ]
     story.status, story.reason, story.decided_at = StoryStatus.DECLINED, reason, deps.clock.now()
     await uow.stories.save(story)
+    await uow.commit()
     note = TextReply(
         f"HR read your story \u201c{story.title}\u201d and will not share it: {reason}"
     )

@@ -17,9 +17,11 @@ import aiohttp
 import pytest
 
 import app
+from adapters.broadcast import Broadcaster
 from bot.settings import load_settings
+from storage.tables import PersonRow
 from tests.conftest import database_url
-from tests.e2e.helpers import serve
+from tests.e2e.helpers import broadcasting, serve, task_queue
 from tests.e2e.slack.fake import FakeSlack
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -138,3 +140,77 @@ async def server(
     )
     async for url, services, http in serve(settings, content, faq):
         yield Server(url, services, http)
+
+
+def hr() -> PersonRow:
+    return PersonRow(
+        id="hana",
+        display_name="Hana HR",
+        email="hana@example.com",
+        slack_user_id="U0HR",
+        roles="hr",
+    )
+
+
+@pytest.fixture
+async def hub(
+    engine: object, fake: FakeSlack, tmp_path: Path, content: Any, faq: Any
+) -> AsyncIterator[tuple[Server, Broadcaster]]:
+    """The app and a broadcaster (ticked by the test): on PostgreSQL with Redis as the task
+    queue and limiter, on SQLite with the in-memory queue."""
+    settings = load_settings(
+        **await task_queue(),
+        DATABASE_URL=database_url(tmp_path),
+        POLICYBOT_DATA_DIR=str(tmp_path / "data"),
+        POLICYBOT_SECRET_KEY="k" * 43,
+        POLICYBOT_WORKER="false",
+        SLACK_BOT_TOKEN="xoxb-test-token",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=fake.url,
+        SLACK_RATE="2000",
+        BROADCAST_LEASE_SECONDS="2",
+    )
+    async for url, services, http in serve(settings, content, faq):
+        async for broadcaster in broadcasting(services):
+            yield Server(url, services, http), broadcaster
+
+
+async def staff(server: Server, count: int, **extra: PersonRow) -> list[str]:
+    """HR plus `count` employees with Slack accounts; their Slack ids."""
+    ids = [f"U{n:05d}" for n in range(count)]
+    async with server.services.store() as uow:
+        uow.session.add(hr())
+        for n, user in enumerate(ids):
+            uow.session.add(
+                PersonRow(
+                    id=f"p{n}",
+                    display_name=f"Person {n:05d}",
+                    email=f"p{n}@example.com",
+                    department="Sales" if n % 2 else "Support",
+                    slack_user_id=user,
+                )
+            )
+        uow.session.add_all(extra.values())
+        await uow.commit()
+    return ids
+
+
+def slash(text: str, user: str = "U0HR") -> str:
+    command = fixture("slash_command.txt")
+    return command.replace("text=ask+is+the+survey+anonymous%3F", f"text={text}").replace(
+        "user_id=U0EMPLOYEE", f"user_id={user}"
+    )
+
+
+def shown(call: Any) -> str:
+    return call.args.get("text", "") + json.dumps(call.args.get("blocks") or [])
+
+
+def buttons(call: Any) -> dict[str, str]:
+    """A posted message's buttons: action id (without its index) -> value."""
+    found = {}
+    for block in call.args.get("blocks") or []:
+        for element in block.get("elements", []):
+            if "action_id" in element:
+                found[element["action_id"].split("#")[0]] = element.get("value", "")
+    return found
