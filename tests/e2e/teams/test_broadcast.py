@@ -231,3 +231,49 @@ async def test_a_correction_updates_delivered_teams_messages_in_place(
         assert put.path.rsplit("/", 1)[1].startswith("reply-")  # the delivered activity's id
     assert len(connector.updated) == 5
     assert len(connector.delivered()) == 6  # no second copy for anyone
+
+
+async def test_story_and_suggestion_through_teams(
+    hub: tuple[Server, Broadcaster], connector: FakeConnector
+) -> None:
+    server, _ = hub
+    async with server.services.store() as uow:
+        uow.session.add(
+            PersonRow(
+                id="hana",
+                display_name="Hana",
+                email="hana@example.com",
+                teams_user_id="29:hana",
+                roles="hr",
+            )
+        )
+        await uow.commit()
+
+    async def dialog(form_id: str, **fields: str) -> dict[str, Any]:
+        submit = activity("invoke_task_submit.json", connector.url)
+        submit["value"]["data"] = {"policybot_form_id": form_id, "policybot_context": "", **fields}
+        return dict(await (await server.post(submit)).json())
+
+    answer = await dialog(
+        "story",
+        title="Our <b>launch</b> post",
+        text="It went **well** & fast.",
+        link="",
+        share="yes",
+    )
+    assert answer["task"]["type"] == "message"
+    answer = await dialog(
+        "suggest", section="work-time", kind="unclear", text="Breaks?", identity="anonymous"
+    )
+    assert answer["task"]["type"] == "message"
+
+    async def delivered() -> bool:
+        texts = [json.dumps(c.body) for c in connector.delivered()]
+        return any("HR will read" in t for t in texts) and any("anonymously" in t for t in texts)
+
+    assert await eventually(delivered)
+    async with server.services.store() as uow:
+        (story,) = await uow.stories.all()
+        (suggestion,) = await uow.suggestions.since(story.created_at.date())
+    assert story.title == "Our <b>launch</b> post" and story.status == "submitted"
+    assert suggestion[0] == "work-time" and suggestion[3] is None  # no identity
