@@ -42,6 +42,8 @@ class FakeSlack:
     posted: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     url: str = ""
     _bucket: tuple[float, float] | None = None  # tokens, at
+    sockets: list[web.WebSocketResponse] = field(default_factory=list)  # Socket Mode
+    acks: list[dict[str, Any]] = field(default_factory=list)  # what the app acked
     _channels: dict[str, float] = field(default_factory=dict)  # channel -> next allowed time
     _runner: web.AppRunner | None = None
     _changed: asyncio.Condition | None = None
@@ -69,6 +71,7 @@ class FakeSlack:
         self._changed = asyncio.Condition()
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
+        app.router.add_get("/link", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -89,6 +92,14 @@ class FakeSlack:
                 args.update(json.loads(raw))
             else:
                 args.update({k: v[0] for k, v in parse_qs(raw).items()})
+        if method == "apps.connections.open":
+            # Socket Mode: an app-level token gets a WebSocket URL (here, this fake's own).
+            if not request.headers.get("Authorization", "").startswith("Bearer xapp-"):
+                return await self._answer(
+                    method, args, 200, {"ok": False, "error": "not_authed"}, {}
+                )
+            link = self.url.replace("http://", "ws://").replace("/api/", "/link")
+            return await self._answer(method, args, 200, {"ok": True, "url": link}, {})
         if not request.headers.get("Authorization", "").startswith("Bearer xoxb-"):
             return await self._answer(method, args, 200, {"ok": False, "error": "not_authed"}, {})
         if self.script[method]:
@@ -105,6 +116,34 @@ class FakeSlack:
         if self.answer_delay and method == "chat.postMessage":
             await asyncio.sleep(self.answer_delay)
         return await self._answer(method, args, 200, answer, {})
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """A Socket Mode connection: "hello", then envelopes pushed by `push`; acks recorded."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1, "debug_info": {}})
+        async for message in ws:
+            if message.type == web.WSMsgType.TEXT:
+                self.acks.append(json.loads(message.data))
+                assert self._changed is not None
+                async with self._changed:
+                    self._changed.notify_all()
+        return ws
+
+    async def push(self, envelope: dict[str, Any]) -> None:
+        """Deliver an envelope over the newest Socket Mode connection."""
+        await self.sockets[-1].send_json(envelope)
+
+    async def wait_for_ack(self, envelope_id: str, within: float = 10.0) -> dict[str, Any]:
+        assert self._changed is not None
+
+        def acked() -> bool:
+            return any(a.get("envelope_id") == envelope_id for a in self.acks)
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(acked), within)
+        return next(a for a in self.acks if a.get("envelope_id") == envelope_id)
 
     def _limited(self, channel: str) -> str:
         """Retry-After (seconds, as text) when this message is over a limit, else ""."""
