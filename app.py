@@ -277,6 +277,21 @@ def web_app(services: Services) -> web.Application:
     return app
 
 
+BROKER_RETRY_SECONDS = 10
+
+
+async def _start_later(broadcaster: Any) -> None:
+    while True:
+        await asyncio.sleep(BROKER_RETRY_SECONDS)
+        try:
+            await broadcaster.start(tick=True)
+        except Exception as exc:
+            log.warning("task queue still unreachable (%s)", type(exc).__name__)
+            continue
+        log.info("task queue reachable again: broadcasts resume")
+        return
+
+
 def _broadcasts(services: Services) -> Any:
     """Announcement broadcasts: started when due, sent through the task queue."""
 
@@ -285,8 +300,24 @@ def _broadcasts(services: Services) -> Any:
 
         broadcaster = Broadcaster(services)
         services.broadcaster = broadcaster
-        await broadcaster.start(tick=True)
+        retrying: asyncio.Task[None] | None = None
+        try:
+            await broadcaster.start(tick=True)
+        except Exception as exc:
+            if not broadcaster.external:
+                raise
+            # Chat keeps working without the queue; broadcasts wait in the database.
+            log.error(
+                "task queue unreachable (%s): check TASK_BROKER_URL; retrying every %d s",
+                type(exc).__name__,
+                BROKER_RETRY_SECONDS,
+            )
+            retrying = asyncio.create_task(_start_later(broadcaster), name="broker-retry")
         yield
+        if retrying is not None:
+            retrying.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await retrying
         await broadcaster.stop()
 
     return context

@@ -594,7 +594,15 @@ async def _worker(settings: Settings) -> int:
     services = await app.bootstrap(settings)
     broadcaster = Broadcaster(services)
     services.broadcaster = broadcaster
-    await broadcaster.start(tick=True)
+    try:
+        await broadcaster.start(tick=True)
+    except Exception as exc:
+        await services.close()
+        print(
+            f"policybot: task queue unreachable ({type(exc).__name__}): check TASK_BROKER_URL",
+            file=sys.stderr,
+        )
+        return 2
     consuming = asyncio.create_task(broadcaster.consume())
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

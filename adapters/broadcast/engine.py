@@ -50,8 +50,10 @@ class Sender(Protocol):
 
     async def send(self, job: Job, announcement: Announcement, card: Card) -> Result: ...
 
-    async def find(self, job: Job, announcement: Announcement) -> str | None:
-        """Where an earlier send of this announcement landed, if it did ("" if unknowable)."""
+    async def find(self, job: Job, announcement: Announcement) -> Result | None:
+        """An earlier send of this announcement: Result(ref=...) where it landed; None when it
+        did not land (or the platform cannot tell); another Result when it cannot be checked
+        now."""
         ...
 
     async def update(self, job: Job, card: Card) -> Result: ...
@@ -156,10 +158,26 @@ class Engine:
             if unsure:
                 # A send whose outcome was never recorded (a worker died, a timeout): look
                 # before sending again, so nobody gets the message twice.
-                ref = await sender.find(job, announcement)
-                if ref:
-                    await self.broadcasts.delivered(job, ref, announcement.revision, self.now())
+                found = await sender.find(job, announcement)
+                if found is not None and found.sent:
+                    await self.broadcasts.delivered(
+                        job, found.ref, announcement.revision, self.now()
+                    )
                     return 1
+                if found is not None and found.permanent:
+                    await self.broadcasts.failed(job, found.permanent, self.now())
+                    return 1
+                if found is not None:
+                    # The history cannot be read now: wait rather than risk a second copy.
+                    later = found.retry_after if found.retry_after is not None else 30.0
+                    why = found.transient or "rate limited"
+                    await self.broadcasts.release(
+                        job,
+                        self.now() + timedelta(seconds=later),
+                        f"{job.platform}: cannot check an earlier send yet ({why})",
+                    )
+                    return 0
+                unsure = False
             wait = await self.limiter.reserve(
                 job.platform, sender.rate, f"{job.platform}:{job.address}", sender.per_conversation
             )

@@ -66,15 +66,17 @@ class SlackBroadcast:
             return answer
         return Result(ref=f"{answer.get('channel', job.address)}|{answer.get('ts', '')}")
 
-    async def find(self, job: Job, announcement: Announcement) -> str | None:
+    async def find(self, job: Job, announcement: Announcement) -> Result | None:
+        """The earlier message in the conversation's history (tagged by its metadata); None
+        when it is not there; a Result saying why when the history cannot be read now."""
         channel = job.address
         if not job.person_id.startswith("#"):  # a person: look in the DM with them
             opened = await self._call(self.client.conversations_open, users=job.address)
             if isinstance(opened, Result):
-                return None
+                return opened
             channel = str((opened.get("channel") or {}).get("id") or "")
         if not channel:
-            return None
+            return Result(transient="no conversation")
         history = await self._call(
             self.client.conversations_history,
             channel=channel,
@@ -82,7 +84,7 @@ class SlackBroadcast:
             include_all_metadata=True,
         )
         if isinstance(history, Result):
-            return None
+            return history
         for message in history.get("messages") or []:
             meta = message.get("metadata") or {}
             payload = meta.get("event_payload") or {}
@@ -90,7 +92,7 @@ class SlackBroadcast:
                 meta.get("event_type") == EVENT_TYPE
                 and payload.get("announcement_id") == announcement.id
             ):
-                return f"{channel}|{message.get('ts', '')}"
+                return Result(ref=f"{channel}|{message.get('ts', '')}")
         return None
 
     async def update(self, job: Job, card: Card) -> Result:

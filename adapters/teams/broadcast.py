@@ -93,7 +93,7 @@ class TeamsBroadcast:
             await self.channel.addresses.unreachable(job.person_id, "teams")
         return result
 
-    async def find(self, job: Job, announcement: Announcement) -> str | None:
+    async def find(self, job: Job, announcement: Announcement) -> Result | None:
         return None  # the Bot Connector cannot list what a conversation holds
 
     async def update(self, job: Job, card: Card) -> Result:

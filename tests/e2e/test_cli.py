@@ -185,3 +185,12 @@ def test_stories_export_csv(env: dict[str, str]) -> None:
         "id,title,author_email,status,may_be_shared,link,submitted_at,decided_at,"
         "decline_reason,votes,won"
     ]
+
+
+def test_worker_needs_a_reachable_task_queue(env: dict[str, str]) -> None:
+    alone = policybot("worker", env=env)
+    assert alone.returncode == 2 and "missing setting TASK_BROKER_URL" in alone.stderr
+    down = policybot("worker", env={**env, "TASK_BROKER_URL": "redis://127.0.0.1:1/0"})
+    assert down.returncode == 2
+    assert "task queue unreachable (ConnectionError): check TASK_BROKER_URL" in down.stderr
+    assert "Traceback" not in down.stderr

@@ -220,9 +220,13 @@ async def test_a_send_in_flight_when_its_worker_died_is_found_not_repeated(
         row.lease_until = row.lease_until.replace(year=2000)  # type: ignore[union-attr]
         uow.session.add(row)
         await uow.commit()
+    # The first look at the history is rate limited: the row waits, nothing is sent blind.
+    fake.then(
+        "conversations.history", 429, {"ok": False, "error": "ratelimited"}, **{"Retry-After": "0"}
+    )
     await engine.run(announcement_id)
     assert len(fake.of("chat.postMessage")) == sent  # found in the history: not sent again
-    assert fake.of("conversations.history")
+    assert [c.status for c in fake.of("conversations.history")] == [429, 200]
     assert tagged(fake, users[1], announcement_id) == 1
     (row,) = await rows(server, announcement_id)
     assert row.state == "delivered" and row.message_ref.startswith("D")
