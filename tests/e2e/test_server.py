@@ -98,3 +98,17 @@ def test_secret_key_is_generated_once_and_kept(env: dict[str, str], tmp_path: Pa
     assert key_file.read_text() == key
     assert "generated a new secret key" not in second.stderr
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_serves_chat_while_the_task_queue_is_down(env: dict[str, str]) -> None:
+    port = free_port()
+    proc = start({**env, "PORT": str(port), "TASK_BROKER_URL": "redis://127.0.0.1:1/0"})
+    try:
+        status, body = wait_up(f"http://127.0.0.1:{port}/healthz", proc)
+        assert status == 200 and body["status"] == "ok"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0, out
+    assert "task queue unreachable (ConnectionError): check TASK_BROKER_URL" in out
+    assert "Traceback" not in out
