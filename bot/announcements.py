@@ -84,8 +84,8 @@ def compose_form(deps: Deps, departments: list[str], initial: dict[str, str] | N
             ),
             Field(
                 "audience",
-                "Who receives it",
-                "select",
+                "Who receives it (everyone, or one or more departments)",
+                "multiselect",
                 options=(Option("Everyone", "everyone"), *(Option(d, d) for d in departments)),
                 initial=given.get("audience", "everyone"),
             ),

@@ -83,7 +83,8 @@ class Field:
 
     name: str
     label: str
-    kind: Literal["text", "textarea", "select", "checkbox"] = "text"
+    kind: Literal["text", "textarea", "select", "multiselect", "checkbox"] = "text"
+    """A multiselect's value (and initial value) is its option values joined with commas."""
     required: bool = True
     options: tuple[Option, ...] = ()
     initial: str = ""

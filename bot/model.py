@@ -136,7 +136,7 @@ class Campaign:
 
     id: str
     survey_id: str
-    audience: str  # "everyone" or a department name
+    audience: str  # "everyone", or department names joined with commas
     opens_on: date
     closes_on: date
     closed: bool = False
@@ -149,7 +149,9 @@ class Campaign:
 
     def includes(self, person: Person) -> bool:
         """True when `person` is in the audience."""
-        return self.audience == "everyone" or person.department == self.audience
+        return self.audience == "everyone" or (
+            person.department is not None and person.department in self.audience.split(",")
+        )
 
 
 @dataclass

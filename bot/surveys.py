@@ -110,8 +110,8 @@ async def new_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> li
                 ),
                 Field(
                     "audience",
-                    "Who is asked",
-                    "select",
+                    "Who is asked (everyone, or one or more departments)",
+                    "multiselect",
                     options=(Option("Everyone", "everyone"), *(Option(d, d) for d in departments)),
                     initial="everyone",
                 ),
@@ -134,7 +134,12 @@ async def create(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> 
         errors = {"days": "Choose a survey, start within 60 days, and run for 1 to 90 days."}
         return [Form("survey_new", "Open a survey", (), errors=errors)]
     opens = deps.clock.now().date() + timedelta(days=int(starts))
-    audience = f.fields.get("audience") or "everyone"
+    departments = {p.department for p in await uow.people.all() if p.department}
+    chosen = [a for a in (f.fields.get("audience") or "everyone").split(",") if a]
+    if any(a != "everyone" and a not in departments for a in chosen):
+        errors = {"audience": "Choose everyone or departments known to the directory."}
+        return [Form("survey_new", "Open a survey", (), errors=errors)]
+    audience = "everyone" if not chosen or "everyone" in chosen else ",".join(sorted(chosen))
     campaign = Campaign(new_id(), survey.id, audience, opens, opens + timedelta(days=int(days) - 1))
     await uow.campaigns.add(campaign)
     await uow.commit()

@@ -92,7 +92,15 @@ class ConsoleChat:
                 self.say("bot> Cancelled. Nothing was sent.")
                 return
             value = line.strip() or field.initial
-            if field.options and value.isdigit() and 1 <= int(value) <= len(field.options):
+            if field.kind == "multiselect":  # "1,3" picks the first and third options
+                picks = [p.strip() for p in value.split(",") if p.strip()]
+                value = ",".join(
+                    field.options[int(p) - 1].value
+                    if p.isdigit() and 1 <= int(p) <= len(field.options)
+                    else p
+                    for p in picks
+                )
+            elif field.options and value.isdigit() and 1 <= int(value) <= len(field.options):
                 value = field.options[int(value) - 1].value
             values[field.name] = value
         await self.send(

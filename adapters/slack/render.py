@@ -151,6 +151,15 @@ def modal(form: Form, metadata: dict[str, str]) -> dict[str, Any]:
                     "text": plain(initial.label, 75),
                     "value": initial.value,
                 }
+        elif f.kind == "multiselect":
+            options = [
+                {"text": plain(o.label, 75), "value": o.value[:150]} for o in f.options[:100]
+            ]
+            element = {"type": "multi_static_select", "options": options}
+            chosen = set(f.initial.split(","))
+            initial_options = [o for o in options if o["value"] in chosen]
+            if initial_options:
+                element["initial_options"] = initial_options
         elif f.kind == "checkbox":
             option = {"text": plain(f.label, 150), "value": "yes"}
             element = {"type": "checkboxes", "options": [option]}
@@ -197,6 +206,9 @@ def field_values(state: dict[str, Any]) -> dict[str, str]:
         if kind == "static_select":
             selected = element.get("selected_option") or {}
             values[block_id] = str(selected.get("value", ""))
+        elif kind == "multi_static_select":
+            chosen = element.get("selected_options") or []
+            values[block_id] = ",".join(str(o.get("value", "")) for o in chosen)
         elif kind == "checkboxes":
             values[block_id] = "yes" if element.get("selected_options") else ""
         else:

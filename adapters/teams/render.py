@@ -116,12 +116,14 @@ def _split(body: list[Json], actions: list[Json]) -> list[Json]:
 
 def _input(field: Field, error: str | None) -> list[Json]:
     element: Json
-    if field.kind == "select":
+    if field.kind in ("select", "multiselect"):
         element = {
             "type": "Input.ChoiceSet",
             "choices": [{"title": o.label, "value": o.value} for o in field.options],
             "style": "compact",
         }
+        if field.kind == "multiselect":  # Teams submits the values joined with commas
+            element["isMultiSelect"] = True
     elif field.kind == "checkbox":
         element = {"type": "Input.Toggle", "title": field.label, "valueOn": "yes", "valueOff": ""}
     else:

@@ -245,3 +245,30 @@ async def test_invitations_on_the_opening_day_and_one_reminder_before_closing(
     async with deps.store() as uow:
         assert await surveys.tick(deps, uow) == 0
     assert not {"p0", "p1", "p2"} & {n.person_id for n in messenger.sent}
+
+
+async def test_a_survey_for_several_departments(deps: Deps, clock: FakeClock) -> None:
+    people = {p.id: p.department for p in await _everyone(deps)}
+    departments = sorted({d for d in people.values() if d})
+    assert len(departments) >= 2
+    pair = ",".join(departments[:2])
+    fields = {"survey": "training-pulse", "audience": pair, "starts": "0", "days": "7"}
+    await handle(deps, Submission(HR, DM, "survey_new", fields))
+    async with deps.store() as uow:
+        campaign = (await uow.campaigns.all())[-1]
+    assert campaign.audience == pair
+    invited = {pid for pid, d in people.items() if campaign.includes(await _person(deps, pid))}
+    assert invited == {pid for pid, d in people.items() if d in departments[:2]}
+    unknown = {**fields, "audience": "Nowhere"}
+    (refused,) = await handle(deps, Submission(HR, DM, "survey_new", unknown))
+    assert isinstance(refused, Form) and "audience" in refused.errors
+
+
+async def _everyone(deps: Deps) -> list:  # type: ignore[type-arg]
+    async with deps.store() as uow:
+        return list(await uow.people.all())
+
+
+async def _person(deps: Deps, person_id: str):  # type: ignore[no-untyped-def]
+    async with deps.store() as uow:
+        return await uow.people.get(person_id)

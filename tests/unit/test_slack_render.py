@@ -90,3 +90,39 @@ def test_manifest_matches_what_the_app_serves() -> None:
     (command,) = manifest["features"]["slash_commands"]
     assert command["command"] == "/policy" and command["url"].endswith(ROUTE)
     assert "link_names" not in MANIFEST.read_text()
+
+
+def test_multiselect_renders_and_reads_back() -> None:
+    from adapters.slack import render
+    from bot.messages import Field, Form, Option
+
+    form = Form(
+        "f",
+        "Pick",
+        (
+            Field(
+                "teams",
+                "Departments",
+                "multiselect",
+                options=(
+                    Option("Sales", "Sales"),
+                    Option("Support", "Support"),
+                    Option("Ops", "Ops"),
+                ),
+                initial="Sales,Ops",
+            ),
+        ),
+    )
+    view = render.modal(form, {})
+    element = view["blocks"][0]["element"]
+    assert element["type"] == "multi_static_select"
+    assert [o["value"] for o in element["initial_options"]] == ["Sales", "Ops"]
+    state = {
+        "teams": {
+            "value": {
+                "type": "multi_static_select",
+                "selected_options": [{"value": "Support"}, {"value": "Ops"}],
+            }
+        }
+    }
+    assert render.field_values(state) == {"teams": "Support,Ops"}

@@ -59,3 +59,13 @@ def test_form_card_shows_errors_under_their_fields() -> None:
     assert card["body"][1]["color"] == "Attention"
     (submit,) = card["actions"]
     assert submit["data"] == {"policybot_form_id": "ask_hr", "policybot_context": "ctx"}
+
+
+def test_multiselect_is_a_multi_choice_set() -> None:
+    from adapters.teams import render
+    from bot.messages import Field, Form, Option
+
+    field = Field("teams", "Departments", "multiselect", options=(Option("Sales", "Sales"),))
+    card = render.form_card(Form("f", "Pick", (field,)))
+    (choice,) = [b for b in card["body"] if b.get("id") == "teams"]
+    assert choice["type"] == "Input.ChoiceSet" and choice["isMultiSelect"] is True

@@ -66,6 +66,7 @@ def press(action_id: str, value: str, user: str = "U0EMPLOYEE") -> dict[str, Any
     return body
 
 
+MULTISELECTS = frozenset({"audience"})
 SELECTS = frozenset({"danger", "category", "severity", "identity", "version", "ack", "audience"})
 
 
@@ -82,6 +83,9 @@ def submit(callback: str, values: dict[str, str], user: str = "U0EMPLOYEE") -> d
             if kind
             else {"type": "plain_text_input", "value": value}
         )
+        if name in MULTISELECTS:
+            chosen = [{"value": v} for v in value.split(",") if v]
+            element = {"type": "multi_static_select", "selected_options": chosen}
         state[name] = {"value": element}
     body["view"]["state"]["values"] = state
     return body

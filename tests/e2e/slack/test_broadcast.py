@@ -359,3 +359,24 @@ async def test_app_home_lists_announcements_waiting_to_be_acknowledged(
     await server.send(home)
     published = await fake.wait_for("views.publish", 2)
     assert "waiting for you to confirm" not in json.dumps(published[-1].args["view"])
+
+
+async def test_announcement_to_chosen_departments(
+    hub: tuple[Server, Broadcaster], fake: FakeSlack
+) -> None:
+    server, broadcaster = hub
+    nobody = PersonRow(
+        id="ops",
+        display_name="Ops",
+        email="ops@example.com",
+        department="Ops",
+        slack_user_id="U0OPS",
+    )
+    users = await staff(server, 4, ops=nobody)
+    announcement_id = await compose(server, fake, audience="Sales,Support")
+    preview = fake.of("chat.postMessage")[-2]
+    assert "to 4 people (Sales, Support)" in shown(preview)
+    await broadcaster.engine.tick()
+    assert await finished(server, announcement_id)
+    assert all(tagged(fake, u, announcement_id) == 1 for u in users)
+    assert tagged(fake, "U0OPS", announcement_id) == 0
