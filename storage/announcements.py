@@ -121,8 +121,9 @@ class SqlAnnouncements:
             )
         )
         return [
-            (r.person_id, aware(r.delivered_at) or now_never(), r.reminders, aware(r.reminded_at))
+            (r.person_id, delivered, r.reminders, aware(r.reminded_at))
             for r in rows
+            if (delivered := aware(r.delivered_at)) is not None  # always set once delivered
         ]
 
     async def reminded(self, announcement_id: str, person_id: str, at: datetime) -> bool:
@@ -173,11 +174,6 @@ class SqlAnnouncements:
                 }
             )
         return out
-
-
-def now_never() -> datetime:
-    """A delivered row always has its time; this keeps the type checker honest."""
-    return datetime.max
 
 
 def _iso(value: datetime | None) -> str:
