@@ -54,6 +54,16 @@ COMMANDS = {
     "surveys": "surveys",
     "announce": "announce",
     "announcements": "announcements",
+    "to-read": "to read",
+    "changes": "what changed",
+    "what-changed": "what changed",
+    "suggest": "suggest",
+    "suggestions": "suggestions",
+    "review": "review summary",
+    "story": "share a story",
+    "stories": "stories",
+    "vote": "vote",
+    "daily": "daily question",
 }
 
 

@@ -10,7 +10,7 @@ from sqlmodel import select
 from adapters.broadcast import Broadcaster
 from storage.tables import AnnouncementRow, SuggestionRow
 from tests.e2e.helpers import eventually
-from tests.e2e.slack.conftest import Server, buttons, press, shown, staff, submit
+from tests.e2e.slack.conftest import Server, buttons, press, shown, slash, staff, submit
 from tests.e2e.slack.fake import FakeSlack
 
 NASTY = "<!channel> *Launch* <https://evil.example|click> & more"
@@ -120,3 +120,19 @@ async def test_anonymous_suggestion_and_what_changed_through_slack(
     async with server.services.store() as uow:
         assert not list(await uow.session.exec(select(AnnouncementRow)))
     assert json.dumps(answers[-1].args["blocks"]).count("Removed: Blogs and podcasts") == 1
+
+
+async def test_slash_subcommands_for_the_newer_features(
+    hub: tuple[Server, Broadcaster], fake: FakeSlack
+) -> None:
+    server, _ = hub
+    await staff(server, 1)
+    await server.send(slash("changes", user="U00000"), form=True)
+    (changes,) = await fake.wait_for("chat.postMessage")
+    assert "What changed in version 2" in shown(changes)
+    await server.send(slash("suggest", user="U00000"), form=True)
+    (opened,) = await fake.wait_for("views.open")  # the form opens as a modal at once
+    assert opened.args["view"]["callback_id"] == "suggest"
+    await server.send(slash("vote", user="U00000"), form=True)
+    calls = await fake.wait_for("chat.postMessage", 2)
+    assert "no vote open" in shown(calls[-1])
