@@ -29,11 +29,10 @@ from bot.messages import (
 )
 from bot.model import Announcement, AnnouncementStatus, BroadcastFigures, Person, Role, new_ref
 from bot.ports import UnitOfWork
-from bot.text import clean, shorten
+from bot.text import clean, is_https_url, shorten
 
 log = logging.getLogger(__name__)
 ACK = "announcement_ack"
-_URL = re.compile(r"^https://[^\s<>\"'`]{3,500}$")
 _SLACK_CHANNEL = re.compile(r"^[CG][A-Z0-9]{6,20}$")
 _TEAMS_CHANNEL = re.compile(r"^19:[A-Za-z0-9_\-]{4,120}@thread\.(tacv2|skype)$")
 TITLE_MAX, SUMMARY_MAX = 150, 2000
@@ -158,7 +157,7 @@ def validate(
         errors["summary"] = "Say what people need to know."
     elif len(summary) > SUMMARY_MAX:
         errors["summary"] = f"Keep it under {SUMMARY_MAX} characters; link to the rest."
-    if link and not _URL.match(link):
+    if link and not is_https_url(link):
         errors["link"] = "Use a full https:// address, or leave it empty."
     version_text = fields.get("version", "none") or "none"
     version: int | None = None

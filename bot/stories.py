@@ -7,7 +7,6 @@ author agreed to it being shared. Links are shown as plain text, never as clicka
 from __future__ import annotations
 
 import logging
-import re
 from datetime import timedelta
 
 from bot.deps import Deps
@@ -35,10 +34,9 @@ from bot.model import (
     new_ref,
 )
 from bot.ports import UnitOfWork
-from bot.text import clean, shorten
+from bot.text import clean, is_https_url, shorten
 
 log = logging.getLogger(__name__)
-_URL = re.compile(r"^https://[^\s<>\"'`]{3,500}$")
 TITLE_MAX, BODY_MAX = 120, 1500
 
 
@@ -86,7 +84,7 @@ async def submit(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> 
         errors["title"] = f"Give it a title of up to {TITLE_MAX} characters."
     if not body or len(body) > BODY_MAX:
         errors["text"] = f"Tell the story in up to {BODY_MAX} characters."
-    if link and not _URL.match(link):
+    if link and not is_https_url(link):
         errors["link"] = "Use a full https:// address, or leave it empty."
     if errors:
         again = story_form(fields)
