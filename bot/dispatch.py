@@ -110,6 +110,12 @@ ACTIONS: dict[str, ActionHandler] = {
     "announce_status": announcements.status,
     "announce_correct": announcements.correct_form,
     announcements.ACK: announcements.acknowledge,
+    "announce_to_read": lambda deps, uow, person, a: announcements.to_read(deps, uow, person),
+    "round_vote_open": lambda deps, uow, person, a: _latest_ballot(deps, uow, person, a),
+    "suggestions_open": lambda deps, uow, person, a: suggestions.overview(deps, uow, person),
+    "review_open": lambda deps, uow, person, a: review.show(deps, uow, person),
+    "training_report": lambda deps, uow, person, a: training_admin.report(deps, uow, person),
+    "case_stats": lambda deps, uow, person, a: casestats.summary(deps, uow, person),
 }
 
 FORMS: dict[str, FormHandler] = {
@@ -133,22 +139,47 @@ FORMS: dict[str, FormHandler] = {
     "announce_new": announcements.create,
     "announce_correct": announcements.correct,
 }
-WHAT_CHANGED = frozenset(
-    {
-        "what changed",
-        "what's changed",
-        "what has changed",
-        "what's new",
-        "whats new",
-        "what is new",
-        "changes",
-        "policy changes",
-        "what changed in the policy",
-        "what changed in the new version",
-    }
-)
+# What people may type instead of pressing a button: phrase -> the button's action.
+TYPED: dict[str, str] = {
+    phrase: action_id
+    for action_id, phrases in (
+        ("announce_new", ("announce", "new announcement", "announce something")),
+        ("announce_to_read", ("to read", "unread", "my announcements", "acknowledgements")),
+        ("announce_overview", ("announcements", "announce status", "announcement status")),
+        ("suggest_form", ("suggest", "suggest a change", "suggestion", "improve the policy")),
+        ("story_new", ("share a story", "share a success", "story", "success story")),
+        ("stories_open", ("stories", "success stories")),
+        ("round_vote_open", ("vote", "recognition", "best post")),
+        ("suggestions_open", ("suggestions", "policy suggestions")),
+        ("review_open", ("review summary", "policy review")),
+        (
+            "policy_changes",
+            (
+                "what changed",
+                "what's changed",
+                "what has changed",
+                "what's new",
+                "whats new",
+                "what is new",
+                "changes",
+                "policy changes",
+                "what changed in the policy",
+                "what changed in the new version",
+            ),
+        ),
+        ("quiz_daily_offer", ("question of the day", "daily question", "daily quiz")),
+        ("training_required", ("required training", "training modules", "required modules")),
+        ("training_report", ("training report", "training figures")),
+        ("quiz_start", ("quiz", "training", "practice", "practise", "take a quiz")),
+        ("survey_offer", ("survey", "surveys", "take a survey")),
+        ("case_stats", ("cases", "report figures", "case stats")),
+        ("report_followup", ("follow up", "followup", "follow up on a report", "my reports")),
+        ("ask_hr_form", ("ask hr", "ask hr directly", "talk to hr", "ask a human")),
+        ("tickets_open", ("tickets", "open questions", "hr queue")),
+    )
+    for phrase in phrases
+}
 REPORT = frozenset({"report", "report an incident", "report incident", "report something"})
-FOLLOW_UP = frozenset({"follow up", "followup", "follow up on a report", "my reports"})
 
 
 async def _report(deps: Deps) -> list[Reply]:
@@ -162,6 +193,14 @@ async def _report_form(deps: Deps) -> list[Reply]:
 
 async def _followup_form() -> list[Reply]:
     return [casework.followup_form()]
+
+
+async def _latest_ballot(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    open_rounds = [r for r in await uow.stories.rounds() if not r.closed]
+    if not open_rounds:
+        return [TextReply("There is no vote open right now.")]
+    press = Action(a.user, a.conversation, "round_ballot", open_rounds[-1].id)
+    return await stories.ballot(deps, uow, person, press)
 
 
 async def _story_form() -> list[Reply]:
@@ -243,52 +282,10 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
         return [chat.help_menu(deps, person), *_reminder(flow)]
     if command in REPORT:
         return await _report(deps)
-    if command in ("announce", "new announcement", "announce something"):
-        return await announcements.new_form(deps, uow, person)
-    if command in ("to read", "unread", "my announcements", "acknowledgements", "what to read"):
-        return await announcements.to_read(deps, uow, person)
-    if command in ("announcements", "announce status", "announcement status"):
-        return await announcements.overview(deps, uow, person)
-    if command in ("suggest", "suggest a change", "suggestion", "improve the policy"):
-        return [suggestions.form(deps)]
-    if command in ("share a story", "share a success", "story", "success story"):
-        return [stories.story_form()]
-    if command in ("stories", "success stories"):
-        return await stories.queue(deps, uow, person)
-    if command in ("vote", "recognition", "best post"):
-        open_rounds = [r for r in await uow.stories.rounds() if not r.closed]
-        if not open_rounds:
-            return [TextReply("There is no vote open right now.")]
-        press = Action(message.user, message.conversation, "round_ballot", open_rounds[-1].id)
-        return await stories.ballot(deps, uow, person, press)
-    if command in ("suggestions", "policy suggestions"):
-        return await suggestions.overview(deps, uow, person)
-    if command in ("review summary", "policy review"):
-        return await review.show(deps, uow, person)
-    if command in WHAT_CHANGED:
-        return await changes.what_changed(
-            deps, uow, person, Action(message.user, message.conversation, "")
-        )
-    if command in ("question of the day", "daily question", "daily quiz"):
-        return await training_admin.daily_offer(deps, uow, person)
-    if command in ("required training", "training modules", "required modules"):
-        return await training_admin.required_form(
-            deps, uow, person, Action(message.user, message.conversation, "")
-        )
-    if command in ("training report", "training figures"):
-        return await training_admin.report(deps, uow, person)
-    if command in ("quiz", "training", "practice", "practise", "take a quiz"):
-        return await training.start(deps, uow, person, message.user)
-    if command in ("survey", "surveys", "take a survey"):
-        return await surveys.offer(deps, uow, person)
-    if command in ("cases", "report figures", "case stats"):
-        return await casestats.summary(deps, uow, person)
-    if command in FOLLOW_UP:
-        return await casework.followup(deps, uow, person)
-    if command in ("ask hr", "ask hr directly", "talk to hr", "ask a human"):
-        return [askhr.question_form()]
-    if command in ("tickets", "open questions", "hr queue"):
-        return await askhr.list_open(deps, uow, person)
+    action_id = TYPED.get(command)
+    if action_id is not None:  # a typed command does what its button does
+        press = Action(message.user, message.conversation, action_id)
+        return await ACTIONS[action_id](deps, uow, person, press)
     if flow and flow.name == "ask_hr" and command in YES:
         return await askhr.create(deps, uow, person, message.user, str(flow.data["question"]))
     if flow and flow.name == "ask_hr" and command in NO:

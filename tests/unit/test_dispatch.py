@@ -208,3 +208,10 @@ async def test_repeated_delivery_is_handled_once(deps: Deps, store: FakeStore) -
 async def test_ask_hr_command_opens_the_question_form(deps: Deps) -> None:
     (form,) = await say(deps, "Ask HR")
     assert isinstance(form, Form) and form.form_id == "ask_hr"
+
+
+def test_every_typed_command_is_a_button_that_exists() -> None:
+    from bot.dispatch import ACTIONS, TYPED
+
+    assert set(TYPED.values()) <= set(ACTIONS)
+    assert TYPED["what's new"] == "policy_changes" and TYPED["quiz"] == "quiz_start"
