@@ -184,18 +184,29 @@ class SqlConversations:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # Users found with no flow in this transaction: asked again (most messages check
+        # twice), they cost no second query. Rows that exist are in the session already.
+        self._none: set[str] = set()
 
     async def flow(self, user: UserRef) -> Flow | None:
-        row = await self.session.get(ConversationRow, _key(user))
+        key = _key(user)
+        if key in self._none:
+            return None
+        row = await self.session.get(ConversationRow, key)
+        if row is None:
+            self._none.add(key)
         return Flow(row.flow, row.step, json.loads(row.data)) if row else None
 
     async def set_flow(self, user: UserRef, flow: Flow | None) -> None:
-        row = await self.session.get(ConversationRow, _key(user))
+        key = _key(user)
+        row = None if key in self._none else await self.session.get(ConversationRow, key)
         if flow is None:
+            self._none.add(key)
             if row is not None:
                 await self.session.delete(row)
                 await self.session.flush()
             return
+        self._none.discard(key)
         row = row or ConversationRow(
             user_key=_key(user), flow=flow.name, step=flow.step, data="{}", updated_at=_now()
         )
