@@ -18,10 +18,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import inbound, render
-from bot import announcements, chat, dispatch
+from bot import dispatch, home
 from bot.deps import Deps
 from bot.directory import Profile, identify
-from bot.messages import Choices, ConversationRef, Form, Incoming, Reply, Text, TextReply
+from bot.messages import ConversationRef, Form, Incoming, Reply, Text, TextReply
 from bot.settings import Settings
 
 log = logging.getLogger("policybot.slack")
@@ -138,17 +138,8 @@ class SlackChannel:
         async with self.deps.store() as uow:
             person = await identify(uow, user, await self.profile(user.id))
             await uow.commit()
-            waiting = await announcements.to_read(self.deps, uow, person)
-        menu = chat.help_menu(self.deps, person)
-        policy = self.deps.content.current
-        intro = TextReply(
-            f"*{policy.meta.title}* (version {policy.version}, "
-            f"published {policy.meta.published:%d %B %Y})"
-        )
-        blocks = render.blocks(intro)[0]
-        if isinstance(waiting[0], Choices):  # announcements to acknowledge come first
-            blocks += render.blocks(waiting[0])[0]
-        blocks += render.blocks(menu)[0]
+            shown = await home.view(self.deps, uow, person)
+        blocks = render.view_blocks(shown)
         await self.call(
             self.client.views_publish, user_id=user.id, view={"type": "home", "blocks": blocks}
         )

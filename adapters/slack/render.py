@@ -116,6 +116,26 @@ def blocks(reply: Reply) -> tuple[list[Block], str]:
     return _form_launcher(reply), reply.intro or reply.title
 
 
+def view_blocks(replies: list[Reply]) -> list[Block]:
+    """Several replies as the blocks of one view (App Home), action ids kept unique."""
+    out: list[Block] = []
+    seen: set[str] = set()
+    for reply in replies:
+        for block in blocks(reply)[0]:
+            for element in block.get("elements", []):
+                action_id = element.get("action_id")
+                if action_id is None:
+                    continue
+                base, n = action_id.split("#")[0], 0
+                while action_id in seen:
+                    n += 1
+                    action_id = f"{base}#{len(seen) + n}"
+                element["action_id"] = action_id
+                seen.add(action_id)
+            out.append(block)
+    return out
+
+
 def messages(replies: list[Reply]) -> list[Message]:
     """Replies as chat.postMessage payloads, each within Slack's block limit, with fallbacks."""
     out: list[Message] = []

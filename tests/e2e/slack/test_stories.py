@@ -10,7 +10,16 @@ from sqlmodel import select
 from adapters.broadcast import Broadcaster
 from storage.tables import AnnouncementRow, SuggestionRow
 from tests.e2e.helpers import eventually
-from tests.e2e.slack.conftest import Server, buttons, press, shown, slash, staff, submit
+from tests.e2e.slack.conftest import (
+    Server,
+    buttons,
+    fixture,
+    press,
+    shown,
+    slash,
+    staff,
+    submit,
+)
 from tests.e2e.slack.fake import FakeSlack
 
 NASTY = "<!channel> *Launch* <https://evil.example|click> & more"
@@ -136,3 +145,36 @@ async def test_slash_subcommands_for_the_newer_features(
     await server.send(slash("vote", user="U00000"), form=True)
     calls = await fake.wait_for("chat.postMessage", 2)
     assert "no vote open" in shown(calls[-1])
+
+
+async def test_app_home_shows_training_progress_and_open_surveys(
+    hub: tuple[Server, Broadcaster], fake: FakeSlack
+) -> None:
+    from datetime import timedelta
+
+    from bot.model import Campaign, new_id
+
+    server, _ = hub
+    users = await staff(server, 1)
+    today = server.services.deps.clock.now().date()
+    async with server.services.store() as uow:
+        campaign = Campaign(
+            new_id(), "policy-awareness", "everyone", today, today + timedelta(days=7)
+        )
+        await uow.campaigns.add(campaign)
+        await uow.commit()
+    home = fixture("app_home_opened.json")
+    home["event"]["user"] = users[0]
+    await server.send(home)
+    (publish,) = await fake.wait_for("views.publish")
+    view = json.dumps(publish.args["view"])
+    modules = len(server.services.deps.content.quizzes.modules)
+    assert f"0 of {modules} required modules done" in view
+    assert "These surveys are open for you" in view and "survey_take" in view
+    ids = [
+        e["action_id"]
+        for b in publish.args["view"]["blocks"]
+        for e in b.get("elements", [])
+        if "action_id" in e
+    ]
+    assert len(ids) == len(set(ids))
