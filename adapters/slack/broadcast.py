@@ -37,6 +37,10 @@ REASONS = {
 }
 
 
+# chat.update errors meaning the delivered message can no longer be edited.
+GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
+
+
 class SlackBroadcast:
     """The engine's Slack sender. Retries are the engine's job: the client does none."""
 
@@ -99,6 +103,8 @@ class SlackBroadcast:
         channel, _, ts = job.message_ref.partition("|")
         message = render.messages([card])[0]
         answer = await self._call(self.client.chat_update, channel=channel, ts=ts, **message)
+        if isinstance(answer, Result) and answer.transient in GONE:
+            return Result(permanent="message gone")  # deleted or too old: leave it be
         return answer if isinstance(answer, Result) else Result(ref=job.message_ref)
 
     async def _call(self, method: Any, **kwargs: Any) -> Any:

@@ -380,3 +380,34 @@ async def test_announcement_to_chosen_departments(
     assert await finished(server, announcement_id)
     assert all(tagged(fake, u, announcement_id) == 1 for u in users)
     assert tagged(fake, "U0OPS", announcement_id) == 0
+
+
+async def test_a_correction_leaves_a_deleted_message_alone(
+    hub: tuple[Server, Broadcaster], fake: FakeSlack
+) -> None:
+    server, broadcaster = hub
+    users = await staff(server, 2)
+    announcement_id = await compose(server, fake)
+    await broadcaster.engine.tick()
+    assert await finished(server, announcement_id)
+    fake.posted[fake.dm(users[0])].clear()  # the person deleted it
+    async with server.services.store() as uow:
+        found = await uow.announcements.get(announcement_id)
+        assert found is not None
+        found.summary, found.revision = "Corrected text.", 2
+        await uow.announcements.save(found)
+        await uow.commit()
+    await broadcaster.engine.tick()
+
+    async def corrected() -> bool:
+        async with server.services.store() as uow:
+            rows = await uow.session.exec(
+                select(RecipientRow).where(RecipientRow.announcement_id == announcement_id)
+            )
+            return all(r.revision == 2 for r in rows)
+
+    assert await eventually(corrected)
+    failed = [c for c in fake.of("chat.update") if c.status == 0]
+    assert len(failed) == 1  # tried once, then left alone
+    await broadcaster.engine.tick()
+    assert len([c for c in fake.of("chat.update") if c.status == 0]) == 1
