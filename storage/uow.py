@@ -228,8 +228,7 @@ class SqlFaqLog:
 
     async def answered(self, faq_id: str, score: float, day: date) -> str:
         row = FaqAnswerRow(id=new_id(), faq_id=faq_id, score=score, day=day)
-        self.session.add(row)
-        await self.session.flush()
+        self.session.add(row)  # written with the rest at commit: the id is ours already
         return row.id
 
     async def feedback(self, answer_id: str, helpful: bool) -> bool:
