@@ -38,6 +38,8 @@ class PolicyMeta(_Strict):
     title: str = Field(min_length=1)
     published: date
     owner: str = Field(min_length=1)
+    owner_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
+    """The policy owner by name: gets the review reminder (else everyone with role hr)."""
     review_months: int = Field(default=12, ge=1, le=60)
 
 

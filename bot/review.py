@@ -123,7 +123,9 @@ async def remind(deps: Deps, uow: UnitOfWork) -> int:
         return 0
     await uow.commit()
     text = summary(deps, await inputs(deps, uow))
-    owners = await uow.people.with_role(Role.HR)
+    named = deps.content.current.meta.owner_email
+    owner = await uow.people.by_email(named) if named else None
+    owners = [owner] if owner is not None else await uow.people.with_role(Role.HR)
     for owner in owners:
         title = f"Policy review due {due:%d %B %Y}"
         card = Card(title, text, footer="policybot policy review-summary")

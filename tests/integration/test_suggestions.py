@@ -147,3 +147,22 @@ async def test_review_reminder_fires_once_ahead_with_figures_from_the_records(
     assert f"Questions the bot could not answer: {unanswered}" in body
     assert f"Answers marked not helpful: {unhelpful}" in body
     assert "Awareness survey: none run yet" in body
+
+
+async def test_a_named_policy_owner_gets_the_review_reminder(
+    deps: Deps, clock: FakeClock, messenger: FakeMessenger
+) -> None:
+    import dataclasses
+
+    current = deps.content.current
+    meta = current.meta.model_copy(update={"owner_email": "owner@example.com"})
+    policies = (*deps.content.policies[:-1], dataclasses.replace(current, meta=meta))
+    named = dataclasses.replace(deps, content=dataclasses.replace(deps.content, policies=policies))
+    async with named.store() as uow:
+        await uow.people.save(Person("own", "Olive Owner", "owner@example.com"))
+        await uow.commit()
+    clock.current = datetime(2027, 8, 3, 10, tzinfo=UTC)
+    async with named.store() as uow:
+        assert await review.remind(named, uow) == 1
+        await uow.commit()
+    assert [n.person_id for n in messenger.sent] == ["own"]  # not every HR person
