@@ -38,6 +38,46 @@ _TEAMS_CHANNEL = re.compile(r"^19:[A-Za-z0-9_\-]{4,120}@thread\.(tacv2|skype)$")
 TITLE_MAX, SUMMARY_MAX = 150, 2000
 
 
+def _text_fields(given: dict[str, str]) -> tuple[Field, ...]:
+    """What recipients read: the fields of the compose form that a correction can change."""
+    return (
+        Field("title", "Title", max_length=TITLE_MAX, initial=given.get("title", "")),
+        Field(
+            "summary",
+            "What people need to know",
+            "textarea",
+            max_length=SUMMARY_MAX,
+            initial=given.get("summary", ""),
+        ),
+        Field(
+            "link",
+            "Link (optional, https://)",
+            required=False,
+            max_length=500,
+            initial=given.get("link", ""),
+        ),
+    )
+
+
+def _check_text(fields: dict[str, str]) -> tuple[dict[str, str], str, str, str]:
+    """Errors by field in the text fields, and the cleaned title, summary and link."""
+    errors: dict[str, str] = {}
+    title = clean(fields.get("title", ""))
+    summary = clean(fields.get("summary", ""))
+    link = clean(fields.get("link", ""))
+    if not title:
+        errors["title"] = "Give the announcement a title."
+    elif len(title) > TITLE_MAX:
+        errors["title"] = f"Keep the title under {TITLE_MAX} characters."
+    if not summary:
+        errors["summary"] = "Say what people need to know."
+    elif len(summary) > SUMMARY_MAX:
+        errors["summary"] = f"Keep it under {SUMMARY_MAX} characters; link to the rest."
+    if link and not is_https_url(link):
+        errors["link"] = "Use a full https:// address, or leave it empty."
+    return errors, title, summary, link
+
+
 def compose_form(deps: Deps, departments: list[str], initial: dict[str, str] | None = None) -> Form:
     """The form HR fills in to compose an announcement."""
     given = initial or {}
@@ -46,21 +86,7 @@ def compose_form(deps: Deps, departments: list[str], initial: dict[str, str] | N
         "announce_new",
         "New announcement",
         (
-            Field("title", "Title", max_length=TITLE_MAX, initial=given.get("title", "")),
-            Field(
-                "summary",
-                "What people need to know",
-                "textarea",
-                max_length=SUMMARY_MAX,
-                initial=given.get("summary", ""),
-            ),
-            Field(
-                "link",
-                "Link (optional, https://)",
-                required=False,
-                max_length=500,
-                initial=given.get("link", ""),
-            ),
+            *_text_fields(given),
             Field(
                 "version",
                 "Policy version it announces",
@@ -145,20 +171,7 @@ def validate(
     deps: Deps, fields: dict[str, str], departments: list[str], timezone: str | None
 ) -> tuple[dict[str, str], dict[str, object]]:
     """Errors by field, and the clean values when there are none."""
-    errors: dict[str, str] = {}
-    title = clean(fields.get("title", ""))
-    summary = clean(fields.get("summary", ""))
-    link = clean(fields.get("link", ""))
-    if not title:
-        errors["title"] = "Give the announcement a title."
-    elif len(title) > TITLE_MAX:
-        errors["title"] = f"Keep the title under {TITLE_MAX} characters."
-    if not summary:
-        errors["summary"] = "Say what people need to know."
-    elif len(summary) > SUMMARY_MAX:
-        errors["summary"] = f"Keep it under {SUMMARY_MAX} characters; link to the rest."
-    if link and not is_https_url(link):
-        errors["link"] = "Use a full https:// address, or leave it empty."
+    errors, title, summary, link = _check_text(fields)
     version_text = fields.get("version", "none") or "none"
     version: int | None = None
     if version_text != "none":
@@ -350,32 +363,22 @@ async def correct_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -
     announcement = await _get(uow, a.value)
     if announcement is None:
         return [TextReply("I cannot find that announcement.")]
-    return [
-        Form(
-            "announce_correct",
-            "Correct an announcement",
-            (
-                Field("title", "Title", max_length=TITLE_MAX, initial=announcement.title),
-                Field(
-                    "summary",
-                    "What people need to know",
-                    "textarea",
-                    max_length=SUMMARY_MAX,
-                    initial=announcement.summary,
-                ),
-                Field(
-                    "link",
-                    "Link (optional, https://)",
-                    required=False,
-                    max_length=500,
-                    initial=announcement.link,
-                ),
-            ),
-            submit_label="Correct everywhere",
-            intro="Messages already delivered are updated in place where the platform allows.",
-            context=announcement.id,
-        )
-    ]
+    current = {"title": announcement.title, "summary": announcement.summary}
+    return [_correction(announcement.id, {**current, "link": announcement.link})]
+
+
+def _correction(
+    announcement_id: str, given: dict[str, str], errors: dict[str, str] | None = None
+) -> Form:
+    return Form(
+        "announce_correct",
+        "Correct an announcement",
+        _text_fields(given),
+        submit_label="Correct everywhere",
+        intro="Messages already delivered are updated in place where the platform allows.",
+        context=announcement_id,
+        errors=errors or {},
+    )
 
 
 async def correct(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
@@ -384,24 +387,10 @@ async def correct(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) ->
     announcement = await _get(uow, f.context)
     if announcement is None or announcement.status == AnnouncementStatus.CANCELLED:
         return [TextReply("That announcement cannot be corrected.")]
-    fields = {
-        "title": f.fields.get("title", ""),
-        "summary": f.fields.get("summary", ""),
-        "link": f.fields.get("link", ""),
-        "version": str(announcement.policy_version or "none"),
-        "audience": ",".join(announcement.audience),
-    }
-    errors, v = validate(deps, fields, list(announcement.audience), None)
-    errors.pop("audience", None)
+    errors, title, summary, link = _check_text(dict(f.fields))
     if errors:
-        form = (
-            await correct_form(deps, uow, person, Action(f.user, f.conversation, "", f.context))
-        )[0]
-        assert isinstance(form, Form)
-        return [Form(form.form_id, form.title, form.fields, context=form.context, errors=errors)]
-    announcement.title = str(v["title"])
-    announcement.summary = str(v["summary"])
-    announcement.link = str(v["link"])
+        return [_correction(announcement.id, dict(f.fields), errors)]  # what HR typed, kept
+    announcement.title, announcement.summary, announcement.link = title, summary, link
     announcement.revision += 1
     await uow.announcements.save(announcement)
     log.info("announcement %s corrected (revision %d)", announcement.id, announcement.revision)

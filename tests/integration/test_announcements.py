@@ -14,7 +14,7 @@ from bot.content import Content
 from bot.deps import Deps
 from bot.dispatch import handle
 from bot.faq import FaqIndex
-from bot.messages import Action, Card, ConversationRef, Submission, TextReply, UserRef
+from bot.messages import Action, Card, ConversationRef, Form, Submission, TextReply, UserRef
 from bot.model import Person, Role
 from storage.broadcasts import Broadcasts
 from storage.cipher import KeyCipher
@@ -175,3 +175,18 @@ async def test_a_stalled_broadcast_says_why(deps: Deps, clock: FakeClock) -> Non
     await broadcasts.release(job, clock.now(), "slack is not configured on this worker")
     (status,) = await handle(deps, Action(HR, DM, "announce_status", announcement_id))
     assert "slack is not configured" in dict(status.facts)["Problem"]  # type: ignore[union-attr]
+
+
+async def test_an_invalid_correction_keeps_what_hr_typed(deps: Deps, clock: FakeClock) -> None:
+    announcement_id = await delivered_announcement(deps, clock)
+    typed = {"title": "Version 2, corrected", "summary": "Read it by Friday.", "link": "ftp://x"}
+    (form,) = await handle(deps, Submission(HR, DM, "announce_correct", typed, announcement_id))
+    assert isinstance(form, Form) and set(form.errors) == {"link"}
+    assert {f.name: f.initial for f in form.fields} == typed
+    assert form.context == announcement_id
+    typed["link"] = ""
+    (done,) = await handle(deps, Submission(HR, DM, "announce_correct", typed, announcement_id))
+    assert "Corrected" in done.text  # type: ignore[union-attr]
+    async with deps.store() as uow:
+        found = await uow.announcements.get(announcement_id)
+    assert found is not None and (found.title, found.revision) == ("Version 2, corrected", 2)
