@@ -34,6 +34,15 @@ STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 _TOKEN_RE = re.compile(r"[a-z0-9#]+")
 _URL_RE = re.compile(r"https?://\S+|www\.\S+")
 MAX_QUERY_CHARS = 600
+# Plural and verb endings: "firms", "flagged", "trolling" map like "firm", "flag", "troll".
+_INFLECTIONS = ("ing", "ed", "es", "s", "d")
+
+
+def _split(text: str) -> list[str]:
+    """Lowercased word tokens, apostrophes dropped ("don't" -> "dont"), links removed."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = _URL_RE.sub(" ", text).replace("'", "").replace("\u2019", "")
+    return _TOKEN_RE.findall(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +66,8 @@ class Tuning:
     min_evidence: float = 3.0
     phrase_weight: float = 0.0
     typo_cutoff: float = 85.0
+    typo_min_len: int = 5
+    off_topic_ratio: float = 0.8
 
 
 class Normaliser:
@@ -64,12 +75,18 @@ class Normaliser:
 
     def __init__(self, vocabulary: Vocabulary, tuning: Tuning) -> None:
         self._stemmer = Stemmer.Stemmer("english")
-        mapping = vocabulary.mapping()
-        self._single = {k: v.split() for k, v in mapping.items() if " " not in k}
-        self._phrases = sorted(
-            ((tuple(k.split()), v.split()) for k, v in mapping.items() if " " in k),
-            key=lambda kv: -len(kv[0]),
-        )
+        self._single: dict[str, list[str]] = {}
+        # Phrases by their first word, longest first, so a question is scanned once.
+        self._phrases: dict[str, list[tuple[tuple[str, ...], list[str]]]] = {}
+        for key, value in vocabulary.mapping().items():
+            # Keys are split like questions are, so "co-worker" and "don't" can match.
+            words = tuple(_split(key))
+            if len(words) == 1:
+                self._single[words[0]] = value.split()
+            elif words:
+                self._phrases.setdefault(words[0], []).append((words, value.split()))
+        for options in self._phrases.values():
+            options.sort(key=lambda kv: -len(kv[0]))
         self._known: set[str] = set()
         self._known_list: list[str] = []
         self._corrections: dict[str, str | None] = {}
@@ -85,26 +102,41 @@ class Normaliser:
         self._known_list = sorted({w for w in self._known if len(w) >= 4} | keys)
         self._corrections.clear()
 
+    def _replace(self, word: str) -> list[str] | None:
+        """The vocabulary's replacement for a word or for its plural or verb form."""
+        found = self._single.get(word)
+        if found is not None:
+            return found
+        for suffix in _INFLECTIONS:
+            stem = word[: -len(suffix)]
+            if word.endswith(suffix) and len(stem) >= 3:
+                # "flagged" -> "flag", "criticising" -> "criticise"
+                undoubled = stem[:-1] if stem[-1] == stem[-2] else stem
+                found = self._single.get(stem) or self._single.get(stem + "e")
+                found = found or self._single.get(undoubled)
+                if found is not None:
+                    return found
+        return None
+
     def words(self, text: str) -> list[str]:
         """Lowercased words after shorthand and synonym replacement, stop words removed."""
-        text = unicodedata.normalize("NFKC", text[:MAX_QUERY_CHARS]).lower()
-        text = _URL_RE.sub(" ", text).replace("'", "").replace("\u2019", "")
-        raw = _TOKEN_RE.findall(text)
+        raw = _split(text[:MAX_QUERY_CHARS])
         out: list[str] = []
         i = 0
         while i < len(raw):
-            for phrase, replacement in self._phrases:
+            for phrase, replacement in self._phrases.get(raw[i], ()):
                 if tuple(raw[i : i + len(phrase)]) == phrase:
                     out.extend(replacement)
                     i += len(phrase)
                     break
             else:
-                out.extend(self._single.get(raw[i], (raw[i],)))
+                found = self._replace(raw[i])
+                out.extend(raw[i : i + 1] if found is None else found)
                 i += 1
         return [w.lstrip("#") for w in out if w not in STOPWORDS and w.lstrip("#")]
 
     def _correct(self, word: str) -> str | None:
-        if word in self._known or len(word) < 5 or word.isdigit():
+        if word in self._known or len(word) < self._tuning.typo_min_len or word.isdigit():
             return word
         if word not in self._corrections:
             best = process.extractOne(
@@ -213,6 +245,10 @@ class FaqIndex:
         # One or two common words ("today", "bot") are not evidence of a topic.
         confidence *= min(1.0, covered / self.tuning.min_evidence)
         candidate = self._ids[best]
+        # A question nearly as close to the off-topic examples as to its best topic is more
+        # likely a how-to about an app or an HR errand than a policy question.
+        if self._ids[-1] is None and scores[-1] >= self.tuning.off_topic_ratio * scores[best]:
+            confidence = 0.0
         if scores[best] <= 0 or candidate is None:
             confidence = 0.0
         faq_id = candidate if confidence >= self.tuning.threshold else None

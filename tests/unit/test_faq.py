@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.faq import FaqIndex
+from bot.content import Vocabulary
+from bot.faq import FaqIndex, Normaliser, Tuning
 
 
 @pytest.mark.parametrize(
@@ -55,3 +56,47 @@ def test_very_long_input_is_bounded_and_still_answers(faq: FaqIndex) -> None:
 def test_every_canonical_question_finds_its_own_entry(faq: FaqIndex, content) -> None:  # type: ignore[no-untyped-def]
     for entry in content.faq:
         assert faq.match(entry.question).faq_id == entry.id, entry.id
+
+
+def _normaliser(mapping: dict[str, str]) -> Normaliser:
+    return Normaliser(Vocabulary(synonyms=mapping), Tuning())
+
+
+def test_vocabulary_keys_are_split_like_questions() -> None:
+    words = _normaliser({"co-worker": "colleague", "don't know": "unsure"}).words
+    assert words("my co-worker posted it") == ["colleague", "posted"]
+    assert words("I don't know") == ["unsure"]
+
+
+def test_plural_and_verb_forms_map_like_the_vocabulary_word() -> None:
+    words = _normaliser({"firm": "company", "flag": "report", "criticise": "criticise"}).words
+    assert words("firms") == ["company"]
+    assert words("flagged flagging flags") == ["report", "report", "report"]
+    assert words("criticised criticising") == ["criticise", "criticise"]
+    # Only inflections: other words that start with a key are left alone.
+    assert words("firmly") == ["firmly"]
+
+
+def test_a_phrase_wins_over_its_first_word() -> None:
+    words = _normaliser({"during working hours": "worktime", "working": "work"}).words
+    assert words("tiktok during working hours") == ["tiktok", "worktime"]
+    assert words("my working hours") == ["work", "hours"]
+
+
+@pytest.mark.parametrize(
+    ("question", "faq_id"),
+    [
+        ("can I scroll instagram on the clock", "work-time-and-devices"),
+        ("can I post how many hours I do a week", "pay-and-conditions"),
+        ("could my supervisor get back at me for flagging his post", "retaliation"),
+    ],
+)
+def test_vocabulary_families_separate_close_topics(
+    faq: FaqIndex, question: str, faq_id: str
+) -> None:
+    assert faq.match(question).faq_id == faq_id
+
+
+def test_questions_closer_to_off_topic_examples_abstain(faq: FaqIndex) -> None:
+    # Shares words with the policy (tiktok, followers) but is an app how-to.
+    assert faq.match("how can I gain followers on tiktok quickly").faq_id is None
