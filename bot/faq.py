@@ -67,6 +67,7 @@ class Tuning:
     phrase_weight: float = 0.0
     typo_cutoff: float = 85.0
     typo_min_len: int = 5
+    second_weight: float = 0.3
     off_topic_ratio: float = 0.8
 
 
@@ -88,6 +89,7 @@ class Normaliser:
         for options in self._phrases.values():
             options.sort(key=lambda kv: -len(kv[0]))
         self._known: set[str] = set()
+        self._known_stems: set[str] = set()
         self._known_list: list[str] = []
         self._corrections: dict[str, str | None] = {}
         self._tuning = tuning
@@ -96,6 +98,8 @@ class Normaliser:
         """Remember the corpus words so typos can be corrected towards them."""
         for text in texts:
             self._known.update(self.words(text))
+        # Another form of a corpus word ("prizes" for "prize") is not a typo.
+        self._known_stems = set(self._stemmer.stemWords(sorted(self._known)))
         # Typos are corrected towards corpus words and towards the vocabulary's own keys
         # ("critisize" -> "criticize" -> "criticise").
         keys = {k for k in self._single if len(k) >= 4}
@@ -139,10 +143,15 @@ class Normaliser:
         if word in self._known or len(word) < self._tuning.typo_min_len or word.isdigit():
             return word
         if word not in self._corrections:
-            best = process.extractOne(
+            if self._stemmer.stemWord(word) in self._known_stems:
+                return word
+            near = process.extract(
                 word, self._known_list, scorer=fuzz.ratio, score_cutoff=self._tuning.typo_cutoff
             )
-            self._corrections[word] = best[0] if best else None
+            # A short typo usually drops a letter ("polcy"); a short real word that is one
+            # letter longer than another ("stick", "world") is not a typo of it.
+            fits = [c for c, _, _ in near if len(word) > 6 or len(c) >= len(word)]
+            self._corrections[word] = fits[0] if fits else None
             if len(self._corrections) > 50_000:
                 self._corrections.clear()
         return self._corrections[word]
@@ -194,6 +203,11 @@ class FaqIndex:
             bags.append(bag)
         self._owners = np.asarray(owners)
         self._starts = np.flatnonzero(np.r_[True, self._owners[1:] != self._owners[:-1]])
+        # Each entry's phrasings as a row, padded with a zero-score slot at index len(docs).
+        sizes = np.diff(np.r_[self._starts, len(owners)])
+        self._grid = np.full((len(sizes), int(sizes.max())), len(owners))
+        for row, (start, size) in enumerate(zip(self._starts, sizes, strict=True)):
+            self._grid[row, :size] = np.arange(start, start + size)
         self._docs = self._bm25(docs)
         self._bags = self._bm25(bags)
         self._idf = self._idfs(docs)
@@ -219,7 +233,11 @@ class FaqIndex:
         if not ids:
             return np.zeros(len(self._ids)), np.zeros(len(self._owners))
         per_doc = self._docs.get_scores_from_ids(ids)
-        best = np.maximum.reduceat(per_doc, self._starts)
+        # An entry's two closest phrasings, so one phrasing's incidental words ("a discord
+        # server") weigh less than a topic that several phrasings agree on.
+        padded = np.r_[per_doc, 0.0][self._grid]
+        second, first = np.sort(padded, axis=1)[:, -2:].T
+        best = (1 - self.tuning.second_weight) * first + self.tuning.second_weight * second
         bag_ids = self._bags.get_tokens_ids(tokens)
         bag = self._bags.get_scores_from_ids(bag_ids) if bag_ids else 0.0
         return np.asarray(best + self.tuning.bag_weight * bag, dtype=float), per_doc
