@@ -1,6 +1,7 @@
 """Grid search of the FAQ matcher's parameters on the development set and on held-out phrasings.
 
 Usage: python bench/faq_tune.py [tests/data/faq_dev.yaml]
+       python bench/faq_tune.py --fit    (refit the confidence weights after content changes)
 
 Two measures, both free of the evaluation questions: the development set, and a 5-fold
 cross-validation over the content itself (each fold's phrasings and off-topic examples are
@@ -16,6 +17,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +27,7 @@ from bot.content import Content, load_content  # noqa: E402
 from bot.faq import FaqIndex, Tuning  # noqa: E402
 
 GRID = {
-    "threshold": [0.5, 0.55, 0.6],
+    "threshold": [0.4, 0.45, 0.5, 0.55],
     "min_evidence": [3.0, 5.0],
     "unknown_idf": [1.5, 2.5],
     "bag_weight": [0.6, 1.0],
@@ -62,7 +64,40 @@ def cross_validate(content: Content, tuning: Tuning) -> tuple[float, float]:
     return hits / asked, abstained / max(off, 1)
 
 
+def fit_weights(content: Content, tuning: Tuning) -> tuple[float, float, float, float]:
+    """Logistic fit of Tuning.weights: is the best entry right, from its coverage, score, lead."""
+    rows, labels = [], []
+    vocabulary = content.vocabulary
+    for fold in range(FOLDS):
+        entries, questions = [], []
+        for entry in content.faq:
+            keep = [p for i, p in enumerate(entry.phrasings) if i % FOLDS != fold]
+            questions += [(p, entry.id) for i, p in enumerate(entry.phrasings) if i % FOLDS == fold]
+            entries.append(entry.model_copy(update={"phrasings": tuple(keep)}))
+        examples = vocabulary.off_topic
+        questions += [(p, None) for i, p in enumerate(examples) if i % FOLDS == fold]
+        kept = tuple(p for i, p in enumerate(examples) if i % FOLDS != fold)
+        index = FaqIndex(entries, vocabulary.model_copy(update={"off_topic": kept}), tuning)
+        for question, want in questions:
+            features = index.features(question)
+            if features is not None:
+                rows.append(features[1:4])
+                labels.append(float(want is not None and features[0] == want))
+    x, y = np.asarray(rows), np.asarray(labels)
+    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z = np.c_[(x - mean) / std, np.ones(len(x))]
+    w = np.zeros(z.shape[1])
+    for _ in range(5000):
+        w -= 0.2 * z.T @ (1 / (1 + np.exp(-z @ w)) - y) / len(y)
+    raw = w[:-1] / std
+    a, b, c = (round(float(v), 3) for v in raw)
+    return a, b, c, round(float(w[-1] - mean @ raw), 3)
+
+
 def main() -> None:
+    if "--fit" in sys.argv:
+        print("weights", fit_weights(load_content(ROOT / "content"), Tuning()))
+        return
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "tests" / "data" / "faq_dev.yaml"
     data = yaml.safe_load(path.read_text())
     content = load_content(ROOT / "content")

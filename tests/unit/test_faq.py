@@ -34,6 +34,7 @@ def test_paraphrases_typos_and_shorthand_find_the_topic(
         "how are you today",
         "bot",
         "what's the weather like in Leeds",
+        "who's the mayor of London",
         "how do I claim my travel expenses",
         "how do I change my profile picture on facebook",
         "\x00\x01\x02 \ufffd\ufffd",
