@@ -70,6 +70,8 @@ class Tuning:
     typo_min_len: int = 5
     second_weight: float = 0.3
     off_topic_ratio: float = 0.8
+    min_coverage: float = 0.35
+    """Below this share of the question explained by the topic, abstain whatever the score."""
     weights: tuple[float, float, float, float] = (1.621, 0.507, 2.991, -3.989)
     """Confidence = logistic(coverage, best score, lead over the runner-up, bias)."""
 
@@ -285,5 +287,10 @@ class FaqIndex:
         # from a near miss. The weights are a logistic fit on held-out phrasings (faq_tune).
         a, b, c, bias = self.tuning.weights
         confidence = float(1 / (1 + np.exp(-(a * coverage + b * top + c * lead + bias))))
+        if coverage < self.tuning.min_coverage:
+            # Most of the question is unexplained: a strong match on one or two of its words
+            # (a number in a string of junk, one policy word in a question about something
+            # else) is not an answer.
+            return Match(None, round(min(confidence, coverage), 4), candidate)
         faq_id = candidate if confidence >= self.tuning.threshold else None
         return Match(faq_id, round(confidence, 4), candidate)

@@ -101,3 +101,17 @@ def test_vocabulary_families_separate_close_topics(
 def test_questions_closer_to_off_topic_examples_abstain(faq: FaqIndex) -> None:
     # Shares words with the policy (tiktok, followers) but is an app how-to.
     assert faq.match("how can I gain followers on tiktok quickly").faq_id is None
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        bytes(range(256)).decode("latin-1"),
+        bytes(range(256)).decode("latin-1") * 3,
+        "1 23 41 4 0123456789",
+    ],
+)
+def test_a_strong_match_on_a_few_words_of_junk_abstains(faq: FaqIndex, junk: str) -> None:
+    match = faq.match(junk)
+    assert match.faq_id is None
+    assert match.score < faq.tuning.threshold
