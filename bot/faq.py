@@ -250,8 +250,9 @@ class FaqIndex:
     def features(self, question: str) -> tuple[str | None, float, float, float, bool] | None:
         """Best entry, its coverage of the question, score, lead, and whether off-topic wins."""
         tokens, unknown = self.normaliser.tokens(question)
-        if not tokens:
-            return None
+        if all(t.isdigit() for t in tokens):
+            return None  # numbers alone say nothing about a topic
+
         scores, per_doc = self._scores(tokens)
         best = int(np.argmax(scores))
         weights = [self._idf.get(t, self.tuning.unknown_idf) for t in tokens]
