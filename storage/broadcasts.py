@@ -311,31 +311,64 @@ class Broadcasts:
             )
             await uow.commit()
 
-    async def outdated(self, announcement_id: str, revision: int, limit: int) -> list[Job]:
-        """Delivered rows showing an older revision of a corrected announcement."""
+    async def outdated(
+        self, announcement_id: str, revision: int, now: datetime, lease: timedelta, limit: int
+    ) -> list[Job]:
+        """Take delivered rows still showing an older revision, leased until `now + lease`.
+
+        The lease keeps two workers (or two tasks) from updating the same message at once;
+        a worker that dies mid-update leaves the row to be taken again when it runs out.
+        """
         async with self.store() as uow:
-            rows = await uow.session.exec(
-                select(RecipientRow)
+            stale = (
+                select(RecipientRow.id)
                 .where(
                     RecipientRow.announcement_id == announcement_id,
                     RecipientRow.state == DELIVERED,
                     col(RecipientRow.revision) < revision,
+                    or_(
+                        col(RecipientRow.lease_until).is_(None),
+                        col(RecipientRow.lease_until) < now,
+                    ),
                 )
                 .limit(limit)
+                .with_for_update(skip_locked=True)
             )
-            return [
-                Job(
-                    r.id,
-                    announcement_id,
-                    r.person_id,
-                    r.platform,
-                    r.address,
-                    r.attempts,
-                    False,
-                    r.message_ref,
+            result = await uow.session.exec(  # type: ignore[call-overload]
+                update(RecipientRow)
+                .where(
+                    col(RecipientRow.id).in_(stale.scalar_subquery()),
+                    or_(
+                        col(RecipientRow.lease_until).is_(None),
+                        col(RecipientRow.lease_until) < now,
+                    ),
                 )
-                for r in rows
+                .values(lease_until=now + lease)
+                .returning(
+                    RecipientRow.id,
+                    RecipientRow.person_id,
+                    RecipientRow.platform,
+                    RecipientRow.address,
+                    RecipientRow.attempts,
+                    RecipientRow.message_ref,
+                )
+            )
+            jobs = [
+                Job(r[0], announcement_id, r[1], r[2], r[3], r[4], False, r[5])
+                for r in result.all()
             ]
+            await uow.commit()
+            return jobs
+
+    async def unlease(self, job: Job) -> None:
+        """An update that did not go through: the row can be taken again at once."""
+        async with self.store() as uow:
+            await uow.session.exec(  # type: ignore[call-overload]
+                update(RecipientRow)
+                .where(col(RecipientRow.id) == job.id, col(RecipientRow.state) == DELIVERED)
+                .values(lease_until=None)
+            )
+            await uow.commit()
 
     async def updated(self, job: Job, revision: int) -> None:
         """A delivered message now shows `revision`."""
@@ -343,7 +376,7 @@ class Broadcasts:
             await uow.session.exec(  # type: ignore[call-overload]
                 update(RecipientRow)
                 .where(col(RecipientRow.id) == job.id, col(RecipientRow.revision) < revision)
-                .values(revision=revision)
+                .values(revision=revision, lease_until=None)
             )
             await uow.commit()
 

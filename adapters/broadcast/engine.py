@@ -214,7 +214,9 @@ class Engine:
     async def _correct(self, announcement: Announcement, card: Card) -> int:
         """Update delivered messages that still show an older revision."""
         done = 0
-        while jobs := await self.broadcasts.outdated(announcement.id, announcement.revision, 50):
+        while jobs := await self.broadcasts.outdated(
+            announcement.id, announcement.revision, self.now(), self.lease, 50
+        ):
             progressed = False
             for job in jobs:
                 sender = self.senders.get(job.platform)
@@ -230,10 +232,10 @@ class Engine:
                 if wait > 0:
                     await asyncio.sleep(wait)
                 result = await sender.update(job, card)
-                if result.retry_after is not None:
-                    await self.limiter.slow(job.platform, sender.rate, result.retry_after)
-                    continue
-                if result.transient:
+                if result.retry_after is not None or result.transient:
+                    await self.broadcasts.unlease(job)
+                    if result.retry_after is not None:
+                        await self.limiter.slow(job.platform, sender.rate, result.retry_after)
                     continue
                 await self.broadcasts.updated(job, announcement.revision)
                 progressed = True

@@ -7,6 +7,7 @@ enforces rate limits and refuses some users the way Slack does.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -411,3 +412,29 @@ async def test_a_correction_leaves_a_deleted_message_alone(
     assert len(failed) == 1  # tried once, then left alone
     await broadcaster.engine.tick()
     assert len([c for c in fake.of("chat.update") if c.status == 0]) == 1
+
+
+async def test_concurrent_runs_update_each_corrected_message_once(
+    hub: tuple[Server, Broadcaster], fake: FakeSlack
+) -> None:
+    """Several tasks (or workers) working on one correction share it: one update per message."""
+    server, broadcaster = hub
+    users = await staff(server, 6)
+    announcement_id = await compose(server, fake)
+    await broadcaster.engine.tick()
+    assert await finished(server, announcement_id)
+    async with server.services.store() as uow:
+        found = await uow.announcements.get(announcement_id)
+        assert found is not None
+        found.summary, found.revision = "Corrected text.", 2
+        await uow.announcements.save(found)
+        await uow.commit()
+    await asyncio.gather(*(broadcaster.engine.run(announcement_id) for _ in range(4)))
+
+    async def corrected() -> bool:
+        return all(r.revision == 2 for r in await rows(server, announcement_id))
+
+    assert await eventually(corrected)
+    updates = Counter(str(c.args.get("channel")) for c in fake.of("chat.update", ok_only=True))
+    assert set(updates) == {fake.dm(u) for u in [*users, "U0HR"]}
+    assert set(updates.values()) == {1}
