@@ -6,10 +6,12 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
+from sqlalchemy import Row, func, insert
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import func
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import col, select
@@ -34,6 +36,31 @@ from storage.tables import (
 )
 from storage.training import SqlTraining
 
+_PEOPLE = PersonRow.__table__  # type: ignore[attr-defined]
+_PERSON = sa_select(
+    *(
+        _PEOPLE.c[n]
+        for n in (
+            "id",
+            "display_name",
+            "email",
+            "department",
+            "manager_id",
+            "timezone",
+            "slack_user_id",
+            "teams_user_id",
+            "roles",
+        )
+    )
+)
+_STATE = ConversationRow.__table__  # type: ignore[attr-defined]
+_FLOW = sa_select(_STATE.c.flow, _STATE.c.step, _STATE.c.data)
+
+_ANSWER = insert(FaqAnswerRow.__table__)  # type: ignore[attr-defined]
+_SEEN = SeenEventRow.__table__  # type: ignore[attr-defined]
+_SEEN_PG = postgresql.insert(_SEEN).on_conflict_do_nothing()
+_SEEN_SQLITE = sqlite.insert(_SEEN).on_conflict_do_nothing()
+
 _UNAVAILABLE = (
     sa_exc.OperationalError,
     sa_exc.InterfaceError,
@@ -49,7 +76,7 @@ def unavailable(error: BaseException) -> bool:
     return isinstance(error, _UNAVAILABLE)
 
 
-def _person(row: PersonRow) -> Person:
+def _person(row: PersonRow | Row[Any]) -> Person:
     roles = frozenset(Role(r) for r in row.roles.split(",") if r in Role.__members__.values())
     return Person(
         id=row.id,
@@ -81,15 +108,16 @@ class SqlPeople:
 
     async def by_user(self, user: UserRef) -> Person | None:
         if user.platform == "slack":
-            clause = PersonRow.slack_user_id == user.id
+            clause = _PEOPLE.c.slack_user_id == user.id
         elif user.platform == "teams":
-            clause = PersonRow.teams_user_id == user.id
+            clause = _PEOPLE.c.teams_user_id == user.id
         elif user.platform == "console":
-            clause = PersonRow.email == user.id.lower()
+            clause = _PEOPLE.c.email == user.id.lower()
         else:
             return None
-        row = (await self.session.exec(select(PersonRow).where(clause))).first()
-        return _person(row) if row else None
+        # A plain row, not an ORM object: this runs for every message.
+        found = (await self.session.execute(_PERSON.where(clause))).first()
+        return _person(found) if found else None
 
     async def with_role(self, role: Role) -> Sequence[Person]:
         rows = await self.session.exec(
@@ -192,10 +220,12 @@ class SqlConversations:
         key = _key(user)
         if key in self._none:
             return None
-        row = await self.session.get(ConversationRow, key)
-        if row is None:
+        # A plain row, not an ORM object: this runs for every message.
+        found = (await self.session.execute(_FLOW.where(_STATE.c.user_key == key))).first()
+        if found is None:
             self._none.add(key)
-        return Flow(row.flow, row.step, json.loads(row.data)) if row else None
+            return None
+        return Flow(found.flow, found.step, json.loads(found.data))
 
     async def set_flow(self, user: UserRef, flow: Flow | None) -> None:
         key = _key(user)
@@ -227,9 +257,10 @@ class SqlFaqLog:
         self.session = session
 
     async def answered(self, faq_id: str, score: float, day: date) -> str:
-        row = FaqAnswerRow(id=new_id(), faq_id=faq_id, score=score, day=day)
-        self.session.add(row)  # written with the rest at commit: the id is ours already
-        return row.id
+        answer_id = new_id()
+        row = {"id": answer_id, "faq_id": faq_id, "score": score, "day": day, "helpful": None}
+        await self.session.execute(_ANSWER, row)
+        return answer_id
 
     async def feedback(self, answer_id: str, helpful: bool) -> bool:
         row = await self.session.get(FaqAnswerRow, answer_id[:32])
@@ -259,22 +290,24 @@ class SqlFaqLog:
 class SqlDeliveries:
     """Platform deliveries already handled (the seen_event table)."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, dialect: str) -> None:
         self.session = session
+        self._insert = _SEEN_PG if dialect == "postgresql" else _SEEN_SQLITE
 
     async def first(self, delivery_id: str) -> bool:
-        key = delivery_id[:200]
-        if await self.session.get(SeenEventRow, key) is not None:
-            return False
-        self.session.add(SeenEventRow(key=key, seen_at=datetime.now(UTC)))
-        return True
+        # One statement: the insert that wins is the first delivery. A concurrent
+        # transaction inserting the same key waits for this one and then inserts nothing.
+        row = {"key": delivery_id[:200], "seen_at": datetime.now(UTC)}
+        result = await self.session.execute(self._insert, row)
+        return bool(getattr(result, "rowcount", 0) == 1)
 
 
 class SqlUnitOfWork:
     """One session and transaction; rolls back unless committed."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect: str) -> None:
         self._sessions = sessions
+        self._dialect = dialect
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
@@ -282,7 +315,7 @@ class SqlUnitOfWork:
         self.tickets = SqlTickets(self.session)
         self.conversations = SqlConversations(self.session)
         self.faq_log = SqlFaqLog(self.session)
-        self.deliveries = SqlDeliveries(self.session)
+        self.deliveries = SqlDeliveries(self.session, self._dialect)
         self.cases = SqlCases(self.session)
         self.campaigns = SqlCampaigns(self.session)
         self.training = SqlTraining(self.session)
@@ -326,4 +359,4 @@ class SqlStore:
         self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions)
+        return SqlUnitOfWork(self._sessions, self.engine.dialect.name)
