@@ -12,10 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
-from botbuilder.integration.aiohttp import (
-    CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
-)
+from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
     Activity,
     ChannelAccount,
@@ -25,6 +22,7 @@ from botbuilder.schema import (
 from pydantic import TypeAdapter, ValidationError
 
 from adapters.teams import render
+from adapters.teams.clients import ReusingAuthentication
 from adapters.teams.send import Sender, Unreachable
 from bot import chat, dispatch
 from bot.deps import Deps
@@ -102,7 +100,7 @@ class TeamsChannel:
         self.deps = deps
         self.addresses = addresses
         self.app_id = settings.microsoft_app_id or ""
-        self.adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_Config(settings)))
+        self.adapter = CloudAdapter(ReusingAuthentication(_Config(settings)))
         self.adapter.on_turn_error = self._on_turn_error
         self.sender = Sender(self.adapter, self.app_id)
         self.bot = _Bot(self)

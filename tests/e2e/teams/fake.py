@@ -34,6 +34,7 @@ class FakeConnector:
     blocked: set[str] = field(default_factory=set)  # users who blocked the bot: 403
     rate: float | None = None  # activities per second for the app; above it: 429
     updated: list[Sent] = field(default_factory=list)
+    connections: set[tuple[str, int]] = field(default_factory=set)  # client address and port
     url: str = ""
     _bucket: tuple[float, float] | None = None
     _runner: web.AppRunner | None = None
@@ -80,6 +81,9 @@ class FakeConnector:
 
     async def _record(self, request: web.Request, body: dict[str, Any], status: int) -> None:
         conversation = unquote(request.match_info.get("conversation", ""))
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        if peer:
+            self.connections.add((str(peer[0]), int(peer[1])))
         self.calls.append(Sent(request.path, conversation, body, time.monotonic(), status))
         assert self._changed is not None
         async with self._changed:

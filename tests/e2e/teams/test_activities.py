@@ -60,6 +60,17 @@ async def test_install_gets_a_welcome(server: Server, connector: FakeConnector) 
     assert "Policy Bot" in shown(welcome) and "help" in shown(welcome)
 
 
+async def test_replies_reuse_connections_to_the_connector(
+    server: Server, connector: FakeConnector
+) -> None:
+    """One client per service URL, kept between turns: not a new HTTP connection per reply."""
+    for n in range(8):
+        await server.post(activity("message_personal.json", connector.url, id=f"reuse-{n}"))
+        await connector.wait_for(n + 1)
+    assert len(connector.delivered()) == 8
+    assert len(connector.connections) <= 2
+
+
 async def test_replayed_activity_is_answered_once(server: Server, connector: FakeConnector) -> None:
     body = activity("message_personal.json", connector.url)
     responses = await asyncio.gather(*(server.post(body) for _ in range(3)))
