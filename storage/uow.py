@@ -116,7 +116,7 @@ class SqlPeople:
         else:
             return None
         # A plain row, not an ORM object: this runs for every message.
-        found = (await self.session.execute(_PERSON.where(clause))).first()
+        found = (await self.session.exec(_PERSON.where(clause))).first()  # type: ignore[call-overload]
         return _person(found) if found else None
 
     async def with_role(self, role: Role) -> Sequence[Person]:
@@ -221,7 +221,8 @@ class SqlConversations:
         if key in self._none:
             return None
         # A plain row, not an ORM object: this runs for every message.
-        found = (await self.session.execute(_FLOW.where(_STATE.c.user_key == key))).first()
+        query = _FLOW.where(_STATE.c.user_key == key)
+        found = (await self.session.exec(query)).first()  # type: ignore[call-overload]
         if found is None:
             self._none.add(key)
             return None
@@ -259,7 +260,7 @@ class SqlFaqLog:
     async def answered(self, faq_id: str, score: float, day: date) -> str:
         answer_id = new_id()
         row = {"id": answer_id, "faq_id": faq_id, "score": score, "day": day, "helpful": None}
-        await self.session.execute(_ANSWER, row)
+        await self.session.exec(_ANSWER, params=row)
         return answer_id
 
     async def feedback(self, answer_id: str, helpful: bool) -> bool:
@@ -298,7 +299,7 @@ class SqlDeliveries:
         # One statement: the insert that wins is the first delivery. A concurrent
         # transaction inserting the same key waits for this one and then inserts nothing.
         row = {"key": delivery_id[:200], "seen_at": datetime.now(UTC)}
-        result = await self.session.execute(self._insert, row)
+        result = await self.session.exec(self._insert, params=row)
         return bool(getattr(result, "rowcount", 0) == 1)
 
 
