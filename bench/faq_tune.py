@@ -80,9 +80,12 @@ def fit_weights(content: Content, tuning: Tuning) -> tuple[float, float, float, 
         index = FaqIndex(entries, vocabulary.model_copy(update={"off_topic": kept}), tuning)
         for question, want in questions:
             features = index.features(question)
-            if features is not None:
-                rows.append(features[1:4])
-                labels.append(float(want is not None and features[0] == want))
+            # Only questions that reach the logistic train it: the off-topic check and
+            # the coverage floor already abstain on the rest.
+            if features is None or features[2] or features[1][0] < tuning.min_coverage:
+                continue
+            rows.append(features[1])
+            labels.append(float(want is not None and features[0] == want))
     x, y = np.asarray(rows), np.asarray(labels)
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
     z = np.c_[(x - mean) / std, np.ones(len(x))]

@@ -34,6 +34,8 @@ STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 _TOKEN_RE = re.compile(r"[a-z0-9#]+")
 _URL_RE = re.compile(r"https?://\S+|www\.\S+")
+# "IT" written in capitals is the department, not the pronoun (unless the whole text shouts).
+_IT_RE = re.compile(r"\bIT\b")
 MAX_QUERY_CHARS = 600
 # Plural and verb endings: "firms", "flagged", "trolling" map like "firm", "flag", "troll".
 _INFLECTIONS = ("ing", "ed", "es", "s", "d")
@@ -41,7 +43,10 @@ _INFLECTIONS = ("ing", "ed", "es", "s", "d")
 
 def _split(text: str) -> list[str]:
     """Lowercased word tokens, apostrophes dropped ("don't" -> "dont"), links removed."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    text = unicodedata.normalize("NFKC", text)
+    if not text.isupper():
+        text = _IT_RE.sub("infotech", text)
+    text = text.lower()
     text = _URL_RE.sub(" ", text).replace("'", "").replace("\u2019", "")
     return _TOKEN_RE.findall(text)
 
@@ -65,14 +70,13 @@ class Tuning:
     threshold: float = 0.45
     unknown_idf: float = 2.5
     min_evidence: float = 3.0
-    phrase_weight: float = 0.0
     typo_cutoff: float = 85.0
     typo_min_len: int = 5
     second_weight: float = 0.3
     off_topic_ratio: float = 0.8
     min_coverage: float = 0.35
     """Below this share of the question explained by the topic, abstain whatever the score."""
-    weights: tuple[float, float, float, float] = (1.621, 0.507, 2.991, -3.989)
+    weights: tuple[float, float, float, float] = (2.499, 0.691, 2.311, -5.211)
     """Confidence = logistic(coverage, best score, lead over the runner-up, bias)."""
 
 
@@ -217,7 +221,6 @@ class FaqIndex:
         self._bags = self._bm25(bags)
         self._idf = self._idfs(docs)
         self._entry_terms = [set(b) for b in bags]
-        self._doc_terms = [set(d) for d in docs]
 
     def _bm25(self, corpus: list[list[str]]) -> bm25s.BM25:
         index = bm25s.BM25(k1=self.tuning.k1, b=self.tuning.b)
@@ -247,25 +250,19 @@ class FaqIndex:
         bag = self._bags.get_scores_from_ids(bag_ids) if bag_ids else 0.0
         return np.asarray(best + self.tuning.bag_weight * bag, dtype=float), per_doc
 
-    def features(self, question: str) -> tuple[str | None, float, float, float, bool] | None:
-        """Best entry, its coverage of the question, score, lead, and whether off-topic wins."""
+    def features(self, question: str) -> tuple[str | None, tuple[float, float, float], bool] | None:
+        """Best entry, its (coverage of the question, score, lead), and whether off-topic wins."""
         tokens, unknown = self.normaliser.tokens(question)
         if all(t.isdigit() for t in tokens):
             return None  # numbers alone say nothing about a topic
 
-        scores, per_doc = self._scores(tokens)
+        scores, _ = self._scores(tokens)
         best = int(np.argmax(scores))
         weights = [self._idf.get(t, self.tuning.unknown_idf) for t in tokens]
         total = sum(weights) + unknown * self.tuning.unknown_idf
         terms = self._entry_terms[best]
         covered = sum(w for t, w in zip(tokens, weights, strict=True) if t in terms)
-        # How much of the question the single closest phrasing explains: near misses share
-        # a few words with a topic's vocabulary, but rarely most of a real phrasing.
-        mine = np.flatnonzero(self._owners == best)
-        phrase = self._doc_terms[int(mine[np.argmax(per_doc[mine])])] if len(mine) else set()
-        in_phrase = sum(w for t, w in zip(tokens, weights, strict=True) if t in phrase)
-        w = self.tuning.phrase_weight
-        coverage = ((1 - w) * covered + w * in_phrase) / total if total else 0.0
+        coverage = covered / total if total else 0.0
         # One or two common words ("today", "bot") are not evidence of a topic.
         coverage *= min(1.0, covered / self.tuning.min_evidence)
         top = float(scores[best])
@@ -273,14 +270,14 @@ class FaqIndex:
         # A question nearly as close to the off-topic examples as to its best topic is more
         # likely a how-to about an app or an HR errand than a policy question.
         off_topic = self._ids[-1] is None and scores[-1] >= self.tuning.off_topic_ratio * top
-        return self._ids[best], coverage, top, lead, off_topic
+        return self._ids[best], (coverage, top, lead), bool(off_topic)
 
     def match(self, question: str) -> Match:
         """The best entry with a confidence in [0, 1]; faq_id is None below the threshold."""
         features = self.features(question)
         if features is None:
             return Match(None, 0.0, "")
-        candidate, coverage, top, lead, off_topic = features
+        candidate, (coverage, top, lead), off_topic = features
         if candidate is None or off_topic or top <= 0:
             return Match(None, 0.0, candidate or "")
         # Coverage alone trusts a question whose words all occur in the topic somewhere; how

@@ -115,3 +115,10 @@ def test_a_strong_match_on_a_few_words_of_junk_abstains(faq: FaqIndex, junk: str
     match = faq.match(junk)
     assert match.faq_id is None
     assert match.score < faq.tuning.threshold
+
+
+def test_capital_it_is_the_department_not_the_pronoun() -> None:
+    words = _normaliser({}).words
+    assert words("ask IT about it") == ["ask", "infotech"]
+    # A shouted question keeps "IT" as the pronoun.
+    assert words("CAN I POST IT") == ["post"]
