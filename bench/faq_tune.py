@@ -64,8 +64,8 @@ def cross_validate(content: Content, tuning: Tuning) -> tuple[float, float]:
     return hits / asked, abstained / max(off, 1)
 
 
-def fit_weights(content: Content, tuning: Tuning) -> tuple[float, float, float, float]:
-    """Logistic fit of Tuning.weights: is the best entry right, from its coverage, score, lead."""
+def fit_weights(content: Content, tuning: Tuning) -> tuple[float, ...]:
+    """Logistic fit of Tuning.weights: is the best entry right, from the features of its match."""
     rows, labels = [], []
     vocabulary = content.vocabulary
     for fold in range(FOLDS):
@@ -93,8 +93,7 @@ def fit_weights(content: Content, tuning: Tuning) -> tuple[float, float, float, 
     for _ in range(5000):
         w -= 0.2 * z.T @ (1 / (1 + np.exp(-z @ w)) - y) / len(y)
     raw = w[:-1] / std
-    a, b, c = (round(float(v), 3) for v in raw)
-    return a, b, c, round(float(w[-1] - mean @ raw), 3)
+    return (*(round(float(v), 3) for v in raw), round(float(w[-1] - mean @ raw), 3))
 
 
 def main() -> None:

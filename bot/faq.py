@@ -67,7 +67,7 @@ class Tuning:
     k1: float = 1.2
     b: float = 0.5
     bag_weight: float = 0.6
-    threshold: float = 0.45
+    threshold: float = 0.4
     unknown_idf: float = 2.5
     min_evidence: float = 3.0
     typo_cutoff: float = 85.0
@@ -76,8 +76,8 @@ class Tuning:
     off_topic_ratio: float = 0.8
     min_coverage: float = 0.35
     """Below this share of the question explained by the topic, abstain whatever the score."""
-    weights: tuple[float, float, float, float] = (2.499, 0.691, 2.311, -5.211)
-    """Confidence = logistic(coverage, best score, lead over the runner-up, bias)."""
+    weights: tuple[float, float, float, float, float] = (1.893, 0.605, 2.561, 4.607, -7.226)
+    """Confidence = logistic(coverage, best score, lead over the runner-up, likeness, bias)."""
 
 
 class Normaliser:
@@ -220,6 +220,7 @@ class FaqIndex:
         self._docs = self._bm25(docs)
         self._bags = self._bm25(bags)
         self._idf = self._idfs(docs)
+        self._texts = [" ".join(d) for d in docs]
         self._entry_terms = [set(b) for b in bags]
 
     def _bm25(self, corpus: list[list[str]]) -> bm25s.BM25:
@@ -250,8 +251,8 @@ class FaqIndex:
         bag = self._bags.get_scores_from_ids(bag_ids) if bag_ids else 0.0
         return np.asarray(best + self.tuning.bag_weight * bag, dtype=float), per_doc
 
-    def features(self, question: str) -> tuple[str | None, tuple[float, float, float], bool] | None:
-        """Best entry, its (coverage of the question, score, lead), and whether off-topic wins."""
+    def features(self, question: str) -> tuple[str | None, tuple[float, ...], bool] | None:
+        """Best entry, its (coverage, score, lead, likeness), and whether off-topic wins."""
         tokens, unknown = self.normaliser.tokens(question)
         if all(t.isdigit() for t in tokens):
             return None  # numbers alone say nothing about a topic
@@ -270,21 +271,28 @@ class FaqIndex:
         # A question nearly as close to the off-topic examples as to its best topic is more
         # likely a how-to about an app or an HR errand than a policy question.
         off_topic = self._ids[-1] is None and scores[-1] >= self.tuning.off_topic_ratio * top
-        return self._ids[best], (coverage, top, lead), bool(off_topic)
+        # How alike the question and the entry's closest phrasing are, word order aside: a
+        # question about something else shares a few of a topic's words, rarely a phrasing.
+        texts = [self._texts[i] for i in self._grid[best] if i < len(self._texts)]
+        found = process.extractOne(" ".join(tokens), texts, scorer=fuzz.token_sort_ratio)
+        likeness = found[1] / 100 if found else 0.0
+        return self._ids[best], (coverage, top, lead, likeness), bool(off_topic)
 
     def match(self, question: str) -> Match:
         """The best entry with a confidence in [0, 1]; faq_id is None below the threshold."""
         features = self.features(question)
         if features is None:
             return Match(None, 0.0, "")
-        candidate, (coverage, top, lead), off_topic = features
+        candidate, (coverage, top, lead, likeness), off_topic = features
         if candidate is None or off_topic or top <= 0:
             return Match(None, 0.0, candidate or "")
         # Coverage alone trusts a question whose words all occur in the topic somewhere; how
-        # strongly the topic matches and how far it leads the runner-up tell a real match
-        # from a near miss. The weights are a logistic fit on held-out phrasings (faq_tune).
-        a, b, c, bias = self.tuning.weights
-        confidence = float(1 / (1 + np.exp(-(a * coverage + b * top + c * lead + bias))))
+        # strongly the topic matches, how far it leads the runner-up and how alike its closest
+        # phrasing is tell a real match from a near miss. The weights are a logistic fit on
+        # held-out phrasings (faq_tune).
+        a, b, c, d, bias = self.tuning.weights
+        z = a * coverage + b * top + c * lead + d * likeness + bias
+        confidence = float(1 / (1 + np.exp(-z)))
         if coverage < self.tuning.min_coverage:
             # Most of the question is unexplained: a strong match on one or two of its words
             # (a number in a string of junk, one policy word in a question about something
