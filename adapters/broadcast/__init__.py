@@ -117,6 +117,10 @@ class Broadcaster:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
         await self.engine.cancel_running()  # no database work may outlive the process's pool
+        for sender in self.engine.senders.values():
+            close = getattr(sender, "close", None)  # senders holding HTTP connections
+            if close is not None:
+                await close()
         await self.broker.shutdown()
         await self.limiter.close()
 

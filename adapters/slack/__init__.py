@@ -44,6 +44,7 @@ def mount(web_app: web.Application, services: Services) -> None:
         log.info("channel slack: enabled (HTTP, POST %s)", ROUTE)
 
     async def start(_: web.Application) -> None:
+        channel.start()
         delivery.start()
         if socket is not None:
             await socket.connect_async()
@@ -52,6 +53,7 @@ def mount(web_app: web.Application, services: Services) -> None:
         if socket is not None:
             await socket.close_async()
         await delivery.stop()
+        await channel.close()
 
     web_app.on_startup.append(start)
     web_app.on_shutdown.append(stop)

@@ -7,6 +7,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 from pydantic import TypeAdapter, ValidationError
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -82,6 +83,23 @@ def client(settings: Settings) -> AsyncWebClient:
     )
 
 
+def keep_connections(client: AsyncWebClient) -> None:
+    """Give the client one HTTP session for all its calls, inside the running event loop.
+
+    Without one, slack_sdk opens a new session, and so a new TLS connection to Slack, for
+    every call.
+    """
+    if client.session is None or client.session.closed:
+        client.session = aiohttp.ClientSession()
+
+
+async def close_connections(client: AsyncWebClient) -> None:
+    """Close the session `keep_connections` gave the client."""
+    if client.session is not None and not client.session.closed:
+        await client.session.close()
+    client.session = None
+
+
 class SlackChannel:
     """Translates Slack requests to core calls and core replies to Web API calls."""
 
@@ -102,6 +120,13 @@ class SlackChannel:
         self._profiles: dict[str, Profile] = {}
         self._known: set[str] = set()  # users already complete in the directory
         self._register()
+
+    def start(self) -> None:
+        """Called in the running event loop before the first request."""
+        keep_connections(self.client)
+
+    async def close(self) -> None:
+        await close_connections(self.client)
 
     def _register(self) -> None:
         app = self.app

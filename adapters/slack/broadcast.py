@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.broadcast.engine import Result
 from adapters.slack import render
+from adapters.slack.bot import close_connections, keep_connections
 from bot.messages import Card
 from bot.model import Announcement
 from bot.settings import Settings
@@ -56,6 +57,9 @@ class SlackBroadcast:
             timeout=10,
             retry_handlers=[],
         )
+
+    async def close(self) -> None:
+        await close_connections(self.client)
 
     async def send(self, job: Job, announcement: Announcement, card: Card) -> Result:
         message = render.messages([card])[0]
@@ -109,6 +113,7 @@ class SlackBroadcast:
 
     async def _call(self, method: Any, **kwargs: Any) -> Any:
         """The answer's data, or a Result saying what went wrong."""
+        keep_connections(self.client)
         try:
             response = await method(**kwargs)
             return response.data if hasattr(response, "data") else response

@@ -44,6 +44,7 @@ class FakeSlack:
     _bucket: tuple[float, float] | None = None  # tokens, at
     sockets: list[web.WebSocketResponse] = field(default_factory=list)  # Socket Mode
     acks: list[dict[str, Any]] = field(default_factory=list)  # what the app acked
+    connections: set[tuple[str, int]] = field(default_factory=set)  # client address and port
     _channels: dict[str, float] = field(default_factory=dict)  # channel -> next allowed time
     _runner: web.AppRunner | None = None
     _changed: asyncio.Condition | None = None
@@ -85,6 +86,9 @@ class FakeSlack:
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        if peer:
+            self.connections.add((str(peer[0]), int(peer[1])))
         args: dict[str, Any] = dict(request.query)
         raw = await request.text()
         if raw:

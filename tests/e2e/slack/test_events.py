@@ -69,6 +69,18 @@ async def test_dm_question_gets_the_faq_answer(server: Server, fake: FakeSlack) 
         assert (person.email, person.slack_user_id) == ("sam@example.com", "U0EMPLOYEE")
 
 
+async def test_web_api_calls_reuse_connections(server: Server, fake: FakeSlack) -> None:
+    """One HTTP session for the app's Web API calls: not a new connection (a new TLS
+    handshake with Slack) for every reply."""
+    for n in range(6):
+        event = fixture("message_im.json")
+        event["event_id"] = f"EvReuse{n}"
+        await server.send(event)
+        await fake.wait_for("chat.postMessage", n + 1)
+    assert len(fake.of("chat.postMessage")) == 6
+    assert len(fake.connections) <= 2
+
+
 async def test_retries_and_duplicates_are_answered_once(server: Server, fake: FakeSlack) -> None:
     body = dm("may I post photos of my colleagues?", "Ev0RETRY")
     first = await server.send(body)
