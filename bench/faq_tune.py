@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -43,9 +44,11 @@ def score(index: FaqIndex, data: dict[str, list]) -> tuple[float, float]:
     return hits / len(data["in_scope"]), abst / len(data["out_of_scope"])
 
 
-def cross_validate(content: Content, tuning: Tuning) -> tuple[float, float]:
-    """Top-1 and abstention on the content's own phrasings, each asked of an index without it."""
-    hits = asked = abstained = off = 0
+def folds(
+    content: Content, tuning: Tuning
+) -> Iterator[tuple[FaqIndex, list[tuple[str, str]], list[str]]]:
+    """For each fold: an index without that fold's phrasings and off-topic examples, the held-out
+    phrasings with their entry, and the held-out off-topic examples."""
     vocabulary = content.vocabulary
     for fold in range(FOLDS):
         entries, questions = [], []
@@ -55,10 +58,17 @@ def cross_validate(content: Content, tuning: Tuning) -> tuple[float, float]:
             entries.append(entry.model_copy(update={"phrasings": tuple(keep)}))
         examples = vocabulary.off_topic
         kept = tuple(p for i, p in enumerate(examples) if i % FOLDS != fold)
+        held = [p for i, p in enumerate(examples) if i % FOLDS == fold]
         index = FaqIndex(entries, vocabulary.model_copy(update={"off_topic": kept}), tuning)
+        yield index, questions, held
+
+
+def cross_validate(content: Content, tuning: Tuning) -> tuple[float, float]:
+    """Top-1 and abstention on the content's own phrasings, each asked of an index without it."""
+    hits = asked = abstained = off = 0
+    for index, questions, held in folds(content, tuning):
         hits += sum(index.match(q).faq_id == want for q, want in questions)
         asked += len(questions)
-        held = [p for i, p in enumerate(examples) if i % FOLDS == fold]
         abstained += sum(index.match(q).faq_id is None for q in held)
         off += len(held)
     return hits / asked, abstained / max(off, 1)
@@ -67,17 +77,8 @@ def cross_validate(content: Content, tuning: Tuning) -> tuple[float, float]:
 def fit_weights(content: Content, tuning: Tuning) -> tuple[float, ...]:
     """Logistic fit of Tuning.weights: is the best entry right, from the features of its match."""
     rows, labels = [], []
-    vocabulary = content.vocabulary
-    for fold in range(FOLDS):
-        entries, questions = [], []
-        for entry in content.faq:
-            keep = [p for i, p in enumerate(entry.phrasings) if i % FOLDS != fold]
-            questions += [(p, entry.id) for i, p in enumerate(entry.phrasings) if i % FOLDS == fold]
-            entries.append(entry.model_copy(update={"phrasings": tuple(keep)}))
-        examples = vocabulary.off_topic
-        questions += [(p, None) for i, p in enumerate(examples) if i % FOLDS == fold]
-        kept = tuple(p for i, p in enumerate(examples) if i % FOLDS != fold)
-        index = FaqIndex(entries, vocabulary.model_copy(update={"off_topic": kept}), tuning)
+    for index, found, held in folds(content, tuning):
+        questions: list[tuple[str, str | None]] = [*found, *((p, None) for p in held)]
         for question, want in questions:
             features = index.features(question)
             # Only questions that reach the logistic train it: the off-topic check and

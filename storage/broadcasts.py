@@ -38,6 +38,22 @@ class Job:
     message_ref: str = ""
 
 
+# What a worker needs of a row it took, in the order `_job` reads them.
+_JOB_COLUMNS = (
+    RecipientRow.id,
+    RecipientRow.person_id,
+    RecipientRow.platform,
+    RecipientRow.address,
+    RecipientRow.attempts,
+    RecipientRow.in_flight,
+    RecipientRow.message_ref,
+)
+
+
+def _job(announcement_id: str, r: Any) -> Job:
+    return Job(r[0], announcement_id, r[1], r[2], r[3], r[4], bool(r[5]), r[6])
+
+
 class Broadcasts:
     """The broadcast engine's storage: due announcements, recipient rows, leases."""
 
@@ -220,20 +236,9 @@ class Broadcasts:
                     lease_until=now + lease,
                     attempts=RecipientRow.attempts + 1,
                 )
-                .returning(
-                    RecipientRow.id,
-                    RecipientRow.person_id,
-                    RecipientRow.platform,
-                    RecipientRow.address,
-                    RecipientRow.attempts,
-                    RecipientRow.in_flight,
-                    RecipientRow.message_ref,
-                )
+                .returning(*_JOB_COLUMNS)
             )
-            jobs = [
-                Job(r[0], announcement_id, r[1], r[2], r[3], r[4], bool(r[5]), r[6])
-                for r in result.all()
-            ]
+            jobs = [_job(announcement_id, r) for r in result.all()]
             await uow.commit()
             return jobs
 
@@ -344,19 +349,9 @@ class Broadcasts:
                     ),
                 )
                 .values(lease_until=now + lease)
-                .returning(
-                    RecipientRow.id,
-                    RecipientRow.person_id,
-                    RecipientRow.platform,
-                    RecipientRow.address,
-                    RecipientRow.attempts,
-                    RecipientRow.message_ref,
-                )
+                .returning(*_JOB_COLUMNS)
             )
-            jobs = [
-                Job(r[0], announcement_id, r[1], r[2], r[3], r[4], False, r[5])
-                for r in result.all()
-            ]
+            jobs = [_job(announcement_id, r) for r in result.all()]
             await uow.commit()
             return jobs
 

@@ -383,6 +383,16 @@ async def test_announcement_to_chosen_departments(
     assert tagged(fake, "U0OPS", announcement_id) == 0
 
 
+async def revise(server: Server, announcement_id: str) -> None:
+    """Correct a sent announcement as HR's correction form would: new text, next revision."""
+    async with server.services.store() as uow:
+        found = await uow.announcements.get(announcement_id)
+        assert found is not None
+        found.summary, found.revision = "Corrected text.", found.revision + 1
+        await uow.announcements.save(found)
+        await uow.commit()
+
+
 async def test_a_correction_leaves_a_deleted_message_alone(
     hub: tuple[Server, Broadcaster], fake: FakeSlack
 ) -> None:
@@ -392,20 +402,11 @@ async def test_a_correction_leaves_a_deleted_message_alone(
     await broadcaster.engine.tick()
     assert await finished(server, announcement_id)
     fake.posted[fake.dm(users[0])].clear()  # the person deleted it
-    async with server.services.store() as uow:
-        found = await uow.announcements.get(announcement_id)
-        assert found is not None
-        found.summary, found.revision = "Corrected text.", 2
-        await uow.announcements.save(found)
-        await uow.commit()
+    await revise(server, announcement_id)
     await broadcaster.engine.tick()
 
     async def corrected() -> bool:
-        async with server.services.store() as uow:
-            rows = await uow.session.exec(
-                select(RecipientRow).where(RecipientRow.announcement_id == announcement_id)
-            )
-            return all(r.revision == 2 for r in rows)
+        return all(r.revision == 2 for r in await rows(server, announcement_id))
 
     assert await eventually(corrected)
     failed = [c for c in fake.of("chat.update") if c.status == 0]
@@ -423,12 +424,7 @@ async def test_concurrent_runs_update_each_corrected_message_once(
     announcement_id = await compose(server, fake)
     await broadcaster.engine.tick()
     assert await finished(server, announcement_id)
-    async with server.services.store() as uow:
-        found = await uow.announcements.get(announcement_id)
-        assert found is not None
-        found.summary, found.revision = "Corrected text.", 2
-        await uow.announcements.save(found)
-        await uow.commit()
+    await revise(server, announcement_id)
     await asyncio.gather(*(broadcaster.engine.run(announcement_id) for _ in range(4)))
 
     async def corrected() -> bool:
