@@ -17,8 +17,8 @@ from bot.content import Content
 from tests.conftest import ROOT
 
 SETS = ["faq_dev.yaml", "faq_eval.yaml", "faq_holdout.yaml"]
-# fuzz.ratio on normalised text; 90 catches copies that differ by a typo, a plural or a word.
-NEAR_COPY = 90.0
+# fuzz.ratio on normalised text; 85 catches copies that differ by a typo, a plural or a word or two.
+NEAR_COPY = 85.0
 
 
 def _normalise(text: str) -> str:
