@@ -67,7 +67,7 @@ class Tuning:
     k1: float = 1.2
     b: float = 0.5
     bag_weight: float = 0.6
-    threshold: float = 0.4
+    threshold: float = 0.45
     unknown_idf: float = 2.5
     min_evidence: float = 3.0
     typo_cutoff: float = 85.0
@@ -76,7 +76,7 @@ class Tuning:
     off_topic_ratio: float = 0.8
     min_coverage: float = 0.35
     """Below this share of the question explained by the topic, abstain whatever the score."""
-    weights: tuple[float, float, float, float, float] = (1.893, 0.605, 2.561, 4.607, -7.226)
+    weights: tuple[float, float, float, float, float] = (2.04, 0.589, 2.911, 5.808, -7.987)
     """Confidence = logistic(coverage, best score, lead over the runner-up, likeness, bias)."""
 
 
