@@ -212,36 +212,37 @@ class SqlConversations:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        # Users found with no flow in this transaction: asked again (most messages check
-        # twice), they cost no second query. Rows that exist are in the session already.
-        self._none: set[str] = set()
+        # What this transaction read or wrote per user, as stored (name, step, JSON data), or
+        # None for no flow: most messages ask twice, and the second costs no query. Each
+        # call still returns a fresh Flow, so a caller's changes stay its own until saved.
+        self._seen: dict[str, tuple[str, str, str] | None] = {}
 
     async def flow(self, user: UserRef) -> Flow | None:
         key = _key(user)
-        if key in self._none:
-            return None
-        # A plain row, not an ORM object: this runs for every message.
-        query = _FLOW.where(_STATE.c.user_key == key)
-        found = (await self.session.exec(query)).first()  # type: ignore[call-overload]
-        if found is None:
-            self._none.add(key)
-            return None
-        return Flow(found.flow, found.step, json.loads(found.data))
+        if key not in self._seen:
+            # A plain row, not an ORM object: this runs for every message.
+            query = _FLOW.where(_STATE.c.user_key == key)
+            found = (await self.session.exec(query)).first()  # type: ignore[call-overload]
+            self._seen[key] = (found.flow, found.step, found.data) if found else None
+        stored = self._seen[key]
+        return Flow(stored[0], stored[1], json.loads(stored[2])) if stored else None
 
     async def set_flow(self, user: UserRef, flow: Flow | None) -> None:
         key = _key(user)
-        row = None if key in self._none else await self.session.get(ConversationRow, key)
+        known_absent = key in self._seen and self._seen[key] is None
+        row = None if known_absent else await self.session.get(ConversationRow, key)
         if flow is None:
-            self._none.add(key)
+            self._seen[key] = None
             if row is not None:
                 await self.session.delete(row)
                 await self.session.flush()
             return
-        self._none.discard(key)
+        data = json.dumps(flow.data)
+        self._seen[key] = (flow.name, flow.step, data)
         row = row or ConversationRow(
-            user_key=_key(user), flow=flow.name, step=flow.step, data="{}", updated_at=_now()
+            user_key=key, flow=flow.name, step=flow.step, data="{}", updated_at=_now()
         )
-        row.flow, row.step, row.data = flow.name, flow.step, json.dumps(flow.data)
+        row.flow, row.step, row.data = flow.name, flow.step, data
         row.updated_at = _now()
         self.session.add(row)
         await self.session.flush()

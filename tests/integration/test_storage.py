@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.directory import ImportReport, Profile, identify, import_people, parse_people_csv
@@ -183,3 +183,37 @@ async def test_migrations_match_the_tables(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         differences = await conn.run_sync(diff)
     assert differences == []
+
+
+async def test_a_flow_is_read_once_per_transaction_and_stays_the_callers_copy(
+    engine: AsyncEngine,
+) -> None:
+    store = SqlStore(engine)
+    user = UserRef("teams", "29:flow")
+    async with store() as uow:
+        await uow.conversations.set_flow(user, Flow("quiz", "q1", {"answered": []}))
+        await uow.commit()
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with store() as uow:
+            first = await uow.conversations.flow(user)
+            assert first is not None
+            first.data["answered"].append("q1")  # not saved
+            again = await uow.conversations.flow(user)
+            assert again == Flow("quiz", "q1", {"answered": []})
+            reads = [s for s in statements if "conversation_state" in s]
+            assert len(reads) == 1  # the second read came from this transaction's copy
+            await uow.conversations.set_flow(user, Flow("quiz", "q2", {"answered": ["q1"]}))
+            assert await uow.conversations.flow(user) == Flow("quiz", "q2", {"answered": ["q1"]})
+            await uow.conversations.set_flow(user, None)
+            assert await uow.conversations.flow(user) is None
+            # not committed
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    async with store() as uow:
+        assert await uow.conversations.flow(user) == Flow("quiz", "q1", {"answered": []})
