@@ -28,7 +28,8 @@ under until up us very was we were what whats when where which while who whom wh
 would yes yet you your yours yourself yourselves im ive id youre dont cant wont isnt arent
 hey hi hello thanks thank pls plz would wanna gonna gotta want know tell anyone someone one
 way bot chatbot whos wheres hows thats theres heres whens youve youll weve theyre doesnt
-didnt wasnt shouldnt wouldnt couldnt havent hasnt aint
+didnt wasnt shouldnt wouldnt couldnt havent hasnt aint shes hes theyve theyll theyd itll
+thatll wouldve couldve shouldve mustve youd whatre weren werent mustnt neednt hadnt
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
@@ -76,8 +77,16 @@ class Tuning:
     off_topic_ratio: float = 0.8
     min_coverage: float = 0.35
     """Below this share of the question explained by the topic, abstain whatever the score."""
-    weights: tuple[float, float, float, float, float] = (2.04, 0.589, 2.911, 5.808, -7.987)
-    """Confidence = logistic(coverage, best score, lead over the runner-up, likeness, bias)."""
+    weights: tuple[float, float, float, float, float, float] = (
+        2.04,
+        0.589,
+        2.911,
+        5.808,
+        0.0,
+        -7.987,
+    )
+    """Confidence = logistic(coverage, best score, lead over the runner-up topic, likeness,
+    closeness of the off-topic examples relative to the best topic, bias)."""
 
 
 class Normaliser:
@@ -159,7 +168,11 @@ class Normaliser:
             )
             # A short typo usually drops a letter ("polcy"); a short real word that is one
             # letter longer than another ("stick", "world") is not a typo of it.
-            fits = [c for c, _, _ in near if len(word) > 6 or len(c) >= len(word)]
+            # Typos rarely touch the first letter: "action" is not "vacation", nor
+            # "inappropriate" "appropriate".
+            fits = [
+                c for c, _, _ in near if c[0] == word[0] and (len(word) > 6 or len(c) >= len(word))
+            ]
             self._corrections[word] = fits[0] if fits else None
             if len(self._corrections) > 50_000:
                 self._corrections.clear()
@@ -252,13 +265,16 @@ class FaqIndex:
         return np.asarray(best + self.tuning.bag_weight * bag, dtype=float), per_doc
 
     def features(self, question: str) -> tuple[str | None, tuple[float, ...], bool] | None:
-        """Best entry, its (coverage, score, lead, likeness), and whether off-topic wins."""
+        """Best topic, its (coverage, score, lead, likeness, off-topic closeness), and whether
+        the off-topic examples are close enough to abstain outright."""
         tokens, unknown = self.normaliser.tokens(question)
         if all(t.isdigit() for t in tokens):
             return None  # numbers alone say nothing about a topic
 
         scores, _ = self._scores(tokens)
-        best = int(np.argmax(scores))
+        has_off = self._ids[-1] is None
+        topics = scores[:-1] if has_off else scores
+        best = int(np.argmax(topics))
         weights = [self._idf.get(t, self.tuning.unknown_idf) for t in tokens]
         total = sum(weights) + unknown * self.tuning.unknown_idf
         terms = self._entry_terms[best]
@@ -266,32 +282,35 @@ class FaqIndex:
         coverage = covered / total if total else 0.0
         # One or two common words ("today", "bot") are not evidence of a topic.
         coverage *= min(1.0, covered / self.tuning.min_evidence)
-        top = float(scores[best])
-        lead = (top - float(np.partition(scores, -2)[-2])) / top if top > 0 else 0.0
-        # A question nearly as close to the off-topic examples as to its best topic is more
-        # likely a how-to about an app or an HR errand than a policy question.
-        off_topic = self._ids[-1] is None and scores[-1] >= self.tuning.off_topic_ratio * top
+        top = float(topics[best])
+        runner_up = float(np.partition(topics, -2)[-2]) if len(topics) > 1 else 0.0
+        lead = (top - runner_up) / top if top > 0 else 0.0
+        # How close the question is to the off-topic examples, relative to its best topic:
+        # one incidental word shared with an app how-to or an HR errand weighs against the
+        # topic (a feature), and a question clearly closer to them abstains outright.
+        off = float(scores[-1]) / top if has_off and top > 0 else 0.0
+        off_topic = off >= self.tuning.off_topic_ratio
         # How alike the question and the entry's closest phrasing are, word order aside: a
         # question about something else shares a few of a topic's words, rarely a phrasing.
         texts = [self._texts[i] for i in self._grid[best] if i < len(self._texts)]
         found = process.extractOne(" ".join(tokens), texts, scorer=fuzz.token_sort_ratio)
         likeness = found[1] / 100 if found else 0.0
-        return self._ids[best], (coverage, top, lead, likeness), bool(off_topic)
+        return self._ids[best], (coverage, top, lead, likeness, off), bool(off_topic)
 
     def match(self, question: str) -> Match:
         """The best entry with a confidence in [0, 1]; faq_id is None below the threshold."""
         features = self.features(question)
         if features is None:
             return Match(None, 0.0, "")
-        candidate, (coverage, top, lead, likeness), off_topic = features
+        candidate, (coverage, top, lead, likeness, off), off_topic = features
         if candidate is None or off_topic or top <= 0:
             return Match(None, 0.0, candidate or "")
         # Coverage alone trusts a question whose words all occur in the topic somewhere; how
         # strongly the topic matches, how far it leads the runner-up and how alike its closest
         # phrasing is tell a real match from a near miss. The weights are a logistic fit on
         # held-out phrasings (faq_tune).
-        a, b, c, d, bias = self.tuning.weights
-        z = a * coverage + b * top + c * lead + d * likeness + bias
+        a, b, c, d, e, bias = self.tuning.weights
+        z = a * coverage + b * top + c * lead + d * likeness + e * off + bias
         confidence = float(1 / (1 + np.exp(-z)))
         if coverage < self.tuning.min_coverage:
             # Most of the question is unexplained: a strong match on one or two of its words
