@@ -68,7 +68,7 @@ class Tuning:
     k1: float = 1.2
     b: float = 0.5
     bag_weight: float = 0.6
-    threshold: float = 0.45
+    threshold: float = 0.4
     unknown_idf: float = 2.5
     min_evidence: float = 3.0
     typo_cutoff: float = 85.0
@@ -78,12 +78,12 @@ class Tuning:
     min_coverage: float = 0.35
     """Below this share of the question explained by the topic, abstain whatever the score."""
     weights: tuple[float, float, float, float, float, float] = (
-        2.04,
-        0.589,
-        2.911,
-        5.808,
-        0.0,
-        -7.987,
+        2.109,
+        0.583,
+        2.753,
+        6.241,
+        -0.838,
+        -7.938,
     )
     """Confidence = logistic(coverage, best score, lead over the runner-up topic, likeness,
     closeness of the off-topic examples relative to the best topic, bias)."""
