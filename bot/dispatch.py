@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from bot import (
     announcements,
@@ -23,7 +23,17 @@ from bot import (
 )
 from bot.deps import Deps
 from bot.directory import NotAllowed, Profile, identify
-from bot.messages import Action, Button, Choices, Incoming, Reply, Submission, Text, TextReply
+from bot.messages import (
+    Action,
+    Button,
+    Choices,
+    Incoming,
+    Reply,
+    Submission,
+    Text,
+    TextReply,
+    UserRef,
+)
 from bot.model import Flow, Person
 from bot.ports import Conflict, StoreUnavailable, UnitOfWork
 from bot.text import MAX_MESSAGE_CHARS, clean, shorten, words
@@ -234,14 +244,90 @@ async def _handle_once(deps: Deps, incoming: Incoming, profile: Profile | None) 
         if delivery and not await uow.deliveries.first(delivery):
             log.info("ignored a repeated delivery")
             return []
-        person = await identify(uow, incoming.user, profile)
-        try:
-            replies = await _route(deps, uow, person, incoming)
-        except NotAllowed as refused:
-            log.info("refused %s: needs role %s", _kind(incoming), refused)
-            replies = [TextReply(f"Sorry, only people with the {refused} role can do that.")]
+        replies = await _in(deps, uow, incoming, profile)
         await uow.commit()
         return replies
+
+
+async def _in(
+    deps: Deps, uow: UnitOfWork, incoming: Incoming, profile: Profile | None
+) -> list[Reply]:
+    """The replies to one message inside an open unit of work (not committed here)."""
+    person = await identify(uow, incoming.user, profile)
+    try:
+        return await _route(deps, uow, person, incoming)
+    except NotAllowed as refused:
+        log.info("refused %s: needs role %s", _kind(incoming), refused)
+        return [TextReply(f"Sorry, only people with the {refused} role can do that.")]
+
+
+Result = list[Reply] | Exception
+
+
+async def handle_many(deps: Deps, batch: Sequence[tuple[Incoming, Profile | None]]) -> list[Result]:
+    """What `handle` answers to each message, in order, with one transaction for most of them.
+
+    New text messages from people with nothing pending, answered from the FAQ or small talk,
+    share one transaction and one commit, with their users, flows and deliveries read and
+    written a batch at a time. Everything else (buttons, forms, commands, a user in a flow,
+    and a user's later messages in the batch) runs alone afterwards, in order. If the shared
+    transaction fails, it is rolled back whole and every message runs alone. A message whose
+    handling raised gets the exception instead of replies; the others are unaffected.
+    """
+    results: list[Result | None] = [None] * len(batch)
+    try:
+        alone = await _together(deps, batch, results)
+    except Exception as exc:
+        log.warning("a batch of %d ran one by one: %s", len(batch), type(exc).__name__)
+        results = [None] * len(batch)
+        alone = list(range(len(batch)))
+    for i in alone:
+        try:
+            results[i] = await handle(deps, *batch[i])
+        except Exception as exc:
+            results[i] = exc
+    return [r if r is not None else [] for r in results]
+
+
+async def _together(
+    deps: Deps, batch: Sequence[tuple[Incoming, Profile | None]], results: list[Result | None]
+) -> list[int]:
+    """Answer the batchable messages in one transaction; the indexes of the rest, in order."""
+    texts = [m for m, _ in batch if isinstance(m, Text) and m.delivery_id]
+    if len(texts) < 2:
+        return list(range(len(batch)))
+    alone: list[int] = []
+    async with deps.store() as uow:
+        users = [m.user for m in texts]
+        await uow.people.load(users)
+        await uow.conversations.load(users)
+        repeats = await uow.deliveries.seen([m.delivery_id for m in texts])
+        taken: list[str] = []
+        waiting: set[UserRef] = set()  # users with a message that runs alone: theirs follow it
+        for i, (message, profile) in enumerate(batch):
+            if not isinstance(message, Text) or not message.delivery_id:
+                alone.append(i)
+                waiting.add(message.user)
+            elif message.delivery_id in repeats or message.delivery_id in taken:
+                log.info("ignored a repeated delivery")
+                results[i] = []
+            elif (
+                message.user in waiting
+                or not _plain(message.text)
+                or await uow.conversations.flow(message.user) is not None
+            ):
+                alone.append(i)
+                waiting.add(message.user)
+            else:
+                taken.append(message.delivery_id)
+                results[i] = await _in(deps, uow, message, profile)
+        if taken:
+            # Recorded with the effects, as `_handle_once` does: a concurrent handler of the
+            # same delivery means the whole batch runs again one by one.
+            if len(await uow.deliveries.record(taken)) != len(taken):
+                raise Conflict("a delivery in the batch was handled meanwhile")
+            await uow.commit()
+    return alone
 
 
 def _kind(incoming: Incoming) -> str:
@@ -272,7 +358,7 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
         return [TextReply(deps.content.chat.empty)]
     if len(text) > MAX_MESSAGE_CHARS:
         return [TextReply(deps.content.chat.too_long.format(limit=MAX_MESSAGE_CHARS))]
-    command = " ".join(words(text)).strip(" ?!.")
+    command = _command(text)
     flow = await uow.conversations.flow(message.user)
     if command in CANCEL:
         await uow.conversations.set_flow(message.user, None)
@@ -296,6 +382,21 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
     replies = await chat.answer(deps, uow, message.user, text)
     still = await uow.conversations.flow(message.user)
     return replies + _reminder(still if still == flow else None)
+
+
+def _command(text: str) -> str:
+    return " ".join(words(text)).strip(" ?!.")
+
+
+def _plain(text: str) -> bool:
+    """True when, with no flow pending, `_text` answers with fixed text, the help menu, small
+    talk or the FAQ: nothing but the answer log and the offer to ask HR is written, nothing
+    is committed early and nobody is notified. Keep in step with `_text`."""
+    text = clean(text)
+    if not text or len(text) > MAX_MESSAGE_CHARS:
+        return True
+    command = _command(text)
+    return not (command in CANCEL or command in REPORT or command in TYPED)
 
 
 def _reminder(flow: Flow | None) -> list[Reply]:

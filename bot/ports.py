@@ -71,6 +71,10 @@ class People(Protocol):
 
     async def by_user(self, user: UserRef) -> Person | None: ...
 
+    async def load(self, users: Sequence[UserRef]) -> None:
+        """Read these users' entries in one go: `by_user` for them then costs no query."""
+        ...
+
     async def with_role(self, role: Role) -> Sequence[Person]: ...
 
     async def all(self) -> Sequence[Person]: ...
@@ -96,6 +100,10 @@ class Conversations(Protocol):
     """Per-user conversation state (the flow a user is in)."""
 
     async def flow(self, user: UserRef) -> Flow | None: ...
+
+    async def load(self, users: Sequence[UserRef]) -> None:
+        """Read these users' flows in one go: `flow` for them then costs no query."""
+        ...
 
     async def set_flow(self, user: UserRef, flow: Flow | None) -> None: ...
 
@@ -239,7 +247,17 @@ class Training(Protocol):
 class Deliveries(Protocol):
     """Platform deliveries already handled, so retries and duplicates are handled once."""
 
-    async def first(self, delivery_id: str) -> bool: ...
+    async def first(self, delivery_id: str) -> bool:
+        """Record a delivery; True if it had not been recorded before."""
+        ...
+
+    async def seen(self, delivery_ids: Sequence[str]) -> set[str]:
+        """Which of these deliveries are already recorded (nothing is recorded)."""
+        ...
+
+    async def record(self, delivery_ids: Sequence[str]) -> set[str]:
+        """Record these deliveries in one go; the ones that had not been recorded before."""
+        ...
 
 
 class Announcements(Protocol):

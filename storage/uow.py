@@ -54,9 +54,10 @@ _PERSON = sa_select(
     )
 )
 _STATE = ConversationRow.__table__  # type: ignore[attr-defined]
-_FLOW = sa_select(_STATE.c.flow, _STATE.c.step, _STATE.c.data)
+_FLOW = sa_select(_STATE.c.user_key, _STATE.c.flow, _STATE.c.step, _STATE.c.data)
 
 _ANSWER = insert(FaqAnswerRow.__table__)  # type: ignore[attr-defined]
+_UNANSWERED = insert(UnansweredRow.__table__)  # type: ignore[attr-defined]
 _SEEN = SeenEventRow.__table__  # type: ignore[attr-defined]
 _SEEN_PG = postgresql.insert(_SEEN).on_conflict_do_nothing()
 _SEEN_SQLITE = sqlite.insert(_SEEN).on_conflict_do_nothing()
@@ -74,6 +75,25 @@ _UNAVAILABLE = (
 def unavailable(error: BaseException) -> bool:
     """True when `error` means the database could not be reached (worth a retry later)."""
     return isinstance(error, _UNAVAILABLE)
+
+
+def _user_clause(platform: str, ids: Sequence[str]) -> Any:
+    """Which person rows belong to these platform user ids (None for an unknown platform)."""
+    if platform == "slack":
+        return _PEOPLE.c.slack_user_id.in_(ids)
+    if platform == "teams":
+        return _PEOPLE.c.teams_user_id.in_(ids)
+    if platform == "console":
+        return _PEOPLE.c.email.in_([i.lower() for i in ids])
+    return None
+
+
+def _user_of(platform: str, row: Row[Any]) -> str | None:
+    if platform == "slack":
+        return str(row.slack_user_id)
+    if platform == "teams":
+        return str(row.teams_user_id)
+    return str(row.email) if row.email else None
 
 
 def _person(row: PersonRow | Row[Any]) -> Person:
@@ -96,6 +116,9 @@ class SqlPeople:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # Rows this transaction read per platform user (None: nobody), dropped on any save.
+        # Each call builds a fresh Person, so a caller's changes stay its own until saved.
+        self._rows: dict[UserRef, Row[Any] | None] = {}
 
     async def get(self, person_id: str) -> Person | None:
         row = await self.session.get(PersonRow, person_id)
@@ -107,17 +130,30 @@ class SqlPeople:
         return _person(row) if row else None
 
     async def by_user(self, user: UserRef) -> Person | None:
-        if user.platform == "slack":
-            clause = _PEOPLE.c.slack_user_id == user.id
-        elif user.platform == "teams":
-            clause = _PEOPLE.c.teams_user_id == user.id
-        elif user.platform == "console":
-            clause = _PEOPLE.c.email == user.id.lower()
-        else:
-            return None
-        # A plain row, not an ORM object: this runs for every message.
-        found = (await self.session.exec(_PERSON.where(clause))).first()  # type: ignore[call-overload]
+        if user not in self._rows:
+            await self.load([user])
+        found = self._rows.get(user)  # an unknown platform is never loaded: nobody
         return _person(found) if found else None
+
+    async def load(self, users: Sequence[UserRef]) -> None:
+        wanted: dict[str, set[str]] = {}
+        for user in users:
+            if user not in self._rows:
+                wanted.setdefault(user.platform, set()).add(user.id)
+        for platform, ids in wanted.items():
+            clause = _user_clause(platform, sorted(ids))
+            if clause is None:
+                continue  # not a platform with user ids: nobody (by_user answers None)
+            # Plain rows, not ORM objects: this runs for every message.
+            rows = await self.session.exec(_PERSON.where(clause))  # type: ignore[call-overload]
+            found: dict[str, Row[Any]] = {}
+            for row in rows:
+                key = _user_of(platform, row)
+                if key is not None:
+                    found.setdefault(key, row)
+            for user_id in ids:
+                key = user_id.lower() if platform == "console" else user_id
+                self._rows[UserRef(platform, user_id)] = found.get(key)
 
     async def with_role(self, role: Role) -> Sequence[Person]:
         rows = await self.session.exec(
@@ -145,6 +181,9 @@ class SqlPeople:
         row.roles = ",".join(sorted(r.value for r in person.roles))
         self.session.add(row)
         await self.session.flush()
+        for user, cached in list(self._rows.items()):
+            if cached is None or cached.id == person.id:
+                del self._rows[user]  # read again when asked: this save may have changed it
 
 
 def _ticket(row: TicketRow) -> Ticket:
@@ -220,12 +259,20 @@ class SqlConversations:
     async def flow(self, user: UserRef) -> Flow | None:
         key = _key(user)
         if key not in self._seen:
-            # A plain row, not an ORM object: this runs for every message.
-            query = _FLOW.where(_STATE.c.user_key == key)
-            found = (await self.session.exec(query)).first()  # type: ignore[call-overload]
-            self._seen[key] = (found.flow, found.step, found.data) if found else None
+            await self.load([user])
         stored = self._seen[key]
         return Flow(stored[0], stored[1], json.loads(stored[2])) if stored else None
+
+    async def load(self, users: Sequence[UserRef]) -> None:
+        keys = sorted({_key(u) for u in users} - self._seen.keys())
+        if not keys:
+            return
+        # Plain rows, not ORM objects: this runs for every message.
+        query = _FLOW.where(_STATE.c.user_key.in_(keys))
+        rows = {r.user_key: r for r in await self.session.exec(query)}  # type: ignore[call-overload]
+        for key in keys:
+            found = rows.get(key)
+            self._seen[key] = (found.flow, found.step, found.data) if found else None
 
     async def set_flow(self, user: UserRef, flow: Flow | None) -> None:
         key = _key(user)
@@ -257,14 +304,28 @@ class SqlFaqLog:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # Rows written at commit (or before a read), in one statement per table.
+        self._answers: list[dict[str, Any]] = []
+        self._unanswered: list[dict[str, Any]] = []
+
+    async def flush(self) -> None:
+        """Write the buffered rows."""
+        if self._answers:
+            rows, self._answers = self._answers, []
+            await self.session.exec(_ANSWER, params=rows)
+        if self._unanswered:
+            rows, self._unanswered = self._unanswered, []
+            await self.session.exec(_UNANSWERED, params=rows)
 
     async def answered(self, faq_id: str, score: float, day: date) -> str:
         answer_id = new_id()
-        row = {"id": answer_id, "faq_id": faq_id, "score": score, "day": day, "helpful": None}
-        await self.session.exec(_ANSWER, params=row)
+        self._answers.append(
+            {"id": answer_id, "faq_id": faq_id, "score": score, "day": day, "helpful": None}
+        )
         return answer_id
 
     async def feedback(self, answer_id: str, helpful: bool) -> bool:
+        await self.flush()
         row = await self.session.get(FaqAnswerRow, answer_id[:32])
         if row is None:
             return False
@@ -274,10 +335,10 @@ class SqlFaqLog:
         return True
 
     async def unanswered(self, text: str, day: date) -> None:
-        self.session.add(UnansweredRow(id=new_id(), text=text, day=day))
-        await self.session.flush()
+        self._unanswered.append({"id": new_id(), "text": text, "day": day})
 
     async def since(self, day: date) -> tuple[list[str], dict[str, int]]:
+        await self.flush()
         questions = await self.session.exec(
             select(UnansweredRow.text).where(col(UnansweredRow.day) >= day)
         )
@@ -302,6 +363,23 @@ class SqlDeliveries:
         row = {"key": delivery_id[:200], "seen_at": datetime.now(UTC)}
         result = await self.session.exec(self._insert, params=row)
         return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def seen(self, delivery_ids: Sequence[str]) -> set[str]:
+        keys = {d[:200]: d for d in delivery_ids}
+        if not keys:
+            return set()
+        query = sa_select(_SEEN.c.key).where(_SEEN.c.key.in_(sorted(keys)))
+        result = await self.session.exec(query)  # type: ignore[call-overload]
+        return {keys[k] for k in result.scalars()}
+
+    async def record(self, delivery_ids: Sequence[str]) -> set[str]:
+        keys = {d[:200]: d for d in delivery_ids}
+        if not keys:
+            return set()
+        now = datetime.now(UTC)
+        query = self._insert.values([{"key": k, "seen_at": now} for k in sorted(keys)])
+        result = await self.session.exec(query.returning(_SEEN.c.key))
+        return {keys[k] for k in result.scalars()}
 
 
 class SqlUnitOfWork:
@@ -347,6 +425,7 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         try:
+            await self.faq_log.flush()
             await self.session.commit()
         except IntegrityError as exc:
             await self.session.rollback()  # the session stays usable for the caller's next step

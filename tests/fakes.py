@@ -67,6 +67,9 @@ class FakePeople:
                 return p
         return None
 
+    async def load(self, users: Sequence[UserRef]) -> None:
+        return None  # everything is in memory already
+
     async def with_role(self, role: Role) -> Sequence[Person]:
         return [p for p in self.data.people.values() if role in p.roles]
 
@@ -106,6 +109,9 @@ class FakeConversations:
         flow = self.data.flows.get(f"{user.platform}:{user.id}")
         return copy.deepcopy(flow)
 
+    async def load(self, users: Sequence[UserRef]) -> None:
+        return None  # everything is in memory already
+
     async def set_flow(self, user: UserRef, flow: Flow | None) -> None:
         key = f"{user.platform}:{user.id}"
         if flow is None:
@@ -143,6 +149,14 @@ class FakeDeliveries:
             return False
         self.data.deliveries.add(delivery_id)
         return True
+
+    async def seen(self, delivery_ids: Sequence[str]) -> set[str]:
+        return {d for d in delivery_ids if d in self.data.deliveries}
+
+    async def record(self, delivery_ids: Sequence[str]) -> set[str]:
+        new = set(delivery_ids) - self.data.deliveries
+        self.data.deliveries |= new
+        return new
 
 
 class FakeUnitOfWork:

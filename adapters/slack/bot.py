@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import inbound, render
 from bot import dispatch, home
+from bot.batch import Batcher
 from bot.deps import Deps
 from bot.directory import Profile, identify
 from bot.messages import ConversationRef, Form, Incoming, Reply, Text, TextReply
@@ -117,6 +118,8 @@ class SlackChannel:
             ignoring_self_events_enabled=True,
             logger=logging.getLogger("policybot.slack.bolt"),
         )
+        # Messages typed to the bot share transactions when many arrive at once.
+        self.batcher = Batcher(deps)
         self._profiles: dict[str, Profile] = {}
         self._known: set[str] = set()  # users already complete in the directory
         self._register()
@@ -126,6 +129,7 @@ class SlackChannel:
         keep_connections(self.client)
 
     async def close(self) -> None:
+        await self.batcher.drain()
         await close_connections(self.client)
 
     def _register(self) -> None:
@@ -252,6 +256,8 @@ class SlackChannel:
                 self._known.clear()
             self._known.add(user_id)
         try:
+            if isinstance(incoming, Text) and incoming.delivery_id:
+                return await self.batcher.handle(incoming, profile)
             return await dispatch.handle(self.deps, incoming, profile)
         except Exception as exc:  # the user must hear back even when something broke
             log.error("handling failed: %s", type(exc).__name__)

@@ -69,6 +69,9 @@ def handler(channel: SlackChannel, signing_secret: str) -> Any:
         if problem:
             log.warning("rejected a signed request: %s", problem)
             return _bad(problem)
+        # Hold new requests back while too many messages wait to be answered; Slack allows
+        # three seconds for the acknowledgement, and this waits milliseconds.
+        await channel.batcher.room()
         bolt = AsyncBoltRequest(
             body=body,
             query=request.query_string,

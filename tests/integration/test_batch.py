@@ -1,0 +1,174 @@
+"""Messages answered a batch at a time, on a real database: the same replies and the same stored
+effects as one at a time, repeats answered once, and far fewer statements."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.batch import Batcher
+from bot.content import Content
+from bot.deps import Deps
+from bot.dispatch import handle, handle_many
+from bot.faq import FaqIndex
+from bot.messages import Action, ConversationRef, Incoming, Reply, Text, UserRef
+from bot.model import Person, Role
+from storage.cipher import KeyCipher
+from storage.uow import SqlStore
+from tests.fakes import FakeClock, FakeMessenger
+
+HR = frozenset({Role.EMPLOYEE, Role.HR})
+# What several people type at once: questions, an unanswerable one (which leaves an offer to
+# ask HR pending), then a "yes" to it, greetings, help, a typed command, cancel, a button.
+SCRIPT = [
+    ("ann", "can i post about my job on my personal instagram"),
+    ("bob", "hello"),
+    ("ann", "who do I talk to about my parking permit"),
+    ("cat", "am I allowed to talk about my salary online"),
+    ("ann", "yes"),
+    ("bob", "help"),
+    ("dan", "what is the weather on mars"),
+    ("cat", "quiz"),
+    ("dan", "cancel"),
+    ("eve", "thanks!"),
+    ("bob", "a journalist messaged me on linkedin, what should I do"),
+    ("eve", "press:menu_ask"),
+    ("fay", "someone published my home address online"),
+]
+
+
+def messages(prefix: str) -> list[Incoming]:
+    out: list[Incoming] = []
+    for n, (who, said) in enumerate(SCRIPT):
+        user = UserRef("slack", f"U{prefix}{who}")
+        where = ConversationRef("slack", f"D{prefix}{who}")
+        if said.startswith("press:"):
+            out.append(Action(user, where, said.removeprefix("press:")))
+        else:
+            out.append(Text(user, where, said, f"slack:Ev{prefix}{n}"))
+    return out
+
+
+def shape(replies: list[Reply], prefix: str) -> str:
+    """Replies with what differs between two runs (ids, the user prefix) taken out."""
+    raw = repr(replies).replace(prefix, "*")
+    raw = re.sub(r"\b[0-9a-f]{32}\b", "<id>", raw)
+    return re.sub(r"\b(Q|T|R)-[0-9A-Z]+\b", "<ref>", raw)
+
+
+@pytest.fixture
+async def deps(
+    engine: AsyncEngine, content: Content, faq: FaqIndex, clock: FakeClock, messenger: FakeMessenger
+) -> Deps:
+    return Deps(content, faq, SqlStore(engine), messenger, clock, KeyCipher(b"t" * 32))
+
+
+async def stored(engine: AsyncEngine, prefix: str) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        flows = await conn.execute(
+            text("SELECT user_key, flow, step FROM conversation_state WHERE user_key LIKE :p"),
+            {"p": f"slack:U{prefix}%"},
+        )
+        return {
+            "flows": sorted((k.replace(prefix, "*"), f, s) for k, f, s in flows),
+            "answers": (await conn.execute(text("SELECT count(*) FROM faq_answer"))).scalar(),
+            "unanswered": (
+                await conn.execute(text("SELECT count(*) FROM unanswered_question"))
+            ).scalar(),
+            "tickets": (await conn.execute(text("SELECT count(*) FROM ticket"))).scalar(),
+        }
+
+
+async def test_a_batch_answers_and_stores_what_one_at_a_time_does(
+    deps: Deps, engine: AsyncEngine, messenger: FakeMessenger, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with deps.store() as uow:
+        hr = Person(id="hr1", display_name="Hana", email="hana@example.com", roles=HR)
+        await uow.people.save(hr)
+        await uow.commit()
+    one_by_one = [await handle(deps, m) for m in messages("zqa")]
+    before = await stored(engine, "zqa")
+    hr_notes = len(messenger.sent)
+
+    batched = await handle_many(deps, [(m, None) for m in messages("zqb")])
+    after = await stored(engine, "zqb")
+
+    assert all(isinstance(r, list) for r in batched)
+    for got, want in zip(batched, one_by_one, strict=True):
+        assert shape(got, "zqb") == shape(want, "zqa")  # type: ignore[arg-type]
+    # Every answer, unanswered question and ticket was stored a second time, and each user
+    # was left in the same conversation state.
+    assert after["flows"] == before["flows"]
+    assert after["answers"] == 2 * before["answers"] > 0
+    assert after["unanswered"] == 2 * before["unanswered"] > 0
+    assert after["tickets"] == 2 * before["tickets"] > 0
+    assert len(messenger.sent) == 2 * hr_notes > 0
+    assert "one by one" not in caplog.text  # the batch really shared its transaction
+
+
+async def test_repeats_in_and_before_a_batch_are_answered_once(
+    deps: Deps, engine: AsyncEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = Text(UserRef("slack", "UR1"), ConversationRef("slack", "DR1"), "hi", "slack:EvR1")
+    assert await handle(deps, first)
+    again = [
+        (first, None),  # handled before the batch
+        (Text(first.user, first.conversation, "can I tweet about my pay", "slack:EvR2"), None),
+        (Text(first.user, first.conversation, "can I tweet about my pay", "slack:EvR2"), None),
+        (Text(UserRef("slack", "UR2"), first.conversation, "hello", "slack:EvR3"), None),
+    ]
+    results = await handle_many(deps, again)
+    assert results[0] == [] and results[2] == []
+    assert results[1] and results[3]
+    async with engine.connect() as conn:
+        n = await conn.execute(text("SELECT count(*) FROM seen_event WHERE key LIKE 'slack:EvR%'"))
+        assert n.scalar() == 3
+    assert "one by one" not in caplog.text
+
+
+async def test_a_busy_batcher_shares_transactions(deps: Deps, engine: AsyncEngine) -> None:
+    """Fifty questions from fifty people at once: a handful of batches, and per message a
+    fraction of the statements that one transaction per message costs."""
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        alone = Text(UserRef("slack", "UX0"), ConversationRef("slack", "DX0"), "hi", "slack:X0")
+        await handle(deps, alone)
+        statements.clear()
+        await handle(deps, Text(alone.user, alone.conversation, "hello", "slack:X00"))
+        per_message = len(statements)
+
+        batcher = Batcher(deps)
+        hellos = [
+            Text(
+                UserRef("slack", f"UX{n}"), ConversationRef("slack", f"DX{n}"), "hi", f"slack:H{n}"
+            )
+            for n in range(1, 51)
+        ]
+        await asyncio.gather(*(batcher.handle(h) for h in hellos))  # they are known now
+        batches = batcher.batches
+        questions = [
+            Text(
+                UserRef("slack", f"UX{n}"),
+                ConversationRef("slack", f"DX{n}"),
+                "can I say where I work on my own tiktok",
+                f"slack:X{n}",
+            )
+            for n in range(1, 51)
+        ]
+        statements.clear()
+        replies = await asyncio.gather(*(batcher.handle(q) for q in questions))
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert all(r and "personal" in repr(r).lower() for r in replies)
+    assert batcher.messages == 100 and batcher.batches - batches <= 3
+    assert len(statements) <= per_message * 50 / 5, (per_message, len(statements))
