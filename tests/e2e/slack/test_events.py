@@ -490,3 +490,47 @@ async def test_quiz_flow_through_slack(server: Server, fake: FakeSlack) -> None:
     await server.send(press("quiz_answer", first["value"]), form=True)  # a double click
     calls = await fake.wait_for("chat.postMessage", 4)
     assert "already answered" in texts(calls[-1])
+
+
+async def test_a_burst_of_messages_and_retries_is_answered_once_each(
+    server: Server, fake: FakeSlack
+) -> None:
+    """Forty people ask at once, each event also retried by Slack: messages that arrive while
+    others are being answered share transactions, and still every person gets exactly one
+    reply, the right one, in their own conversation."""
+    asks = {
+        "may I talk about my salary online?": "Nothing in this policy limits your right",
+        "hello": "I'm Policy Bot",
+        "a journalist messaged me on linkedin, what do I do": "journalist",
+        "what is the capital of peru": "I'd rather not guess",
+    }
+    questions = list(asks)
+    await add_people(
+        server,
+        *(
+            PersonRow(
+                id=f"p{n}",
+                display_name=f"P{n}",
+                email=f"p{n}@example.com",
+                slack_user_id=f"U0BURST{n}",
+            )
+            for n in range(40)
+        ),
+    )
+    bodies = [
+        dm(questions[n % 4], f"EvBurst{n}", user=f"U0BURST{n}", channel=f"D0BURST{n}")
+        for n in range(40)
+    ]
+    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    responses = await asyncio.gather(
+        *(server.send(b) for b in bodies), *(server.send(b, headers=retry) for b in bodies)
+    )
+    assert {r.status for r in responses} == {200}
+    await fake.wait_for("chat.postMessage", 40)
+    await settle()
+    posts = fake.of("chat.postMessage")
+    assert sorted(p.args["channel"] for p in posts) == sorted(f"D0BURST{n}" for n in range(40))
+    for post in posts:
+        n = int(post.args["channel"].removeprefix("D0BURST"))
+        assert asks[questions[n % 4]].lower() in texts(post).lower()
+    assert await count(server, SeenEventRow) >= 40
