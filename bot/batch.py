@@ -31,6 +31,7 @@ class Batcher:
         self._room.set()
         self._waiting: list[Waiting] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        self._running = 0
         self.batches = 0
         self.messages = 0
 
@@ -38,7 +39,10 @@ class Batcher:
         """The replies to one message (as `dispatch.handle` gives them)."""
         future: asyncio.Future[list[Reply]] = asyncio.get_running_loop().create_future()
         self._waiting.append((incoming, profile, future))
-        if len(self._tasks) < self.workers:
+        if self._running < self.workers:
+            # Counted here and uncounted by the worker itself as it finds nothing waiting,
+            # with no await in between: a message is never left waiting with no worker.
+            self._running += 1
             task = asyncio.create_task(self._run(), name="batcher")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -58,6 +62,12 @@ class Batcher:
                 await asyncio.wait(set(self._tasks))
 
     async def _run(self) -> None:
+        try:
+            await self._batches()
+        finally:
+            self._running -= 1
+
+    async def _batches(self) -> None:
         while self._waiting:
             batch, self._waiting = self._waiting[: self.limit], self._waiting[self.limit :]
             if len(self._waiting) <= self.backlog:

@@ -172,3 +172,14 @@ async def test_a_busy_batcher_shares_transactions(deps: Deps, engine: AsyncEngin
     assert all(r and "personal" in repr(r).lower() for r in replies)
     assert batcher.messages == 100 and batcher.batches - batches <= 3
     assert len(statements) <= per_message * 50 / 5, (per_message, len(statements))
+
+
+async def test_a_message_right_after_a_batch_is_not_left_waiting(deps: Deps) -> None:
+    """The next message arrives the moment the last worker finishes: a new worker takes it."""
+    batcher = Batcher(deps, workers=1)
+    for n in range(5):
+        said = Text(UserRef("slack", "UN1"), ConversationRef("slack", "DN1"), "hi", f"slack:N{n}")
+        async with asyncio.timeout(10):  # not wait_for: its extra task would hide the race
+            assert await batcher.handle(said)
+    await batcher.drain()
+    assert batcher.messages == 5
