@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import secrets
 import socket
 import subprocess
 import sys
@@ -26,6 +27,9 @@ QUESTIONS = [
     "how do I report online harassment?",
     "can I use instagram at work?",
 ]
+# Event and conversation ids are new in every run: a database kept from an earlier run (say
+# PostgreSQL) would otherwise take them all for repeats and answer none.
+RUN = secrets.token_hex(3)
 DUPLICATE_EVERY = 20  # every 20th event is delivered twice, as a platform retry would be
 # (n, prefix, retry) -> (body, headers, the conversation the reply must reach)
 Signer = Callable[[int, str, bool], tuple[bytes, dict[str, str], str]]
@@ -114,7 +118,7 @@ async def paced(
         delay = t0 + n / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(send(http, target, n, f"P{target.name[0]}")))
+        tasks.append(asyncio.create_task(send(http, target, n, f"P{target.name[0]}{RUN}")))
     results = await asyncio.gather(*tasks)
     await wait_replies(fake, [c for c, _, _ in results])
     for channel, start, ack in results:
@@ -137,7 +141,7 @@ async def saturated(
 
     async def sender() -> None:
         while time.perf_counter() < stop:
-            channel, _, _ = await send(http, target, next(counter), f"S{target.name[0]}")
+            channel, _, _ = await send(http, target, next(counter), f"S{target.name[0]}{RUN}")
             channels.append(channel)
 
     start = time.perf_counter()
