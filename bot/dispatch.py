@@ -271,12 +271,19 @@ async def handle_many(deps: Deps, batch: Sequence[tuple[Incoming, Profile | None
     share one transaction and one commit, with their users, flows and deliveries read and
     written a batch at a time. Everything else (buttons, forms, commands, a user in a flow,
     and a user's later messages in the batch) runs alone afterwards, in order. If the shared
-    transaction fails, it is rolled back whole and every message runs alone. A message whose
-    handling raised gets the exception instead of replies; the others are unaffected.
+    transaction conflicts with another, it runs once more; if it fails, it is rolled back whole
+    and every message runs alone. A message whose handling raised gets the exception instead
+    of replies; the others are unaffected.
     """
     results: list[Result | None] = [None] * len(batch)
     try:
-        alone = await _together(deps, batch, results)
+        try:
+            alone = await _together(deps, batch, results)
+        except Conflict:
+            # Another transaction handled one of these deliveries, or created the same
+            # record, and has committed: run the batch again, on the now-current state.
+            results = [None] * len(batch)
+            alone = await _together(deps, batch, results)
     except Exception as exc:
         log.warning("a batch of %d ran one by one: %s", len(batch), type(exc).__name__)
         results = [None] * len(batch)

@@ -183,3 +183,25 @@ async def test_a_message_right_after_a_batch_is_not_left_waiting(deps: Deps) -> 
             assert await batcher.handle(said)
     await batcher.drain()
     assert batcher.messages == 5
+
+
+async def test_a_delivery_handled_elsewhere_meanwhile_reruns_the_batch(
+    deps: Deps, engine: AsyncEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another replica records one of the batch's deliveries while the batch runs: the batch
+    runs again and answers the others, and that one is not answered twice."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("needs two concurrent writers: PostgreSQL (set TEST_DATABASE_URL)")
+    said = [
+        Text(UserRef("slack", f"UC{n}"), ConversationRef("slack", f"DC{n}"), "hi", f"slack:C{n}")
+        for n in range(3)
+    ]
+    async with deps.store() as other:  # the other replica, mid-transaction
+        assert await other.deliveries.first("slack:C1")
+        running = asyncio.create_task(handle_many(deps, [(m, None) for m in said]))
+        await asyncio.sleep(0.5)  # the batch is now waiting on the other's row
+        assert not running.done()
+        await other.commit()
+    results = await running
+    assert results[0] and results[2] and results[1] == []
+    assert "one by one" not in caplog.text
