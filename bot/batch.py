@@ -8,7 +8,7 @@ import contextlib
 from bot import dispatch
 from bot.deps import Deps
 from bot.directory import Profile
-from bot.messages import Incoming, Reply
+from bot.messages import Incoming, Reply, Text
 
 Waiting = tuple[Incoming, Profile | None, "asyncio.Future[list[Reply]]"]
 
@@ -32,12 +32,22 @@ class Batcher:
         self._waiting: list[Waiting] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._running = 0
+        self._handling: dict[str, asyncio.Future[list[Reply]]] = {}
         self.batches = 0
         self.messages = 0
 
     async def handle(self, incoming: Incoming, profile: Profile | None = None) -> list[Reply]:
         """The replies to one message (as `dispatch.handle` gives them)."""
+        delivery = incoming.delivery_id if isinstance(incoming, Text) else ""
+        while delivery in self._handling:
+            # A platform retry of a message still being handled here: let the first finish,
+            # then this one finds it recorded (two batches holding the same delivery would
+            # conflict, and one of them would have to run again).
+            await asyncio.wait([self._handling[delivery]])
         future: asyncio.Future[list[Reply]] = asyncio.get_running_loop().create_future()
+        if delivery:
+            self._handling[delivery] = future
+            future.add_done_callback(lambda _: self._handling.pop(delivery, None))
         self._waiting.append((incoming, profile, future))
         if self._running < self.workers:
             # Counted here and uncounted by the worker itself as it finds nothing waiting,

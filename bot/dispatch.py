@@ -282,6 +282,7 @@ async def handle_many(deps: Deps, batch: Sequence[tuple[Incoming, Profile | None
         except Conflict:
             # Another transaction handled one of these deliveries, or created the same
             # record, and has committed: run the batch again, on the now-current state.
+            log.info("a batch of %d conflicted with another transaction; again", len(batch))
             results = [None] * len(batch)
             alone = await _together(deps, batch, results)
     except Exception as exc:

@@ -4,6 +4,7 @@ effects as one at a time, repeats answered once, and far fewer statements."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from typing import Any
 
@@ -205,3 +206,20 @@ async def test_a_delivery_handled_elsewhere_meanwhile_reruns_the_batch(
     results = await running
     assert results[0] and results[2] and results[1] == []
     assert "one by one" not in caplog.text
+
+
+async def test_a_retry_waits_for_the_message_it_repeats(
+    deps: Deps, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Retries arrive while their first delivery is still being answered: each is answered
+    once, and no two batches ever hold the same delivery (which would conflict)."""
+    caplog.set_level(logging.INFO, "bot.dispatch")
+    batcher = Batcher(deps, limit=4)
+    said = [
+        Text(UserRef("slack", f"UT{n}"), ConversationRef("slack", f"DT{n}"), "hi", f"slack:T{n}")
+        for n in range(20)
+    ]
+    results = await asyncio.gather(*(batcher.handle(m) for m in said + said + said))
+    for n in range(20):
+        assert sum(1 for r in results[n::20] if r) == 1
+    assert "one by one" not in caplog.text and "conflicted" not in caplog.text
