@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.deps import Deps
-from bot.dispatch import handle
+from bot.dispatch import handle, handle_many
 from bot.messages import (
     Action,
     Card,
@@ -173,6 +173,25 @@ async def test_store_down_gives_friendly_retry_and_writes_nothing(
     replies = await say(deps, "can I post about the launch?")
     assert text_of(replies) == deps.content.chat.unavailable
     assert store.commits == 0
+
+
+async def test_a_batch_while_the_store_is_down_loses_nothing(deps: Deps, store: FakeStore) -> None:
+    """Every message of a batch gets the friendly retry reply and nothing is recorded, so the
+    same deliveries, sent again once the database is back, are answered."""
+    batch = [
+        (Text(UserRef("slack", f"U{n}"), DM, "can I post about the launch?", f"slack:D{n}"), None)
+        for n in range(5)
+    ]
+    store.down = True
+    down = await handle_many(deps, batch)
+    assert [text_of(r) for r in down if isinstance(r, list)] == [deps.content.chat.unavailable] * 5
+    assert store.commits == 0 and not store.data.deliveries
+    store.down = False
+    back = await handle_many(deps, batch)
+    assert all(
+        isinstance(r, list) and r and text_of(r) != deps.content.chat.unavailable for r in back
+    )
+    assert len(store.data.deliveries) == 5 and store.commits == 1
 
 
 async def test_messenger_failure_keeps_ticket(
