@@ -11,6 +11,7 @@ import bm25s
 import numpy as np
 import Stemmer
 from rapidfuzz import fuzz, process
+from wordfreq import zipf_frequency
 
 from bot.content import FaqEntry, Vocabulary
 
@@ -68,25 +69,35 @@ class Tuning:
     k1: float = 1.2
     b: float = 0.5
     bag_weight: float = 0.6
-    threshold: float = 0.4
+    threshold: float = 0.45
     unknown_idf: float = 2.5
     min_evidence: float = 3.0
     typo_cutoff: float = 85.0
     typo_min_len: int = 5
+    common_zipf: float = 3.3
+    """A word at least this common in English (Zipf scale: 3 is once per million words) is
+    taken as meant, not corrected: "brought" is not a typo of "bought", nor "seeking" of
+    "seeing". Common misspellings ("recieve", "manger") stay below it."""
     second_weight: float = 0.3
     off_topic_ratio: float = 0.8
+    """Abstain outright when the off-topic examples score this share of the best topic and
+    either their closest example is at least as alike as the topic's closest phrasing or
+    scores `off_example_ratio` times that phrasing."""
+    off_example_ratio: float = 1.1
     min_coverage: float = 0.35
     """Below this share of the question explained by the topic, abstain whatever the score."""
-    weights: tuple[float, float, float, float, float, float] = (
-        2.109,
-        0.583,
-        2.753,
-        6.241,
-        -0.838,
-        -7.938,
+    weights: tuple[float, float, float, float, float, float, float] = (
+        2.49,
+        0.518,
+        2.754,
+        6.806,
+        -0.627,
+        -3.962,
+        -6.098,
     )
     """Confidence = logistic(coverage, best score, lead over the runner-up topic, likeness,
-    closeness of the off-topic examples relative to the best topic, bias)."""
+    closeness of the off-topic examples relative to the best topic, likeness of the closest
+    off-topic example, bias)."""
 
 
 class Normaliser:
@@ -163,6 +174,10 @@ class Normaliser:
         if word not in self._corrections:
             if self._stemmer.stemWord(word) in self._known_stems:
                 return word
+            if zipf_frequency(word, "en") >= self._tuning.common_zipf:
+                # A real word the corpus does not use, not a typo of one it does.
+                self._corrections[word] = word
+                return word
             near = process.extract(
                 word, self._known_list, scorer=fuzz.ratio, score_cutoff=self._tuning.typo_cutoff
             )
@@ -206,7 +221,8 @@ class FaqIndex:
         # The last group, if any, is the off-topic class: winning it means abstaining.
         groups = [((e.question, *e.phrasings), e.answer) for e in entries]
         self._ids: list[str | None] = [e.id for e in entries]
-        if vocabulary.off_topic:
+        has_off = bool(vocabulary.off_topic)
+        if has_off:
             groups.append((vocabulary.off_topic, ""))
             self._ids.append(None)
         self.normaliser = Normaliser(vocabulary, self.tuning)
@@ -234,6 +250,10 @@ class FaqIndex:
         self._bags = self._bm25(bags)
         self._idf = self._idfs(docs)
         self._texts = [" ".join(d) for d in docs]
+        # The off-topic examples, each on its own: the closest one is compared with the topic.
+        off_docs = np.flatnonzero(self._owners == len(groups) - 1)
+        self._off_docs = off_docs if has_off else None
+        self._off_texts = [self._texts[i] for i in off_docs] if has_off else []
         self._entry_terms = [set(b) for b in bags]
 
     def _bm25(self, corpus: list[list[str]]) -> bm25s.BM25:
@@ -265,14 +285,14 @@ class FaqIndex:
         return np.asarray(best + self.tuning.bag_weight * bag, dtype=float), per_doc
 
     def features(self, question: str) -> tuple[str | None, tuple[float, ...], bool] | None:
-        """Best topic, its (coverage, score, lead, likeness, off-topic closeness), and whether
-        the off-topic examples are close enough to abstain outright."""
+        """Best topic, its (coverage, score, lead, likeness, off-topic closeness, off-topic
+        likeness), and whether the off-topic examples are close enough to abstain outright."""
         tokens, unknown = self.normaliser.tokens(question)
         if all(t.isdigit() for t in tokens):
             return None  # numbers alone say nothing about a topic
 
-        scores, _ = self._scores(tokens)
-        has_off = self._ids[-1] is None
+        scores, per_doc = self._scores(tokens)
+        has_off = self._off_docs is not None
         topics = scores[:-1] if has_off else scores
         best = int(np.argmax(topics))
         weights = [self._idf.get(t, self.tuning.unknown_idf) for t in tokens]
@@ -287,30 +307,49 @@ class FaqIndex:
         lead = (top - runner_up) / top if top > 0 else 0.0
         # How close the question is to the off-topic examples, relative to its best topic:
         # one incidental word shared with an app how-to or an HR errand weighs against the
-        # topic (a feature), and a question clearly closer to them abstains outright.
+        # topic (a feature).
         off = float(scores[-1]) / top if has_off and top > 0 else 0.0
-        off_topic = off >= self.tuning.off_topic_ratio
         # How alike the question and the entry's closest phrasing are, word order aside: a
         # question about something else shares a few of a topic's words, rarely a phrasing.
-        texts = [self._texts[i] for i in self._grid[best] if i < len(self._texts)]
-        found = process.extractOne(" ".join(tokens), texts, scorer=fuzz.token_sort_ratio)
+        phrasings = [i for i in self._grid[best] if i < len(self._texts)]
+        text = " ".join(tokens)
+        found = process.extractOne(
+            text, [self._texts[i] for i in phrasings], scorer=fuzz.token_sort_ratio
+        )
         likeness = found[1] / 100 if found else 0.0
-        return self._ids[best], (coverage, top, lead, likeness, off), bool(off_topic)
+        off_like = 0.0
+        off_topic = False
+        if self._off_docs is not None:
+            near = process.extractOne(text, self._off_texts, scorer=fuzz.token_sort_ratio)
+            off_like = near[1] / 100 if near else 0.0
+            if off >= self.tuning.off_topic_ratio:
+                # The pooled off-topic score is inflated by common words (social, work,
+                # company) that many examples share; abstain outright only when a single
+                # example is as close as the topic: as alike as its closest phrasing, or
+                # clearly stronger in BM25.
+                closest = float(per_doc[phrasings].max()) if len(per_doc) else 0.0
+                example = float(per_doc[self._off_docs].max()) if len(per_doc) else 0.0
+                off_topic = off_like >= likeness or (
+                    example >= self.tuning.off_example_ratio * closest
+                )
+        features = (coverage, top, lead, likeness, off, off_like)
+        return self._ids[best], features, off_topic
 
     def match(self, question: str) -> Match:
         """The best entry with a confidence in [0, 1]; faq_id is None below the threshold."""
         features = self.features(question)
         if features is None:
             return Match(None, 0.0, "")
-        candidate, (coverage, top, lead, likeness, off), off_topic = features
+        candidate, values, off_topic = features
+        coverage, top = values[0], values[1]
         if candidate is None or off_topic or top <= 0:
             return Match(None, 0.0, candidate or "")
         # Coverage alone trusts a question whose words all occur in the topic somewhere; how
         # strongly the topic matches, how far it leads the runner-up and how alike its closest
         # phrasing is tell a real match from a near miss. The weights are a logistic fit on
         # held-out phrasings (faq_tune).
-        a, b, c, d, e, bias = self.tuning.weights
-        z = a * coverage + b * top + c * lead + d * likeness + e * off + bias
+        *weights, bias = self.tuning.weights
+        z = float(np.dot(weights, values)) + bias
         confidence = float(1 / (1 + np.exp(-z)))
         if coverage < self.tuning.min_coverage:
             # Most of the question is unexplained: a strong match on one or two of its words

@@ -122,3 +122,11 @@ def test_capital_it_is_the_department_not_the_pronoun() -> None:
     assert words("ask IT about it") == ["ask", "infotech"]
     # A shouted question keeps "IT" as the pronoun.
     assert words("CAN I POST IT") == ["post"]
+
+
+def test_common_english_words_are_not_corrected_into_other_words() -> None:
+    normaliser = _normaliser({})
+    normaliser.learn(["who bought it", "seeing a post", "the policy"])
+    # Real words the corpus lacks stay as typed; misspellings still find the corpus word.
+    assert normaliser.tokens("brought seeking")[0] == ["brought", "seek"]
+    assert normaliser.tokens("polcy")[0] == ["polici"]

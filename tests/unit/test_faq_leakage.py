@@ -8,6 +8,7 @@ overstate how well the bot handles questions it has never seen.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -17,9 +18,9 @@ from bot.content import Content
 from tests.conftest import ROOT
 
 SETS = ["faq_dev.yaml", "faq_eval.yaml", "faq_holdout.yaml"]
-# A local set written without sight of the content, kept out of the repository; checked when
-# present so that tuning on it never copies its questions into the content.
-BLIND = ROOT / ".blind" / "faq_blind.yaml"
+# Local sets written without sight of the content, kept out of the repository; each is checked
+# when present so that tuning on it never copies its questions into the content.
+BLIND = sorted((ROOT / ".blind").glob("*.yaml"))
 # fuzz.ratio on normalised text; 85 catches copies that differ by a typo, a plural or a word or two.
 NEAR_COPY = 85.0
 
@@ -59,7 +60,8 @@ def test_evaluation_questions_are_not_copies_of_the_content(content: Content, na
     assert not leaks, "evaluation questions copied into the content:\n" + "\n".join(leaks)
 
 
-@pytest.mark.skipif(not BLIND.exists(), reason="no local blind set")
-def test_blind_questions_are_not_copies_of_the_content(content: Content) -> None:
-    leaks = _leaks(content, BLIND.name, yaml.safe_load(BLIND.read_text()))
+@pytest.mark.skipif(not BLIND, reason="no local blind set")
+@pytest.mark.parametrize("path", BLIND, ids=[p.name for p in BLIND])
+def test_blind_questions_are_not_copies_of_the_content(content: Content, path: Path) -> None:
+    leaks = _leaks(content, path.name, yaml.safe_load(path.read_text()))
     assert not leaks, "blind questions copied into the content:\n" + "\n".join(leaks)
