@@ -31,6 +31,7 @@ hey hi hello thanks thank pls plz would wanna gonna gotta want know tell anyone 
 way bot chatbot whos wheres hows thats theres heres whens youve youll weve theyre doesnt
 didnt wasnt shouldnt wouldnt couldnt havent hasnt aint shes hes theyve theyll theyd itll
 thatll wouldve couldve shouldve mustve youd whatre weren werent mustnt neednt hadnt
+bots
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
@@ -39,6 +40,42 @@ _URL_RE = re.compile(r"https?://\S+|www\.\S+")
 # "IT" written in capitals is the department, not the pronoun (unless the whole text shouts).
 _IT_RE = re.compile(r"\bIT\b")
 MAX_QUERY_CHARS = 600
+# A question asked on someone else's behalf reads like the asker's own: in "my colleague on
+# reception wants to know if she's allowed ...", "colleague" is not what the question is about.
+_ASKERS_TEXT = """
+colleague colleagues coworker coworkers workmate workmates teammate teammates friend friends
+mate mates manager boss supervisor lead starter starters team member partner wife husband
+sister brother mum dad
+"""
+_ASKERS = frozenset(_ASKERS_TEXT.split())
+_ASKING: tuple[tuple[str, ...], ...] = tuple(
+    tuple(p.split())
+    for p in (
+        "wants to know",
+        "wanted to know",
+        "would like to know",
+        "wants to check",
+        "asked me to find out",
+        "asked me to check",
+        "asked me",
+        "asked",
+        "asks me",
+        "asks",
+        "is asking",
+        "was asking",
+        "keeps asking",
+        "wonders",
+        "is wondering",
+        "was wondering",
+        "heard",
+    )
+)
+# Words after which "asked" or "heard" introduce the question itself, not something else.
+_ASKED_OBJECT_TEXT = "if whether how what where who can could is are does do there theres that"
+_ASKED_OBJECT = frozenset(_ASKED_OBJECT_TEXT.split())
+# How many words (a role, a place: "on reception", "in the bakery department") may come
+# between the person and the asking verb.
+_ASKER_GAP = 5
 # Plural and verb endings: "firms", "flagged", "trolling" map like "firm", "flag", "troll".
 _INFLECTIONS = ("ing", "ed", "es", "s", "d")
 
@@ -151,9 +188,29 @@ class Normaliser:
                     return found
         return None
 
+    @staticmethod
+    def _drop_asker(raw: list[str]) -> list[str]:
+        """Without "my colleague (on reception) wants to know": the question is the same as
+        if the colleague had asked it."""
+        for start, word in enumerate(raw):
+            if word not in _ASKERS:
+                continue
+            for end in range(start + 1, min(len(raw), start + 2 + _ASKER_GAP)):
+                for verb in _ASKING:
+                    stop = end + len(verb)
+                    if tuple(raw[end:stop]) != verb:
+                        continue
+                    # "asked me to stop posting her photo" is about her, not a question.
+                    if verb[-1] not in ("know", "check", "out") and (
+                        stop >= len(raw) or raw[stop] not in _ASKED_OBJECT
+                    ):
+                        continue
+                    return raw[:start] + raw[stop:]
+        return raw
+
     def words(self, text: str) -> list[str]:
         """Lowercased words after shorthand and synonym replacement, stop words removed."""
-        raw = _split(text[:MAX_QUERY_CHARS])
+        raw = self._drop_asker(_split(text[:MAX_QUERY_CHARS]))
         out: list[str] = []
         i = 0
         while i < len(raw):

@@ -130,3 +130,15 @@ def test_common_english_words_are_not_corrected_into_other_words() -> None:
     # Real words the corpus lacks stay as typed; misspellings still find the corpus word.
     assert normaliser.tokens("brought seeking")[0] == ["brought", "seek"]
     assert normaliser.tokens("polcy")[0] == ["polici"]
+
+
+def test_a_question_asked_for_someone_else_reads_like_the_askers_own() -> None:
+    words = _normaliser({}).words
+    own = words("am I allowed on instagram at lunch")
+    assert (
+        words("my colleague on reception wants to know if she's allowed on instagram at lunch")
+        == own
+    )
+    assert "colleague" not in words("a coworker asked me whether she can post it")
+    # What the colleague did, rather than asked, stays: it is the question.
+    assert "colleague" in words("my colleague asked me to take down a photo of her")
