@@ -70,7 +70,7 @@ _ASKING: tuple[tuple[str, ...], ...] = tuple(
         "heard",
     )
 )
-# Words after which "asked" or "heard" introduce the question itself, not something else.
+# Words after which "asked" or "wonders" introduce the question itself, not something else.
 _ASKED_OBJECT_TEXT = "if whether how what where who can could is are does do there theres that"
 _ASKED_OBJECT = frozenset(_ASKED_OBJECT_TEXT.split())
 # How many words (a role, a place: "on reception", "in the bakery department") may come
@@ -200,10 +200,14 @@ class Normaliser:
                     stop = end + len(verb)
                     if tuple(raw[end:stop]) != verb:
                         continue
-                    # "asked me to stop posting her photo" is about her, not a question.
-                    if verb[-1] not in ("know", "check", "out") and (
-                        stop >= len(raw) or raw[stop] not in _ASKED_OBJECT
-                    ):
+                    after = raw[stop] if stop < len(raw) else ""
+                    # "asked me to stop posting her photo" is about her, not a question;
+                    # "heard the company checks..." reports what the question is about, while
+                    # "heard me criticise..." is part of it.
+                    if verb == ("heard",):
+                        if after in ("me", "i", ""):
+                            continue
+                    elif verb[-1] not in ("know", "check", "out") and after not in _ASKED_OBJECT:
                         continue
                     return raw[:start] + raw[stop:]
         return raw

@@ -140,5 +140,7 @@ def test_a_question_asked_for_someone_else_reads_like_the_askers_own() -> None:
         == own
     )
     assert "colleague" not in words("a coworker asked me whether she can post it")
+    assert "colleague" not in words("my colleague on nights heard the company checks our posts")
     # What the colleague did, rather than asked, stays: it is the question.
+    assert "colleague" in words("my colleague heard me criticise the company")
     assert "colleague" in words("my colleague asked me to take down a photo of her")
