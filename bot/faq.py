@@ -122,7 +122,11 @@ class Tuning:
     scores `off_example_ratio` times that phrasing."""
     off_example_ratio: float = 1.1
     min_coverage: float = 0.35
-    """Below this share of the question explained by the topic, abstain whatever the score."""
+    """Below this share of the question explained by the topic, abstain whatever the score..."""
+    ample_evidence: float = 20.0
+    """...unless the topic's words in it weigh this much (summed IDF): a long question that
+    tells a story around its topic explains less of itself than a short one, but names its
+    topic as clearly."""
     weights: tuple[float, float, float, float, float, float, float] = (
         2.49,
         0.518,
@@ -348,6 +352,11 @@ class FaqIndex:
     def features(self, question: str) -> tuple[str | None, tuple[float, ...], bool] | None:
         """Best topic, its (coverage, score, lead, likeness, off-topic closeness, off-topic
         likeness), and whether the off-topic examples are close enough to abstain outright."""
+        found = self._features(question)
+        return None if found is None else found[:3]
+
+    def _features(self, question: str) -> tuple[str | None, tuple[float, ...], bool, float] | None:
+        """features(), and the summed IDF of the question's words that the topic has."""
         tokens, unknown = self.normaliser.tokens(question)
         if all(t.isdigit() for t in tokens):
             return None  # numbers alone say nothing about a topic
@@ -394,14 +403,14 @@ class FaqIndex:
                     example >= self.tuning.off_example_ratio * closest
                 )
         features = (coverage, top, lead, likeness, off, off_like)
-        return self._ids[best], features, off_topic
+        return self._ids[best], features, off_topic, covered
 
     def match(self, question: str) -> Match:
         """The best entry with a confidence in [0, 1]; faq_id is None below the threshold."""
-        features = self.features(question)
+        features = self._features(question)
         if features is None:
             return Match(None, 0.0, "")
-        candidate, values, off_topic = features
+        candidate, values, off_topic, covered = features
         coverage, top = values[0], values[1]
         if candidate is None or off_topic or top <= 0:
             return Match(None, 0.0, candidate or "")
@@ -412,7 +421,7 @@ class FaqIndex:
         *weights, bias = self.tuning.weights
         z = float(np.dot(weights, values)) + bias
         confidence = float(1 / (1 + np.exp(-z)))
-        if coverage < self.tuning.min_coverage:
+        if coverage < self.tuning.min_coverage and covered < self.tuning.ample_evidence:
             # Most of the question is unexplained: a strong match on one or two of its words
             # (a number in a string of junk, one policy word in a question about something
             # else) is not an answer.
