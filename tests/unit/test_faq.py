@@ -144,3 +144,16 @@ def test_a_question_asked_for_someone_else_reads_like_the_askers_own() -> None:
     # What the colleague did, rather than asked, stays: it is the question.
     assert "colleague" in words("my colleague heard me criticise the company")
     assert "colleague" in words("my colleague asked me to take down a photo of her")
+
+
+def test_a_long_story_around_a_clear_topic_is_answered(faq: FaqIndex) -> None:
+    question = (
+        "Long story: we moved house in March, the boiler packed in twice, my neighbour's spaniel "
+        "barks through the night, the kids caught chickenpox, my train crawls into town late every "
+        "morning and the car failed its inspection. Amid all that chaos one thing nags at me: "
+        "is checking instagram in working hours on the company laptop or office wifi against "
+        "the rules?"
+    )
+    # Most of the question is the story, so the topic explains little of it; its topic words
+    # still weigh enough to answer.
+    assert faq.match(question).faq_id == "work-time-and-devices"
