@@ -107,7 +107,10 @@ class Tuning:
     b: float = 0.5
     bag_weight: float = 0.6
     threshold: float = 0.45
-    unknown_idf: float = 2.5
+    unknown_idf: float = 3.5
+    """The weight in coverage of a word no phrasing uses. Such a word is evidence against every
+    topic, so it weighs more than a common content word: in "how far is the moon from earth"
+    one rare content word ("far") should not explain most of the question."""
     min_evidence: float = 3.0
     typo_cutoff: float = 85.0
     typo_min_len: int = 5
