@@ -30,7 +30,7 @@ from bot.faq import FaqIndex, Tuning  # noqa: E402
 GRID = {
     "threshold": [0.4, 0.45, 0.5, 0.55],
     "min_evidence": [3.0, 5.0],
-    "unknown_idf": [1.5, 2.5],
+    "unknown_idf": [2.5, 3.5],
     "bag_weight": [0.6, 1.0],
     "off_topic_ratio": [0.75, 0.8, 0.9],
     "second_weight": [0.0, 0.3],
