@@ -166,6 +166,9 @@ class Normaliser:
         self._known_list: list[str] = []
         self._corrections: dict[str, str | None] = {}
         self._tuning = tuning
+        # The word list loads on first use (about 0.1 s): load it now, at start-up, not in
+        # the middle of answering someone.
+        zipf_frequency("policy", "en")
 
     def learn(self, texts: Sequence[str]) -> None:
         """Remember the corpus words so typos can be corrected towards them."""
