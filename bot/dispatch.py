@@ -330,8 +330,8 @@ async def _together(
                 taken.append(message.delivery_id)
                 results[i] = await _in(deps, uow, message, profile)
         if taken:
-            # Recorded with the effects, as `_handle_once` does: a concurrent handler of the
-            # same delivery means the whole batch runs again one by one.
+            # Recorded with the effects, as `_handle_once` does: if another transaction
+            # recorded one of them meanwhile, the batch is rolled back and runs again.
             if len(await uow.deliveries.record(taken)) != len(taken):
                 raise Conflict("a delivery in the batch was handled meanwhile")
             await uow.commit()

@@ -116,7 +116,8 @@ class SqlPeople:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        # Rows this transaction read per platform user (None: nobody), dropped on any save.
+        # Rows this transaction read per platform user (None: nobody); a save drops the saved
+        # person's rows and the nobodies, which it may have turned into somebody.
         # Each call builds a fresh Person, so a caller's changes stay its own until saved.
         self._rows: dict[UserRef, Row[Any] | None] = {}
 
