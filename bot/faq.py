@@ -326,6 +326,13 @@ class FaqIndex:
         self._off_docs = off_docs if has_off else None
         self._off_texts = [self._texts[i] for i in off_docs] if has_off else []
         self._entry_terms = [set(b) for b in bags]
+        # Each entry's phrasings (indexes and texts), without the grid's padding: the grid is
+        # as wide as the off-topic examples are many.
+        self._phrasings = [
+            list(range(start, start + size))
+            for start, size in zip(self._starts.tolist(), sizes.tolist(), strict=True)
+        ]
+        self._phrasing_texts = [[self._texts[i] for i in p] for p in self._phrasings]
 
     def _bm25(self, corpus: list[list[str]]) -> bm25s.BM25:
         index = bm25s.BM25(k1=self.tuning.k1, b=self.tuning.b)
@@ -387,11 +394,9 @@ class FaqIndex:
         off = float(scores[-1]) / top if has_off and top > 0 else 0.0
         # How alike the question and the entry's closest phrasing are, word order aside: a
         # question about something else shares a few of a topic's words, rarely a phrasing.
-        phrasings = [i for i in self._grid[best] if i < len(self._texts)]
+        phrasings = self._phrasings[best]
         text = " ".join(tokens)
-        found = process.extractOne(
-            text, [self._texts[i] for i in phrasings], scorer=fuzz.token_sort_ratio
-        )
+        found = process.extractOne(text, self._phrasing_texts[best], scorer=fuzz.token_sort_ratio)
         likeness = found[1] / 100 if found else 0.0
         off_like = 0.0
         off_topic = False
