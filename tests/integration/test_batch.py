@@ -223,3 +223,23 @@ async def test_a_retry_waits_for_the_message_it_repeats(
     for n in range(20):
         assert sum(1 for r in results[n::20] if r) == 1
     assert "one by one" not in caplog.text and "conflicted" not in caplog.text
+
+
+async def test_new_requests_are_held_back_while_too_many_messages_wait(deps: Deps) -> None:
+    """With more than `backlog` messages waiting, `room()` waits; it lets the caller go as soon
+    as the workers have taken enough of them, and every message is still answered."""
+    batcher = Batcher(deps, limit=1, workers=1, backlog=2)
+    said = [
+        Text(UserRef("slack", f"UB{n}"), ConversationRef("slack", f"DB{n}"), "hi", f"slack:B{n}")
+        for n in range(6)
+    ]
+    answers = [asyncio.create_task(batcher.handle(m)) for m in said]
+    await asyncio.sleep(0)  # all six are waiting now; the worker has not started
+    held = asyncio.create_task(batcher.room())
+    await asyncio.sleep(0)
+    assert not held.done()
+    async with asyncio.timeout(10):
+        await held
+        assert all(await asyncio.gather(*answers))
+    async with asyncio.timeout(1):
+        await batcher.room()  # nothing waits now: no wait at all
