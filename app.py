@@ -23,11 +23,11 @@ from bot.clock import SystemClock
 from bot.content import Content, ContentError, load_content
 from bot.deps import Deps
 from bot.faq import FaqIndex
-from bot.ports import Clock, Messenger
+from bot.ports import Clock
 from bot.settings import Settings, SettingsError, load_settings
 from storage.cipher import KeyCipher
 from storage.db import current_revision, default_url, make_engine, upgrade
-from storage.outbox import OutboxMessenger
+from storage.outbox import OutboxQueue
 from storage.uow import SqlStore, unavailable
 
 log = logging.getLogger("policybot")
@@ -45,7 +45,7 @@ class Services:
     deps: Deps
     engine: AsyncEngine
     store: SqlStore
-    outbox: OutboxMessenger
+    outbox: OutboxQueue
     slack: Any = None  # the Slack channel, when mounted
     teams: Any = None  # the Teams channel, when mounted
     broadcaster: Any = None  # the announcement broadcaster, when this process runs one
@@ -139,7 +139,6 @@ async def prepare_database(settings: Settings) -> AsyncEngine:
 async def bootstrap(
     settings: Settings,
     *,
-    messenger: Messenger | None = None,
     clock: Clock | None = None,
     content: tuple[Content, FaqIndex] | None = None,
 ) -> Services:
@@ -150,15 +149,18 @@ async def bootstrap(
         raise StartupError(f"content is invalid:\n{err}") from None
     key = secret_key(settings)
     engine = await prepare_database(settings)
-    store = SqlStore(engine)
-    outbox = OutboxMessenger(store)
+    cipher = KeyCipher(key, old_secret_keys(settings))
+    store = SqlStore(engine, cipher)
+    outbox = OutboxQueue(store)
+    sealed = await outbox.seal_legacy()
+    if sealed:
+        log.info("sealed %d outbox notification(s) written before outbox sealing", sealed)
     deps = Deps(
         content=content_pair[0],
         faq=content_pair[1],
         store=store,
-        messenger=messenger or outbox,
         clock=clock or SystemClock(),
-        cipher=KeyCipher(key, old_secret_keys(settings)),
+        cipher=cipher,
     )
     return Services(settings, deps, engine, store, outbox)
 
@@ -188,52 +190,81 @@ SERVICES = web.AppKey("services", Services)
 CASE_CHECK_SECONDS = 60.0
 
 
+def jobs(services: Services) -> list[tuple[str, Any]]:
+    """The periodic jobs, by name: each runs in its own unit of work, committed by the runner.
+
+    Escalating overdue reports, survey invitations, training reminders, questions of the day,
+    managers' overdue lists, the policy review reminder, closing recognition rounds,
+    announcement reminders, and purging closed reports past retention (with their notices).
+    """
+    from bot import announcements, casework, review, stories, surveys, training_admin
+
+    deps = services.deps
+    retention = timedelta(days=deps.content.reports.retention_days)
+
+    async def purge(uow: Any) -> int:
+        return int(await uow.cases.purge(deps.clock.now() - retention))
+
+    async def remind(uow: Any) -> int:
+        return int(await announcements.remind(deps, uow, services.settings.reminder_days))
+
+    return [
+        ("escalation", lambda uow: casework.escalate(deps, uow)),
+        ("survey rounds", lambda uow: surveys.tick(deps, uow)),
+        ("training reminders", lambda uow: training_admin.nudge(deps, uow)),
+        ("question of the day", lambda uow: training_admin.daily(deps, uow)),
+        ("manager digests", lambda uow: training_admin.digest(deps, uow)),
+        ("policy review", lambda uow: review.remind(deps, uow)),
+        ("recognition rounds", lambda uow: stories.tick(deps, uow)),
+        ("announcement reminders", remind),
+        ("report purge", purge),
+    ]
+
+
+async def run_jobs(services: Services) -> dict[str, int | None]:
+    """Run every periodic job once, each alone: one failing never stops the others.
+
+    What each did (a count), or None when it failed; failures are logged under the job's name
+    with the kind of error only.
+    """
+    done: dict[str, int | None] = {}
+    for name, job in jobs(services):
+        try:
+            async with services.store() as uow:
+                count = await job(uow)
+                await uow.commit()
+            done[name] = int(count or 0)
+            if count:
+                log.info("job %s: %d", name, count)
+        except Exception as exc:  # a missed deadline matters: the next job still runs
+            done[name] = None
+            log.error("job %s failed: %s", name, type(exc).__name__)
+    return done
+
+
 def _casework(services: Services) -> Any:
-    """The in-process worker: escalates overdue reports, purges expired ones, sends survey
-    invitations, training reminders, questions of the day, managers' overdue lists,
-    announcement reminders and the policy review reminder when they are due, closes
-    recognition rounds, and forgets old
-    platform deliveries.
+    """The in-process worker: runs the periodic jobs every minute, and forgets old platform
+    deliveries once an hour.
 
     Timers live in the database, so they survive restarts; with several replicas each runs
-    the check, and an escalation step is taken once (the first to commit wins).
+    the jobs, and each step is taken once (the first to commit wins).
     """
 
     async def loop() -> None:
-        from bot import announcements, casework, review, stories, surveys, training_admin
         from storage.seen import SeenEvents
 
-        retention = timedelta(days=services.deps.content.reports.retention_days)
         seen, pruned = SeenEvents(services.store), 0.0
         while True:
-            try:
-                async with services.store() as uow:
-                    await casework.escalate(services.deps, uow)
-                async with services.store() as uow:
-                    await surveys.tick(services.deps, uow)
-                async with services.store() as uow:
-                    await training_admin.nudge(services.deps, uow)
-                async with services.store() as uow:
-                    await training_admin.daily(services.deps, uow)
-                async with services.store() as uow:
-                    await training_admin.digest(services.deps, uow)
-                async with services.store() as uow:
-                    await review.remind(services.deps, uow)
-                async with services.store() as uow:
-                    await stories.tick(services.deps, uow)
-                async with services.store() as uow:
-                    days = services.settings.reminder_days
-                    await announcements.remind(services.deps, uow, days)
-                async with services.store() as uow:
-                    purged = await uow.cases.purge(services.deps.clock.now() - retention)
-                    await uow.commit()
-                if purged:
-                    log.info("purged %d closed report(s) past retention", purged)
-                if time.monotonic() - pruned > 3600:  # platforms retry for minutes, not days
-                    pruned = time.monotonic()
+            await run_jobs(services)
+            if time.monotonic() - pruned > 3600:  # platforms retry for minutes, not days
+                try:
                     await seen.forget_before(days=2)
-            except Exception as exc:  # keep checking: a missed deadline matters
-                log.error("case deadline check failed: %s", type(exc).__name__)
+                    await services.outbox.forget_failed(
+                        services.deps.clock.now() - timedelta(days=30)
+                    )
+                    pruned = time.monotonic()
+                except Exception as exc:
+                    log.error("job forget deliveries failed: %s", type(exc).__name__)
             await asyncio.sleep(CASE_CHECK_SECONDS)
 
     async def context(_: web.Application) -> Any:

@@ -252,9 +252,9 @@ async def _survey_results(settings: Settings) -> int:
 
     content, faq = app.load(settings)
     engine = await app.prepare_database(settings)
-    store = SqlStore(engine)
     cipher = KeyCipher(app.secret_key(settings), app.old_secret_keys(settings))
-    deps = Deps(content, faq, store, None, SystemClock(), cipher)  # type: ignore[arg-type]
+    store = SqlStore(engine, cipher)
+    deps = Deps(content, faq, store, SystemClock(), cipher)
     writer = csv.writer(sys.stdout)
     writer.writerow(
         [

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bot.messages import Reply
 from bot.ports import StoreUnavailable
-from storage.outbox import OutboxMessenger
+from storage.outbox import OutboxQueue
 
 log = logging.getLogger("policybot.delivery")
 MAX_ATTEMPTS = 8
@@ -33,7 +33,7 @@ class Delivery:
 
     def __init__(
         self,
-        outbox: OutboxMessenger,
+        outbox: OutboxQueue,
         platform: str,
         deliver: Deliver,
         interval: float = 2.0,

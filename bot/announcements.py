@@ -519,10 +519,7 @@ async def remind(deps: Deps, uow: UnitOfWork, days: tuple[int, ...]) -> int:
                 continue
             if not await uow.announcements.reminded(announcement.id, person_id, now):
                 continue  # another worker reminded them first
-            await uow.commit()
             card = message(announcement, reminder=True)
-            await deps.messenger.send(
-                Notification(person_id, card, f"Reminder: {announcement.title}")
-            )
+            await uow.outbox.add(Notification(person_id, card, f"Reminder: {announcement.title}"))
             sent += 1
     return sent

@@ -103,8 +103,7 @@ async def create(
     uow_notes = [
         Notification(p.id, hr_card(ticket, person), f"Question for HR {ticket.ref}") for p in hr
     ]
-    await uow.commit()
-    await _send_all(deps, uow_notes)
+    await _send_all(uow, uow_notes)
     if not hr:
         log.warning("ticket %s stored but nobody has the hr role to notify", ticket.ref)
     return [TextReply(deps.content.chat.ask_hr_sent.format(ref=ticket.ref))]
@@ -204,8 +203,7 @@ async def submit_answer(
         (Button("That answers it", "ticket_close", ticket.id),),
         footer=f"Answered by {person.display_name}",
     )
-    await uow.commit()
-    await _send_all(deps, [Notification(ticket.asker_id, card, f"HR answered {ticket.ref}")])
+    await _send_all(uow, [Notification(ticket.asker_id, card, f"HR answered {ticket.ref}")])
     return [TextReply(f"Your answer to {ticket.ref} was sent.")]
 
 
@@ -220,10 +218,7 @@ async def close(deps: Deps, uow: UnitOfWork, person: Person, action: Action) -> 
     return [TextReply(f"Glad that helped. {ticket.ref} is closed.")]
 
 
-async def _send_all(deps: Deps, notes: list[Notification]) -> None:
-    # The ticket is committed first: a messenger failure must not lose it, HR can list it.
+async def _send_all(uow: UnitOfWork, notes: list[Notification]) -> None:
+    # In the same unit of work as the ticket: both are committed, or neither.
     for note in notes:
-        try:
-            await deps.messenger.send(note)
-        except Exception:
-            log.exception("could not notify person %s (%s)", note.person_id, note.summary)
+        await uow.outbox.add(note)

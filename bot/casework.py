@@ -45,7 +45,6 @@ async def _case_for_handler(
         await uow.cases.audit(case.id, person.id, action, deps.clock.now())
         return case
     await uow.cases.audit(case.id, person.id, f"refused {action}", deps.clock.now())
-    await uow.commit()
     log.info("refused %s on a case", action)
     return None
 
@@ -55,7 +54,7 @@ async def _tell_reporter(deps: Deps, uow: UnitOfWork, case: Case, text: str) -> 
     if case.reporter_box is None:
         return
     reporter = deps.cipher.open(case.reporter_box, context(case.id)).decode()
-    await deps.messenger.send(Notification(reporter, TextReply(text), f"Report {case.ref}"))
+    await uow.outbox.add(Notification(reporter, TextReply(text), f"Report {case.ref}", case.id))
 
 
 async def acknowledge(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
@@ -67,7 +66,6 @@ async def acknowledge(deps: Deps, uow: UnitOfWork, person: Person, a: Action) ->
         case.status = CaseStatus.ACKNOWLEDGED
         case.acknowledged_at = deps.clock.now()
         await uow.cases.save(case)
-    await uow.commit()
     await _tell_reporter(deps, uow, case, f"Your report {case.ref} was received by a handler.")
     return [TextReply(f"Report {case.ref} acknowledged.")]
 
@@ -96,7 +94,6 @@ async def assign(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list
     if case.status == CaseStatus.OPEN:
         case.status, case.acknowledged_at = CaseStatus.ACKNOWLEDGED, deps.clock.now()
     await uow.cases.save(case)
-    await uow.commit()
     return [TextReply(f"Report {case.ref} is assigned to you.")]
 
 
@@ -105,7 +102,6 @@ async def message_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -
     case = await _case_for_handler(uow, person, a.value, deps, "opened message form")
     if case is None:
         return [TextReply(NOT_YOURS)]
-    await uow.commit()
     return [
         Form(
             "case_message",
@@ -139,7 +135,6 @@ async def send_message(deps: Deps, uow: UnitOfWork, person: Person, f: Submissio
     await uow.cases.add_message(CaseMessage(new_id(), case.id, "handler", box, now))
     case.first_feedback_at = case.first_feedback_at or now
     await uow.cases.save(case)
-    await uow.commit()
     await _tell_reporter(deps, uow, case, f"New message on your report {case.ref}:\n{text}")
     return [TextReply(f"Sent to the reporter of {case.ref}.")]
 
@@ -149,7 +144,6 @@ async def resolve_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -
     case = await _case_for_handler(uow, person, a.value, deps, "opened resolve form")
     if case is None:
         return [TextReply(NOT_YOURS)]
-    await uow.commit()
     return [
         Form(
             "case_resolve",
@@ -180,7 +174,6 @@ async def resolve(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) ->
         await uow.cases.add_message(
             CaseMessage(new_id(), case.id, "handler", box, deps.clock.now())
         )
-    await uow.commit()
     await _tell_reporter(deps, uow, case, f"Your report {case.ref} was closed. {note}".strip())
     return [TextReply(f"Report {case.ref} resolved ({outcome}).")]
 
@@ -255,7 +248,6 @@ async def open_followup(deps: Deps, uow: UnitOfWork, person: Person, f: Submissi
             case.failed_attempts, case.locked_until = 0, now + LOCK
         await uow.cases.save(case)
         await uow.cases.audit(case.id, "reporter", "wrong passphrase", now)
-        await uow.commit()
         return [wrong]
     case.failed_attempts = 0
     await uow.cases.save(case)
@@ -277,12 +269,11 @@ async def _add(deps: Deps, uow: UnitOfWork, case: Case, raw: str) -> bool:
         await uow.cases.add_message(CaseMessage(new_id(), case.id, "reporter", box, now))
     await uow.cases.audit(case.id, "reporter", "followed up", now)
     access = await uow.cases.access(case.id)
-    await uow.commit()
     if text:
         for pid, kind in access.items():
             if kind == "handler":
                 note = TextReply(f"The reporter added information to {case.ref}.")
-                await deps.messenger.send(Notification(pid, note, f"Report {case.ref}"))
+                await uow.outbox.add(Notification(pid, note, f"Report {case.ref}", case.id))
     return bool(text)
 
 
@@ -343,10 +334,9 @@ async def escalate(deps: Deps, uow: UnitOfWork) -> int:
                 await uow.cases.grant(case.id, p.id, "handler")
         await uow.cases.audit(case.id, "system", f"{missed} overdue: escalated to {tier}", now)
         card = await handler_card(deps, uow, case)
-        await uow.commit()
         recipients = {p.id for p in people} | {pid for pid, k in access.items() if k == "handler"}
         for pid in recipients:
             note = f"Overdue {missed}: report {case.ref}"
-            await deps.messenger.send(Notification(pid, card, note))
+            await uow.outbox.add(Notification(pid, card, note, case.id))
         steps += 1
     return steps

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.content import Content
 from bot.faq import FaqIndex
-from bot.ports import Cipher, Clock, Messenger, Store
+from bot.ports import Cipher, Clock, Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +16,5 @@ class Deps:
     content: Content
     faq: FaqIndex
     store: Store
-    messenger: Messenger
     clock: Clock
     cipher: Cipher

@@ -140,8 +140,10 @@ Reply = TextReply | Choices | Form | Card
 
 @dataclass(frozen=True, slots=True)
 class Notification:
-    """A proactive message to a person, sent through the messenger port."""
+    """A proactive message to a person, written to the outbox of the unit of work."""
 
     person_id: str
     reply: Reply
     summary: str
+    about: str = ""
+    """The record it concerns (a case id), so that purging the record purges its notices."""

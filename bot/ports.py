@@ -38,10 +38,10 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
-class Messenger(Protocol):
-    """Sends proactive messages to people."""
+class Outbox(Protocol):
+    """Notifications written with the change that causes them, delivered after commit."""
 
-    async def send(self, notification: Notification) -> None: ...
+    async def add(self, notification: Notification) -> None: ...
 
 
 class Cipher(Protocol):
@@ -350,6 +350,7 @@ class UnitOfWork(Protocol):
     announcements: Announcements
     suggestions: Suggestions
     stories: Stories
+    outbox: Outbox
 
     async def __aenter__(self) -> Self: ...
 

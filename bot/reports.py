@@ -246,12 +246,10 @@ async def submit(deps: Deps, uow: UnitOfWork, person: Person, form: Submission) 
         await uow.cases.grant(case.id, handler.id, "handler")
     await uow.cases.audit(case.id, "reporter", "submitted", now)
     card = await handler_card(deps, uow, case)
-    # Commit before notifying, and touch the store no more: the messenger has its own.
-    await uow.commit()
     if not handlers:
         log.warning("report %s has no handler to notify: check the hr/handler roles", case.ref)
     for handler in handlers:
-        await deps.messenger.send(Notification(handler.id, card, f"New report {case.ref}"))
+        await uow.outbox.add(Notification(handler.id, card, f"New report {case.ref}", case.id))
     emergency = [TextReply(deps.content.reports.emergency)] if f.get("danger") == "yes" else []
     if anonymous:
         guidance = f"\n\n{deps.content.reports.emergency}" if emergency else ""

@@ -121,7 +121,6 @@ async def remind(deps: Deps, uow: UnitOfWork) -> int:
     version = deps.content.current.version
     if not await uow.suggestions.review_reminded(version, now):
         return 0
-    await uow.commit()
     text = summary(deps, await inputs(deps, uow))
     named = deps.content.current.meta.owner_email
     owner = await uow.people.by_email(named) if named else None
@@ -129,7 +128,7 @@ async def remind(deps: Deps, uow: UnitOfWork) -> int:
     for owner in owners:
         title = f"Policy review due {due:%d %B %Y}"
         card = Card(title, text, footer="policybot policy review-summary")
-        await deps.messenger.send(Notification(owner.id, card, "Policy review coming up"))
+        await uow.outbox.add(Notification(owner.id, card, "Policy review coming up"))
     log.info("review reminder for version %d sent to %d owner(s)", version, len(owners))
     return len(owners)
 

@@ -100,11 +100,8 @@ async def submit(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> 
     )
     await uow.stories.add(story)
     reviewers = await uow.people.with_role(Role.HR)
-    await uow.commit()  # stored before anyone is notified: a messenger failure loses nothing
     for hr in reviewers:
-        await deps.messenger.send(
-            Notification(hr.id, _review_card(story, person), "A story to review")
-        )
+        await uow.outbox.add(Notification(hr.id, _review_card(story, person), "A story to review"))
     log.info("story %s submitted", story.id)
     return [
         TextReply(f"Thank you! HR will read \u201c{title}\u201d and let you know ({story.id}).")
@@ -160,10 +157,9 @@ async def approve(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> lis
         return [TextReply("That story was already decided.")]
     story.status, story.decided_at = StoryStatus.APPROVED, deps.clock.now()
     await uow.stories.save(story)
-    await uow.commit()
     shown = " It can now be part of a recognition round." if story.share_ok else ""
     note = TextReply(f"HR approved your story \u201c{story.title}\u201d. Thank you!{shown}")
-    await deps.messenger.send(Notification(story.author_id, note, "Your story was approved"))
+    await uow.outbox.add(Notification(story.author_id, note, "Your story was approved"))
     return [TextReply(f"Approved {story.id}.")]
 
 
@@ -205,11 +201,10 @@ async def decline(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) ->
         ]
     story.status, story.reason, story.decided_at = StoryStatus.DECLINED, reason, deps.clock.now()
     await uow.stories.save(story)
-    await uow.commit()
     note = TextReply(
         f"HR read your story \u201c{story.title}\u201d and will not share it: {reason}"
     )
-    await deps.messenger.send(Notification(story.author_id, note, "About your story"))
+    await uow.outbox.add(Notification(story.author_id, note, "About your story"))
     return [TextReply(f"Declined {story.id}; the author was told why.")]
 
 
@@ -353,7 +348,6 @@ async def tick(deps: Deps, uow: UnitOfWork) -> int:
     for round_ in await uow.stories.rounds():
         if not round_.closed and deps.clock.now() >= round_.closes_at:
             await _close(deps, uow, round_, "")
-            await uow.commit()
             closed += 1
     return closed
 

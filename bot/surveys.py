@@ -142,7 +142,6 @@ async def create(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> 
     audience = "everyone" if not chosen or "everyone" in chosen else ",".join(sorted(chosen))
     campaign = Campaign(new_id(), survey.id, audience, opens, opens + timedelta(days=int(days) - 1))
     await uow.campaigns.add(campaign)
-    await uow.commit()
     invited = await tick(deps, uow)
     when = "today" if int(starts) == 0 else f"on {campaign.opens_on:%d %b}"
     return [
@@ -179,11 +178,10 @@ async def tick(deps: Deps, uow: UnitOfWork) -> int:
             if campaign.includes(p)
             and (step == "invited" or not await uow.campaigns.took_part(_key(deps, campaign.id, p)))
         ]
-        await uow.commit()
         survey = _survey(deps, campaign)
         note = invite(deps, campaign, survey, lead)
         for p in people:
-            await deps.messenger.send(Notification(p.id, note, f"Survey: {survey.title}"))
+            await uow.outbox.add(Notification(p.id, note, f"Survey: {survey.title}"))
         sent += len(people)
     return sent
 
@@ -208,7 +206,7 @@ async def remind(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list
     survey = _survey(deps, campaign)
     note = invite(deps, campaign, survey, "A reminder: there is still time for")
     for p in pending:
-        await deps.messenger.send(Notification(p.id, note, f"Reminder: {survey.title}"))
+        await uow.outbox.add(Notification(p.id, note, f"Reminder: {survey.title}"))
     return [TextReply(f"Reminded {len(pending)} people who have not answered yet.")]
 
 

@@ -21,7 +21,7 @@ from bot.messages import (
     TextReply,
 )
 from bot.model import Person, Role
-from bot.ports import Conflict, UnitOfWork
+from bot.ports import UnitOfWork
 from bot.training import outstanding, pick, required_now
 
 log = logging.getLogger(__name__)
@@ -70,12 +70,8 @@ async def nudge(deps: Deps, uow: UnitOfWork) -> int:
             continue
         if last is not None and _local(person, last).date() == local.date():
             continue
-        try:
-            if not await uow.training.reminded(person.id, version, now, count):
-                continue  # another worker sent it
-            await uow.commit()
-        except Conflict:
-            continue
+        if not await uow.training.reminded(person.id, version, now, count):
+            continue  # another worker sent it
         left = outstanding(deps.content, done.get(person.id, {}), required)
         modules = ", ".join(m.title for m in left) or "the attestation"
         nudge_text = (
@@ -83,7 +79,7 @@ async def nudge(deps: Deps, uow: UnitOfWork) -> int:
             "It takes a few minutes, in short quizzes."
         )
         note = Choices(nudge_text, (Button("Take a quiz", "quiz_start", style="primary"),))
-        await deps.messenger.send(Notification(person.id, note, "Training reminder"))
+        await uow.outbox.add(Notification(person.id, note, "Training reminder"))
         sent += 1
     return sent
 
@@ -220,18 +216,14 @@ async def daily(deps: Deps, uow: UnitOfWork) -> int:
         found = deps.content.quizzes.question(picked[0]) if picked else None
         if found is None:
             continue
-        try:
-            if not await uow.training.daily_sent(person.id, local.date()):
-                continue  # another worker sent it
-            await uow.commit()
-        except Conflict:
-            continue
+        if not await uow.training.daily_sent(person.id, local.date()):
+            continue  # another worker sent it
         question = found[1]
         note = Choices(
             f"Question of the day: {question.prompt}",
             (Button("Answer it", "quiz_today", question.id, "primary"),),
         )
-        await deps.messenger.send(Notification(person.id, note, "Question of the day"))
+        await uow.outbox.add(Notification(person.id, note, "Question of the day"))
         sent += 1
     return sent
 
@@ -253,11 +245,7 @@ async def digest(deps: Deps, uow: UnitOfWork) -> int:
         last = await uow.training.digest(manager_id, version)
         if last is not None and now - last < timedelta(days=7):
             continue
-        try:
-            if not await uow.training.digested(manager_id, version, now, last):
-                continue
-            await uow.commit()
-        except Conflict:
+        if not await uow.training.digested(manager_id, version, now, last):
             continue
         names = "\n".join(
             f"\u2022 {p.display_name}" for p in sorted(reports, key=lambda p: p.display_name)
@@ -268,6 +256,6 @@ async def digest(deps: Deps, uow: UnitOfWork) -> int:
             (("Overdue", str(len(reports))),),
             footer="Type *training report* for your team's figures.",
         )
-        await deps.messenger.send(Notification(manager_id, card, "Team training overdue"))
+        await uow.outbox.add(Notification(manager_id, card, "Team training overdue"))
         sent += 1
     return sent

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
 
@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.model import Case, CaseMessage, CaseStatus, new_id
-from storage.tables import CaseAccessRow, CaseAuditRow, CaseMessageRow, CaseRow
+from storage.tables import CaseAccessRow, CaseAuditRow, CaseMessageRow, CaseRow, OutboxRow
 
 _CASE_FIELDS = [f.name for f in fields(Case)]
 
@@ -35,8 +35,11 @@ def _case(row: CaseRow) -> Case:
 class SqlCases:
     """The Cases port on one session."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(
+        self, session: AsyncSession, about: Callable[[str], str] = lambda case_id: case_id
+    ) -> None:
         self.session = session
+        self._about = about  # how the outbox stores the case a notice is about
 
     async def add(self, case: Case) -> None:
         data = asdict(case)
@@ -136,6 +139,11 @@ class SqlCases:
                 )
             await self.session.exec(  # type: ignore[call-overload]
                 delete(CaseRow).where(col(CaseRow.id).in_(ids))
+            )
+            # Notifications about these cases (sealed, but theirs): deleted with them.
+            keys = [self._about(i) for i in ids]
+            await self.session.exec(  # type: ignore[call-overload]
+                delete(OutboxRow).where(col(OutboxRow.about).in_(keys))
             )
         return len(ids)
 

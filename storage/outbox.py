@@ -1,18 +1,29 @@
-"""The messenger port backed by an outbox table: notifications wait there for delivery."""
+"""The outbox: notifications written with the change that causes them, sealed until delivered.
+
+`SqlOutbox` is the unit of work's repository (the core adds to it); `OutboxQueue` is what the
+delivery loops and the console use after commit, each step in its own short transaction.
+A row is deleted once delivered; a row that can never be delivered keeps only its error.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import update
+from sqlalchemy import delete, func, update
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.messages import Notification, Reply
 from bot.model import new_id
+from bot.ports import Cipher
 from storage.tables import OutboxRow, PersonRow
-from storage.uow import SqlStore
+
+if TYPE_CHECKING:
+    from storage.uow import SqlStore
 
 _REPLY: TypeAdapter[Reply] = TypeAdapter(Reply)
 
@@ -27,101 +38,130 @@ def load_reply(payload: str) -> Reply:
     return _REPLY.validate_json(payload)
 
 
-class OutboxMessenger:
-    """Stores each notification; a platform adapter or the console delivers it."""
+def _context(row_id: str) -> bytes:
+    return b"outbox:" + row_id.encode()
+
+
+def seal(cipher: Cipher, row_id: str, summary: str, reply: Reply) -> bytes:
+    """A notification's summary and reply, sealed for one outbox row."""
+    body = json.dumps({"summary": summary, "reply": json.loads(dump_reply(reply))})
+    return cipher.seal(body.encode(), _context(row_id))
+
+
+def unseal(cipher: Cipher, row: OutboxRow) -> tuple[str, Reply]:
+    """(summary, reply) of a row, sealed or from before sealing."""
+    if row.box is not None:
+        body = json.loads(cipher.open(row.box, _context(row.id)))
+        return str(body["summary"]), _REPLY.validate_python(body["reply"])
+    return "", load_reply(row.payload or "{}")
+
+
+class SqlOutbox:
+    """The outbox repository of one unit of work."""
+
+    def __init__(self, session: AsyncSession, cipher: Cipher | None) -> None:
+        self.session = session
+        self.cipher = cipher
+        self.added: list[Notification] = []
+
+    async def add(self, notification: Notification) -> None:
+        if self.cipher is None:
+            raise RuntimeError("this store has no cipher: it cannot seal notifications")
+        row_id = new_id()
+        box = seal(self.cipher, row_id, notification.summary[:300], notification.reply)
+        self.session.add(
+            OutboxRow(
+                id=row_id,
+                person_id=notification.person_id,
+                about=self.about_key(notification.about),
+                box=box,
+                created_at=datetime.now(UTC),
+            )
+        )
+        self.added.append(notification)
+
+    def about_key(self, about: str) -> str:
+        """What `about` is stored as: a keyed hash, so that a notice to a confidential
+        reporter names no case in clear, and a purge can still find it."""
+        if not about or self.cipher is None:
+            return ""
+        return self.cipher.keyed_hash("outbox about", about)[:32]
+
+
+class OutboxQueue:
+    """Delivery of committed outbox rows, one short transaction per step."""
 
     def __init__(self, store: SqlStore) -> None:
         self.store = store
-        self.listeners: list[Callable[[], None]] = []
 
-    async def send(self, notification: Notification) -> None:
-        async with self.store() as uow:
-            uow.session.add(
-                OutboxRow(
-                    id=new_id(),
-                    person_id=notification.person_id,
-                    summary=notification.summary[:300],
-                    payload=dump_reply(notification.reply),
-                    created_at=datetime.now(UTC),
-                )
-            )
-            await uow.commit()
-        for listener in self.listeners:
-            listener()  # e.g. wake a delivery loop
+    @property
+    def cipher(self) -> Cipher:
+        assert self.store.cipher is not None, "the outbox needs a store with a cipher"
+        return self.store.cipher
 
     async def pending(self, person_id: str) -> Sequence[tuple[str, str, Reply]]:
         """Undelivered notifications for one person: (id, summary, reply), oldest first."""
         async with self.store() as uow:
             rows = await uow.session.exec(
                 select(OutboxRow)
-                .where(OutboxRow.person_id == person_id, col(OutboxRow.delivered_at).is_(None))
-                .order_by(OutboxRow.created_at)
+                .where(OutboxRow.person_id == person_id, col(OutboxRow.failed_at).is_(None))
+                .order_by(col(OutboxRow.created_at))
             )
-            return [(r.id, r.summary, load_reply(r.payload)) for r in rows]
+            return [(r.id, *unseal(self.cipher, r)) for r in rows]
 
     async def delivered(self, ids: Sequence[str]) -> None:
-        """Mark notifications as delivered."""
+        """Delivered: the rows, and what they said, are deleted."""
         if not ids:
             return
         async with self.store() as uow:
-            rows = await uow.session.exec(select(OutboxRow).where(col(OutboxRow.id).in_(ids)))
-            for row in rows:
-                row.delivered_at = datetime.now(UTC)
-                uow.session.add(row)
+            await uow.session.exec(  # type: ignore[call-overload]
+                delete(OutboxRow).where(col(OutboxRow.id).in_(list(ids)))
+            )
             await uow.commit()
-
-    async def due(self, platform: str, limit: int = 50) -> Sequence[tuple[str, int, str, Reply]]:
-        """Undelivered, unfailed notifications for people on a platform.
-
-        Each row: (id, attempts, the person's platform user id, reply), oldest first.
-        """
-        return [(i, a, u, r) for i, a, u, _, r in await self.due_for(platform, limit)]
 
     async def due_for(
         self, platform: str, limit: int = 50
     ) -> Sequence[tuple[str, int, str, str, Reply]]:
-        """Like `due`, with the person id: (id, attempts, platform user id, person id, reply)."""
+        """Undelivered, unfailed notifications for people on a platform, oldest first.
+
+        Each row: (id, attempts, the person's platform user id, person id, reply).
+        """
         column = PersonRow.slack_user_id if platform == "slack" else PersonRow.teams_user_id
         async with self.store() as uow:
             rows = await uow.session.exec(
                 select(OutboxRow, column)
                 .join(PersonRow, col(PersonRow.id) == col(OutboxRow.person_id))
-                .where(
-                    col(OutboxRow.delivered_at).is_(None),
-                    col(OutboxRow.failed_at).is_(None),
-                    col(column).is_not(None),
-                )
-                .order_by(OutboxRow.created_at)
+                .where(col(OutboxRow.failed_at).is_(None), col(column).is_not(None))
+                .order_by(col(OutboxRow.created_at))
                 .limit(limit)
             )
-            return [
-                (r.id, r.attempts, str(uid), r.person_id, load_reply(r.payload)) for r, uid in rows
-            ]
+            found: list[tuple[str, int, str, str, Reply]] = []
+            for r, uid in rows:
+                found.append(
+                    (r.id, r.attempts, str(uid), str(r.person_id), unseal(self.cipher, r)[1])
+                )
+            return found
 
     async def claim(self, outbox_id: str, attempts: int) -> bool:
         """Take one notification for delivery; False if another worker took it first."""
         async with self.store() as uow:
             result = await uow.session.exec(  # type: ignore[call-overload]
                 update(OutboxRow)
-                .where(
-                    col(OutboxRow.id) == outbox_id,
-                    col(OutboxRow.attempts) == attempts,
-                    col(OutboxRow.delivered_at).is_(None),
-                )
-                .values(attempts=attempts + 1)
+                .where(col(OutboxRow.id) == outbox_id, col(OutboxRow.attempts) == attempts)
+                .values(attempts=attempts + 1, sending_at=datetime.now(UTC))
             )
             await uow.commit()
             return bool(result.rowcount == 1)
 
     async def failed(self, outbox_id: str, error: str) -> None:
-        """Record that a notification cannot be delivered (the error code, never the content)."""
+        """It can never be delivered: keep the error code (never the content), drop the rest."""
         async with self.store() as uow:
-            row = await uow.session.get(OutboxRow, outbox_id)
-            if row is not None:
-                row.failed_at = datetime.now(UTC)
-                row.error = error[:200]
-                uow.session.add(row)
-                await uow.commit()
+            await uow.session.exec(  # type: ignore[call-overload]
+                update(OutboxRow)
+                .where(col(OutboxRow.id) == outbox_id)
+                .values(failed_at=datetime.now(UTC), error=error[:200], box=None, payload=None)
+            )
+            await uow.commit()
 
     async def unclaim(self, outbox_id: str, attempts: int) -> None:
         """Give back a claim that was not a real attempt (the person is not reachable yet)."""
@@ -130,5 +170,46 @@ class OutboxMessenger:
                 update(OutboxRow)
                 .where(col(OutboxRow.id) == outbox_id, col(OutboxRow.attempts) == attempts)
                 .values(attempts=attempts - 1)
+            )
+            await uow.commit()
+
+    async def seal_legacy(self) -> int:
+        """Seal rows written before outbox content was sealed; how many there were."""
+        async with self.store() as uow:
+            rows = list(
+                await uow.session.exec(select(OutboxRow).where(col(OutboxRow.payload).is_not(None)))
+            )
+            for row in rows:
+                row.box = seal(self.cipher, row.id, "", load_reply(row.payload or "{}"))
+                row.payload = None
+                uow.session.add(row)
+            await uow.commit()
+            return len(rows)
+
+    async def backlog(self) -> dict[str, Any]:
+        """How many notifications wait, how many failed, and the oldest waiting one's age."""
+        async with self.store() as uow:
+            waiting = col(OutboxRow.failed_at).is_(None)
+            count, oldest = (
+                await uow.session.exec(
+                    select(func.count(), func.min(OutboxRow.created_at)).where(waiting)
+                )
+            ).one()
+            failed = (
+                await uow.session.exec(
+                    select(func.count()).where(col(OutboxRow.failed_at).is_not(None))
+                )
+            ).one()
+        age = 0.0
+        if oldest is not None:
+            oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
+            age = max(0.0, (datetime.now(UTC) - oldest).total_seconds())
+        return {"waiting": int(count), "failed": int(failed), "oldest_seconds": round(age, 1)}
+
+    async def forget_failed(self, before: datetime) -> None:
+        """Delete failure records older than `before`."""
+        async with self.store() as uow:
+            await uow.session.exec(  # type: ignore[call-overload]
+                delete(OutboxRow).where(col(OutboxRow.failed_at) < before)
             )
             await uow.commit()

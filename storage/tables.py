@@ -86,19 +86,38 @@ class UnansweredRow(SQLModel, table=True):
 
 
 class OutboxRow(SQLModel, table=True):
-    """A proactive message waiting for (or done with) delivery."""
+    """A notification or reply waiting for delivery; deleted once delivered.
+
+    What it says (and to which conversation) is sealed in `box`; a permanently failed row
+    keeps its error code and loses its content.
+    """
 
     __tablename__ = "outbox"
 
     id: str = Field(primary_key=True, max_length=32)
-    person_id: str = Field(max_length=32, index=True)
-    summary: str = Field(max_length=300)
-    payload: str = Field(sa_column=Column(Text, nullable=False))
+    person_id: str | None = Field(default=None, max_length=32, index=True)
+    platform: str = Field(default="", max_length=16)
+    about: str = Field(default="", max_length=32, index=True)
+    box: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    payload: str | None = Field(default=None, sa_column=Column(Text))  # before sealing (0013)
     created_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
-    delivered_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
     attempts: int = Field(default=0)
+    sending_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
     failed_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
     error: str | None = Field(default=None, max_length=200)
+
+
+class InboxRow(SQLModel, table=True):
+    """A platform event recorded before it is acknowledged; deleted once it is answered."""
+
+    __tablename__ = "inbox"
+
+    key: str = Field(primary_key=True, max_length=200)
+    platform: str = Field(max_length=16)
+    box: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    received_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    attempts: int = Field(default=0)
+    lease_until: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
 
 
 class SeenEventRow(SQLModel, table=True):

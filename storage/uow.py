@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any, Self
@@ -17,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.messages import UserRef
+from bot.messages import Notification, UserRef
 from bot.model import Flow, Person, Role, Ticket, TicketStatus, new_id
-from bot.ports import Conflict, StoreUnavailable
+from bot.ports import Cipher, Conflict, StoreUnavailable
 from storage.announcements import SqlAnnouncements
 from storage.campaigns import SqlCampaigns
 from storage.cases import SqlCases
+from storage.outbox import SqlOutbox
 from storage.stories import SqlStories
 from storage.suggestions import SqlSuggestions
 from storage.tables import (
@@ -386,9 +387,10 @@ class SqlDeliveries:
 class SqlUnitOfWork:
     """One session and transaction; rolls back unless committed."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect: str) -> None:
-        self._sessions = sessions
-        self._dialect = dialect
+    def __init__(self, store: SqlStore) -> None:
+        self._store = store
+        self._sessions = store._sessions
+        self._dialect = store.engine.dialect.name
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
@@ -397,7 +399,8 @@ class SqlUnitOfWork:
         self.conversations = SqlConversations(self.session)
         self.faq_log = SqlFaqLog(self.session)
         self.deliveries = SqlDeliveries(self.session, self._dialect)
-        self.cases = SqlCases(self.session)
+        self.outbox = SqlOutbox(self.session, self._store.cipher)
+        self.cases = SqlCases(self.session, self.outbox.about_key)
         self.campaigns = SqlCampaigns(self.session)
         self.training = SqlTraining(self.session)
         self.announcements = SqlAnnouncements(self.session)
@@ -431,14 +434,24 @@ class SqlUnitOfWork:
         except IntegrityError as exc:
             await self.session.rollback()  # the session stays usable for the caller's next step
             raise Conflict(type(exc.orig).__name__ if exc.orig else "IntegrityError") from exc
+        added, self.outbox.added = self.outbox.added, []
+        if added:
+            for listener in self._store.listeners:
+                listener(added)  # e.g. wake a delivery loop: the notices are committed
 
 
 class SqlStore:
-    """Opens SQL units of work on one engine."""
+    """Opens SQL units of work on one engine.
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    `cipher` seals what the outbox holds (a store without one cannot write notifications);
+    `listeners` are told of the notifications each commit made durable.
+    """
+
+    def __init__(self, engine: AsyncEngine, cipher: Cipher | None = None) -> None:
         self.engine = engine
+        self.cipher = cipher
+        self.listeners: list[Callable[[Sequence[Notification]], None]] = []
         self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions, self.engine.dialect.name)
+        return SqlUnitOfWork(self)

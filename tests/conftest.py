@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from bot.content import Content, load_content
 from bot.deps import Deps
 from bot.faq import FaqIndex
 from bot.model import Person, Role
-from tests.fakes import FakeCipher, FakeClock, FakeMessenger, FakeStore
+from tests.fakes import FakeCipher, FakeClock, FakeStore, NoticeLog
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
@@ -34,8 +35,8 @@ def store() -> FakeStore:
 
 
 @pytest.fixture
-def messenger() -> FakeMessenger:
-    return FakeMessenger()
+def notices() -> NoticeLog:
+    return NoticeLog()
 
 
 @pytest.fixture
@@ -45,9 +46,10 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def deps(
-    content: Content, faq: FaqIndex, store: FakeStore, messenger: FakeMessenger, clock: FakeClock
+    content: Content, faq: FaqIndex, store: FakeStore, notices: NoticeLog, clock: FakeClock
 ) -> Deps:
-    return Deps(content, faq, store, messenger, clock, FakeCipher())
+    store.listeners.append(notices)
+    return Deps(content, faq, store, clock, FakeCipher())
 
 
 @pytest.fixture
@@ -99,3 +101,24 @@ async def engine(tmp_path: Path) -> AsyncIterator[object]:
     await upgrade(eng)
     yield eng
     await eng.dispose()
+
+
+def sql_deps(
+    content: Content,
+    faq: FaqIndex,
+    engine_or_store: Any,
+    notices: NoticeLog,
+    clock: Any,
+    cipher: Any,
+) -> Deps:
+    """Deps on a real database: a store (made on `engine_or_store` if it is an engine) whose
+    commits report their notifications to `notices`."""
+    from storage.uow import SqlStore
+
+    store = engine_or_store
+    if not isinstance(store, SqlStore):
+        store = SqlStore(engine_or_store, cipher)
+    elif store.cipher is None:
+        store.cipher = cipher
+    store.listeners.append(notices)
+    return Deps(content, faq, store, clock, cipher)

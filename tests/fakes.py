@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Self
@@ -24,15 +24,14 @@ class FakeClock:
         self.current += timedelta(**kwargs)
 
 
-class FakeMessenger:
+class NoticeLog:
+    """Listens to a store: every notification a commit made durable, in order."""
+
     def __init__(self) -> None:
         self.sent: list[Notification] = []
-        self.fail = False
 
-    async def send(self, notification: Notification) -> None:
-        if self.fail:
-            raise ConnectionError("platform down")
-        self.sent.append(notification)
+    def __call__(self, notes: Sequence[Notification]) -> None:
+        self.sent.extend(notes)
 
 
 class Data:
@@ -45,6 +44,7 @@ class Data:
         self.answers: dict[str, tuple[str, float, date, bool | None]] = {}
         self.unanswered: list[tuple[str, date]] = []
         self.deliveries: set[str] = set()
+        self.outbox: list[Notification] = []
 
 
 class FakePeople:
@@ -159,6 +159,16 @@ class FakeDeliveries:
         return new
 
 
+class FakeOutbox:
+    def __init__(self, data: Data) -> None:
+        self.data = data
+        self.added: list[Notification] = []
+
+    async def add(self, notification: Notification) -> None:
+        self.data.outbox.append(notification)
+        self.added.append(notification)
+
+
 class FakeUnitOfWork:
     """Works on a copy of the committed data; commit publishes it, exit without commit drops it."""
 
@@ -174,6 +184,7 @@ class FakeUnitOfWork:
         self.conversations = FakeConversations(self.data)
         self.faq_log = FakeFaqLog(self.data)
         self.deliveries = FakeDeliveries(self.data)
+        self.outbox = FakeOutbox(self.data)
         return self
 
     async def __aexit__(
@@ -185,17 +196,22 @@ class FakeUnitOfWork:
         return None
 
     async def commit(self) -> None:
-        if self.store.down:
+        if self.store.down or self.store.fail_commit:
             raise StoreUnavailable("down")
         self.store.data = copy.deepcopy(self.data)
         self.store.commits += 1
+        added, self.outbox.added = self.outbox.added, []
+        for listener in self.store.listeners:
+            listener(added)
 
 
 class FakeStore:
     def __init__(self) -> None:
         self.data = Data()
         self.down = False
+        self.fail_commit = False  # the store accepts work but the commit fails
         self.commits = 0
+        self.listeners: list[Callable[[Sequence[Notification]], None]] = []
 
     def __call__(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)

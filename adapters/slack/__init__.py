@@ -29,7 +29,7 @@ def mount(web_app: web.Application, services: Services) -> None:
         return Outcome(sent=not error, permanent_error=error if error in UNREACHABLE else "")
 
     delivery = Delivery(services.outbox, "slack", deliver)
-    services.outbox.listeners.append(delivery.wake)
+    services.store.listeners.append(lambda _: delivery.wake())
     services.slack = channel
     socket = None
     if settings.slack_app_token is not None:

@@ -51,7 +51,7 @@ def mount(web_app: web.Application, services: Services) -> None:
         return Outcome(sent=True)
 
     delivery = Delivery(services.outbox, "teams", deliver)
-    services.outbox.listeners.append(delivery.wake)
+    services.store.listeners.append(lambda _: delivery.wake())
     web_app.router.add_post(ROUTE, handler(channel))
     if settings.microsoft_app_id:
         log.info("channel teams: enabled (POST %s, app %s)", ROUTE, settings.microsoft_app_id)

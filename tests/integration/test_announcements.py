@@ -18,8 +18,8 @@ from bot.messages import Action, Card, ConversationRef, Form, Submission, TextRe
 from bot.model import Person, Role
 from storage.broadcasts import Broadcasts
 from storage.cipher import KeyCipher
-from storage.uow import SqlStore
-from tests.fakes import FakeClock, FakeMessenger
+from tests.conftest import sql_deps
+from tests.fakes import FakeClock, NoticeLog
 
 HR = UserRef("slack", "U0HR")
 DM = ConversationRef("slack", "D0")
@@ -27,9 +27,9 @@ DM = ConversationRef("slack", "D0")
 
 @pytest.fixture
 async def deps(
-    engine: AsyncEngine, content: Content, faq: FaqIndex, clock: FakeClock, messenger: FakeMessenger
+    engine: AsyncEngine, content: Content, faq: FaqIndex, clock: FakeClock, notices: NoticeLog
 ) -> Deps:
-    deps = Deps(content, faq, SqlStore(engine), messenger, clock, KeyCipher(b"t" * 32))
+    deps = sql_deps(content, faq, engine, notices, clock, KeyCipher(b"t" * 32))
     async with deps.store() as uow:
         await uow.people.save(
             Person(
@@ -64,22 +64,23 @@ async def delivered_announcement(deps: Deps, clock: FakeClock) -> str:
 
 
 async def test_reminders_follow_the_cadence_and_stop_on_acknowledgement(
-    deps: Deps, clock: FakeClock, messenger: FakeMessenger
+    deps: Deps, clock: FakeClock, notices: NoticeLog
 ) -> None:
     announcement_id = await delivered_announcement(deps, clock)
 
     async def remind() -> list[str]:
-        before = len(messenger.sent)
+        before = len(notices.sent)
         async with deps.store() as uow:
             await announcements.remind(deps, uow, (3, 7))
             await uow.commit()
-        return sorted(n.person_id for n in messenger.sent[before:])
+            await uow.commit()
+        return sorted(n.person_id for n in notices.sent[before:])
 
     clock.advance(days=1)
     assert await remind() == []  # too early
     clock.advance(days=2)
     assert await remind() == ["p0", "p1", "p2"]  # day 3
-    card = messenger.sent[-1].reply
+    card = notices.sent[-1].reply
     assert isinstance(card, Card) and card.title.startswith("Reminder: ")
     assert card.buttons[0].action_id == "announcement_ack"
     clock.advance(hours=2)

@@ -20,8 +20,8 @@ from bot.faq import FaqIndex
 from bot.messages import Action, ConversationRef, Incoming, Reply, Text, UserRef
 from bot.model import Person, Role
 from storage.cipher import KeyCipher
-from storage.uow import SqlStore
-from tests.fakes import FakeClock, FakeMessenger
+from tests.conftest import sql_deps
+from tests.fakes import FakeClock, NoticeLog
 
 HR = frozenset({Role.EMPLOYEE, Role.HR})
 # What several people type at once: questions, an unanswerable one (which leaves an offer to
@@ -64,9 +64,9 @@ def shape(replies: list[Reply], prefix: str) -> str:
 
 @pytest.fixture
 async def deps(
-    engine: AsyncEngine, content: Content, faq: FaqIndex, clock: FakeClock, messenger: FakeMessenger
+    engine: AsyncEngine, content: Content, faq: FaqIndex, clock: FakeClock, notices: NoticeLog
 ) -> Deps:
-    return Deps(content, faq, SqlStore(engine), messenger, clock, KeyCipher(b"t" * 32))
+    return sql_deps(content, faq, engine, notices, clock, KeyCipher(b"t" * 32))
 
 
 async def stored(engine: AsyncEngine, prefix: str) -> dict[str, Any]:
@@ -86,7 +86,7 @@ async def stored(engine: AsyncEngine, prefix: str) -> dict[str, Any]:
 
 
 async def test_a_batch_answers_and_stores_what_one_at_a_time_does(
-    deps: Deps, engine: AsyncEngine, messenger: FakeMessenger, caplog: pytest.LogCaptureFixture
+    deps: Deps, engine: AsyncEngine, notices: NoticeLog, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with deps.store() as uow:
         hr = Person(id="hr1", display_name="Hana", email="hana@example.com", roles=HR)
@@ -94,7 +94,7 @@ async def test_a_batch_answers_and_stores_what_one_at_a_time_does(
         await uow.commit()
     one_by_one = [await handle(deps, m) for m in messages("zqa")]
     before = await stored(engine, "zqa")
-    hr_notes = len(messenger.sent)
+    hr_notes = len(notices.sent)
 
     batched = await handle_many(deps, [(m, None) for m in messages("zqb")])
     after = await stored(engine, "zqb")
@@ -108,7 +108,7 @@ async def test_a_batch_answers_and_stores_what_one_at_a_time_does(
     assert after["answers"] == 2 * before["answers"] > 0
     assert after["unanswered"] == 2 * before["unanswered"] > 0
     assert after["tickets"] == 2 * before["tickets"] > 0
-    assert len(messenger.sent) == 2 * hr_notes > 0
+    assert len(notices.sent) == 2 * hr_notes > 0
     assert "one by one" not in caplog.text  # the batch really shared its transaction
 
 

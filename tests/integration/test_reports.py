@@ -4,6 +4,7 @@ deadlines, key rotation and retention."""
 from __future__ import annotations
 
 import logging
+import pathlib
 from datetime import timedelta
 from typing import Any
 
@@ -22,7 +23,8 @@ from bot.model import Person, Role
 from storage.cases import SqlCases
 from storage.cipher import KeyCipher
 from storage.uow import SqlStore
-from tests.fakes import FakeClock, FakeMessenger
+from tests.conftest import sql_deps
+from tests.fakes import FakeClock, NoticeLog
 
 SECRET = b"r" * 32
 SAM = UserRef("slack", "U0SAMREPORTER")
@@ -32,7 +34,7 @@ WHAT = "A stranger keeps posting my photo with threats under the launch video"
 
 @pytest.fixture
 async def deps(
-    engine: AsyncEngine, content: Content, faq: FaqIndex, clock: FakeClock, messenger: FakeMessenger
+    engine: AsyncEngine, content: Content, faq: FaqIndex, clock: FakeClock, notices: NoticeLog
 ) -> Deps:
     store = SqlStore(engine)
     people = [
@@ -46,7 +48,7 @@ async def deps(
         for p in people:
             await uow.people.save(p)
         await uow.commit()
-    return Deps(content, faq, store, messenger, clock, KeyCipher(SECRET))
+    return sql_deps(content, faq, store, notices, clock, KeyCipher(SECRET))
 
 
 async def link(deps: Deps, person_id: str, user: UserRef) -> None:
@@ -84,12 +86,12 @@ async def dump(engine: AsyncEngine) -> str:
     return "\n".join(out)
 
 
-def for_person(messenger: FakeMessenger, person_id: str) -> list[Any]:
-    return [n.reply for n in messenger.sent if n.person_id == person_id]
+def for_person(notices: NoticeLog, person_id: str) -> list[Any]:
+    return [n.reply for n in notices.sent if n.person_id == person_id]
 
 
 async def test_anonymous_report_leaves_no_trace_of_the_reporter(
-    deps: Deps, engine: AsyncEngine, messenger: FakeMessenger, caplog: pytest.LogCaptureFixture
+    deps: Deps, engine: AsyncEngine, notices: NoticeLog, caplog: pytest.LogCaptureFixture
 ) -> None:
     await handle(deps, Submission(SAM, DM, "ask_hr", {"question": ""}))  # Sam is a known user
     before = await dump(engine)
@@ -108,20 +110,20 @@ async def test_anonymous_report_leaves_no_trace_of_the_reporter(
     assert WHAT not in after and "video.example" not in after
     assert WHAT not in caplog.text
     # Handlers get the case, without any identity; the excluded manager gets nothing.
-    (card,) = for_person(messenger, "hal")
+    (card,) = for_person(notices, "hal")
     assert isinstance(card, Card) and WHAT in card.body
     assert ("Reporter", "anonymous") in card.facts
-    assert for_person(messenger, "mo") == [] and for_person(messenger, "sam") == []
+    assert for_person(notices, "mo") == [] and for_person(notices, "sam") == []
 
 
 async def test_confidential_identity_only_for_handlers_and_exclusions_hold(
-    deps: Deps, engine: AsyncEngine, messenger: FakeMessenger
+    deps: Deps, engine: AsyncEngine, notices: NoticeLog
 ) -> None:
     replies = await handle(deps, report(category="harassment", exclude="mo@example.com"))
     assert isinstance(replies[-1], TextReply) and "Report R-" in replies[-1].text
-    (card,) = for_person(messenger, "hana")  # harassment goes to HR (and the manager, excluded)
+    (card,) = for_person(notices, "hana")  # harassment goes to HR (and the manager, excluded)
     assert ("Reporter", "Sam Reporter (sam@example.com)") in card.facts
-    assert for_person(messenger, "mo") == [] and for_person(messenger, "hal") == []
+    assert for_person(notices, "mo") == [] and for_person(notices, "hal") == []
     case_id = card.buttons[0].value
     mo = UserRef("slack", "U0MO")
     await link(deps, "mo", mo)
@@ -133,10 +135,10 @@ async def test_confidential_identity_only_for_handlers_and_exclusions_hold(
 
 
 async def test_handler_and_reporter_talk_both_ways_confidentially(
-    deps: Deps, messenger: FakeMessenger
+    deps: Deps, notices: NoticeLog
 ) -> None:
     await handle(deps, report())
-    (card,) = for_person(messenger, "hal")
+    (card,) = for_person(notices, "hal")
     case_id = card.buttons[0].value
     hal = UserRef("slack", "U0HAL")
     await link(deps, "hal", hal)
@@ -144,7 +146,7 @@ async def test_handler_and_reporter_talk_both_ways_confidentially(
     (form,) = await handle(deps, Action(hal, DM, "case_message", case_id))
     assert isinstance(form, Form) and form.context == case_id
     await handle(deps, Submission(hal, DM, "case_message", {"message": "We are on it."}, case_id))
-    told = [r.text for r in for_person(messenger, "sam") if isinstance(r, TextReply)]
+    told = [r.text for r in for_person(notices, "sam") if isinstance(r, TextReply)]
     assert any("received by a handler" in t for t in told)
     assert any("We are on it." in t for t in told)
     (status, _) = await handle(deps, Text_("follow-up"))
@@ -152,7 +154,7 @@ async def test_handler_and_reporter_talk_both_ways_confidentially(
     await handle(deps, Submission(SAM, DM, "report_add", {"message": "More posts today."}, case_id))
     assert any(
         "added information" in r.text
-        for r in for_person(messenger, "hal")
+        for r in for_person(notices, "hal")
         if isinstance(r, TextReply)
     )
 
@@ -164,7 +166,7 @@ def Text_(words: str) -> Any:
 
 
 async def test_anonymous_follow_up_with_receipt_rate_limited_and_locked(
-    deps: Deps, clock: FakeClock, messenger: FakeMessenger
+    deps: Deps, clock: FakeClock, notices: NoticeLog
 ) -> None:
     (receipt,) = await handle(deps, report(identity="anonymous"))
     lines = dict(line.split(": ", 1) for line in receipt.intro.splitlines()[:2])
@@ -179,7 +181,7 @@ async def test_anonymous_follow_up_with_receipt_rate_limited_and_locked(
     assert opened.form_id == "report_status" and "They found my address too." in opened.intro
     assert any(
         "added information" in r.text
-        for r in for_person(messenger, "hal")
+        for r in for_person(notices, "hal")
         if isinstance(r, TextReply)
     )
     for _ in range(5):
@@ -193,38 +195,42 @@ async def test_anonymous_follow_up_with_receipt_rate_limited_and_locked(
 
 
 async def test_missed_acknowledgement_escalates_once_per_step(
-    deps: Deps, clock: FakeClock, messenger: FakeMessenger
+    deps: Deps, clock: FakeClock, notices: NoticeLog
 ) -> None:
     await handle(deps, report(severity="critical", category="harassment"))
-    messenger.sent.clear()
+    notices.sent.clear()
     async with deps.store() as uow:
         assert await casework.escalate(deps, uow) == 0  # not due yet
+        await uow.commit()
     clock.advance(minutes=61)
     async with deps.store() as uow:
         assert await casework.escalate(deps, uow) == 1
+        await uow.commit()
     async with deps.store() as uow:
         assert await casework.escalate(deps, uow) == 0  # once per step
-    first = {n.person_id for n in messenger.sent}
+        await uow.commit()
+    first = {n.person_id for n in notices.sent}
     assert "hana" in first  # the first tier (hr) is re-notified
     clock.advance(minutes=61)
     async with deps.store() as uow:  # a new store: timers live in the database
         assert await casework.escalate(deps, uow) == 1
-    assert "ada" in {n.person_id for n in messenger.sent}  # then the admin tier
+        await uow.commit()
+    assert "ada" in {n.person_id for n in notices.sent}  # then the admin tier
     clock.advance(hours=5)
     async with deps.store() as uow:
         assert await casework.escalate(deps, uow) == 0  # no tiers left
+        await uow.commit()
 
 
 async def test_key_rotation_keeps_old_cases_readable(
-    deps: Deps, engine: AsyncEngine, messenger: FakeMessenger
+    deps: Deps, engine: AsyncEngine, notices: NoticeLog
 ) -> None:
     await handle(deps, report())
-    (card,) = for_person(messenger, "hal")
+    (card,) = for_person(notices, "hal")
     rotated = Deps(
         deps.content,
         deps.faq,
         deps.store,
-        deps.messenger,
         deps.clock,
         KeyCipher(b"n" * 32, old_secrets=(SECRET,)),
     )
@@ -240,11 +246,11 @@ async def test_key_rotation_keeps_old_cases_readable(
 
 
 async def test_purge_removes_only_closed_cases_past_retention(
-    deps: Deps, engine: AsyncEngine, clock: FakeClock, messenger: FakeMessenger
+    deps: Deps, engine: AsyncEngine, clock: FakeClock, notices: NoticeLog
 ) -> None:
     await handle(deps, report())
     await handle(deps, report(what="A second, still open case"))
-    cards = for_person(messenger, "hal")
+    cards = for_person(notices, "hal")
     hal = UserRef("slack", "U0HAL2")
     await link(deps, "hal", hal)
     closed = cards[0].buttons[0].value
@@ -262,10 +268,80 @@ async def test_purge_removes_only_closed_cases_past_retention(
         assert await uow.cases.get(closed) is None
         assert await uow.cases.get(cards[1].buttons[0].value) is not None
         assert await uow.cases.access(closed) == {}
+    async with deps.store() as uow:
+        key = uow.outbox.about_key  # type: ignore[attr-defined]
+    async with engine.connect() as conn:
+        about = [r[0] for r in (await conn.execute(text("SELECT about FROM outbox"))).all()]
+    # The purged case's undelivered notices went with it; the open case's stay.
+    assert key(closed) not in about and key(cards[1].buttons[0].value) in about
+    assert closed not in about and cards[1].buttons[0].value not in about  # never in clear
+
+
+async def test_a_report_and_its_notices_commit_together_or_not_at_all(
+    deps: Deps, engine: AsyncEngine, notices: NoticeLog
+) -> None:
+    from bot import reports
+
+    async def rows(table: str) -> int:
+        async with engine.connect() as conn:
+            return int((await conn.execute(text(f"SELECT count(*) FROM {table}"))).one()[0])
+
+    async with deps.store() as uow:
+        sam = await uow.people.get("sam")
+        assert sam is not None
+        await reports.submit(deps, uow, sam, report(identity="anonymous"))
+        # The handler wrote the case and its notices, committed nothing: a crash here
+        # leaves nothing at all.
+    assert await rows("report_case") == 0 and await rows("outbox") == 0
+    (receipt,) = await handle(deps, report(identity="anonymous"))
+    assert isinstance(receipt, Form) and "Your receipt:" in receipt.intro
+    assert await rows("report_case") == 1
+    assert await rows("outbox") == len(notices.sent) > 0
+
+
+async def test_nothing_private_in_any_table_or_raw_file_after_a_full_case(
+    deps: Deps, engine: AsyncEngine, notices: NoticeLog, tmp_path: Any
+) -> None:
+    """Report, handler's message, reporter's reply, resolution: dump every table (and, on
+    SQLite, grep the database and WAL files) for the text and the confidential identity."""
+    await handle(deps, report())
+    (card,) = for_person(notices, "hal")
+    case_id = card.buttons[0].value
+    hal = UserRef("slack", "U0HAL3")
+    await link(deps, "hal", hal)
+    await handle(deps, Action(hal, DM, "case_ack", case_id))
+    secret_message = "Please send me the links to each threatening post"
+    await handle(deps, Submission(hal, DM, "case_message", {"message": secret_message}, case_id))
+    reply_text = "Here are the three links you asked for"
+    await handle(deps, Submission(SAM, DM, "report_add", {"message": reply_text}, case_id))
+    await handle(
+        deps,
+        Submission(
+            hal, DM, "case_resolve", {"outcome": "action-taken", "note": "Closed now"}, case_id
+        ),
+    )
+    private = (WHAT, "video.example", secret_message, reply_text, "Closed now")
+    dumped = await dump(engine)
+    for text_ in private:
+        assert text_ not in dumped, text_
+    # The directory names Sam, as it names everyone, and the outbox holds Sam's undelivered
+    # notices by person; no other table and no other column ties Sam to the case.
+    async with engine.connect() as conn:
+        notices_to = [tuple(r) for r in (await conn.execute(text("SELECT * FROM outbox"))).all()]
+    beyond = "\n".join(t for t in dumped.splitlines() if not t.startswith(("person:", "outbox:")))
+    beyond += repr([tuple(v for v in row if v != "sam") for row in notices_to])
+    assert case_id not in repr(notices_to)
+    for trace in ("Sam Reporter", "sam@example.com", SAM.id, "'sam'"):
+        assert trace not in beyond, [t[:80] for t in beyond.splitlines() if trace in t]
+    if engine.url.get_backend_name() == "sqlite":  # type: ignore[attr-defined]
+        db = pathlib.Path(str(engine.url.database))  # type: ignore[attr-defined]
+        raw = b"".join(f.read_bytes() for f in db.parent.glob(db.name + "*"))
+        for text_ in private:
+            assert text_.encode() not in raw, text_
 
 
 async def test_figures_carry_no_content_or_identity(
-    deps: Deps, messenger: FakeMessenger, engine: AsyncEngine
+    deps: Deps, notices: NoticeLog, engine: AsyncEngine
 ) -> None:
     await handle(deps, report())
     await handle(deps, report(identity="anonymous", category="doxxing", severity="critical"))
@@ -286,36 +362,40 @@ async def test_figures_carry_no_content_or_identity(
 
 
 async def test_missing_first_feedback_escalates_too(
-    deps: Deps, clock: FakeClock, messenger: FakeMessenger
+    deps: Deps, clock: FakeClock, notices: NoticeLog
 ) -> None:
     await handle(deps, report(severity="high", category="harassment"))  # feedback within 72h
-    (card,) = for_person(messenger, "hana")
+    (card,) = for_person(notices, "hana")
     hana = UserRef("slack", "U0HANA")
     await link(deps, "hana", hana)
     await handle(deps, Action(hana, DM, "case_ack", card.buttons[0].value))
-    messenger.sent.clear()
+    notices.sent.clear()
     clock.advance(hours=71)
     async with deps.store() as uow:
         assert await casework.escalate(deps, uow) == 0  # acknowledged, feedback not yet due
+        await uow.commit()
     clock.advance(hours=2)
     async with deps.store() as uow:
         assert await casework.escalate(deps, uow) == 1
-    assert any(n.summary.startswith("Overdue feedback") for n in messenger.sent)
+        await uow.commit()
+    assert any(n.summary.startswith("Overdue feedback") for n in notices.sent)
     async with deps.store() as uow:
         assert await casework.escalate(deps, uow) == 0  # once per step
+        await uow.commit()
     await handle(
         deps, Submission(hana, DM, "case_message", {"message": "Update."}, card.buttons[0].value)
     )
     clock.advance(days=30)
     async with deps.store() as uow:
         assert await casework.escalate(deps, uow) == 0  # feedback given: nothing overdue
+        await uow.commit()
 
 
 async def test_every_read_is_audited_and_strangers_cannot_read(
-    deps: Deps, engine: AsyncEngine, messenger: FakeMessenger
+    deps: Deps, engine: AsyncEngine, notices: NoticeLog
 ) -> None:
     await handle(deps, report())
-    (card,) = for_person(messenger, "hal")
+    (card,) = for_person(notices, "hal")
     case_id = card.buttons[0].value
     hal, mo = UserRef("slack", "U0HALREAD"), UserRef("slack", "U0MOREAD")
     await link(deps, "hal", hal)
@@ -338,7 +418,7 @@ async def test_every_read_is_audited_and_strangers_cannot_read(
 
 
 async def test_working_day_deadlines_end_in_the_handlers_working_hours(
-    deps: Deps, clock: FakeClock, messenger: FakeMessenger
+    deps: Deps, clock: FakeClock, notices: NoticeLog
 ) -> None:
     from datetime import UTC, datetime
 
@@ -351,7 +431,7 @@ async def test_working_day_deadlines_end_in_the_handlers_working_hours(
         await uow.commit()
     clock.current = datetime(2026, 3, 6, 20, 0, tzinfo=UTC)  # a Friday evening
     await handle(deps, report(severity="normal"))  # two working days
-    (card,) = for_person(messenger, "hal")
+    (card,) = for_person(notices, "hal")
     async with deps.store() as uow:
         case = await uow.cases.get(card.buttons[0].value)
     assert case is not None

@@ -12,8 +12,9 @@ from bot.directory import ImportReport, Profile, identify, import_people, parse_
 from bot.messages import Card, Notification, UserRef
 from bot.model import Flow, Person, Role, Ticket, TicketStatus, new_id
 from bot.ports import StoreUnavailable
+from storage.cipher import KeyCipher
 from storage.db import current_revision, head_revision, make_engine, upgrade
-from storage.outbox import OutboxMessenger
+from storage.outbox import OutboxQueue
 from storage.uow import SqlStore
 
 PEOPLE_CSV = """email,name,department,manager_email,timezone,slack_user_id,teams_user_id,roles
@@ -119,14 +120,28 @@ async def test_tickets_flows_and_faq_log(engine: AsyncEngine) -> None:
         assert [tuple(r) for r in rows] == [("doxxing", False)]
 
 
-async def test_outbox_round_trip(engine: AsyncEngine) -> None:
-    outbox = OutboxMessenger(SqlStore(engine))
-    card = Card("Title", "Body", (("k", "v"),))
-    await outbox.send(Notification("p1", card, "hello"))
+async def test_outbox_round_trip_is_sealed_and_deleted_once_delivered(
+    engine: AsyncEngine,
+) -> None:
+    store = SqlStore(engine, KeyCipher(b"o" * 32))
+    outbox = OutboxQueue(store)
+    card = Card("Title", "Body of a private note", (("k", "v"),))
+    async with store() as uow:
+        await uow.outbox.add(Notification("p1", card, "hello"))
+        # Not committed: nothing is visible yet, and nothing is left after the rollback.
+    assert await outbox.pending("p1") == []
+    async with store() as uow:
+        await uow.outbox.add(Notification("p1", card, "hello"))
+        await uow.commit()
     pending = await outbox.pending("p1")
     assert [(s, r) for _, s, r in pending] == [("hello", card)]
+    async with store() as uow:
+        raw = (await uow.session.exec(text("SELECT * FROM outbox"))).all()
+    assert "private note" not in repr(raw) and "hello" not in repr(raw)
     await outbox.delivered([i for i, _, _ in pending])
     assert await outbox.pending("p1") == []
+    async with store() as uow:
+        assert (await uow.session.exec(text("SELECT count(*) FROM outbox"))).one()[0] == 0
 
 
 async def test_unreachable_database_raises_store_unavailable() -> None:

@@ -14,8 +14,8 @@ from bot.faq import FaqIndex
 from bot.messages import Action, Card, ConversationRef, Form, Submission, Text, TextReply, UserRef
 from bot.model import Person, Role
 from storage.cipher import KeyCipher
-from storage.uow import SqlStore
-from tests.fakes import FakeClock, FakeMessenger
+from tests.conftest import sql_deps
+from tests.fakes import FakeClock, NoticeLog
 
 HR = UserRef("slack", "U0HR")
 DM = ConversationRef("slack", "D0")
@@ -24,9 +24,9 @@ STAFF = [UserRef("slack", f"U{n}") for n in range(4)]
 
 @pytest.fixture
 async def deps(
-    engine: AsyncEngine, content: Content, faq: FaqIndex, clock: FakeClock, messenger: FakeMessenger
+    engine: AsyncEngine, content: Content, faq: FaqIndex, clock: FakeClock, notices: NoticeLog
 ) -> Deps:
-    deps = Deps(content, faq, SqlStore(engine), messenger, clock, KeyCipher(b"s" * 32))
+    deps = sql_deps(content, faq, engine, notices, clock, KeyCipher(b"s" * 32))
     async with deps.store() as uow:
         await uow.people.save(
             Person(
@@ -55,13 +55,13 @@ def texts(replies: list) -> str:  # type: ignore[type-arg]
 
 
 async def test_stories_are_curated_then_voted_on_once_per_person(
-    deps: Deps, engine: AsyncEngine, clock: FakeClock, messenger: FakeMessenger
+    deps: Deps, engine: AsyncEngine, clock: FakeClock, notices: NoticeLog
 ) -> None:
     first = await share(deps, STAFF[0], "We answered 300 customers in a day")
     second = await share(deps, STAFF[1], "Our post on accessibility")
     private = await share(deps, STAFF[2], "A thank-you from a customer", share="no")
     declined = await share(deps, STAFF[3], "A rant about a competitor")
-    reviews = [n for n in messenger.sent if n.summary == "A story to review"]
+    reviews = [n for n in notices.sent if n.summary == "A story to review"]
     assert [n.person_id for n in reviews] == ["hr"] * 4  # HR is told of each
 
     refused = await handle(deps, Action(STAFF[0], DM, "story_approve", first))
@@ -84,7 +84,7 @@ async def test_stories_are_curated_then_voted_on_once_per_person(
     )
     told = {
         n.person_id: n.reply
-        for n in messenger.sent
+        for n in notices.sent
         if n.summary in ("Your story was approved", "About your story")
     }
     assert "approved" in told["p0"].text  # type: ignore[union-attr]
@@ -127,6 +127,7 @@ async def test_stories_are_curated_then_voted_on_once_per_person(
     async with deps.store() as uow:
         assert await stories.tick(deps, uow) == 1
         await uow.commit()
+        await uow.commit()
     async with deps.store() as uow:
         (closed,) = await uow.stories.rounds()
         result = (await uow.announcements.recent())[0]
@@ -135,3 +136,4 @@ async def test_stories_are_curated_then_voted_on_once_per_person(
     assert "2 of 3 votes" in result.summary and result.status == "scheduled"
     async with deps.store() as uow:
         assert await stories.tick(deps, uow) == 0  # closed once
+        await uow.commit()

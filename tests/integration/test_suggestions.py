@@ -19,8 +19,8 @@ from bot.faq import FaqIndex
 from bot.messages import Action, Card, ConversationRef, Form, Submission, Text, UserRef
 from bot.model import Person, Role
 from storage.cipher import KeyCipher
-from storage.uow import SqlStore
-from tests.fakes import FakeClock, FakeMessenger
+from tests.conftest import sql_deps
+from tests.fakes import FakeClock, NoticeLog
 
 SAM = UserRef("slack", "U0SAMWRITER")
 HR = UserRef("slack", "U0HROWNER")
@@ -29,9 +29,9 @@ DM = ConversationRef("slack", "D0")
 
 @pytest.fixture
 async def deps(
-    engine: AsyncEngine, content: Content, faq: FaqIndex, clock: FakeClock, messenger: FakeMessenger
+    engine: AsyncEngine, content: Content, faq: FaqIndex, clock: FakeClock, notices: NoticeLog
 ) -> Deps:
-    deps = Deps(content, faq, SqlStore(engine), messenger, clock, KeyCipher(b"s" * 32))
+    deps = sql_deps(content, faq, engine, notices, clock, KeyCipher(b"s" * 32))
     async with deps.store() as uow:
         await uow.people.save(
             Person("sam", "Sam Writer", "sam.writer@example.com", slack_user_id=SAM.id)
@@ -111,7 +111,7 @@ async def test_anonymous_suggestions_keep_no_identity_named_ones_do(
 
 
 async def test_review_reminder_fires_once_ahead_with_figures_from_the_records(
-    deps: Deps, engine: AsyncEngine, clock: FakeClock, messenger: FakeMessenger
+    deps: Deps, engine: AsyncEngine, clock: FakeClock, notices: NoticeLog
 ) -> None:
     assert review.review_date(deps).isoformat() == "2027-09-01"  # 12 months after v2
     clock.current = datetime(2026, 10, 1, 10, tzinfo=UTC)
@@ -126,6 +126,7 @@ async def test_review_reminder_fires_once_ahead_with_figures_from_the_records(
         async with deps.store() as uow:
             sent = await review.remind(deps, uow)
             await uow.commit()
+            await uow.commit()
         return sent
 
     clock.current = datetime(2027, 7, 31, 10, tzinfo=UTC)
@@ -133,7 +134,7 @@ async def test_review_reminder_fires_once_ahead_with_figures_from_the_records(
     clock.current = datetime(2027, 8, 3, 10, tzinfo=UTC)
     assert await remind() == 1  # one owner
     assert await remind() == 0  # once
-    (note,) = [n for n in messenger.sent if n.summary == "Policy review coming up"]
+    (note,) = [n for n in notices.sent if n.summary == "Policy review coming up"]
     assert note.person_id == "hana"
     body = note.reply.body  # type: ignore[union-attr]
     async with engine.connect() as conn:
@@ -150,7 +151,7 @@ async def test_review_reminder_fires_once_ahead_with_figures_from_the_records(
 
 
 async def test_a_named_policy_owner_gets_the_review_reminder(
-    deps: Deps, clock: FakeClock, messenger: FakeMessenger
+    deps: Deps, clock: FakeClock, notices: NoticeLog
 ) -> None:
     import dataclasses
 
@@ -165,4 +166,5 @@ async def test_a_named_policy_owner_gets_the_review_reminder(
     async with named.store() as uow:
         assert await review.remind(named, uow) == 1
         await uow.commit()
-    assert [n.person_id for n in messenger.sent] == ["own"]  # not every HR person
+        await uow.commit()
+    assert [n.person_id for n in notices.sent] == ["own"]  # not every HR person

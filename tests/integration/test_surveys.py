@@ -30,7 +30,8 @@ from bot.messages import (
 from bot.model import Person, Role
 from storage.cipher import KeyCipher
 from storage.uow import SqlStore
-from tests.fakes import FakeClock, FakeMessenger
+from tests.conftest import sql_deps
+from tests.fakes import FakeClock, NoticeLog
 
 DM = ConversationRef("slack", "D0")
 HR = UserRef("slack", "U0HRLEAD")
@@ -42,7 +43,7 @@ def user(n: int) -> UserRef:
 
 @pytest.fixture
 async def deps(
-    engine: AsyncEngine, content: Content, faq: FaqIndex, clock: FakeClock, messenger: FakeMessenger
+    engine: AsyncEngine, content: Content, faq: FaqIndex, clock: FakeClock, notices: NoticeLog
 ) -> Deps:
     store = SqlStore(engine)
     async with store() as uow:
@@ -68,7 +69,7 @@ async def deps(
                 )
             )
         await uow.commit()
-    return Deps(content, faq, store, messenger, clock, KeyCipher(b"s" * 32))
+    return sql_deps(content, faq, store, notices, clock, KeyCipher(b"s" * 32))
 
 
 async def open_campaign(deps: Deps, audience: str = "everyone") -> str:
@@ -110,14 +111,14 @@ async def dump(engine: AsyncEngine, tables: tuple[str, ...]) -> dict[str, list[t
 
 
 async def test_twenty_answers_cannot_be_traced_to_anyone(
-    deps: Deps, engine: AsyncEngine, messenger: FakeMessenger, caplog: pytest.LogCaptureFixture
+    deps: Deps, engine: AsyncEngine, notices: NoticeLog, caplog: pytest.LogCaptureFixture
 ) -> None:
     import app
 
     caplog.set_level(logging.DEBUG)
     app.quiet_libraries()
     campaign = await open_campaign(deps)
-    invited = {n.person_id for n in messenger.sent}
+    invited = {n.person_id for n in notices.sent}
     assert invited == {"hr", *(f"p{n}" for n in range(24))}
     order = list(range(20))
     for n in order:
@@ -152,7 +153,7 @@ async def test_twenty_answers_cannot_be_traced_to_anyone(
 
 
 async def test_one_answer_per_person_and_reminders_skip_takers(
-    deps: Deps, messenger: FakeMessenger
+    deps: Deps, notices: NoticeLog
 ) -> None:
     campaign = await open_campaign(deps)
     await take(deps, 0, campaign)
@@ -164,10 +165,10 @@ async def test_one_answer_per_person_and_reminders_skip_takers(
         assert await uow.campaigns.participants(campaign) == 1
         tallies = await uow.campaigns.tallies(campaign)
     assert sum(c for q, _, _, c in tallies if q == "understand") == 1
-    messenger.sent.clear()
+    notices.sent.clear()
     (reminded,) = await handle(deps, Action(HR, DM, "survey_remind", campaign))
     assert "Reminded 24" in reminded.text
-    assert "p0" not in {n.person_id for n in messenger.sent}
+    assert "p0" not in {n.person_id for n in notices.sent}
 
 
 async def test_thresholds_and_breakdowns(deps: Deps, clock: FakeClock) -> None:
@@ -215,20 +216,22 @@ async def test_employees_cannot_open_campaigns_or_see_results(deps: Deps) -> Non
 
 
 async def test_invitations_on_the_opening_day_and_one_reminder_before_closing(
-    deps: Deps, clock: FakeClock, messenger: FakeMessenger
+    deps: Deps, clock: FakeClock, notices: NoticeLog
 ) -> None:
     from bot import surveys
 
     fields = {"survey": "training-pulse", "audience": "Sales", "starts": "2", "days": "7"}
     (done,) = await handle(deps, Submission(HR, DM, "survey_new", fields))
-    assert "Invitations sent now: 0" in done.text and messenger.sent == []
+    assert "Invitations sent now: 0" in done.text and notices.sent == []
     clock.advance(days=2)
     async with deps.store() as uow:
         assert await surveys.tick(deps, uow) == 12  # Sales only
+        await uow.commit()
     async with deps.store() as uow:
         assert await surveys.tick(deps, uow) == 0  # once
+        await uow.commit()
         campaign = (await uow.campaigns.all())[-1].id
-    assert {n.person_id for n in messenger.sent} == {f"p{n}" for n in range(12)}
+    assert {n.person_id for n in notices.sent} == {f"p{n}" for n in range(12)}
     for n in range(3):
         (form,) = await handle(deps, Action(user(n), DM, "survey_take", campaign))
         assert isinstance(form, Form)
@@ -238,13 +241,15 @@ async def test_invitations_on_the_opening_day_and_one_reminder_before_closing(
                 user(n), DM, "survey_answer", {"useful": "4", "length": "About right"}, campaign
             ),
         )
-    messenger.sent.clear()
+    notices.sent.clear()
     clock.advance(days=4)  # two days before closing
     async with deps.store() as uow:
         assert await surveys.tick(deps, uow) == 9  # only those who have not answered
+        await uow.commit()
     async with deps.store() as uow:
         assert await surveys.tick(deps, uow) == 0
-    assert not {"p0", "p1", "p2"} & {n.person_id for n in messenger.sent}
+        await uow.commit()
+    assert not {"p0", "p1", "p2"} & {n.person_id for n in notices.sent}
 
 
 async def test_a_survey_for_several_departments(deps: Deps, clock: FakeClock) -> None:

@@ -26,8 +26,8 @@ from bot.messages import (
 )
 from bot.model import QuizCard
 from storage.cipher import KeyCipher
-from storage.uow import SqlStore
-from tests.fakes import FakeClock, FakeMessenger
+from tests.conftest import sql_deps
+from tests.fakes import FakeClock, NoticeLog
 
 SAM = UserRef("slack", "U0SAMLEARNER")
 DM = ConversationRef("slack", "D0")
@@ -35,9 +35,9 @@ DM = ConversationRef("slack", "D0")
 
 @pytest.fixture
 async def deps(
-    engine: AsyncEngine, content: Content, faq: FaqIndex, clock: FakeClock, messenger: FakeMessenger
+    engine: AsyncEngine, content: Content, faq: FaqIndex, clock: FakeClock, notices: NoticeLog
 ) -> Deps:
-    return Deps(content, faq, SqlStore(engine), messenger, clock, KeyCipher(b"t" * 32))
+    return sql_deps(content, faq, engine, notices, clock, KeyCipher(b"t" * 32))
 
 
 def question_of(replies: list[Reply]) -> Choices:
@@ -153,7 +153,7 @@ async def test_completing_every_module_leads_to_an_attestation(
 
 
 async def test_reminders_cadence_daily_cap_working_hours_and_stop(
-    deps: Deps, clock: FakeClock, messenger: FakeMessenger
+    deps: Deps, clock: FakeClock, notices: NoticeLog
 ) -> None:
     from datetime import UTC, datetime
 
@@ -170,10 +170,11 @@ async def test_reminders_cadence_daily_cap_working_hours_and_stop(
         await uow.commit()
 
     async def nudge() -> set[str]:
-        messenger.sent.clear()
+        notices.sent.clear()
         async with deps.store() as uow:
             await training_admin.nudge(deps, uow)
-        return {n.person_id for n in messenger.sent}
+            await uow.commit()
+        return {n.person_id for n in notices.sent}
 
     clock.current = datetime(2026, 9, 1, 9, 30, tzinfo=UTC)  # v2 published; a Tuesday
     assert await nudge() == {"lon"}  # 10:30 in London; 05:30 in New York
@@ -273,7 +274,7 @@ async def test_hr_chooses_the_required_modules(deps: Deps, clock: FakeClock) -> 
 
 
 async def test_question_of_the_day_opt_in_working_days_once_a_day(
-    deps: Deps, clock: FakeClock, messenger: FakeMessenger
+    deps: Deps, clock: FakeClock, notices: NoticeLog
 ) -> None:
     from datetime import UTC, datetime
 
@@ -282,10 +283,11 @@ async def test_question_of_the_day_opt_in_working_days_once_a_day(
     await handle(deps, Text(SAM, DM, "hello"))  # Sam is in the directory
 
     async def send() -> list[str]:
-        messenger.sent.clear()
+        notices.sent.clear()
         async with deps.store() as uow:
             await training_admin.daily(deps, uow)
-        return [n.reply.text for n in messenger.sent]  # type: ignore[union-attr]
+            await uow.commit()
+        return [n.reply.text for n in notices.sent]  # type: ignore[union-attr]
 
     clock.current = datetime(2026, 9, 1, 10, 0, tzinfo=UTC)  # a Tuesday
     assert await send() == []  # not opted in
@@ -302,7 +304,7 @@ async def test_question_of_the_day_opt_in_working_days_once_a_day(
     clock.current = datetime(2026, 9, 7, 9, 30, tzinfo=UTC)
     assert len(await send()) == 1
     # "Answer it" asks that one question, with feedback and a score out of one.
-    button = messenger.sent[0].reply.buttons[0]  # type: ignore[union-attr]
+    button = notices.sent[0].reply.buttons[0]  # type: ignore[union-attr]
     (question,) = await handle(deps, Action(SAM, DM, button.action_id, button.value))
     replies = await handle(deps, press(deps, question, right=True))  # type: ignore[arg-type]
     assert "Right!" in replies[0].text  # type: ignore[union-attr]
@@ -313,7 +315,7 @@ async def test_question_of_the_day_opt_in_working_days_once_a_day(
 
 
 async def test_managers_get_their_overdue_reports_weekly(
-    deps: Deps, clock: FakeClock, messenger: FakeMessenger
+    deps: Deps, clock: FakeClock, notices: NoticeLog
 ) -> None:
     from datetime import UTC, datetime
 
@@ -331,10 +333,11 @@ async def test_managers_get_their_overdue_reports_weekly(
         await uow.commit()
 
     async def digest() -> dict[str, str]:
-        messenger.sent.clear()
+        notices.sent.clear()
         async with deps.store() as uow:
             await training_admin.digest(deps, uow)
-        return {n.person_id: n.reply.body for n in messenger.sent}  # type: ignore[union-attr]
+            await uow.commit()
+        return {n.person_id: n.reply.body for n in notices.sent}  # type: ignore[union-attr]
 
     clock.current = datetime(2026, 9, 15, 10, 0, tzinfo=UTC)  # within the 30 days
     assert await digest() == {}

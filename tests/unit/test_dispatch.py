@@ -17,7 +17,7 @@ from bot.messages import (
     UserRef,
 )
 from bot.model import Person, TicketStatus
-from tests.fakes import FakeMessenger, FakeStore
+from tests.fakes import FakeStore, NoticeLog
 
 ALICE = UserRef("slack", "UALICE")
 HR = UserRef("slack", "UHR")
@@ -86,14 +86,14 @@ async def test_unknown_question_abstains_and_is_kept_without_identity(
 
 
 async def test_ask_hr_round_trip(
-    deps: Deps, store: FakeStore, messenger: FakeMessenger, hr_person: Person
+    deps: Deps, store: FakeStore, notices: NoticeLog, hr_person: Person
 ) -> None:
     offer = await say(deps, "How many vacation days do I get this year?")
     sent = await handle(deps, button(offer, "ask_hr_send"))
     (ticket,) = store.data.tickets.values()
     assert ticket.ref in text_of(sent)
     assert ticket.status is TicketStatus.OPEN
-    (note,) = messenger.sent
+    (note,) = notices.sent
     assert note.person_id == hr_person.id
     assert isinstance(note.reply, Card) and "vacation" in note.reply.body
 
@@ -106,7 +106,7 @@ async def test_ask_hr_round_trip(
         deps, Submission(HR, DM, "ticket_answer", {"answer": "25 days."}, ticket.id)
     )
     assert "sent" in text_of(done)
-    answered = messenger.sent[-1]
+    answered = notices.sent[-1]
     assert answered.person_id == ticket.asker_id
     assert isinstance(answered.reply, Card) and answered.reply.body == "25 days."
     assert store.data.tickets[ticket.id].status is TicketStatus.ANSWERED
@@ -138,7 +138,7 @@ async def test_stray_message_keeps_pending_question(deps: Deps, store: FakeStore
 
 
 async def test_yes_sends_the_pending_question(
-    deps: Deps, store: FakeStore, messenger: FakeMessenger, hr_person: Person
+    deps: Deps, store: FakeStore, notices: NoticeLog, hr_person: Person
 ) -> None:
     await say(deps, "Where is the canteen menu?")
     await say(deps, "yes please"[:3])
@@ -194,14 +194,19 @@ async def test_a_batch_while_the_store_is_down_loses_nothing(deps: Deps, store: 
     assert len(store.data.deliveries) == 5 and store.commits == 1
 
 
-async def test_messenger_failure_keeps_ticket(
-    deps: Deps, store: FakeStore, messenger: FakeMessenger, hr_person: Person
+async def test_a_ticket_and_its_notice_to_hr_commit_together(
+    deps: Deps, store: FakeStore, notices: NoticeLog, hr_person: Person
 ) -> None:
-    messenger.fail = True
     await say(deps, "Where is the canteen menu?")
-    sent = await say(deps, "yes")
-    assert len(store.data.tickets) == 1
-    assert "Sent to HR" in text_of(sent)
+    store.fail_commit = True
+    failed = await say(deps, "yes")
+    # Neither the ticket nor HR's notice exists, and the asker is not told it was sent.
+    assert store.data.tickets == {} and store.data.outbox == [] and notices.sent == []
+    assert text_of(failed) == deps.content.chat.unavailable
+    store.fail_commit = False
+    sent = await say(deps, "yes")  # the question is still pending: nothing was lost
+    assert len(store.data.tickets) == 1 and "Sent to HR" in text_of(sent)
+    assert [n.person_id for n in notices.sent] == [hr_person.id]
 
 
 async def test_help_menu_shows_hr_options_only_to_hr(deps: Deps, hr_person: Person) -> None:

@@ -173,9 +173,9 @@ async def test_proactive_send_after_429_arrives_once_and_escaped(
     assert later and min(c.at for c in later) - throttled[0].at >= 0.9
 
     async def delivered() -> bool:
+        # A delivered notification is deleted, with what it said.
         async with server.services.store() as uow:
-            row = (await uow.session.exec(select(OutboxRow))).one()
-            return row.delivered_at is not None
+            return (await uow.session.exec(select(OutboxRow))).first() is None
 
     assert await eventually(delivered)
 
@@ -201,7 +201,7 @@ async def test_forbidden_marks_the_user_unreachable(
     await asyncio.sleep(2.5)  # longer than the delivery loop's interval
     async with server.services.store() as uow:
         row = (await uow.session.exec(select(OutboxRow))).one()
-        assert row.error == "unreachable (403)" and row.delivered_at is None
+        assert row.error == "unreachable (403)" and row.box is None
     forbidden = [c for c in connector.calls if c.status == 403]
     assert len(forbidden) == 1  # not retried
 
