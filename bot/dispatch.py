@@ -228,6 +228,8 @@ async def handle(deps: Deps, incoming: Incoming, profile: Profile | None = None)
             return await _handle_once(deps, incoming, profile)
         except StoreUnavailable:
             log.warning("store unavailable while handling %s", _kind(incoming))
+            if isinstance(incoming, Text) and incoming.durable:
+                raise  # it waits in the inbox, and is answered once the store is back
             return [TextReply(deps.content.chat.unavailable)]
         except Conflict:
             # A concurrent message from the same user created the same record: run again
@@ -241,10 +243,17 @@ async def _handle_once(deps: Deps, incoming: Incoming, profile: Profile | None) 
         # Recorded in the same transaction as the effects: a retry racing the original
         # conflicts at commit, runs again, and then finds the delivery already handled.
         delivery = incoming.delivery_id if isinstance(incoming, Text) else ""
+        durable = isinstance(incoming, Text) and incoming.durable and bool(delivery)
         if delivery and not await uow.deliveries.first(delivery):
             log.info("ignored a repeated delivery")
+            if durable:
+                await uow.inbox.done([delivery])
+                await uow.commit()
             return []
         replies = await _in(deps, uow, incoming, profile)
+        if durable:
+            await uow.inbox.done([delivery])
+            await uow.outbox.reply(incoming.conversation, replies, delivery)
         await uow.commit()
         return replies
 
@@ -311,6 +320,7 @@ async def _together(
         await uow.conversations.load(users)
         repeats = await uow.deliveries.seen([m.delivery_id for m in texts])
         taken: list[str] = []
+        done: list[str] = []  # recorded in the inbox: removed from it with this commit
         waiting: set[UserRef] = set()  # users with a message that runs alone: theirs follow it
         for i, (message, profile) in enumerate(batch):
             if not isinstance(message, Text) or not message.delivery_id:
@@ -319,6 +329,8 @@ async def _together(
             elif message.delivery_id in repeats or message.delivery_id in taken:
                 log.info("ignored a repeated delivery")
                 results[i] = []
+                if message.durable:
+                    done.append(message.delivery_id)
             elif (
                 message.user in waiting
                 or not _plain(message.text)
@@ -328,12 +340,17 @@ async def _together(
                 waiting.add(message.user)
             else:
                 taken.append(message.delivery_id)
-                results[i] = await _in(deps, uow, message, profile)
-        if taken:
+                replies = await _in(deps, uow, message, profile)
+                results[i] = replies
+                if message.durable:
+                    done.append(message.delivery_id)
+                    await uow.outbox.reply(message.conversation, replies, message.delivery_id)
+        if taken or done:
             # Recorded with the effects, as `_handle_once` does: if another transaction
             # recorded one of them meanwhile, the batch is rolled back and runs again.
             if len(await uow.deliveries.record(taken)) != len(taken):
                 raise Conflict("a delivery in the batch was handled meanwhile")
+            await uow.inbox.done(done)
             await uow.commit()
     return alone
 

@@ -33,6 +33,9 @@ class Text:
     text: str
     delivery_id: str = ""
     """The platform's id for this delivery; a repeated one is ignored (retries, duplicates)."""
+    durable: bool = False
+    """Recorded in the inbox before it was acknowledged: the transaction that answers it
+    also removes it from the inbox and writes its replies to the outbox."""
 
 
 @dataclass(frozen=True, slots=True)

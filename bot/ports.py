@@ -7,7 +7,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from bot.messages import Notification, UserRef
+from bot.messages import ConversationRef, Notification, Reply, UserRef
 from bot.model import (
     Announcement,
     BroadcastFigures,
@@ -42,6 +42,20 @@ class Outbox(Protocol):
     """Notifications written with the change that causes them, delivered after commit."""
 
     async def add(self, notification: Notification) -> None: ...
+
+    async def reply(
+        self, conversation: ConversationRef, replies: Sequence[Reply], delivery_id: str
+    ) -> None:
+        """The replies to a recorded message, to be posted where it was written."""
+        ...
+
+
+class Inbox(Protocol):
+    """Messages recorded before they were acknowledged, waiting to be answered."""
+
+    async def done(self, delivery_ids: Sequence[str]) -> None:
+        """These messages are answered (or were repeats): remove them, with this commit."""
+        ...
 
 
 class Cipher(Protocol):
@@ -351,6 +365,7 @@ class UnitOfWork(Protocol):
     suggestions: Suggestions
     stories: Stories
     outbox: Outbox
+    inbox: Inbox
 
     async def __aenter__(self) -> Self: ...
 

@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     slack_rate: float = Field(default=10.0, alias="SLACK_RATE", gt=0, le=10_000)
     teams_rate: float = Field(default=50.0, alias="TEAMS_RATE", gt=0, le=10_000)
     broadcast_lease: float = Field(default=60.0, alias="BROADCAST_LEASE_SECONDS", ge=1, le=3600)
+    inbox_lease: float = Field(default=30.0, alias="INBOX_LEASE_SECONDS", ge=1, le=3600)
     announce_reminder_days: str = Field(default="3,7", alias="ANNOUNCE_REMINDER_DAYS")
 
     @field_validator("log_level", mode="before")

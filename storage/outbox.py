@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.messages import Notification, Reply
+from bot.messages import ConversationRef, Notification, Reply
 from bot.model import new_id
 from bot.ports import Cipher
 from storage.tables import OutboxRow, PersonRow
@@ -79,6 +79,29 @@ class SqlOutbox:
             )
         )
         self.added.append(notification)
+
+    async def reply(
+        self, conversation: ConversationRef, replies: Sequence[Reply], delivery_id: str
+    ) -> None:
+        if self.cipher is None:
+            raise RuntimeError("this store has no cipher: it cannot seal replies")
+        row_id = reply_id(delivery_id)
+        body = {
+            "conversation": [conversation.platform, conversation.id, conversation.thread],
+            "replies": [json.loads(dump_reply(r)) for r in replies],
+        }
+        now = datetime.now(UTC)
+        self.session.add(
+            OutboxRow(
+                id=row_id,
+                platform=conversation.platform,
+                box=self.cipher.seal(json.dumps(body).encode(), _context(row_id)),
+                created_at=now,
+                # Being sent by this process from now: another takes it over only once the
+                # lease runs out, and then first looks for it in the conversation.
+                sending_at=now,
+            )
+        )
 
     def about_key(self, about: str) -> str:
         """What `about` is stored as: a keyed hash, so that a notice to a confidential
@@ -173,6 +196,47 @@ class OutboxQueue:
             )
             await uow.commit()
 
+    async def stale_replies(
+        self, platform: str, older_than: datetime, limit: int = 100
+    ) -> Sequence[tuple[str, ConversationRef, list[Reply], datetime]]:
+        """Replies whose sender stopped before deleting them (it died, or is slow): each
+        (id, conversation, replies, when written); they are leased anew to the caller."""
+        async with self.store() as uow:
+            rows = list(
+                await uow.session.exec(
+                    select(OutboxRow)
+                    .where(
+                        OutboxRow.platform == platform,
+                        col(OutboxRow.person_id).is_(None),
+                        col(OutboxRow.failed_at).is_(None),
+                        col(OutboxRow.sending_at) < older_than,
+                    )
+                    .order_by(col(OutboxRow.created_at))
+                    .limit(limit)
+                )
+            )
+            taken: list[tuple[str, ConversationRef, list[Reply], datetime]] = []
+            now = datetime.now(UTC)
+            for row in rows:
+                result = await uow.session.exec(  # type: ignore[call-overload]
+                    update(OutboxRow)
+                    .where(col(OutboxRow.id) == row.id, col(OutboxRow.sending_at) == row.sending_at)
+                    .values(sending_at=now, attempts=row.attempts + 1)
+                )
+                if result.rowcount != 1 or row.box is None:
+                    continue  # another replica took it
+                body = json.loads(self.cipher.open(row.box, _context(row.id)))
+                platform_, channel, thread = body["conversation"]
+                replies = [_REPLY.validate_python(r) for r in body["replies"]]
+                created = (
+                    row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+                )
+                taken.append(
+                    (row.id, ConversationRef(platform_, channel, thread), replies, created)
+                )
+            await uow.commit()
+            return taken
+
     async def seal_legacy(self) -> int:
         """Seal rows written before outbox content was sealed; how many there were."""
         async with self.store() as uow:
@@ -189,7 +253,7 @@ class OutboxQueue:
     async def backlog(self) -> dict[str, Any]:
         """How many notifications wait, how many failed, and the oldest waiting one's age."""
         async with self.store() as uow:
-            waiting = col(OutboxRow.failed_at).is_(None)
+            waiting = col(OutboxRow.failed_at).is_(None) & col(OutboxRow.person_id).is_not(None)
             count, oldest = (
                 await uow.session.exec(
                     select(func.count(), func.min(OutboxRow.created_at)).where(waiting)
@@ -213,3 +277,10 @@ class OutboxQueue:
                 delete(OutboxRow).where(col(OutboxRow.failed_at) < before)
             )
             await uow.commit()
+
+
+def reply_id(delivery_id: str) -> str:
+    """The outbox row holding the replies to one recorded message (one per delivery)."""
+    import hashlib
+
+    return "r" + hashlib.sha256(delivery_id.encode()).hexdigest()[:31]

@@ -23,6 +23,7 @@ from bot.ports import Cipher, Conflict, StoreUnavailable
 from storage.announcements import SqlAnnouncements
 from storage.campaigns import SqlCampaigns
 from storage.cases import SqlCases
+from storage.inbox import SqlInbox
 from storage.outbox import SqlOutbox
 from storage.stories import SqlStories
 from storage.suggestions import SqlSuggestions
@@ -401,6 +402,7 @@ class SqlUnitOfWork:
         self.deliveries = SqlDeliveries(self.session, self._dialect)
         self.outbox = SqlOutbox(self.session, self._store.cipher)
         self.cases = SqlCases(self.session, self.outbox.about_key)
+        self.inbox = SqlInbox(self.session)
         self.campaigns = SqlCampaigns(self.session)
         self.training = SqlTraining(self.session)
         self.announcements = SqlAnnouncements(self.session)

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
-from bot.messages import Notification, UserRef
+from bot.messages import ConversationRef, Notification, Reply, UserRef
 from bot.model import Flow, Person, Role, Ticket, TicketStatus, new_id
 from bot.ports import StoreUnavailable
 
@@ -45,6 +45,8 @@ class Data:
         self.unanswered: list[tuple[str, date]] = []
         self.deliveries: set[str] = set()
         self.outbox: list[Notification] = []
+        self.inbox: set[str] = set()  # recorded deliveries not answered yet
+        self.replies: dict[str, tuple[ConversationRef, list[Reply]]] = {}
 
 
 class FakePeople:
@@ -168,6 +170,20 @@ class FakeOutbox:
         self.data.outbox.append(notification)
         self.added.append(notification)
 
+    async def reply(
+        self, conversation: ConversationRef, replies: Sequence[Reply], delivery_id: str
+    ) -> None:
+        self.data.replies[delivery_id] = (conversation, list(replies))
+
+
+class FakeInbox:
+    def __init__(self, data: Data) -> None:
+        self.data = data
+
+    async def done(self, delivery_ids: Sequence[str]) -> None:
+        for d in delivery_ids:
+            self.data.inbox.discard(d)
+
 
 class FakeUnitOfWork:
     """Works on a copy of the committed data; commit publishes it, exit without commit drops it."""
@@ -185,6 +201,7 @@ class FakeUnitOfWork:
         self.faq_log = FakeFaqLog(self.data)
         self.deliveries = FakeDeliveries(self.data)
         self.outbox = FakeOutbox(self.data)
+        self.inbox = FakeInbox(self.data)
         return self
 
     async def __aexit__(

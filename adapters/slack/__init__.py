@@ -20,9 +20,14 @@ def mount(web_app: web.Application, services: Services) -> None:
     from adapters.slack.bot import UNREACHABLE, SlackChannel
     from adapters.slack.route import handler
     from bot.messages import Reply
+    from storage.inbox import InboxQueue
 
     settings = services.settings
-    channel = SlackChannel(settings, services.deps)
+    inbox = InboxQueue(services.store, settings.inbox_lease)
+    # Over HTTP, messages go through the inbox (Socket Mode acknowledges in Bolt).
+    channel = SlackChannel(
+        settings, services.deps, inbox if settings.slack_app_token is None else None
+    )
 
     async def deliver(user_id: str, person_id: str, reply: Reply) -> Outcome:
         error = await channel.post(user_id, [reply])

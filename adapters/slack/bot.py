@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import dataclasses
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -25,6 +29,8 @@ from bot.deps import Deps
 from bot.directory import Profile, identify
 from bot.messages import ConversationRef, Form, Incoming, Reply, Text, TextReply
 from bot.settings import Settings
+from storage.inbox import InboxQueue
+from storage.outbox import OutboxQueue, reply_id
 
 log = logging.getLogger("policybot.slack")
 _FORM: TypeAdapter[Form] = TypeAdapter(Form)
@@ -101,11 +107,48 @@ async def close_connections(client: AsyncWebClient) -> None:
     client.session = None
 
 
-class SlackChannel:
-    """Translates Slack requests to core calls and core replies to Web API calls."""
+REPLY_EVENT = "policybot_reply"
+MAX_ATTEMPTS = 5  # an event that failed this often is dropped (logged), not retried forever
 
-    def __init__(self, settings: Settings, deps: Deps) -> None:
+
+def _event_of(message: Text) -> dict[str, Any]:
+    """What the inbox keeps of a message (sealed): enough to answer it after a restart."""
+    c = message.conversation
+    return {
+        "user": message.user.id,
+        "channel": c.id,
+        "thread": c.thread,
+        "text": message.text,
+        "delivery": message.delivery_id,
+    }
+
+
+def _message_of(event: dict[str, Any]) -> Text:
+    return Text(
+        inbound.user(str(event["user"])),
+        ConversationRef("slack", str(event["channel"]), event.get("thread") or None),
+        str(event["text"]),
+        str(event["delivery"]),
+        durable=True,
+    )
+
+
+class SlackChannel:
+    """Translates Slack requests to core calls and core replies to Web API calls.
+
+    Messages typed to the bot (DMs and mentions, over HTTP) are recorded in the inbox before
+    Slack gets its acknowledgement, answered in a transaction that writes their replies to
+    the outbox, and posted from there: a crash at any point loses nothing, and a reply that
+    may have been posted already is looked for in the conversation before it is sent again.
+    """
+
+    def __init__(self, settings: Settings, deps: Deps, inbox: InboxQueue | None = None) -> None:
         self.deps = deps
+        self.inbox = inbox
+        self.lease = settings.inbox_lease
+        self.closing = False
+        self._work: dict[str, asyncio.Task[None]] = {}  # delivery -> its answering task
+        self._recovery: asyncio.Task[None] | None = None
         self.client = client(settings)
         secret = settings.slack_signing_secret
         self.app = AsyncApp(
@@ -127,10 +170,147 @@ class SlackChannel:
     def start(self) -> None:
         """Called in the running event loop before the first request."""
         keep_connections(self.client)
+        if self.inbox is not None:
+            self._recovery = asyncio.create_task(self._recover_forever(), name="slack-inbox")
 
-    async def close(self) -> None:
+    async def close(self, grace: float = 8.0) -> None:
+        """Stop taking events; finish what is in hand within `grace` seconds, and give the
+        rest back to the inbox for whichever process runs next."""
+        self.closing = True
+        if self._recovery is not None:
+            self._recovery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recovery
+        if self._work:
+            await asyncio.wait(set(self._work.values()), timeout=grace)
+        left = [d for d, task in self._work.items() if not task.done()]
+        for task in self._work.values():
+            task.cancel()
+        if left and self.inbox is not None:
+            with contextlib.suppress(Exception):
+                await self.inbox.release(left)
+            log.info("left %d event(s) in the inbox for the next start", len(left))
         await self.batcher.drain()
         await close_connections(self.client)
+
+    async def accept(self, body: dict[str, Any]) -> bool:
+        """Record a message event in the inbox before Slack is acknowledged; False when it
+        could not be recorded (Slack will send it again). Events that are not for us, and
+        repeats of recorded ones, are acknowledged without recording."""
+        assert self.inbox is not None
+        event = body.get("event")
+        if not isinstance(event, dict):
+            return True
+        bot_ids = {
+            a.get("user_id") for a in body.get("authorizations") or [] if isinstance(a, dict)
+        }
+        bot_user = next((b for b in bot_ids if b), None)
+        if event.get("type") == "message" and event.get("channel_type") != "im":
+            return True  # channel chatter is not for us; mentions arrive as app_mention
+        if not inbound.is_human_message(event, bot_user):
+            return True
+        event_id = str(body.get("event_id") or "")
+        if not event_id or not isinstance(event.get("channel"), str):
+            return True
+        if event.get("type") == "app_mention":
+            message = inbound.mention_text(event, event_id)
+        else:
+            message = inbound.dm_text(event, event_id)
+        message = dataclasses.replace(message, durable=True)
+        try:
+            fresh = await self.inbox.record(message.delivery_id, "slack", _event_of(message))
+        except Exception as exc:
+            log.warning("could not record an event: %s", type(exc).__name__)
+            return False
+        if fresh:
+            self._answer_later(message)
+        return True
+
+    def _answer_later(self, message: Text) -> None:
+        if message.delivery_id in self._work:
+            return
+        task = asyncio.create_task(self._answer(message), name="slack-answer")
+        self._work[message.delivery_id] = task
+        task.add_done_callback(lambda _: self._work.pop(message.delivery_id, None))
+
+    async def _answer(self, message: Text, attempts: int = 0) -> None:
+        """Answer a recorded message and post its replies (then drop them from the outbox)."""
+        assert self.inbox is not None
+        try:
+            replies = await self.handle(message, durable=True)
+        except Exception as exc:
+            # Still in the inbox: taken up again once its lease runs out.
+            log.warning("a recorded event waits for another try: %s", type(exc).__name__)
+            return
+        if replies:
+            error = await self.post(
+                message.conversation.id,
+                replies,
+                message.conversation.thread,
+                reply_to=reply_id(message.delivery_id),
+            )
+            if error and error not in UNREACHABLE:
+                return  # the outbox keeps it: posted by the recovery once the lease runs out
+        await self.inbox.sent([reply_id(message.delivery_id)])
+
+    async def _recover_forever(self) -> None:
+        while True:
+            try:
+                await self.recover()
+            except Exception as exc:
+                log.warning("inbox recovery failed: %s", type(exc).__name__)
+            await asyncio.sleep(max(0.5, self.lease / 3))
+
+    async def recover(self) -> None:
+        """Post replies whose sender died (unless they are in the conversation already), and
+        answer events whose handler died."""
+        assert self.inbox is not None
+        if self.closing:
+            return
+        queue = OutboxQueue(self.inbox.store)
+        since = datetime.now(UTC) - timedelta(seconds=self.lease)
+        for row_id, where, replies, written in await queue.stale_replies("slack", since):
+            posted = await self._posted_parts(where, row_id, written)
+            if posted is None:
+                continue  # the history cannot be read now: try again later
+            error = await self.post(where.id, replies, where.thread, reply_to=row_id, skip=posted)
+            if not error or error in UNREACHABLE:
+                await self.inbox.sent([row_id])
+        for key, attempts, event in await self.inbox.abandoned("slack"):
+            if attempts > MAX_ATTEMPTS:
+                log.error("dropped an event that failed %d times", attempts - 1)
+                await self.inbox.drop(key)
+                continue
+            self._answer_later(_message_of(event))
+
+    async def _posted_parts(
+        self, where: ConversationRef, row_id: str, written: datetime
+    ) -> set[int] | None:
+        """Which parts of a reply are in the conversation already (by their metadata)."""
+        args: dict[str, Any] = {
+            "channel": where.id,
+            "oldest": f"{written.timestamp() - 60:.6f}",
+            "limit": 200,
+            "include_all_metadata": True,
+        }
+        method = self.client.conversations_history
+        if where.thread:
+            method, args["ts"] = self.client.conversations_replies, where.thread
+        try:
+            found = await method(**args)
+        except SlackApiError as err:
+            log.warning("Slack history failed: %s", err.response.get("error"))
+            return None
+        except (TimeoutError, OSError) as err:
+            log.warning("Slack history failed: %s", type(err).__name__)
+            return None
+        parts: set[int] = set()
+        for m in found.get("messages") or []:
+            meta = m.get("metadata") or {}
+            payload = meta.get("event_payload") or {}
+            if meta.get("event_type") == REPLY_EVENT and payload.get("reply") == row_id:
+                parts.add(int(payload.get("part", 0)))
+        return parts
 
     def _register(self) -> None:
         app = self.app
@@ -231,6 +411,9 @@ class SlackChannel:
         except SlackApiError as err:
             log.warning("users.info failed: %s", err.response.get("error"))
             return None
+        except (TimeoutError, OSError) as err:  # the Web API is unreachable: ask next time
+            log.warning("users.info failed: %s", type(err).__name__)
+            return None
         user = info.get("user") or {}
         prof = user.get("profile") or {}
         profile = Profile(
@@ -243,8 +426,11 @@ class SlackChannel:
         self._profiles[user_id] = profile
         return profile
 
-    async def handle(self, incoming: Incoming) -> list[Reply]:
-        """Run the core; new users are completed from their Slack profile."""
+    async def handle(self, incoming: Incoming, durable: bool = False) -> list[Reply]:
+        """Run the core; new users are completed from their Slack profile.
+
+        `durable`: the message is in the inbox, so a failure raises (it will be answered
+        later) instead of apologising now."""
         user_id = incoming.user.id
         profile = None
         if user_id not in self._known:
@@ -260,6 +446,8 @@ class SlackChannel:
                 return await self.batcher.handle(incoming, profile)
             return await dispatch.handle(self.deps, incoming, profile)
         except Exception as exc:  # the user must hear back even when something broke
+            if durable:
+                raise
             log.error("handling failed: %s", type(exc).__name__)
             return [TextReply(self.deps.content.chat.unavailable)]
 
@@ -282,11 +470,28 @@ class SlackChannel:
                 rest.append(r)
         await self.post(to.conversation.id, rest, to.conversation.thread)
 
-    async def post(self, channel: str, replies: list[Reply], thread: str | None = None) -> str:
-        """Post replies as messages; the error code if one could not be posted, else ""."""
-        for message in render.messages(replies):
+    async def post(
+        self,
+        channel: str,
+        replies: list[Reply],
+        thread: str | None = None,
+        reply_to: str = "",
+        skip: set[int] | frozenset[int] = frozenset(),
+    ) -> str:
+        """Post replies as messages; the error code if one could not be posted, else "".
+
+        `reply_to` tags each message with the outbox row it comes from (message metadata),
+        so that a restart can tell what was posted; parts in `skip` are not posted again."""
+        for part, message in enumerate(render.messages(replies)):
+            if part in skip:
+                continue
             if thread:
                 message["thread_ts"] = thread
+            if reply_to:
+                message["metadata"] = {
+                    "event_type": REPLY_EVENT,
+                    "event_payload": {"reply": reply_to, "part": part},
+                }
             error = await self.call(self.client.chat_postMessage, channel=channel, **message)
             if error:
                 return error

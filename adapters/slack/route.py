@@ -26,7 +26,7 @@ def _well_formed(content_type: str, body: str) -> str | None:
     if content_type == "application/json":
         try:
             data: Any = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             return "malformed JSON"
         return None if isinstance(data, dict) else "JSON body must be an object"
     if content_type == "application/x-www-form-urlencoded":
@@ -37,11 +37,49 @@ def _well_formed(content_type: str, body: str) -> str | None:
         if "payload" in form:
             try:
                 data = json.loads(form["payload"][0])
-            except ValueError:
+            except (ValueError, RecursionError):
                 return "malformed payload"
-            return None if isinstance(data, dict) else "payload must be an object"
+            if not isinstance(data, dict):
+                return "payload must be an object"
+            return _interaction_problem(data)
         return None if "command" in form or "ssl_check" in form else "unknown form body"
     return "unsupported content type"
+
+
+def _interaction_problem(data: dict[str, Any]) -> str | None:
+    """Why an interactive payload cannot be handled, or None."""
+    kind = data.get("type")
+    if not isinstance(data.get("user"), dict) or not data["user"].get("id"):
+        return "payload has no user" if kind in ("block_actions", "view_submission") else None
+    if kind == "block_actions":
+        actions = data.get("actions")
+        if not isinstance(actions, list) or not actions:
+            return "block_actions without actions"
+        if not all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions):
+            return "malformed action"
+    if kind == "view_submission":
+        view = data.get("view")
+        values = (
+            ((view or {}).get("state") or {}).get("values", {}) if isinstance(view, dict) else None
+        )
+        if not isinstance(values, dict) or not all(
+            isinstance(block, dict) and all(isinstance(v, dict) for v in block.values())
+            for block in values.values()
+        ):
+            return "malformed view state"
+    return None
+
+
+def _message_event(content_type: str, body: str) -> dict[str, Any] | None:
+    """The body when it is an Events API callback carrying a message or a mention."""
+    if content_type != "application/json":
+        return None
+    data = json.loads(body)
+    event = data.get("event")
+    is_callback = data.get("type") == "event_callback" and isinstance(event, dict)
+    if is_callback and event.get("type") in ("message", "app_mention"):
+        return dict(data)
+    return None
 
 
 def _valid(verifier: SignatureVerifier, body: str, headers: Any) -> bool:
@@ -69,9 +107,17 @@ def handler(channel: SlackChannel, signing_secret: str) -> Any:
         if problem:
             log.warning("rejected a signed request: %s", problem)
             return _bad(problem)
+        if channel.closing:
+            return _bad("shutting down", 503)  # Slack sends it again, to a running replica
         # Hold new requests back while too many messages wait to be answered; Slack allows
         # three seconds for the acknowledgement, and this waits milliseconds.
         await channel.batcher.room()
+        event = _message_event(request.content_type, body) if channel.inbox else None
+        if event is not None:
+            # Acknowledged only once recorded: a crash after this loses nothing.
+            if await channel.accept(event):
+                return web.Response(status=200)
+            return _bad("storage unavailable", 503)
         bolt = AsyncBoltRequest(
             body=body,
             query=request.query_string,
