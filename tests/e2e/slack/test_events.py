@@ -200,6 +200,28 @@ async def test_malformed_bodies_get_400_and_store_nothing(server: Server, fake: 
     assert await count(server, PersonRow) == 0
 
 
+async def test_nested_json_and_malformed_interactions_get_400_not_500(
+    server: Server, fake: FakeSlack
+) -> None:
+    nested = await server.send("[" * 100_000 + "]" * 100_000)
+    nested_payload = await server.send("payload=" + "%5B" * 50_000 + "%5D" * 50_000, form=True)
+    no_actions = await server.send(
+        {"type": "block_actions", "user": {"id": "U0EMPLOYEE"}, "actions": []}, form=True
+    )
+    bad_state = await server.send(
+        {
+            "type": "view_submission",
+            "user": {"id": "U0EMPLOYEE"},
+            "view": {"callback_id": "ask_hr", "state": {"values": {"b": "not a dict"}}},
+        },
+        form=True,
+    )
+    statuses = [r.status for r in (nested, nested_payload, no_actions, bad_state)]
+    assert statuses == [400] * 4
+    await settle()
+    assert fake.calls == [] and await count(server, PersonRow) == 0
+
+
 def _sign_bytes(raw: bytes) -> dict[str, str]:
     import hashlib
     import hmac
