@@ -114,6 +114,7 @@ class ChatTexts(_Strict):
     too_long: str
     empty: str
     unavailable: str
+    sent_privately: str = "I've sent you the details in a direct message."
 
 
 @dataclass(frozen=True, slots=True)

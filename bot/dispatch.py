@@ -27,12 +27,15 @@ from bot.messages import (
     Action,
     Button,
     Choices,
+    Form,
     Incoming,
+    Notification,
     Reply,
     Submission,
     Text,
     TextReply,
     UserRef,
+    public,
 )
 from bot.model import Flow, Person
 from bot.ports import Conflict, StoreUnavailable, UnitOfWork
@@ -54,7 +57,7 @@ async def _menu_ask(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> l
 
 
 async def _feedback(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
-    return [await chat.feedback(deps, uow, a)]
+    return [public(await chat.feedback(deps, uow, a))]
 
 
 async def _ask_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
@@ -264,10 +267,31 @@ async def _in(
     """The replies to one message inside an open unit of work (not committed here)."""
     person = await identify(uow, incoming.user, profile)
     try:
-        return await _route(deps, uow, person, incoming)
+        replies = await _route(deps, uow, person, incoming)
     except NotAllowed as refused:
         log.info("refused %s: needs role %s", _kind(incoming), refused)
-        return [TextReply(f"Sorry, only people with the {refused} role can do that.")]
+        replies = [public(TextReply(f"Sorry, only people with the {refused} role can do that."))]
+    if incoming.conversation.shared:
+        replies = await _keep_private(deps, uow, person, replies)
+    return replies
+
+
+async def _keep_private(
+    deps: Deps, uow: UnitOfWork, person: Person, replies: list[Reply]
+) -> list[Reply]:
+    """In a shared conversation, personal replies go to the person's direct messages (in
+    this transaction's outbox), and the conversation gets a neutral pointer instead."""
+    shown: list[Reply] = []
+    moved = 0
+    for reply in replies:
+        if isinstance(reply, Form) or not reply.personal:
+            shown.append(reply)  # a form opens privately (a modal, a dialog)
+        else:
+            await uow.outbox.add(Notification(person.id, reply, "A reply for you"))
+            moved += 1
+    if moved:
+        shown.append(public(TextReply(deps.content.chat.sent_privately)))
+    return shown
 
 
 Result = list[Reply] | Exception
@@ -380,9 +404,9 @@ async def _route(deps: Deps, uow: UnitOfWork, person: Person, incoming: Incoming
 async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> list[Reply]:
     text = clean(message.text)
     if not text:
-        return [TextReply(deps.content.chat.empty)]
+        return [public(TextReply(deps.content.chat.empty))]
     if len(text) > MAX_MESSAGE_CHARS:
-        return [TextReply(deps.content.chat.too_long.format(limit=MAX_MESSAGE_CHARS))]
+        return [public(TextReply(deps.content.chat.too_long.format(limit=MAX_MESSAGE_CHARS)))]
     command = _command(text)
     flow = await uow.conversations.flow(message.user)
     if command in CANCEL:
@@ -390,9 +414,9 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
         what = "Cancelled. " if flow else ""
         return [TextReply(f"{what}Nothing is pending. Type *help* to see what I can do.")]
     if command in HELP:
-        return [chat.help_menu(deps, person), *_reminder(flow)]
+        return [public(chat.help_menu(deps, person)), *_reminder(flow)]
     if command in REPORT:
-        return await _report(deps)
+        return [public(r) for r in await _report(deps)]
     action_id = TYPED.get(command)
     if action_id is not None:  # a typed command does what its button does
         press = Action(message.user, message.conversation, action_id)
@@ -403,8 +427,9 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
         return await askhr.discard(deps, uow, Action(message.user, message.conversation, "discard"))
     small = chat.small_talk(deps, text)
     if small is not None:
-        return [small, *_reminder(flow)]
-    replies = await chat.answer(deps, uow, message.user, text)
+        return [public(small), *_reminder(flow)]
+    # An answer from the FAQ (or "I don't know") is the same for anyone who asks.
+    replies = [public(r) for r in await chat.answer(deps, uow, message.user, text)]
     still = await uow.conversations.flow(message.user)
     return replies + _reminder(still if still == flow else None)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 
@@ -22,6 +22,8 @@ class ConversationRef:
     platform: str
     id: str
     thread: str | None = None
+    shared: bool = False
+    """Others can read it (a channel or a group chat): personal replies go elsewhere."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,8 @@ class TextReply:
     """Plain text with light Markdown (bold, italics, bullet lists)."""
 
     text: str
+    personal: bool = True
+    """Meant for the person who asked only: never shown in a shared conversation."""
     kind: Literal["text"] = "text"
 
 
@@ -109,6 +113,8 @@ class Choices:
 
     text: str
     buttons: tuple[Button, ...]
+    personal: bool = True
+    """Meant for the person who asked only: never shown in a shared conversation."""
     kind: Literal["choices"] = "choices"
 
 
@@ -135,10 +141,17 @@ class Card:
     facts: tuple[tuple[str, str], ...] = ()
     buttons: tuple[Button, ...] = ()
     footer: str = ""
+    personal: bool = True
+    """Meant for the person who asked only: never shown in a shared conversation."""
     kind: Literal["card"] = "card"
 
 
 Reply = TextReply | Choices | Form | Card
+
+
+def public(reply: Reply) -> Reply:
+    """The same reply, marked as fine to show where others can read it."""
+    return reply if isinstance(reply, Form) else replace(reply, personal=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,7 @@ def mention_text(event: dict[str, Any], event_id: str = "") -> Text:
     """An @mention in a channel, answered in its thread, with the mention itself removed."""
     thread = event.get("thread_ts") or event.get("ts")
     text = _MENTION.sub(" ", event["text"]).strip()
-    where = ConversationRef("slack", event["channel"], thread)
+    where = ConversationRef("slack", event["channel"], thread, shared=True)
     return Text(user(event["user"]), where, text, f"slack:{event_id}" if event_id else "")
 
 
@@ -57,7 +57,9 @@ def where(body: dict[str, Any]) -> ConversationRef:
         "channel_id"
     )
     thread = (body.get("message") or {}).get("thread_ts")
-    return ConversationRef("slack", channel or body["user"]["id"], thread)
+    # A DM's channel id starts with D; anything else (a channel, a group) others can read.
+    shared = bool(channel) and not str(channel).startswith("D")
+    return ConversationRef("slack", channel or body["user"]["id"], thread, shared=shared)
 
 
 def submission(body: dict[str, Any], fields: dict[str, str]) -> tuple[Submission, dict[str, Any]]:
@@ -70,7 +72,8 @@ def submission(body: dict[str, Any], fields: dict[str, str]) -> tuple[Submission
     if not isinstance(meta, dict):
         meta = {}
     channel = str(meta.get("channel") or body["user"]["id"])
-    conversation = ConversationRef("slack", channel, meta.get("thread") or None)
+    shared = not channel.startswith(("D", "U"))  # opened from a channel others can read
+    conversation = ConversationRef("slack", channel, meta.get("thread") or None, shared=shared)
     form = Submission(
         user(body["user"]["id"]),
         conversation,

@@ -210,6 +210,12 @@ class TeamsChannel:
         task.add_done_callback(self._background.discard)
 
 
+def _shared(activity: Activity) -> bool:
+    """A channel or a group chat (others read it), rather than the personal chat."""
+    kind = getattr(activity.conversation, "conversation_type", None) or "personal"
+    return str(kind) != "personal"
+
+
 class _Bot(ActivityHandler):
     def __init__(self, channel: TeamsChannel) -> None:
         self.channel = channel
@@ -217,7 +223,9 @@ class _Bot(ActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
         user = user_of(activity.from_property)
-        where = ConversationRef("teams", str(activity.conversation.id), activity.reply_to_id)
+        where = ConversationRef(
+            "teams", str(activity.conversation.id), activity.reply_to_id, shared=_shared(activity)
+        )
         value = activity.value if isinstance(activity.value, dict) else None
         incoming: Incoming
         if value and "policybot" in value:
@@ -268,7 +276,7 @@ class _Bot(ActivityHandler):
         form_context = str(data.pop("policybot_context", ""))
         data.pop("msteams", None)
         fields = {k: "" if v is None else str(v) for k, v in data.items()}
-        where = ConversationRef("teams", str(activity.conversation.id))
+        where = ConversationRef("teams", str(activity.conversation.id), shared=_shared(activity))
         submission = Submission(
             user_of(activity.from_property), where, form_id, fields, form_context
         )
@@ -286,7 +294,7 @@ class _Bot(ActivityHandler):
         activity = context.activity
         action = value.get("action") or {}
         data = action.get("data") or {}
-        where = ConversationRef("teams", str(activity.conversation.id))
+        where = ConversationRef("teams", str(activity.conversation.id), shared=_shared(activity))
         press = Action(
             user_of(activity.from_property),
             where,

@@ -556,3 +556,57 @@ async def test_a_burst_of_messages_and_retries_is_answered_once_each(
         n = int(post.args["channel"].removeprefix("D0BURST"))
         assert asks[questions[n % 4]].lower() in texts(post).lower()
     assert await count(server, SeenEventRow) >= 40
+
+
+def mention(text: str, event_id: str, user: str = "U0EMPLOYEE") -> dict[str, Any]:
+    body = fixture("app_mention.json")
+    body["event_id"] = event_id
+    body["event"].update(text=f"<@U0BOT> {text}", user=user, ts=f"{time.time():.6f}")
+    return body
+
+
+async def test_personal_replies_to_a_channel_mention_go_to_direct_messages(
+    server: Server, fake: FakeSlack
+) -> None:
+    await add_people(
+        server,
+        PersonRow(
+            id="hr",
+            display_name="Hana HR",
+            email="hana@example.com",
+            slack_user_id="U0HR",
+            roles="employee,hr",
+        ),
+        PersonRow(
+            id="sam",
+            display_name="Sam Rivera",
+            email="sam@example.com",
+            slack_user_id="U0EMPLOYEE",
+            department="Warehouse",
+        ),
+    )
+    question = "Where do I find the rota for the Christmas weekend shifts?"
+    await server.send(dm(question, "Ev0PQ1"))
+    await server.send(dm("yes", "Ev0PQ2"))
+    await fake.wait_for("chat.postMessage", 3)  # the offer, the confirmation, HR's notice
+
+    def in_channel() -> list[str]:
+        return [texts(c) for c in fake.of("chat.postMessage") if c.args["channel"] == "C0GENERAL"]
+
+    for n, (who, said) in enumerate(
+        [("U0HR", "tickets"), ("U0HR", "training report"), ("U0EMPLOYEE", "follow up")]
+    ):
+        before = len(fake.of("chat.postMessage"))
+        await server.send(mention(said, f"Ev0PM{n}", user=who))
+        await fake.wait_for("chat.postMessage", before + 2)  # the pointer and the DM
+        pointer = in_channel()[-1]
+        assert "direct message" in pointer, said
+        dms = [texts(c) for c in fake.of("chat.postMessage")[before:] if c.args["channel"] == who]
+        assert dms, said
+    shown = "\n".join(in_channel())
+    # Nothing personal reached the channel: not the question, the asker, nor any figure.
+    for private in (question, "Sam Rivera", "Warehouse", "Overdue", "Report R-"):
+        assert private not in shown, private
+    assert len(in_channel()) == 3
+    hr_dm = "\n".join(texts(c) for c in fake.of("chat.postMessage") if c.args["channel"] == "U0HR")
+    assert "Christmas weekend" in hr_dm

@@ -389,3 +389,26 @@ async def test_quiz_flow_through_teams(server: Server, connector: FakeConnector)
     )
     calls = await connector.wait_for(4)
     assert "already answered" in shown(calls[-1])
+
+
+async def test_personal_replies_to_a_channel_mention_go_to_the_personal_chat(
+    server: Server, connector: FakeConnector
+) -> None:
+    await _hana_is_hr_with_a_conversation(server, connector)
+    before = len(connector.delivered())
+    for n, said in enumerate(("training report", "tickets")):
+        mention = activity(
+            "message_channel_mention.json",
+            connector.url,
+            text=f"<at>Policy Bot</at> {said}",
+            id=f"hana-channel-{n}",
+            **{"from": {"id": HANA, "name": "Hana HR"}},
+        )
+        await server.post(mention)
+        await connector.wait_for(before + 2 * (n + 1))
+    calls = connector.delivered()[before:]
+    in_channel = [shown(c) for c in calls if c.conversation.startswith("19:general-channel")]
+    to_hana = [shown(c) for c in calls if c.conversation == "a:hanaConversation"]
+    assert len(in_channel) == 2 and all("direct message" in s for s in in_channel)
+    assert any("Training" in s or "training" in s for s in to_hana)
+    assert len(to_hana) >= 2
