@@ -27,7 +27,7 @@ from bot import dispatch, home
 from bot.batch import Batcher
 from bot.deps import Deps
 from bot.directory import Profile, identify
-from bot.messages import ConversationRef, Form, Incoming, Reply, Text, TextReply
+from bot.messages import ConversationRef, Form, Incoming, Reply, Submission, Text, TextReply
 from bot.settings import Settings
 from storage.inbox import InboxQueue
 from storage.outbox import OutboxQueue, reply_id
@@ -108,6 +108,11 @@ async def close_connections(client: AsyncWebClient) -> None:
 
 
 REPLY_EVENT = "policybot_reply"
+VIEW_DEADLINE = 2.0  # seconds to answer a modal submission in place (Slack allows three)
+WORKING = Form(
+    "working", "Working on it", (), intro="One moment: saving what you sent.", submit_label="Close"
+)
+DONE = "Done. You can close this window."
 MAX_ATTEMPTS = 5  # an event that failed this often is dropped (logged), not retried forever
 
 
@@ -146,6 +151,7 @@ class SlackChannel:
         self.deps = deps
         self.inbox = inbox
         self.lease = settings.inbox_lease
+        self.view_deadline = VIEW_DEADLINE
         self.closing = False
         self._work: dict[str, asyncio.Task[None]] = {}  # delivery -> its answering task
         self._recovery: asyncio.Task[None] | None = None
@@ -386,9 +392,22 @@ class SlackChannel:
         await self.reply(press, await self.handle(press), trigger)
 
     async def _on_view(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        if view.get("callback_id") in (WORKING.form_id, "done"):
+            await ack()  # "Close" on a modal that only says something
+            return
         fields = render.field_values((view.get("state") or {}).get("values") or {})
         form, meta = inbound.submission(body, fields)
-        replies = await self.handle(form)
+        where = {"channel": str(meta.get("channel", "")), "thread": str(meta.get("thread", ""))}
+        work = asyncio.create_task(self.handle(form), name="slack-view")
+        done, _ = await asyncio.wait({work}, timeout=self.view_deadline)
+        if not done:
+            # Slack allows three seconds: show that it is in hand, then put the result in
+            # the same modal, so a receipt is never lost even when the answer is slow.
+            await ack(response_action="update", view=render.modal(WORKING, where))
+            replies = await work
+            await self._show_late(body, form, replies, where)
+            return
+        replies = work.result()
         again = next((r for r in replies if isinstance(r, Form)), None)
         if again is not None and again.form_id == form.form_id and again.errors:
             await ack(response_action="errors", errors=dict(again.errors))
@@ -396,10 +415,27 @@ class SlackChannel:
         if again is not None:
             # A follow-on form (a receipt, a status) replaces the modal: what it shows never
             # lands in the chat history.
-            where = {"channel": str(meta.get("channel", "")), "thread": str(meta.get("thread", ""))}
             await ack(response_action="update", view=render.modal(again, where))
         else:
             await ack()
+        await self.reply(form, [r for r in replies if r is not again])
+
+    async def _show_late(
+        self, body: dict[str, Any], form: Submission, replies: list[Reply], where: dict[str, str]
+    ) -> None:
+        """The result of a slow submission, in the modal that says it is being worked on."""
+        again = next((r for r in replies if isinstance(r, Form)), None)
+        shown = again or Form("done", "Done", (), intro=DONE, submit_label="Close")
+        view_id = str((body.get("view") or {}).get("id") or "")
+        error = await self.call(
+            self.client.views_update, view_id=view_id, view=render.modal(shown, where)
+        )
+        if error and again is not None:
+            # The modal is gone (closed meanwhile): an ephemeral message, never kept in the
+            # conversation's history, is the one place left for what it must show.
+            user = form.user.id
+            text = f"*{again.title}*\n{again.intro}"
+            await self.call(self.client.chat_postEphemeral, channel=user, user=user, text=text)
         await self.reply(form, [r for r in replies if r is not again])
 
     async def profile(self, user_id: str) -> Profile | None:

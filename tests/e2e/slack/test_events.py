@@ -8,6 +8,7 @@ import json
 import time
 from typing import Any
 
+from sqlalchemy import text
 from sqlmodel import select
 
 from bot.messages import TextReply
@@ -587,8 +588,9 @@ async def test_personal_replies_to_a_channel_mention_go_to_direct_messages(
     )
     question = "Where do I find the rota for the Christmas weekend shifts?"
     await server.send(dm(question, "Ev0PQ1"))
+    await fake.wait_for("chat.postMessage", 1)  # the offer to ask HR, read before "yes"
     await server.send(dm("yes", "Ev0PQ2"))
-    await fake.wait_for("chat.postMessage", 3)  # the offer, the confirmation, HR's notice
+    await fake.wait_for("chat.postMessage", 3)  # the confirmation, HR's notice
 
     def in_channel() -> list[str]:
         return [texts(c) for c in fake.of("chat.postMessage") if c.args["channel"] == "C0GENERAL"]
@@ -610,3 +612,84 @@ async def test_personal_replies_to_a_channel_mention_go_to_direct_messages(
     assert len(in_channel()) == 3
     hr_dm = "\n".join(texts(c) for c in fake.of("chat.postMessage") if c.args["channel"] == "U0HR")
     assert "Christmas weekend" in hr_dm
+
+
+async def _hold_the_database(server: Server, seconds: float) -> None:
+    """Another process holds the write lock (SQLite) or locks the case table (PostgreSQL)."""
+    engine = server.services.engine
+    if engine.dialect.name == "sqlite":
+        import sqlite3
+        import threading
+
+        path = str(engine.url.database)
+        locked = threading.Event()
+
+        def hold() -> None:
+            conn = sqlite3.connect(path, timeout=30)
+            conn.execute("BEGIN IMMEDIATE")
+            locked.set()
+            time.sleep(seconds)
+            conn.rollback()
+            conn.close()
+
+        threading.Thread(target=hold, daemon=True).start()
+        await asyncio.to_thread(locked.wait, 10)
+        return
+    import asyncpg
+
+    url = str(engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
+    conn = await asyncpg.connect(url)
+    tx = conn.transaction()
+    await tx.start()
+    await conn.execute("LOCK TABLE report_case IN ACCESS EXCLUSIVE MODE")
+
+    async def release() -> None:
+        await asyncio.sleep(seconds)
+        await tx.rollback()
+        await conn.close()
+
+    server.background = asyncio.create_task(release())  # type: ignore[attr-defined]
+
+
+async def test_a_slow_report_shows_working_then_the_receipt_in_the_same_modal(
+    server: Server, fake: FakeSlack
+) -> None:
+    await add_people(
+        server,
+        PersonRow(
+            id="hal",
+            display_name="Hal Handler",
+            email="hal@example.com",
+            slack_user_id="U0HR",
+            roles="employee,handler",
+        ),
+    )
+    await _hold_the_database(server, 4.0)  # longer than Slack's three seconds
+    values = {
+        "danger": "no",
+        "category": "doxxing",
+        "severity": "high",
+        "what": "My address was posted under the launch video",
+        "where": "video site",
+        "when": "today",
+        "identity": "anonymous",
+        "exclude": "",
+    }
+    sent = await server.send(submit("report", values), form=True)
+    first = await sent.json()
+    # Answered in time, with a view that says it is in hand (not an error, not the receipt).
+    assert first["response_action"] == "update"
+    assert first["view"]["callback_id"] == "working"
+    (updated,) = await fake.wait_for("views.update", within=15)
+    view = updated.args["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["callback_id"] == "report_receipt"
+    intro = view["blocks"][0]["text"]["text"]
+    assert "Your receipt: " in intro and "Your passphrase: " in intro
+    assert updated.args["view_id"] == fixture("view_submission.json")["view"]["id"]
+    assert await count(server, PersonRow) >= 1
+    async with server.services.store() as uow:
+        cases = (await uow.session.exec(text("SELECT count(*) FROM report_case"))).one()
+    assert cases[0] == 1
+    # Nothing of it went to the reporter's chat history.
+    assert not [c for c in fake.of("chat.postMessage") if c.args["channel"] != "U0HR"]
