@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -106,6 +107,14 @@ class TeamsChannel:
         self.bot = _Bot(self)
         self._known: set[str] = set()
         self._background: set[asyncio.Task[None]] = set()
+        # Slow dialog submissions, by the token of the dialog waiting for their result.
+        self.pending: dict[str, asyncio.Task[list[Reply]]] = {}
+
+    def forget_later(self, token: str) -> None:
+        """A finished result is kept for a while for its dialog to show, then dropped."""
+        asyncio.get_running_loop().call_later(
+            KEEP_RESULT_SECONDS, lambda: self.pending.pop(token, None)
+        )
 
     async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
         log.error("turn failed: %s (%s)", type(error).__name__, context.activity.type)
@@ -280,7 +289,22 @@ class _Bot(ActivityHandler):
         submission = Submission(
             user_of(activity.from_property), where, form_id, fields, form_context
         )
-        replies = await self.channel.handle(context, submission)
+        if form_id == RESULT_FORM:
+            work = self.channel.pending.get(form_context)
+            if work is None:
+                return _task_message("That result is no longer here. Type help to start again.")
+        else:
+            work = asyncio.create_task(self.channel.handle(context, submission))
+        done, _ = await asyncio.wait({work}, timeout=DIALOG_DEADLINE)
+        if not done:
+            # Teams gives a dialog a few seconds: say it is in hand, and show the result
+            # (a receipt, say) in the same dialog when the person asks for it.
+            token = form_context if form_id == RESULT_FORM else secrets.token_urlsafe(16)
+            self.channel.pending[token] = work
+            work.add_done_callback(lambda _: self.channel.forget_later(token))
+            return _task_card(working(token))
+        self.channel.pending.pop(form_context, None)
+        replies = work.result()
         again = next((r for r in replies if isinstance(r, Form)), None)
         if again is not None:
             # Validation errors, or a follow-on form (a receipt, a status): shown in the
@@ -314,6 +338,23 @@ class _Bot(ActivityHandler):
 
 def _overflow(cards: list[dict[str, Any]]) -> list[Reply]:
     return [TextReply("(continued in the next message)")] if len(cards) > 1 else []
+
+
+DIALOG_DEADLINE = 3.0  # seconds to answer a dialog submission in place
+RESULT_FORM = "dialog_result"
+KEEP_RESULT_SECONDS = 600.0  # how long a slow submission's result waits to be shown
+
+
+def working(token: str) -> Form:
+    """The dialog shown while a slow submission is being handled."""
+    return Form(
+        RESULT_FORM,
+        "Working on it",
+        (),
+        intro="One moment: saving what you sent. Press *Show the result* in a few seconds.",
+        submit_label="Show the result",
+        context=token,
+    )
 
 
 def _task_card(form: Form) -> dict[str, Any]:

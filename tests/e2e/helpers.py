@@ -85,3 +85,42 @@ async def broadcasting(services: app.Services) -> AsyncIterator[Any]:
         with contextlib.suppress(asyncio.CancelledError):
             await consumer
     await broadcaster.stop()
+
+
+_held: set[asyncio.Task[None]] = set()
+
+
+async def hold_the_database(engine: Any, seconds: float) -> None:
+    """Another process holds the write lock (SQLite) or locks the case table (PostgreSQL)."""
+    if engine.dialect.name == "sqlite":
+        import sqlite3
+        import threading
+
+        path = str(engine.url.database)
+        locked = threading.Event()
+
+        def hold() -> None:
+            conn = sqlite3.connect(path, timeout=30)
+            conn.execute("BEGIN IMMEDIATE")
+            locked.set()
+            time.sleep(seconds)
+            conn.rollback()
+            conn.close()
+
+        threading.Thread(target=hold, daemon=True).start()
+        await asyncio.to_thread(locked.wait, 10)
+        return
+    import asyncpg
+
+    url = str(engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
+    conn = await asyncpg.connect(url)
+    tx = conn.transaction()
+    await tx.start()
+    await conn.execute("LOCK TABLE report_case IN ACCESS EXCLUSIVE MODE")
+
+    async def release() -> None:
+        await asyncio.sleep(seconds)
+        await tx.rollback()
+        await conn.close()
+
+    _held.add(asyncio.create_task(release()))

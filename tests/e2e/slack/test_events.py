@@ -614,43 +614,6 @@ async def test_personal_replies_to_a_channel_mention_go_to_direct_messages(
     assert "Christmas weekend" in hr_dm
 
 
-async def _hold_the_database(server: Server, seconds: float) -> None:
-    """Another process holds the write lock (SQLite) or locks the case table (PostgreSQL)."""
-    engine = server.services.engine
-    if engine.dialect.name == "sqlite":
-        import sqlite3
-        import threading
-
-        path = str(engine.url.database)
-        locked = threading.Event()
-
-        def hold() -> None:
-            conn = sqlite3.connect(path, timeout=30)
-            conn.execute("BEGIN IMMEDIATE")
-            locked.set()
-            time.sleep(seconds)
-            conn.rollback()
-            conn.close()
-
-        threading.Thread(target=hold, daemon=True).start()
-        await asyncio.to_thread(locked.wait, 10)
-        return
-    import asyncpg
-
-    url = str(engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
-    conn = await asyncpg.connect(url)
-    tx = conn.transaction()
-    await tx.start()
-    await conn.execute("LOCK TABLE report_case IN ACCESS EXCLUSIVE MODE")
-
-    async def release() -> None:
-        await asyncio.sleep(seconds)
-        await tx.rollback()
-        await conn.close()
-
-    server.background = asyncio.create_task(release())  # type: ignore[attr-defined]
-
-
 async def test_a_slow_report_shows_working_then_the_receipt_in_the_same_modal(
     server: Server, fake: FakeSlack
 ) -> None:
@@ -664,7 +627,9 @@ async def test_a_slow_report_shows_working_then_the_receipt_in_the_same_modal(
             roles="employee,handler",
         ),
     )
-    await _hold_the_database(server, 4.0)  # longer than Slack's three seconds
+    await helpers.hold_the_database(
+        server.services.engine, 4.0
+    )  # longer than Slack's three seconds
     values = {
         "danger": "no",
         "category": "doxxing",

@@ -412,3 +412,35 @@ async def test_personal_replies_to_a_channel_mention_go_to_the_personal_chat(
     assert len(in_channel) == 2 and all("direct message" in s for s in in_channel)
     assert any("Training" in s or "training" in s for s in to_hana)
     assert len(to_hana) >= 2
+
+
+async def test_a_slow_dialog_says_it_is_working_and_then_shows_the_receipt(
+    server: Server, connector: FakeConnector
+) -> None:
+    from tests.e2e.helpers import hold_the_database
+
+    await hold_the_database(server.services.engine, 4.0)  # longer than the dialog's deadline
+    submit = activity("invoke_task_submit.json", connector.url)
+    submit["value"]["data"] = {
+        "policybot_form_id": "report",
+        "policybot_context": "",
+        "danger": "no",
+        "category": "doxxing",
+        "severity": "high",
+        "identity": "anonymous",
+        "what": "My address was posted under the conference video",
+        "where": "",
+        "when": "",
+        "exclude": "",
+    }
+    first = (await (await server.post(submit)).json())["task"]
+    assert first["type"] == "continue" and first["value"]["title"] == "Working on it"
+    card = first["value"]["card"]["content"]
+    token = next(a["data"]["policybot_context"] for a in card["actions"] if "data" in a)
+    await asyncio.sleep(4.5)
+    ask = activity("invoke_task_submit.json", connector.url)
+    ask["value"]["data"] = {"policybot_form_id": "dialog_result", "policybot_context": token}
+    result = (await (await server.post(ask)).json())["task"]
+    assert result["type"] == "continue"
+    shown_text = json.dumps(result["value"]["card"])
+    assert "Your receipt:" in shown_text and "Your passphrase:" in shown_text
