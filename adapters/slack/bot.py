@@ -284,7 +284,12 @@ class SlackChannel:
                 await self.inbox.sent([row_id])
         for key, attempts, event in await self.inbox.abandoned("slack"):
             if attempts > MAX_ATTEMPTS:
+                # Never answered: say so (nothing it asked for was saved), rather than
+                # leave the person waiting, and stop trying.
                 log.error("dropped an event that failed %d times", attempts - 1)
+                where = _message_of(event).conversation
+                apology = [TextReply(self.deps.content.chat.unavailable)]
+                await self.post(where.id, apology, where.thread)
                 await self.inbox.drop(key)
                 continue
             self._answer_later(_message_of(event))

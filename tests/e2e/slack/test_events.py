@@ -658,3 +658,31 @@ async def test_a_slow_report_shows_working_then_the_receipt_in_the_same_modal(
     assert cases[0] == 1
     # Nothing of it went to the reporter's chat history.
     assert not [c for c in fake.of("chat.postMessage") if c.args["channel"] != "U0HR"]
+
+
+async def test_an_event_that_keeps_failing_is_dropped_with_an_apology(
+    server: Server, fake: FakeSlack
+) -> None:
+    from datetime import UTC, datetime
+
+    from adapters.slack.bot import MAX_ATTEMPTS
+    from storage.tables import InboxRow
+
+    channel = server.services.slack
+    event = {
+        "user": "U0EMPLOYEE",
+        "channel": "D0DMCHANNEL",
+        "thread": None,
+        "text": "can I post about politics?",
+        "delivery": "slack:Ev0FAILING",
+    }
+    assert await channel.inbox.record("slack:Ev0FAILING", "slack", event)
+    async with server.services.store() as uow:
+        row = await uow.session.get(InboxRow, "slack:Ev0FAILING")
+        row.attempts, row.lease_until = MAX_ATTEMPTS, datetime(2000, 1, 1, tzinfo=UTC)
+        uow.session.add(row)
+        await uow.commit()
+    await channel.recover()
+    (apology,) = [c for c in fake.of("chat.postMessage") if c.args["channel"] == "D0DMCHANNEL"]
+    assert "nothing was saved" in texts(apology)
+    assert await count(server, InboxRow) == 0
