@@ -364,8 +364,15 @@ class SlackChannel:
             self.client.views_publish, user_id=user.id, view={"type": "home", "blocks": blocks}
         )
 
-    async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def _after(self, ack: AsyncAck, incoming: Incoming) -> list[Reply]:
+        """Handle, then acknowledge: Slack hears back once the change is committed (or after
+        the deadline, when it is slow, so that the person sees no error)."""
+        work = asyncio.create_task(self.handle(incoming), name="slack-interaction")
+        await asyncio.wait({work}, timeout=self.view_deadline)
         await ack()
+        return await work
+
+    async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         text = str(body.get("text") or "").strip()
         word, _, rest = text.partition(" ")
         word = word.lower()
@@ -378,13 +385,13 @@ class SlackChannel:
             said,
         )
         # A form answer (e.g. `/policy announce`) opens as a modal straight away.
-        await self.reply(message, await self.handle(message), body.get("trigger_id"))
+        await self.reply(message, await self._after(ack, message), body.get("trigger_id"))
 
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
-        await ack()
         press = inbound.action(body, action)
         trigger = body.get("trigger_id")
         if press.action_id == "open_form":
+            await ack()
             try:
                 form = _FORM.validate_json(press.value)
             except ValidationError:
@@ -394,7 +401,7 @@ class SlackChannel:
                 return
             await self.open_form(form, press, trigger)
             return
-        await self.reply(press, await self.handle(press), trigger)
+        await self.reply(press, await self._after(ack, press), trigger)
 
     async def _on_view(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         if view.get("callback_id") in (WORKING.form_id, "done"):

@@ -686,3 +686,34 @@ async def test_an_event_that_keeps_failing_is_dropped_with_an_apology(
     (apology,) = [c for c in fake.of("chat.postMessage") if c.args["channel"] == "D0DMCHANNEL"]
     assert "nothing was saved" in texts(apology)
     assert await count(server, InboxRow) == 0
+
+
+async def test_a_button_is_acknowledged_once_its_effect_is_committed(
+    server: Server, fake: FakeSlack
+) -> None:
+    await server.send(dm("can I post about politics?", "Ev0FB1"))
+    (answer,) = await fake.wait_for("chat.postMessage")
+    blocks = answer.args["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    value = next(
+        e["value"]
+        for b in blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith("faq_feedback")
+    )
+    await helpers.hold_the_database(server.services.engine, 1.0)  # a busy moment
+    response = await server.send(press("faq_feedback", value), form=True)
+    assert response.status == 200
+    # No waiting: when Slack has its acknowledgement, the vote is in the database (read on a
+    # connection of its own, not queued behind the app's).
+    from storage.db import make_engine
+
+    url = server.services.engine.url.render_as_string(hide_password=False)
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            voted = (await conn.execute(text("SELECT helpful FROM faq_answer"))).all()
+    finally:
+        await engine.dispose()
+    assert [v[0] for v in voted if v[0] is not None] != []
