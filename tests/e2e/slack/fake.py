@@ -68,14 +68,15 @@ class FakeSlack:
             )
         return self.of(method)
 
-    async def start(self) -> None:
-        self._changed = asyncio.Condition()
+    async def start(self, port: int = 0) -> None:
+        """Listen on `port` (a free one by default; the same one again after `stop`)."""
+        self._changed = self._changed or asyncio.Condition()
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
         app.router.add_get("/link", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://127.0.0.1:{port}/api/"

@@ -717,3 +717,20 @@ async def test_a_button_is_acknowledged_once_its_effect_is_committed(
     finally:
         await engine.dispose()
     assert [v[0] for v in voted if v[0] is not None] != []
+
+
+async def test_an_event_while_the_web_api_is_unreachable_is_acknowledged_and_answered_later(
+    server: Server, fake: FakeSlack
+) -> None:
+    channel = server.services.slack
+    channel.lease = 1.0  # take over unsent replies after a second, not thirty
+    port = int(fake.url.rsplit(":", 1)[1].split("/", 1)[0])
+    await fake.stop()  # Slack's Web API is unreachable
+    response = await server.send(dm("can I post about politics?", "Ev0DOWN"))
+    assert response.status == 200  # recorded, so acknowledged (it got 500 before)
+    await settle(1.0)
+    await fake.start(port)  # back
+    (answer,) = await fake.wait_for("chat.postMessage", within=15)
+    assert answer.args["channel"] == "D0DMCHANNEL"
+    await settle(1.5)
+    assert len(fake.of("chat.postMessage")) == 1  # answered once
