@@ -36,8 +36,9 @@ class Text:
     delivery_id: str = ""
     """The platform's id for this delivery; a repeated one is ignored (retries, duplicates)."""
     durable: bool = False
-    """Recorded in the inbox before it was acknowledged: the transaction that answers it
-    also removes it from the inbox and writes its replies to the outbox."""
+    """The transaction that answers it also writes its replies to the outbox (kept until
+    they are delivered) and removes it from the inbox, where it may have been recorded
+    before it was acknowledged."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -222,6 +222,7 @@ class OutboxQueue:
                     update(OutboxRow)
                     .where(col(OutboxRow.id) == row.id, col(OutboxRow.sending_at) == row.sending_at)
                     .values(sending_at=now, attempts=row.attempts + 1)
+                    .execution_options(synchronize_session=False)
                 )
                 if result.rowcount != 1 or row.box is None:
                     continue  # another replica took it
@@ -236,6 +237,29 @@ class OutboxQueue:
                 )
             await uow.commit()
             return taken
+
+    async def replies_of(
+        self, row_id: str, older_than: datetime | None = None
+    ) -> list[Reply] | None:
+        """The replies kept in one reply row; None when there is none (they were sent), or
+        when `older_than` is given and someone started sending them since (it is theirs).
+        With `older_than`, the row is leased to the caller."""
+        async with self.store() as uow:
+            row = await uow.session.get(OutboxRow, row_id)
+            if row is None or row.box is None or row.person_id is not None:
+                return None
+            if older_than is not None:
+                result = await uow.session.exec(  # type: ignore[call-overload]
+                    update(OutboxRow)
+                    .where(col(OutboxRow.id) == row_id, col(OutboxRow.sending_at) < older_than)
+                    .values(sending_at=datetime.now(UTC))
+                    .execution_options(synchronize_session=False)
+                )
+                await uow.commit()
+                if result.rowcount != 1:
+                    return None
+            body = json.loads(self.cipher.open(row.box, _context(row.id)))
+            return [_REPLY.validate_python(r) for r in body["replies"]]
 
     async def seal_legacy(self) -> int:
         """Seal rows written before outbox content was sealed; how many there were."""

@@ -39,7 +39,9 @@ def senders(services: Services) -> dict[str, Sender]:
         from adapters.teams.broadcast import TeamsBroadcast
         from storage.addresses import Addresses
 
-        channel = services.teams or TeamsChannel(settings, services.deps, Addresses(services.store))
+        channel = services.teams or TeamsChannel(
+            settings, services.deps, Addresses(services.store), services.outbox
+        )
         found["teams"] = TeamsBroadcast(settings, channel)
     return found
 

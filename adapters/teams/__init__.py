@@ -26,7 +26,7 @@ def mount(web_app: web.Application, services: Services) -> None:
 
     settings = services.settings
     addresses = Addresses(services.store)
-    channel = TeamsChannel(settings, services.deps, addresses)
+    channel = TeamsChannel(settings, services.deps, addresses, services.outbox)
     services.teams = channel
 
     async def deliver(user_id: str, person_id: str, reply: Reply) -> Outcome:

@@ -10,6 +10,7 @@ import json
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
@@ -41,6 +42,7 @@ from bot.messages import (
 )
 from bot.settings import Settings
 from storage.addresses import Addresses
+from storage.outbox import OutboxQueue, reply_id
 
 log = logging.getLogger("policybot.teams")
 _FORM: TypeAdapter[Form] = TypeAdapter(Form)
@@ -97,9 +99,13 @@ def load_reference(raw: str) -> ConversationReference:
 class TeamsChannel:
     """Translates Bot Framework activities to core calls and core replies to activities."""
 
-    def __init__(self, settings: Settings, deps: Deps, addresses: Addresses) -> None:
+    def __init__(
+        self, settings: Settings, deps: Deps, addresses: Addresses, outbox: OutboxQueue
+    ) -> None:
         self.deps = deps
         self.addresses = addresses
+        self.outbox = outbox
+        self.lease = settings.inbox_lease  # a repeat sends kept replies older than this
         self.app_id = settings.microsoft_app_id or ""
         self.adapter = CloudAdapter(ReusingAuthentication(_Config(settings)))
         self.adapter.on_turn_error = self._on_turn_error
@@ -242,8 +248,19 @@ class _Bot(ActivityHandler):
         else:
             text = TurnContext.remove_recipient_mention(activity) or ""
             delivery = f"teams:{activity.conversation.id}:{activity.id}" if activity.id else ""
-            incoming = Text(user, where, text.strip(), delivery)
-        await self.channel.send(turn_context, await self.channel.handle(turn_context, incoming))
+            incoming = Text(user, where, text.strip(), delivery, durable=bool(delivery))
+        replies = await self.channel.handle(turn_context, incoming)
+        if isinstance(incoming, Text) and incoming.durable:
+            # The replies were committed with the answer: sent now, then dropped. A retry of
+            # an activity whose replies were never sent (the process died) sends them then.
+            kept = reply_id(incoming.delivery_id)
+            if not replies:  # a repeat: its replies, if a process died before sending them
+                since = datetime.now(UTC) - timedelta(seconds=self.channel.lease)
+                replies = await self.channel.outbox.replies_of(kept, older_than=since) or []
+            await self.channel.send(turn_context, replies)
+            await self.channel.outbox.delivered([kept])
+            return
+        await self.channel.send(turn_context, replies)
 
     async def on_members_added_activity(
         self, members_added: list[ChannelAccount], turn_context: TurnContext

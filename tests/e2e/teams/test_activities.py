@@ -444,3 +444,38 @@ async def test_a_slow_dialog_says_it_is_working_and_then_shows_the_receipt(
     assert result["type"] == "continue"
     shown_text = json.dumps(result["value"]["card"])
     assert "Your receipt:" in shown_text and "Your passphrase:" in shown_text
+
+
+async def test_replies_lost_by_a_crash_are_sent_when_the_activity_comes_again(
+    server: Server, connector: FakeConnector
+) -> None:
+    """The answer and its replies commit together; if the process died before sending them,
+    the Bot Framework's retry of the activity sends the kept replies (nothing is lost), and
+    replies that were sent are not kept."""
+    from bot import dispatch
+    from bot.messages import ConversationRef, Text, UserRef
+    from storage.outbox import reply_id
+
+    question = activity("message_personal.json", connector.url, id="crash-1")
+    conversation = question["conversation"]["id"]
+    delivery = f"teams:{conversation}:crash-1"
+    # What a process that died right after its commit leaves: the answer, and its replies.
+    died = Text(
+        UserRef("teams", question["from"]["id"]),
+        ConversationRef("teams", conversation),
+        "can I post about politics?",
+        delivery,
+        durable=True,
+    )
+    await dispatch.handle(server.services.deps, died)
+    assert await server.services.outbox.replies_of(reply_id(delivery))
+    server.services.teams.lease = 0.5  # the retry comes after the lease (30 s by default)
+    await asyncio.sleep(0.6)
+    await server.post(question)  # the retry
+    (sent,) = await connector.wait_for(1)
+    assert "politic" in shown(sent).lower()
+    assert await server.services.outbox.replies_of(reply_id(delivery)) is None
+    fresh = activity("message_personal.json", connector.url, id="crash-2")
+    await server.post(fresh)
+    await connector.wait_for(2)
+    assert await helpers.count(server.services, OutboxRow) == 0
