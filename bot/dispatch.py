@@ -238,6 +238,8 @@ async def handle(deps: Deps, incoming: Incoming, profile: Profile | None = None)
             # A concurrent message from the same user created the same record: run again
             # on the now-current state.
             log.info("conflict while handling %s (attempt %d)", _kind(incoming), attempt + 1)
+    if isinstance(incoming, Text) and incoming.durable:
+        raise StoreUnavailable("conflicted three times")  # tried again later, from the inbox
     return [TextReply(deps.content.chat.unavailable)]
 
 

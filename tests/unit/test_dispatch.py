@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.deps import Deps
 from bot.dispatch import handle, handle_many
 from bot.messages import (
@@ -239,3 +241,30 @@ def test_every_typed_command_is_a_button_that_exists() -> None:
 
     assert set(TYPED.values()) <= set(ACTIONS)
     assert TYPED["what's new"] == "policy_changes" and TYPED["quiz"] == "quiz_start"
+
+
+async def test_a_recorded_message_the_store_cannot_take_now_waits_in_the_inbox(
+    deps: Deps, store: FakeStore
+) -> None:
+    """A message from the inbox is never apologised for (it will be answered): the failure
+    reaches the adapter, and nothing is recorded, so the next try answers it."""
+    from bot.messages import ConversationRef, Text, UserRef
+    from bot.ports import StoreUnavailable
+
+    message = Text(
+        UserRef("slack", "U0DURABLE"),
+        ConversationRef("slack", "D0DURABLE"),
+        "can I post about politics?",
+        "slack:Ev0DURABLE",
+        durable=True,
+    )
+    store.data.inbox.add(message.delivery_id)
+    store.fail_commit = True
+    with pytest.raises(StoreUnavailable):
+        await handle(deps, message)
+    assert store.data.inbox == {message.delivery_id} and store.data.replies == {}
+    store.fail_commit = False
+    replies = await handle(deps, message)
+    assert replies and store.data.inbox == set()
+    assert store.data.replies[message.delivery_id][1] == replies
+    assert await handle(deps, message) == []  # a repeat: answered once
