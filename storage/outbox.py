@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from storage.uow import SqlStore
 
 _REPLY: TypeAdapter[Reply] = TypeAdapter(Reply)
+MAX_REPLY_ATTEMPTS = 8  # a reply taken over this often is given up on
 
 
 def dump_reply(reply: Reply) -> str:
@@ -218,13 +219,17 @@ class OutboxQueue:
             taken: list[tuple[str, ConversationRef, list[Reply], datetime]] = []
             now = datetime.now(UTC)
             for row in rows:
+                gave_up = row.attempts + 1 >= MAX_REPLY_ATTEMPTS
+                values: dict[str, Any] = {"sending_at": now, "attempts": row.attempts + 1}
+                if gave_up:  # the platform keeps refusing it: keep the error, not the text
+                    values.update(failed_at=now, error="too many attempts", box=None)
                 result = await uow.session.exec(  # type: ignore[call-overload]
                     update(OutboxRow)
                     .where(col(OutboxRow.id) == row.id, col(OutboxRow.sending_at) == row.sending_at)
-                    .values(sending_at=now, attempts=row.attempts + 1)
+                    .values(**values)
                     .execution_options(synchronize_session=False)
                 )
-                if result.rowcount != 1 or row.box is None:
+                if result.rowcount != 1 or row.box is None or gave_up:
                     continue  # another replica took it
                 body = json.loads(self.cipher.open(row.box, _context(row.id)))
                 platform_, channel, thread = body["conversation"]

@@ -232,3 +232,28 @@ async def test_a_flow_is_read_once_per_transaction_and_stays_the_callers_copy(
         event.remove(engine.sync_engine, "before_cursor_execute", count)
     async with store() as uow:
         assert await uow.conversations.flow(user) == Flow("quiz", "q1", {"answered": []})
+
+
+async def test_a_reply_that_keeps_failing_is_given_up_keeping_only_its_error(
+    engine: AsyncEngine,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.messages import ConversationRef, TextReply
+    from storage.outbox import MAX_REPLY_ATTEMPTS, reply_id
+
+    store = SqlStore(engine, KeyCipher(b"o" * 32))
+    queue = OutboxQueue(store)
+    async with store() as uow:
+        await uow.outbox.reply(
+            ConversationRef("slack", "D0X"), [TextReply("a private answer")], "slack:Ev0X"
+        )
+        await uow.commit()
+    taken = []
+    for _ in range(MAX_REPLY_ATTEMPTS):
+        later = datetime.now(UTC) + timedelta(seconds=1)
+        taken.append(len(await queue.stale_replies("slack", later)))
+    assert taken == [1] * (MAX_REPLY_ATTEMPTS - 1) + [0]
+    async with store() as uow:
+        row = (await uow.session.exec(text("SELECT id, error, box FROM outbox"))).one()
+    assert row[0] == reply_id("slack:Ev0X") and row[1] == "too many attempts" and row[2] is None
