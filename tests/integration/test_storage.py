@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event, text
@@ -257,3 +258,36 @@ async def test_a_reply_that_keeps_failing_is_given_up_keeping_only_its_error(
     async with store() as uow:
         row = (await uow.session.exec(text("SELECT id, error, box FROM outbox"))).one()
     assert row[0] == reply_id("slack:Ev0X") and row[1] == "too many attempts" and row[2] is None
+
+
+async def test_the_inbox_holds_messages_sealed_and_drops_them_once_answered(
+    engine: AsyncEngine,
+) -> None:
+    from sqlmodel import SQLModel
+
+    from storage.inbox import InboxQueue
+
+    store = SqlStore(engine, KeyCipher(b"i" * 32))
+    inbox = InboxQueue(store, lease_seconds=30)
+    private = "my manager keeps screenshotting my private instagram stories"
+    event = {"user": "U0X", "channel": "D0X", "thread": None, "text": private, "delivery": "k"}
+    assert await inbox.record("slack:Ev0IN", "slack", event)
+    assert not await inbox.record("slack:Ev0IN", "slack", event)  # a repeat
+    async with engine.connect() as conn:
+        dumped = repr(
+            [
+                (await conn.execute(text(f'SELECT * FROM "{t.name}"'))).all()
+                for t in SQLModel.metadata.sorted_tables
+            ]
+        )
+    assert "instagram" not in dumped and "U0X" not in dumped
+    if engine.url.get_backend_name() == "sqlite":
+        db = Path(str(engine.url.database))
+        raw = b"".join(f.read_bytes() for f in db.parent.glob(db.name + "*"))
+        assert b"instagram" not in raw
+    async with store() as uow:
+        await uow.inbox.done(["slack:Ev0IN"])
+        await uow.deliveries.record(["slack:Ev0IN"])
+        await uow.commit()
+    assert await inbox.backlog() == {"waiting": 0, "oldest_seconds": 0.0}
+    assert not await inbox.record("slack:Ev0IN", "slack", event)  # answered: still a repeat
