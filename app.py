@@ -161,6 +161,7 @@ async def bootstrap(
         store=store,
         clock=clock or SystemClock(),
         cipher=cipher,
+        site_url=settings.site_url,
     )
     return Services(settings, deps, engine, store, outbox)
 

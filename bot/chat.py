@@ -45,6 +45,8 @@ def help_menu(deps: Deps, person: Person) -> Reply:
         buttons.append(Button("Announcements", "announce_overview"))
         buttons.append(Button("Required training", "training_required"))
         buttons.append(Button("Stories", "stories_open"))
+    if person.has(Role.HR, Role.HANDLER, Role.MANAGER):
+        buttons.append(Button("Web dashboard", "dashboard_link"))
     return Choices(deps.content.chat.help, tuple(buttons))
 
 

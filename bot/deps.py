@@ -18,3 +18,5 @@ class Deps:
     store: Store
     clock: Clock
     cipher: Cipher
+    site_url: str = "http://127.0.0.1:3978"
+    """Where people reach the server: the base of links the bot hands out (PUBLIC_URL)."""

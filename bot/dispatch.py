@@ -12,6 +12,7 @@ from bot import (
     casework,
     changes,
     chat,
+    dashboard,
     reports,
     review,
     stories,
@@ -129,6 +130,7 @@ ACTIONS: dict[str, ActionHandler] = {
     "review_open": lambda deps, uow, person, a: review.show(deps, uow, person),
     "training_report": lambda deps, uow, person, a: training_admin.report(deps, uow, person),
     "case_stats": lambda deps, uow, person, a: casestats.summary(deps, uow, person),
+    "dashboard_link": dashboard.link,
 }
 
 FORMS: dict[str, FormHandler] = {
@@ -189,6 +191,7 @@ TYPED: dict[str, str] = {
         ("report_followup", ("follow up", "followup", "follow up on a report", "my reports")),
         ("ask_hr_form", ("ask hr", "ask hr directly", "talk to hr", "ask a human")),
         ("tickets_open", ("tickets", "open questions", "hr queue")),
+        ("dashboard_link", ("dashboard", "web dashboard", "dashboard link")),
     )
     for phrase in phrases
 }

@@ -22,6 +22,7 @@ from bot.model import (
     Story,
     Ticket,
 )
+from bot.signins import SignIns
 
 
 class StoreUnavailable(Exception):
@@ -364,6 +365,7 @@ class UnitOfWork(Protocol):
     announcements: Announcements
     suggestions: Suggestions
     stories: Stories
+    sign_ins: SignIns
     outbox: Outbox
     inbox: Inbox
 

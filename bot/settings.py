@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("data"), alias="POLICYBOT_DATA_DIR")
     host: str = Field(default="127.0.0.1", alias="HOST", min_length=1)
     port: int = Field(default=3978, alias="PORT", ge=1, le=65535)
+    public_url: str | None = Field(default=None, alias="PUBLIC_URL")
     secret_key: SecretStr | None = Field(default=None, alias="POLICYBOT_SECRET_KEY")
     old_secret_keys: SecretStr | None = Field(default=None, alias="POLICYBOT_OLD_SECRET_KEYS")
     content_dir: Path = Field(default=DEFAULT_CONTENT, alias="CONTENT_DIR")
@@ -106,6 +107,20 @@ class Settings(BaseSettings):
         if not value.startswith(("https://", "http://")):
             raise ValueError("must be an http(s) URL")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.strip().startswith(("https://", "http://")):
+            raise ValueError("must be the http(s) address people reach this server at")
+        return value.strip().rstrip("/")
+
+    @property
+    def site_url(self) -> str:
+        """Where people reach this server (links in chat): PUBLIC_URL, or this machine."""
+        return self.public_url or f"http://127.0.0.1:{self.port}"
 
     @property
     def teams(self) -> bool:

@@ -465,3 +465,13 @@ class VoteRow(SQLModel, table=True):
     person_id: str = Field(primary_key=True, max_length=32)
     story_id: str = Field(max_length=16)
     at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+
+
+class SignInRow(SQLModel, table=True):
+    """A one-time link to the dashboard: the keyed hash of its token, whose, until when."""
+
+    __tablename__ = "sign_in"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    person_id: str = Field(max_length=32)
+    expires_at: datetime = _utc(nullable=False, index=True)  # type: ignore[assignment]

@@ -25,6 +25,7 @@ from storage.campaigns import SqlCampaigns
 from storage.cases import SqlCases
 from storage.inbox import SqlInbox
 from storage.outbox import SqlOutbox
+from storage.signins import SqlSignIns
 from storage.stories import SqlStories
 from storage.suggestions import SqlSuggestions
 from storage.tables import (
@@ -408,6 +409,7 @@ class SqlUnitOfWork:
         self.announcements = SqlAnnouncements(self.session)
         self.suggestions = SqlSuggestions(self.session)
         self.stories = SqlStories(self.session)
+        self.sign_ins = SqlSignIns(self.session)
         return self
 
     async def __aexit__(

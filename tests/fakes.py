@@ -47,6 +47,7 @@ class Data:
         self.outbox: list[Notification] = []
         self.inbox: set[str] = set()  # recorded deliveries not answered yet
         self.replies: dict[str, tuple[ConversationRef, list[Reply]]] = {}
+        self.sign_ins: dict[str, tuple[str, datetime]] = {}  # token hash -> person, expiry
 
 
 class FakePeople:
@@ -185,6 +186,24 @@ class FakeInbox:
             self.data.inbox.discard(d)
 
 
+class FakeSignIns:
+    def __init__(self, data: Data) -> None:
+        self.data = data
+
+    async def add(self, token_hash: str, person_id: str, expires_at: datetime) -> None:
+        self.data.sign_ins[token_hash] = (person_id, expires_at)
+
+    async def forget(self, before: datetime) -> int:
+        old = [h for h, (_, at) in self.data.sign_ins.items() if at < before]
+        for h in old:
+            del self.data.sign_ins[h]
+        return len(old)
+
+    async def take(self, token_hash: str, now: datetime) -> str | None:
+        person_id, expires_at = self.data.sign_ins.pop(token_hash, ("", now))
+        return person_id if person_id and expires_at > now else None
+
+
 class FakeUnitOfWork:
     """Works on a copy of the committed data; commit publishes it, exit without commit drops it."""
 
@@ -202,6 +221,7 @@ class FakeUnitOfWork:
         self.deliveries = FakeDeliveries(self.data)
         self.outbox = FakeOutbox(self.data)
         self.inbox = FakeInbox(self.data)
+        self.sign_ins = FakeSignIns(self.data)
         return self
 
     async def __aexit__(

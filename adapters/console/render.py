@@ -14,7 +14,13 @@ def plain(text: str) -> str:
     """Markdown emphasis removed, wrapped for a terminal."""
     text = _BOLD.sub(lambda m: m.group(1) or m.group(2), text)
     return "\n".join(
-        textwrap.fill(line, width=88, subsequent_indent="  " if line.startswith("\u2022") else "")
+        textwrap.fill(
+            line,
+            width=88,
+            subsequent_indent="  " if line.startswith("\u2022") else "",
+            break_long_words=False,  # a link stays whole, to be copied
+            break_on_hyphens=False,
+        )
         if line.strip()
         else ""
         for line in text.splitlines()

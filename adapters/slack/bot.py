@@ -72,6 +72,7 @@ COMMANDS = {
     "stories": "stories",
     "vote": "vote",
     "daily": "daily question",
+    "dashboard": "dashboard",
 }
 
 
