@@ -302,6 +302,10 @@ class Announcements(Protocol):
 
     async def recipients(self, announcement_id: str) -> Sequence[dict[str, Any]]: ...
 
+    async def reached(self, announcement_id: str) -> dict[str, bool]:
+        """The people it was delivered to (not channels), and whether each acknowledged it."""
+        ...
+
 
 class Suggestions(Protocol):
     """Suggestions on the policy (anonymous ones with no person), and the review reminder."""

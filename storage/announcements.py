@@ -142,6 +142,22 @@ class SqlAnnouncements:
         )
         return bool(result.rowcount == 1)
 
+    async def reached(self, announcement_id: str) -> dict[str, bool]:
+        rows = await self.session.exec(
+            select(RecipientRow.person_id, AcknowledgementRow.person_id)
+            .join(
+                AcknowledgementRow,
+                and_(
+                    col(AcknowledgementRow.announcement_id) == col(RecipientRow.announcement_id),
+                    col(AcknowledgementRow.person_id) == col(RecipientRow.person_id),
+                ),
+                isouter=True,
+            )
+            .where(RecipientRow.announcement_id == announcement_id, RecipientRow.state == DELIVERED)
+            .where(~col(RecipientRow.person_id).startswith("#"))
+        )
+        return {person_id: acked is not None for person_id, acked in rows}
+
     async def recipients(self, announcement_id: str) -> Sequence[dict[str, Any]]:
         rows = await self.session.exec(
             select(RecipientRow, PersonRow, AcknowledgementRow)
