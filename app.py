@@ -306,6 +306,9 @@ def web_app(services: Services) -> web.Application:
         log.info("channel teams: off (not configured: set MICROSOFT_APP_ID)")
     if services.settings.worker:
         app.cleanup_ctx.append(_broadcasts(services))
+    from adapters.web import mount as dashboard
+
+    dashboard(app, services.deps, secret_key(services.settings))
     log.info("console chat: run `policybot chat` in another terminal")
     return app
 

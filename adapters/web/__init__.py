@@ -1,0 +1,39 @@
+"""The web channel: the HR dashboard, server-rendered, on the app's own aiohttp server.
+
+Everything lives under /dashboard, in a sub-application with its own middlewares (headers,
+error pages, the encrypted session), so that no other route gets a cookie or a page.
+Scripts and styles are served from `static/`; nothing is loaded from anywhere else.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+from aiohttp import web
+from aiohttp_session import session_middleware
+
+from adapters.web import overview, render, security, session, signin
+from bot.deps import Deps
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def mount(app: web.Application, deps: Deps, secret: bytes) -> None:
+    """Serve the dashboard under /dashboard on `app`; `secret` is the installation's key."""
+    # aiohttp-session keeps its objects under plain string keys, which aiohttp now warns of.
+    warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module="aiohttp_session")
+    secure = deps.site_url.startswith("https://")
+    dashboard = web.Application(
+        middlewares=[
+            security.headers(secure),
+            session_middleware(session.storage(secret, secure)),
+            security.errors,
+        ]
+    )
+    dashboard[security.DEPS] = deps
+    render.setup(dashboard)
+    dashboard.router.add_static("/static", STATIC, name="static", append_version=True)
+    signin.routes(dashboard)
+    overview.routes(dashboard)
+    app.add_subapp("/dashboard", dashboard)
