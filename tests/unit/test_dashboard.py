@@ -77,3 +77,16 @@ async def test_only_hr_handlers_managers_and_admins_get_a_link_and_see_the_menu_
         else:
             assert offered
             assert token_of(pressed)
+
+
+def test_slack_and_teams_offer_the_command() -> None:
+    import json
+    from pathlib import Path
+
+    from adapters.slack.bot import COMMANDS
+
+    assert COMMANDS["dashboard"] == "dashboard"
+    manifest = Path(__file__).resolve().parents[2] / "adapters/teams/manifest/manifest.json"
+    commands = json.loads(manifest.read_text())["bots"][0]["commandLists"][0]["commands"]
+    assert "dashboard" in [c["title"] for c in commands]
+    assert len(commands) <= 10  # Teams' limit per scope
