@@ -3,6 +3,11 @@
 Everything lives under /dashboard, in a sub-application with its own middlewares (headers,
 error pages, the encrypted session), so that no other route gets a cookie or a page.
 Scripts and styles are served from `static/`; nothing is loaded from anywhere else.
+
+A new page is a view that asks `security.view(request, build)` for what a core function
+`build(deps, uow, person)` returns (the core checks the role), a template extending
+`base.html`, its routes, and an entry in `render.NAV`; a form posts its `csrf` field and is
+read with `security.form(request)`.
 """
 
 from __future__ import annotations

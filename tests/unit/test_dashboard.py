@@ -90,3 +90,15 @@ def test_slack_and_teams_offer_the_command() -> None:
     commands = json.loads(manifest.read_text())["bots"][0]["commandLists"][0]["commands"]
     assert "dashboard" in [c["title"] for c in commands]
     assert len(commands) <= 10  # Teams' limit per scope
+
+
+def test_public_url_is_the_base_of_links() -> None:
+    import pytest
+
+    from bot.settings import SettingsError, load_settings
+
+    assert load_settings(PORT="4000").site_url == "http://127.0.0.1:4000"
+    given = load_settings(PUBLIC_URL=" https://policybot.example.org/ ")
+    assert given.site_url == "https://policybot.example.org"
+    with pytest.raises(SettingsError, match="PUBLIC_URL"):
+        load_settings(PUBLIC_URL="policybot.example.org")
