@@ -121,6 +121,8 @@ async def view(
         raise web.HTTPSeeOther(SIGN_IN) from None
     except NotAllowed as refused:
         log.info("dashboard: page refused: needs role %s", refused)
+        *others, last = str(refused).split(", ")
+        roles = f"{', '.join(others)} or {last}" if others else last
         raise Refused(
-            f"This page is for people with the {refused} role. Ask HR if you need access."
+            f"This page is for people with the {roles} role. Ask HR if you need access."
         ) from None

@@ -145,7 +145,7 @@ async def test_a_person_without_a_dashboard_role_is_refused(site: Site) -> None:
         await uow.commit()
     status, page = await site.get("/dashboard")
     assert status == 403
-    assert "This page is for people with the hr, handler, manager role" in page
+    assert "This page is for people with the hr, handler or manager role" in page
     status, _ = await site.get("/dashboard/charts/training.csv")
     assert status == 403
 
