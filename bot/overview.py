@@ -151,13 +151,14 @@ async def compute(deps: Deps, uow: UnitOfWork, viewer: Person) -> Overview:
     """The overview as `viewer` may see it."""
     require(viewer, Role.HR, Role.HANDLER, Role.MANAGER)
     now = deps.clock.now()
+    people = list(await uow.people.all())  # read once: three sections count them
     hr = viewer.has(Role.HR)
     sections: set[Section] = set()
     team: set[str] | None = None  # None: everyone
     if hr or viewer.has(Role.MANAGER):
         sections |= {"acknowledgements", "training"}
         if not hr:
-            team = {p.id for p in await uow.people.all() if p.manager_id == viewer.id}
+            team = {p.id for p in people if p.manager_id == viewer.id}
     if hr or viewer.has(Role.HANDLER):
         sections |= {"cases", "attention"}
     if hr:
@@ -179,9 +180,9 @@ async def compute(deps: Deps, uow: UnitOfWork, viewer: Person) -> Overview:
         sections=frozenset(sections),
         team_only=team is not None,
         policy=Policy(policy.version, policy.meta.title, policy.meta.published, announcement),
-        training=await _training(deps, uow, team, now) if "training" in sections else None,
+        training=await _training(deps, uow, people, team, now) if "training" in sections else None,
         cases=cases,
-        survey=await _survey(deps, uow) if "survey" in sections else None,
+        survey=await _survey(deps, uow, people) if "survey" in sections else None,
         attention=tuple(attention),
     )
 
@@ -209,14 +210,16 @@ async def _acknowledgements(
     return Acknowledgements(latest.id, latest.title, latest.status.value, latest.started_at, read)
 
 
-async def _training(deps: Deps, uow: UnitOfWork, team: set[str] | None, now: datetime) -> Training:
+async def _training(
+    deps: Deps, uow: UnitOfWork, people: list[Person], team: set[str] | None, now: datetime
+) -> Training:
     version = deps.content.current.version
     attested = await uow.training.attestations(version)
-    people = [p.id for p in await uow.people.all() if team is None or p.id in team]
+    scope = [p.id for p in people if team is None or p.id in team]
     due = assigned_at(deps) + timedelta(days=DUE_DAYS)
-    done = sum(p in attested for p in people)
-    late = len(people) - done if now > due else 0
-    return Training(version, due.date(), Share(done, len(people)), late)
+    done = sum(p in attested for p in scope)
+    late = len(scope) - done if now > due else 0
+    return Training(version, due.date(), Share(done, len(scope)), late)
 
 
 def _clock(due: datetime, met_at: datetime | None, now: datetime) -> Clock:
@@ -292,12 +295,12 @@ async def _questions(uow: UnitOfWork) -> list[Attention]:
     ]
 
 
-async def _survey(deps: Deps, uow: UnitOfWork) -> Survey | None:
+async def _survey(deps: Deps, uow: UnitOfWork, people: list[Person]) -> Survey | None:
     campaigns = list(await uow.campaigns.all())
     if not campaigns:
         return None
     latest = max(enumerate(campaigns), key=lambda ic: (ic[1].opens_on, ic[0]))[1]
-    audience = sum(latest.includes(p) for p in await uow.people.all())
+    audience = sum(latest.includes(p) for p in people)
     answered = await uow.campaigns.participants(latest.id)
     found = deps.content.surveys.get(latest.survey_id)
     today = deps.clock.now().astimezone(UTC).date()
