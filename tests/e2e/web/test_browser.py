@@ -178,9 +178,12 @@ def sign_in_and_check(driver: Any, link: str, figures: dict[str, str], name: str
 
 def sign_out(driver: Any, name: str) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
 
     driver.find_element(By.CSS_SELECTOR, ".signout button").click()
-    assert "You are signed out." in driver.find_element(By.TAG_NAME, "main").text
+    signed_out = ec.text_to_be_present_in_element((By.TAG_NAME, "main"), "You are signed out.")
+    WebDriverWait(driver, 10).until(signed_out)  # the next page, not the one still showing
     assert axe_violations(driver) == []
     screenshot(driver, f"{name}-3-signed-out")
     driver.get(driver.current_url.split("/dashboard")[0] + "/dashboard/nowhere")
