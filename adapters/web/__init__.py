@@ -12,6 +12,7 @@ read with `security.form(request)`.
 
 from __future__ import annotations
 
+import logging
 import warnings
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from adapters.web import overview, render, security, session, signin
 from bot.deps import Deps
 
 STATIC = Path(__file__).resolve().parent / "static"
+log = logging.getLogger("policybot.web")
 
 
 def mount(app: web.Application, deps: Deps, secret: bytes) -> None:
@@ -42,3 +44,4 @@ def mount(app: web.Application, deps: Deps, secret: bytes) -> None:
     signin.routes(dashboard)
     overview.routes(dashboard)
     app.add_subapp("/dashboard", dashboard)
+    log.info("dashboard: %s/dashboard (the links the bot sends; PUBLIC_URL sets it)", deps.site_url)
