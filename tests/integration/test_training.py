@@ -91,6 +91,8 @@ def test_missed_questions_come_back_before_known_ones(content: Content) -> None:
     known = training.schedule(QuizCard("p", "b", 3, now), correct=True, now=now)
     assert missed.box == 1 and known.box == 4
     assert missed.due_at < known.due_at
+    assert missed.due_at == now + timedelta(days=1)  # the next day: not at once, not later
+    assert known.due_at == now + timedelta(days=7)
     intervals = []
     card = QuizCard("p", "c", 1, now)
     for _ in range(4):
