@@ -49,8 +49,15 @@ FormHandler = Callable[[Deps, UnitOfWork, Person, Submission], Awaitable[list[Re
 
 CANCEL = frozenset({"cancel", "start over", "restart", "reset", "stop", "quit", "exit", "abort"})
 HELP = frozenset({"help", "menu", "start", "options", "what can you do", "commands"})
-YES = frozenset({"yes", "y", "yep", "yeah", "sure", "ok", "okay", "send", "send it", "please do"})
-NO = frozenset({"no", "n", "nope", "no thanks", "dont", "don't", "discard"})
+YES = frozenset(
+    {"yes", "y", "yep", "yup", "yeah", "sure", "ok", "okay", "send", "send it", "please do"}
+    | {"go ahead", "do it", "do", "that's right", "absolutely", "definitely", "of course"}
+)
+NO = frozenset(
+    {"no", "n", "nope", "no thanks", "dont", "don't", "discard", "not now", "never mind"}
+)
+# Said around a yes or a no without changing it: "yes please", "no thank you", "ok thanks".
+POLITE = frozenset({"please", "pls", "plz", "thanks", "thank", "you", "thx", "cheers", "ta"})
 
 
 async def _menu_ask(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
@@ -426,9 +433,9 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
     if action_id is not None:  # a typed command does what its button does
         press = Action(message.user, message.conversation, action_id)
         return await ACTIONS[action_id](deps, uow, person, press)
-    if flow and flow.name == "ask_hr" and command in YES:
+    if flow and flow.name == "ask_hr" and _said(command, YES):
         return await askhr.create(deps, uow, person, message.user, str(flow.data["question"]))
-    if flow and flow.name == "ask_hr" and command in NO:
+    if flow and flow.name == "ask_hr" and _said(command, NO):
         return await askhr.discard(deps, uow, Action(message.user, message.conversation, "discard"))
     small = chat.small_talk(deps, text)
     if small is not None:
@@ -441,6 +448,19 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
 
 def _command(text: str) -> str:
     return " ".join(words(text)).strip(" ?!.")
+
+
+def _said(command: str, phrases: frozenset[str]) -> bool:
+    """True when `command` is made of `phrases` only, polite words aside ("yes please",
+    "ok, send it", "no thank you"); a courtesy alone says neither."""
+    said = [w for w in command.split() if w not in POLITE]
+    i = 0
+    while i < len(said):
+        n = next((n for n in (3, 2, 1) if " ".join(said[i : i + n]) in phrases), 0)
+        if not n:
+            return False
+        i += n
+    return bool(said)
 
 
 def _plain(text: str) -> bool:

@@ -20,12 +20,20 @@ _PROTECTED = re.compile(
     r"unions?|trade unions?|colleagues|co-?workers|regulators?|authorit\w*|labou?r board|"
     r"the police|lawyer|ombudsman)\b"
 )
-# A sentence that affirms the right ("nothing in this policy stops you ...") is not a ban.
+# A clause that affirms the right ("nothing in this policy stops you ...") is not a ban.
 _SAFE_HARBOUR = re.compile(
-    r"\b(nothing in|does not (?:restrict|limit|prevent|stop|apply)|doesn't (?:restrict|limit|"
-    r"prevent|stop)|never (?:restricts?|limits?|prevents?|stops?)|protected|you (?:are|remain) "
-    r"free|free to|your right|always (?:may|can|allowed)|will never (?:be )?(?:punish|penal)|"
-    r"no one (?:may|can|will) (?:punish|retaliat)|retaliat\w*)\b"
+    r"\b(nothing in|nothing (?:stops|prevents|limits|restricts)|"
+    r"does not (?:restrict|limit|prevent|stop|apply)|doesn't (?:restrict|limit|prevent|stop)|"
+    r"never (?:restricts?|limits?|prevents?|stops?)|protected|you (?:are|remain) free|free to|"
+    r"your right|always (?:may|can|allowed)|will never (?:be )?(?:punish|penal)|"
+    r"no one (?:may|can|will) (?:punish|retaliat)|retaliat\w*|"
+    r"(?:not|never|\w+n't) be (?:disciplined|punished|penali[sz]ed|sanctioned|dismissed|fired))\b"
+)
+# Where one clause ends and another begins: an affirmation in one does not excuse a ban in
+# another ("Do not discuss pay with colleagues, to avoid retaliation" is still a ban).
+_CLAUSE = re.compile(
+    r"[,;:()\u2013\u2014]|\s-\s|\b(?:but|because|so that|so as to|to avoid|in order to|"
+    r"otherwise|or else|unless|although|though|however|whereas)\b"
 )
 
 
@@ -37,13 +45,15 @@ def protected_activity_problems(text: str) -> list[str]:
     """Sentences of `text` that read as forbidding protected activity, with a reason."""
     problems = []
     for sentence in _sentences(text):
-        low = sentence.lower()
-        if _SAFE_HARBOUR.search(low):
-            continue
-        ban, speech, subject = _PROHIBITION.search(low), _SPEECH.search(low), _PROTECTED.search(low)
-        if ban and speech and subject:
-            problems.append(
-                f"may forbid protected activity ('{ban.group(0)}' + '{speech.group(0)}' + "
-                f"'{subject.group(0)}'): \"{sentence[:160]}\""
-            )
+        clauses = [c for c in _CLAUSE.split(sentence.lower()) if c and c.strip()]
+        plain = [c for c in clauses if not _SAFE_HARBOUR.search(c)]
+        subject = next((m for c in plain if (m := _PROTECTED.search(c))), None)
+        for clause in plain:
+            ban, speech = _PROHIBITION.search(clause), _SPEECH.search(clause)
+            if ban and speech and subject:
+                problems.append(
+                    f"may forbid protected activity ('{ban.group(0)}' + '{speech.group(0)}' + "
+                    f"'{subject.group(0)}'): \"{sentence[:160]}\""
+                )
+                break
     return problems

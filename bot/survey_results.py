@@ -48,6 +48,22 @@ def _question(survey: Survey, qid: str, tally: dict[str, int]) -> QuestionResult
     return result
 
 
+def breakdown(sizes: dict[str, int], participants: int, threshold: int) -> set[str]:
+    """The departments whose figures may be shown, by how many of each answered.
+
+    Each shown department, and everyone else, reach the threshold; and the departments not
+    shown, taken together, are either nobody or at least the threshold too. Subtracting the
+    shown departments from the total then gives at most the hidden ones as one group of
+    enough people, never a small department on its own (5, 5 and 2 people: not both fives).
+    """
+    shown = {d for d, n in sizes.items() if n >= threshold and participants - n >= threshold}
+    hidden = participants - sum(sizes[d] for d in shown)
+    if shown and 0 < hidden < threshold:
+        # Hiding one more (the smallest: the least lost) makes the hidden group big enough.
+        shown.remove(min(shown, key=lambda d: (sizes[d], d)))
+    return shown
+
+
 async def compute(deps: Deps, uow: UnitOfWork, campaign: Campaign) -> Results:
     """Figures for a campaign, hiding what a small group would give away."""
     rules = deps.content.surveys
@@ -66,18 +82,20 @@ async def compute(deps: Deps, uow: UnitOfWork, campaign: Campaign) -> Results:
         for q in survey.questions
         if shown and q.kind != "text"
     ]
-    # A department is shown only if it and everyone else each reach the threshold, so that
-    # no group can be isolated by subtracting one breakdown from the total.
     anchor = next((q.id for q in survey.questions if q.required and q.kind == "likert"), None)
-    departments: dict[str, list[QuestionResult]] = {}
-    for dept, tallies in by_department.items():
-        size = sum(tallies.get(anchor, {}).values()) if anchor else 0
-        if shown and size >= rules.threshold and participants - size >= rules.threshold:
-            departments[dept] = [
-                _question(survey, q.id, tallies.get(q.id, {}))
-                for q in survey.questions
-                if q.kind != "text"
-            ]
+    sizes = {
+        dept: sum(tallies.get(anchor, {}).values()) if anchor else 0
+        for dept, tallies in by_department.items()
+    }
+    broken_out = breakdown(sizes, participants, rules.threshold) if shown else set()
+    departments = {
+        dept: [
+            _question(survey, q.id, by_department[dept].get(q.id, {}))
+            for q in survey.questions
+            if q.kind != "text"
+        ]
+        for dept in sorted(broken_out)
+    }
     comments: list[str] = []
     stored = await uow.campaigns.comments(campaign.id)
     if shown and len(stored) >= rules.comment_threshold:

@@ -125,6 +125,34 @@ async def test_reminders_follow_the_cadence_and_stop_on_acknowledgement(
     assert acks[1] == 2  # recorded with the policy version announced
 
 
+async def test_never_two_reminders_within_a_day_even_when_both_are_overdue(
+    deps: Deps, clock: FakeClock, notices: NoticeLog
+) -> None:
+    """With no reminder run on day 3 nor on day 7, the cadence alone would send both on day
+    8; the daily limit holds the second back until a day has passed."""
+    await delivered_announcement(deps, clock)
+
+    async def remind() -> list[str]:
+        before = len(notices.sent)
+        async with deps.store() as uow:
+            await announcements.remind(deps, uow, (3, 7))
+            await uow.commit()
+        return sorted(n.person_id for n in notices.sent[before:])
+
+    clock.advance(days=8)
+    assert await remind() == ["p0", "p1", "p2"]
+    clock.advance(minutes=1)
+    assert await remind() == []  # a minute later
+    clock.advance(hours=2)
+    assert await remind() == []  # the day-7 reminder waits...
+    clock.advance(hours=20, minutes=50)
+    assert await remind() == []  # ...22 hours 51 minutes after the first...
+    clock.advance(hours=1, minutes=10)
+    assert await remind() == ["p0", "p1", "p2"]  # ...and goes out a day after it
+    clock.advance(days=30)
+    assert await remind() == []  # two reminders: the cadence is over
+
+
 async def test_only_hr_composes_sends_or_cancels(deps: Deps, clock: FakeClock) -> None:
     someone = UserRef("slack", "U0")
     for incoming in (

@@ -91,6 +91,8 @@ def test_missed_questions_come_back_before_known_ones(content: Content) -> None:
     known = training.schedule(QuizCard("p", "b", 3, now), correct=True, now=now)
     assert missed.box == 1 and known.box == 4
     assert missed.due_at < known.due_at
+    assert missed.due_at == now + timedelta(days=1)  # the next day: not at once, not later
+    assert known.due_at == now + timedelta(days=7)
     intervals = []
     card = QuizCard("p", "c", 1, now)
     for _ in range(4):
@@ -129,15 +131,32 @@ def test_a_new_version_requires_the_changed_modules_again(content: Content) -> N
 async def test_completing_every_module_leads_to_an_attestation(
     deps: Deps, engine: AsyncEngine, clock: FakeClock
 ) -> None:
-    replies = await handle(deps, Text(SAM, DM, "quiz"))
-    for _ in range(200):
-        if not any(isinstance(r, Choices) and r.text.startswith("Question") for r in replies):
-            if any(isinstance(r, Choices) and "All required modules" in r.text for r in replies):
-                break
-            clock.advance(days=1)
-            replies = await handle(deps, Text(SAM, DM, "quiz"))
-            continue
-        replies = await handle(deps, press(deps, question_of(replies), right=True))
+    """One session a day, every answer right: the attestation is refused (and nothing is
+    recorded) while a module is open, and offered in the session that completes the last."""
+    modules = len(deps.content.quizzes.modules)
+
+    async def completed() -> int:
+        async with engine.connect() as conn:
+            return int((await conn.execute(text("SELECT count(*) FROM module_done"))).scalar())
+
+    refused = "Some required modules are still open. Type *quiz* to continue."
+    assert await handle(deps, Action(SAM, DM, "training_attest", "2")) == [TextReply(refused)]
+    questions = sum(len(m.questions) for m in deps.content.quizzes.modules)
+    # Due questions come before new ones, so this takes about 30 days; the bound is generous.
+    for day in range(3 * questions):
+        replies = await handle(deps, Text(SAM, DM, "quiz"))
+        while any(isinstance(r, Choices) and r.text.startswith("Question") for r in replies):
+            replies = await handle(deps, press(deps, question_of(replies), right=True))
+        offered = any(isinstance(r, Choices) and "All required modules" in r.text for r in replies)
+        assert offered == (await completed() == modules), day
+        if offered:
+            break
+        if await completed() > 0:
+            early = await handle(deps, Action(SAM, DM, "training_attest", "2"))
+            assert early == [TextReply(refused)], day
+        clock.advance(days=1)
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM attestation"))).scalar() == 0
     attest = next(r for r in replies if isinstance(r, Choices) and "All required" in r.text)
     button = attest.buttons[0]
     assert button.value == "2"

@@ -86,6 +86,13 @@ def test_protected_activity_answers_affirm_the_right(content: Content) -> None:
         "Employees may not talk to unions about working conditions.",
         "Avoid sharing your hours or overtime publicly.",
         "Never contact regulators without approval from Legal.",
+        # An affirmation elsewhere in the sentence does not excuse the ban.
+        "Do not discuss pay with colleagues, to avoid retaliation.",
+        "Do not discuss pay with colleagues to avoid retaliation.",
+        "Never talk to unions about your hours: that is not protected.",
+        "Don't share your salary; you are free to post about your work.",
+        "You are free to post, but do not criticise management.",
+        "Do not discuss it with anyone, including colleagues.",
     ],
 )
 def test_lint_flags_bans_on_protected_activity(sentence: str) -> None:
@@ -99,6 +106,10 @@ def test_lint_flags_bans_on_protected_activity(sentence: str) -> None:
         "Never post customer data or unreleased financials.",
         "Ask colleagues before posting photos of them.",
         "You are free to criticise management; keep it about work, not people's private lives.",
+        "We never retaliate against staff who report concerns to the authorities.",
+        "You can't be disciplined for discussing pay with colleagues.",
+        "Do not post confidential data; nothing stops you from talking to colleagues.",
+        "Nothing in this policy, not even the rule on leaks, stops you discussing your pay.",
     ],
 )
 def test_lint_leaves_ordinary_rules_alone(sentence: str) -> None:

@@ -1,0 +1,244 @@
+"""Every role check of the core, one by one, on a real database: people without the role
+(an employee, a manager, a handler) are refused, nothing at all changes in any
+table, and nobody is notified; HR, doing the same, is not refused.
+
+The world is built through the dispatcher, as HR and staff would build it in chat, so that
+each refused action would really do something if its check were missing: a draft to send
+or discard, a scheduled announcement to cancel, one to correct, an open question for HR, an
+open survey, stories to decide and to put in a round, a round to close.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.content import Content
+from bot.deps import Deps
+from bot.dispatch import handle
+from bot.faq import FaqIndex
+from bot.messages import (
+    Action,
+    Card,
+    Choices,
+    ConversationRef,
+    Incoming,
+    Reply,
+    Submission,
+    Text,
+    TextReply,
+    UserRef,
+    public,
+)
+from bot.model import Person, Role
+from storage.cipher import KeyCipher
+from storage.uow import SqlStore
+from tests.conftest import sql_deps
+from tests.dump import changes, dump
+from tests.fakes import FakeClock, NoticeLog
+from tests.notices import forget, notified
+
+DM = ConversationRef("slack", "D0ROLES")
+REFUSED = [public(TextReply("Sorry, only people with the hr role can do that."))]
+HR = UserRef("slack", "U0HANA")
+SAM = UserRef("slack", "U0SAM")
+# Everyone but HR (and admins, who hold every role): none may do what only HR may.
+OTHERS = {
+    "sam": frozenset({Role.EMPLOYEE}),
+    "mo": frozenset({Role.EMPLOYEE, Role.MANAGER}),
+    "hal": frozenset({Role.EMPLOYEE, Role.HANDLER}),
+}
+
+
+def slack(person_id: str) -> UserRef:
+    return UserRef("slack", f"U0{person_id.upper()}")
+
+
+@dataclass
+class World:
+    """The records HR actions work on."""
+
+    draft: str = ""
+    later: str = ""
+    scheduled: str = ""
+    ticket: str = ""
+    campaign: str = ""
+    story: str = ""
+    round: str = ""
+
+
+@pytest.fixture
+async def deps(
+    engine: AsyncEngine, content: Content, faq: FaqIndex, clock: FakeClock, notices: NoticeLog
+) -> Deps:
+    store = SqlStore(engine)
+    async with store() as uow:
+        await uow.people.save(
+            Person(
+                "hana",
+                "Hana HR",
+                "hana@example.com",
+                department="People",
+                slack_user_id=HR.id,
+                roles=frozenset({Role.EMPLOYEE, Role.HR}),
+            )
+        )
+        for person_id, roles in OTHERS.items():
+            await uow.people.save(
+                Person(
+                    person_id,
+                    person_id.title(),
+                    f"{person_id}@example.com",
+                    department="Sales",
+                    manager_id="mo" if person_id == "sam" else None,
+                    slack_user_id=slack(person_id).id,
+                    roles=roles,
+                )
+            )
+        await uow.commit()
+    return sql_deps(content, faq, store, notices, clock, KeyCipher(b"w" * 32))
+
+
+def buttons(replies: list[Reply]) -> dict[str, str]:
+    return {
+        b.action_id: b.value for r in replies if isinstance(r, Choices | Card) for b in r.buttons
+    }
+
+
+async def draft(deps: Deps, title: str, when: str = "") -> str:
+    fields = {"title": title, "summary": "Please read it.", "audience": "everyone", "when": when}
+    return buttons(await handle(deps, Submission(HR, DM, "announce_new", fields)))["announce_send"]
+
+
+async def story(deps: Deps, title: str) -> str:
+    fields = {"title": title, "text": f"{title}, all of it.", "link": "", "share": "yes"}
+    (thanks,) = await handle(deps, Submission(SAM, DM, "story", fields))
+    return thanks.text.rsplit("(", 1)[1].rstrip(").")  # type: ignore[union-attr]
+
+
+@pytest.fixture
+async def world(deps: Deps, clock: FakeClock) -> World:
+    w = World()
+    w.draft = await draft(deps, "A draft")
+    w.later = await draft(deps, "Scheduled", when=f"{clock.now().date().replace(day=20)} 10:00")
+    await handle(deps, Action(HR, DM, "announce_send", w.later))
+    w.scheduled = await draft(deps, "Going out")
+    await handle(deps, Action(HR, DM, "announce_send", w.scheduled))
+    await handle(deps, Submission(SAM, DM, "ask_hr", {"question": "Where is the canteen?"}))
+    async with deps.store() as uow:
+        (ticket,) = await uow.tickets.open()
+        w.ticket = ticket.id
+    fields = {"survey": "policy-awareness", "audience": "everyone", "days": "14"}
+    await handle(deps, Submission(HR, DM, "survey_new", fields))
+    async with deps.store() as uow:
+        (campaign,) = await uow.campaigns.all()
+        w.campaign = campaign.id
+    for title in ("First", "Second"):
+        await handle(deps, Action(HR, DM, "story_approve", await story(deps, title)))
+    await handle(deps, Submission(HR, DM, "round_new", {"title": "Best post", "days": "7"}))
+    async with deps.store() as uow:
+        (round_,) = await uow.stories.rounds()
+        w.round = round_.id
+    for title in ("Third", "Fourth"):  # two more, for a second round
+        await handle(deps, Action(HR, DM, "story_approve", await story(deps, title)))
+    w.story = await story(deps, "Waiting for HR")
+    await forget(deps)
+    return w
+
+
+Attempt = Callable[[UserRef, World], Incoming]
+CORRECTION = {"title": "Corrected", "summary": "Read this instead.", "link": ""}
+# (where the check is, what someone presses or submits): all 29 `require` calls of the core.
+HR_ONLY: list[tuple[str, Attempt]] = [
+    ("announcements.new_form", lambda u, w: Action(u, DM, "announce_new")),
+    ("announcements.new_form (typed)", lambda u, w: Text(u, DM, "announce")),
+    (
+        "announcements.create",
+        lambda u, w: Submission(u, DM, "announce_new", {"title": "Mine", "summary": "Hi all"}),
+    ),
+    ("announcements.send", lambda u, w: Action(u, DM, "announce_send", w.draft)),
+    ("announcements.discard", lambda u, w: Action(u, DM, "announce_discard", w.draft)),
+    ("announcements.cancel", lambda u, w: Action(u, DM, "announce_cancel", w.later)),
+    ("announcements.correct_form", lambda u, w: Action(u, DM, "announce_correct", w.scheduled)),
+    (
+        "announcements.correct",
+        lambda u, w: Submission(u, DM, "announce_correct", CORRECTION, w.scheduled),
+    ),
+    ("announcements.status", lambda u, w: Action(u, DM, "announce_status", w.scheduled)),
+    ("announcements.overview", lambda u, w: Text(u, DM, "announcements")),
+    ("askhr.list_open", lambda u, w: Text(u, DM, "tickets")),
+    ("askhr.assign", lambda u, w: Action(u, DM, "ticket_assign", w.ticket)),
+    ("askhr.open_answer", lambda u, w: Action(u, DM, "ticket_answer", w.ticket)),
+    (
+        "askhr.submit_answer",
+        lambda u, w: Submission(u, DM, "ticket_answer", {"answer": "Floor 2."}, w.ticket),
+    ),
+    ("surveys.new_form", lambda u, w: Action(u, DM, "survey_new")),
+    (
+        "surveys.create",
+        lambda u, w: Submission(
+            u, DM, "survey_new", {"survey": "training-pulse", "audience": "everyone", "days": "7"}
+        ),
+    ),
+    ("surveys.remind", lambda u, w: Action(u, DM, "survey_remind", w.campaign)),
+    ("surveys.close", lambda u, w: Action(u, DM, "survey_close", w.campaign)),
+    ("survey_results.show", lambda u, w: Action(u, DM, "survey_results", w.campaign)),
+    ("review.show", lambda u, w: Text(u, DM, "review summary")),
+    ("suggestions.overview", lambda u, w: Text(u, DM, "suggestions")),
+    ("stories.queue", lambda u, w: Text(u, DM, "stories")),
+    ("stories.approve", lambda u, w: Action(u, DM, "story_approve", w.story)),
+    ("stories.decline_form", lambda u, w: Action(u, DM, "story_decline", w.story)),
+    (
+        "stories.decline",
+        lambda u, w: Submission(u, DM, "story_decline", {"reason": "Not for us."}, w.story),
+    ),
+    ("stories.new_round_form", lambda u, w: Action(u, DM, "round_new")),
+    (
+        "stories.open_round",
+        lambda u, w: Submission(u, DM, "round_new", {"title": "Mine", "days": "3"}),
+    ),
+    ("stories.close_now", lambda u, w: Action(u, DM, "round_close", w.round)),
+    ("training_admin.required_form", lambda u, w: Action(u, DM, "training_required")),
+    (
+        "training_admin.set_required",
+        lambda u, w: Submission(u, DM, "training_required", {"boundaries": "yes"}),
+    ),
+]
+
+
+def test_the_list_names_every_role_check_of_the_core() -> None:
+    """A new `require(...)` in the core needs its line here (and so a test)."""
+    import ast
+    from pathlib import Path
+
+    found = set()
+    for path in sorted((Path(__file__).parents[2] / "bot").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        for fn in ast.walk(tree):
+            if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                for node in ast.walk(fn):
+                    if (
+                        isinstance(node, ast.Call)
+                        and isinstance(node.func, ast.Name)
+                        and node.func.id == "require"
+                    ):
+                        found.add(f"{path.stem}.{fn.name}")
+    listed = {name.split(" ")[0] for name, _ in HR_ONLY}
+    assert found == listed
+    assert len(found) == 29
+
+
+@pytest.mark.parametrize("attempt", [a for _, a in HR_ONLY], ids=[n for n, _ in HR_ONLY])
+async def test_only_hr_and_a_refusal_changes_nothing(
+    deps: Deps, engine: AsyncEngine, world: World, attempt: Attempt
+) -> None:
+    for person_id in OTHERS:
+        before = await dump(engine)
+        assert await handle(deps, attempt(slack(person_id), world)) == REFUSED, person_id
+        assert changes(before, await dump(engine)) == {}, person_id
+    assert await notified(deps) == []
+    # The same, from HR, does what it says: the refusals above were the role check's.
+    assert await handle(deps, attempt(HR, world)) != REFUSED
