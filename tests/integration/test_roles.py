@@ -227,8 +227,28 @@ def test_the_list_names_every_role_check_of_the_core() -> None:
                     ):
                         found.add(f"{path.stem}.{fn.name}")
     listed = {name.split(" ")[0] for name, _ in HR_ONLY}
-    assert found == listed
-    assert len(found) == 29
+    assert found == listed | set(STAFF_ONLY)
+    assert len(found) == 29 + len(STAFF_ONLY)
+
+
+# Checks that let in more roles than HR (the dashboard: hr, handler, manager, admin), each
+# with the tests that refuse an employee and change nothing.
+STAFF_ONLY = {
+    "dashboard.link": "tests/unit/test_dashboard.py::"
+    "test_only_hr_handlers_managers_and_admins_get_a_link_and_see_the_menu_entry",
+    "dashboard.page": "tests/e2e/web/test_security.py::"
+    "test_a_person_without_a_dashboard_role_is_refused",
+    "overview.compute": "tests/e2e/web/test_overview.py::test_an_employee_gets_no_overview",
+}
+
+
+def test_every_check_for_more_roles_than_hr_names_a_test_that_exists() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).parents[2]
+    for check, test in STAFF_ONLY.items():
+        path, _, name = test.partition("::")
+        assert f"def {name}(" in (root / path).read_text(), check
 
 
 @pytest.mark.parametrize("attempt", [a for _, a in HR_ONLY], ids=[n for n, _ in HR_ONLY])
