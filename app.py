@@ -100,8 +100,15 @@ def secret_key(settings: Settings) -> bytes:
 
 def load(settings: Settings) -> tuple[Content, FaqIndex]:
     """Content and the FAQ matcher; raises ContentError naming every problem."""
+    from adapters.embedding import ModelError, semantic_parts
+
     content = load_content(settings.content_dir)
-    return content, FaqIndex(content.faq, content.vocabulary)
+    try:
+        embedder, cache, reason = semantic_parts(settings)
+    except ModelError as err:
+        raise StartupError(f"FAQ model unusable: {err}") from None
+    faq = FaqIndex(content.faq, content.vocabulary, embedder=embedder, cache=cache, reason=reason)
+    return content, faq
 
 
 async def prepare_database(settings: Settings) -> AsyncEngine:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from bot.content import ContentError, load_content
 from bot.directory import ImportReport, import_people, parse_people_csv
-from bot.faq import FaqIndex
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("policybot")
@@ -33,6 +32,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     ask.add_argument(
         "--timings", action="store_true", help="with --jsonl: add each answer's time in ms"
+    )
+    ask.add_argument(
+        "--batch",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --jsonl: match N questions at a time (one model call; ms is per question)",
     )
     content = sub.add_parser("content", help="policy content")
     content_sub = content.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -338,34 +344,46 @@ def _check(root: Path) -> int:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    import app
+
     try:
-        content = load_content(settings.content_dir)
+        content, index = app.load(settings)
     except ContentError as err:
         print(f"policybot: content is invalid:\n{err}", file=sys.stderr)
         return 2
-    index = FaqIndex(content.faq, content.vocabulary)
+    except app.StartupError as err:
+        print(f"policybot: {err}", file=sys.stderr)
+        return 2
     if not args.jsonl:
         question = " ".join(args.question)
         match = index.match(question)
         entry = content.entry(match.faq_id) if match.faq_id else None
         print(entry.answer if entry else content.chat.dont_know)
-        print(f"({match.faq_id or 'no answer'}, confidence {match.score:.2f})", file=sys.stderr)
+        if match.suggestions:
+            print("Did you mean: " + ", ".join(match.suggestions))
+        print(
+            f"({match.faq_id or 'no answer'}, confidence {match.score:.2f}, {match.matcher})",
+            file=sys.stderr,
+        )
         return 0
-    for line in sys.stdin:
-        question = line.rstrip("\n")
-        if not question.strip():
-            continue
+    questions = [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    size = max(args.batch, 1)
+    for start in range(0, len(questions), size):
+        chunk = questions[start : start + size]
         started = time.perf_counter()
-        match = index.match(question)
-        elapsed = (time.perf_counter() - started) * 1000
-        record: dict[str, object] = {
-            "question": question,
-            "faq_id": match.faq_id,
-            "score": match.score,
-        }
-        if args.timings:
-            record["ms"] = round(elapsed, 4)
-        sys.stdout.write(json.dumps(record) + "\n")
+        matches = [index.match(chunk[0])] if size == 1 else index.match_many(chunk)
+        elapsed = (time.perf_counter() - started) * 1000 / len(chunk)
+        for question, match in zip(chunk, matches, strict=True):
+            record: dict[str, object] = {
+                "question": question,
+                "faq_id": match.faq_id,
+                "score": match.score,
+                "suggestions": list(match.suggestions),
+                "matcher": match.matcher,
+            }
+            if args.timings:
+                record["ms"] = round(elapsed, 4)
+            sys.stdout.write(json.dumps(record) + "\n")
     sys.stdout.flush()
     return 0
 

@@ -1,441 +1,136 @@
-"""FAQ retrieval with honest abstention: BM25 over stemmed phrasings, typo and shorthand aware."""
+"""FAQ matching: lexical evidence (BM25) and, with an embedding model, semantic evidence, fused
+into one confidence; "did you mean" topics when neither is sure enough to answer."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Sequence
+import asyncio
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
-import bm25s
 import numpy as np
-import Stemmer
-from rapidfuzz import fuzz, process
-from wordfreq import zipf_frequency
 
 from bot.content import FaqEntry, Vocabulary
+from bot.embedding import Embedder, VectorCache, Vectors
+from bot.hybrid import HybridTuning, SemanticIndex, fuse
+from bot.lexical import Evidence, LexicalIndex, Match, Tuning
 
-# Function words that carry no topic; modal verbs stay out of this list on purpose only
-# where they matter ("own" in "views are my own").
-_STOPWORDS_TEXT = """
-a about above after again all also am an and any anything are as at be been before being
-below between both but by can could did do does doing done down during each else ever few
-for from further get gets getting got had has have having he her here hers herself him
-himself his how i if in into is it its itself just let lets like me might mine more most
-much must my myself need needs no nor not now of off ok okay on once only or other our ours
-ourselves out over please really same she should so some something still such than that the
-their theirs them themselves then there these they thing things this those through to too
-under until up us very was we were what whats when where which while who whom why will with
-would yes yet you your yours yourself yourselves im ive id youre dont cant wont isnt arent
-hey hi hello thanks thank pls plz would wanna gonna gotta want know tell anyone someone one
-way bot chatbot whos wheres hows thats theres heres whens youve youll weve theyre doesnt
-didnt wasnt shouldnt wouldnt couldnt havent hasnt aint shes hes theyve theyll theyd itll
-thatll wouldve couldve shouldve mustve youd whatre weren werent mustnt neednt hadnt
-bots
-"""
-STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+__all__ = ["Evidence", "FaqIndex", "HybridTuning", "Match", "Tuning"]
 
-_TOKEN_RE = re.compile(r"[a-z0-9#]+")
-_URL_RE = re.compile(r"https?://\S+|www\.\S+")
-# "IT" written in capitals is the department, not the pronoun (unless the whole text shouts).
-_IT_RE = re.compile(r"\bIT\b")
-MAX_QUERY_CHARS = 600
-# A question asked on someone else's behalf reads like the asker's own: in "my colleague on
-# reception wants to know if she's allowed ...", "colleague" is not what the question is about.
-_ASKERS_TEXT = """
-colleague colleagues coworker coworkers workmate workmates teammate teammates friend friends
-mate mates manager boss supervisor lead starter starters team member partner wife husband
-sister brother mum dad
-"""
-_ASKERS = frozenset(_ASKERS_TEXT.split())
-_ASKING: tuple[tuple[str, ...], ...] = tuple(
-    tuple(p.split())
-    for p in (
-        "wants to know",
-        "wanted to know",
-        "would like to know",
-        "wants to check",
-        "asked me to find out",
-        "asked me to check",
-        "asked me",
-        "asked",
-        "asks me",
-        "asks",
-        "is asking",
-        "was asking",
-        "keeps asking",
-        "wonders",
-        "is wondering",
-        "was wondering",
-        "heard",
-    )
-)
-# Words after which "asked" or "wonders" introduce the question itself, not something else.
-_ASKED_OBJECT_TEXT = "if whether how what where who can could is are does do there theres that"
-_ASKED_OBJECT = frozenset(_ASKED_OBJECT_TEXT.split())
-# How many words (a role, a place: "on reception", "in the bakery department") may come
-# between the person and the asking verb.
-_ASKER_GAP = 5
-# Plural and verb endings: "firms", "flagged", "trolling" map like "firm", "flag", "troll".
-_INFLECTIONS = ("ing", "ed", "es", "s", "d")
-
-
-def _split(text: str) -> list[str]:
-    """Lowercased word tokens, apostrophes dropped ("don't" -> "dont"), links removed."""
-    text = unicodedata.normalize("NFKC", text)
-    if not text.isupper():
-        text = _IT_RE.sub("infotech", text)
-    text = text.lower()
-    text = _URL_RE.sub(" ", text).replace("'", "").replace("\u2019", "")
-    return _TOKEN_RE.findall(text)
+_RECENT = 2048  # question vectors kept between a batch's one model call and its answers
 
 
 @dataclass(frozen=True, slots=True)
-class Match:
-    """The best FAQ entry for a question, and how sure the matcher is."""
+class Suggestion:
+    """A topic to offer when the bot is not sure enough to answer."""
 
-    faq_id: str | None
+    faq_id: str
     score: float
-    candidate: str
-
-
-@dataclass(frozen=True, slots=True)
-class Tuning:
-    """Matcher parameters, chosen on the development set."""
-
-    k1: float = 1.2
-    b: float = 0.5
-    bag_weight: float = 0.6
-    threshold: float = 0.45
-    unknown_idf: float = 3.5
-    """The weight in coverage of a word no phrasing uses. Such a word is evidence against every
-    topic, so it weighs more than a common content word: in "how far is the moon from earth"
-    one rare content word ("far") should not explain most of the question."""
-    min_evidence: float = 3.0
-    typo_cutoff: float = 85.0
-    typo_min_len: int = 5
-    common_zipf: float = 3.3
-    """A word at least this common in English (Zipf scale: 3 is once per million words) is
-    taken as meant, not corrected: "brought" is not a typo of "bought", nor "seeking" of
-    "seeing". Common misspellings ("recieve", "manger") stay below it."""
-    second_weight: float = 0.3
-    off_topic_ratio: float = 0.8
-    """Abstain outright when the off-topic examples score this share of the best topic and
-    either their closest example is at least as alike as the topic's closest phrasing or
-    scores `off_example_ratio` times that phrasing."""
-    off_example_ratio: float = 1.1
-    min_coverage: float = 0.35
-    """Below this share of the question explained by the topic, abstain whatever the score..."""
-    ample_evidence: float = 20.0
-    """...unless the topic's words in it weigh this much (summed IDF): a long question that
-    tells a story around its topic explains less of itself than a short one, but names its
-    topic as clearly."""
-    weights: tuple[float, float, float, float, float, float, float] = (
-        2.49,
-        0.518,
-        2.754,
-        6.806,
-        -0.627,
-        -3.962,
-        -6.098,
-    )
-    """Confidence = logistic(coverage, best score, lead over the runner-up topic, likeness,
-    closeness of the off-topic examples relative to the best topic, likeness of the closest
-    off-topic example, bias)."""
-
-
-class Normaliser:
-    """Text to stemmed tokens: shorthand, synonyms, typo correction, stop words."""
-
-    def __init__(self, vocabulary: Vocabulary, tuning: Tuning) -> None:
-        self._stemmer = Stemmer.Stemmer("english")
-        self._single: dict[str, list[str]] = {}
-        # Phrases by their first word, longest first, so a question is scanned once.
-        self._phrases: dict[str, list[tuple[tuple[str, ...], list[str]]]] = {}
-        for key, value in vocabulary.mapping().items():
-            # Keys are split like questions are, so "co-worker" and "don't" can match.
-            words = tuple(_split(key))
-            if len(words) == 1:
-                self._single[words[0]] = value.split()
-            elif words:
-                self._phrases.setdefault(words[0], []).append((words, value.split()))
-        for options in self._phrases.values():
-            options.sort(key=lambda kv: -len(kv[0]))
-        self._known: set[str] = set()
-        self._known_stems: set[str] = set()
-        self._known_list: list[str] = []
-        self._corrections: dict[str, str | None] = {}
-        self._tuning = tuning
-        # The word list loads on first use (about 0.1 s): load it now, at start-up, not in
-        # the middle of answering someone.
-        zipf_frequency("policy", "en")
-
-    def learn(self, texts: Sequence[str]) -> None:
-        """Remember the corpus words so typos can be corrected towards them."""
-        for text in texts:
-            self._known.update(self.words(text))
-        # Another form of a corpus word ("prizes" for "prize") is not a typo.
-        self._known_stems = set(self._stemmer.stemWords(sorted(self._known)))
-        # Typos are corrected towards corpus words and towards the vocabulary's own keys
-        # ("critisize" -> "criticize" -> "criticise").
-        keys = {k for k in self._single if len(k) >= 4}
-        self._known_list = sorted({w for w in self._known if len(w) >= 4} | keys)
-        self._corrections.clear()
-
-    def _replace(self, word: str) -> list[str] | None:
-        """The vocabulary's replacement for a word or for its plural or verb form."""
-        found = self._single.get(word)
-        if found is not None:
-            return found
-        for suffix in _INFLECTIONS:
-            stem = word[: -len(suffix)]
-            if word.endswith(suffix) and len(stem) >= 3:
-                # "flagged" -> "flag", "criticising" -> "criticise"
-                undoubled = stem[:-1] if stem[-1] == stem[-2] else stem
-                found = self._single.get(stem) or self._single.get(stem + "e")
-                found = found or self._single.get(undoubled)
-                if found is not None:
-                    return found
-        return None
-
-    @staticmethod
-    def _drop_asker(raw: list[str]) -> list[str]:
-        """Without "my colleague (on reception) wants to know": the question is the same as
-        if the colleague had asked it."""
-        for start, word in enumerate(raw):
-            if word not in _ASKERS:
-                continue
-            for end in range(start + 1, min(len(raw), start + 2 + _ASKER_GAP)):
-                for verb in _ASKING:
-                    stop = end + len(verb)
-                    if tuple(raw[end:stop]) != verb:
-                        continue
-                    after = raw[stop] if stop < len(raw) else ""
-                    # "asked me to stop posting her photo" is about her, not a question;
-                    # "heard the company checks..." reports what the question is about, while
-                    # "heard me criticise..." is part of it.
-                    if verb == ("heard",):
-                        if after in ("me", "i", ""):
-                            continue
-                    elif verb[-1] not in ("know", "check", "out") and after not in _ASKED_OBJECT:
-                        continue
-                    return raw[:start] + raw[stop:]
-        return raw
-
-    def words(self, text: str) -> list[str]:
-        """Lowercased words after shorthand and synonym replacement, stop words removed."""
-        raw = self._drop_asker(_split(text[:MAX_QUERY_CHARS]))
-        out: list[str] = []
-        i = 0
-        while i < len(raw):
-            for phrase, replacement in self._phrases.get(raw[i], ()):
-                if tuple(raw[i : i + len(phrase)]) == phrase:
-                    out.extend(replacement)
-                    i += len(phrase)
-                    break
-            else:
-                found = self._replace(raw[i])
-                out.extend(raw[i : i + 1] if found is None else found)
-                i += 1
-        return [w.lstrip("#") for w in out if w not in STOPWORDS and w.lstrip("#")]
-
-    def _correct(self, word: str) -> str | None:
-        if word in self._known or len(word) < self._tuning.typo_min_len or word.isdigit():
-            return word
-        if word not in self._corrections:
-            if self._stemmer.stemWord(word) in self._known_stems:
-                return word
-            if zipf_frequency(word, "en") >= self._tuning.common_zipf:
-                # A real word the corpus does not use, not a typo of one it does.
-                self._corrections[word] = word
-                return word
-            near = process.extract(
-                word, self._known_list, scorer=fuzz.ratio, score_cutoff=self._tuning.typo_cutoff
-            )
-            # A short typo usually drops a letter ("polcy"); a short real word that is one
-            # letter longer than another ("stick", "world") is not a typo of it.
-            # Typos rarely touch the first letter: "action" is not "vacation", nor
-            # "inappropriate" "appropriate".
-            fits = [
-                c for c, _, _ in near if c[0] == word[0] and (len(word) > 6 or len(c) >= len(word))
-            ]
-            self._corrections[word] = fits[0] if fits else None
-            if len(self._corrections) > 50_000:
-                self._corrections.clear()
-        return self._corrections[word]
-
-    def tokens(self, text: str, correct: bool = True) -> tuple[list[str], int]:
-        """Stemmed tokens, and how many words were unknown to the corpus."""
-        words = self.words(text)
-        unknown = 0
-        if correct:
-            fixed: list[str] = []
-            for w in words:
-                c = self._correct(w)
-                if c is None:
-                    unknown += 1
-                elif c in self._single and c not in self._known:
-                    fixed.extend(x for x in self._single[c] if x not in STOPWORDS)
-                else:
-                    fixed.append(c)
-            words = fixed
-        return list(self._stemmer.stemWords(words)), unknown
 
 
 class FaqIndex:
-    """Finds the FAQ entry a question is about, or abstains."""
+    """Finds the FAQ entry a question is about, offers likely ones, or abstains."""
 
     def __init__(
-        self, entries: Sequence[FaqEntry], vocabulary: Vocabulary, tuning: Tuning | None = None
+        self,
+        entries: Sequence[FaqEntry],
+        vocabulary: Vocabulary,
+        tuning: Tuning | None = None,
+        *,
+        embedder: Embedder | None = None,
+        cache: VectorCache | None = None,
+        hybrid: HybridTuning | None = None,
+        reason: str = "not configured",
     ) -> None:
-        self.tuning = tuning or Tuning()
-        # The last group, if any, is the off-topic class: winning it means abstaining.
-        groups = [((e.question, *e.phrasings), e.answer) for e in entries]
-        self._ids: list[str | None] = [e.id for e in entries]
-        has_off = bool(vocabulary.off_topic)
-        if has_off:
-            groups.append((vocabulary.off_topic, ""))
-            self._ids.append(None)
-        self.normaliser = Normaliser(vocabulary, self.tuning)
-        self.normaliser.learn([t for texts, _ in groups for t in texts])
-        docs: list[list[str]] = []
-        owners: list[int] = []
-        bags: list[list[str]] = []
-        for n, (texts, answer) in enumerate(groups):
-            bag: list[str] = []
-            for text in texts:
-                toks, _ = self.normaliser.tokens(text, correct=False)
-                docs.append(toks or ["_"])
-                owners.append(n)
-                bag.extend(toks)
-            bag.extend(self.normaliser.tokens(answer, correct=False)[0])
-            bags.append(bag)
-        self._owners = np.asarray(owners)
-        self._starts = np.flatnonzero(np.r_[True, self._owners[1:] != self._owners[:-1]])
-        # Each entry's phrasings as a row, padded with a zero-score slot at index len(docs).
-        sizes = np.diff(np.r_[self._starts, len(owners)])
-        self._grid = np.full((len(sizes), int(sizes.max())), len(owners))
-        for row, (start, size) in enumerate(zip(self._starts, sizes, strict=True)):
-            self._grid[row, :size] = np.arange(start, start + size)
-        self._docs = self._bm25(docs)
-        self._bags = self._bm25(bags)
-        self._idf = self._idfs(docs)
-        self._texts = [" ".join(d) for d in docs]
-        # The off-topic examples, each on its own: the closest one is compared with the topic.
-        off_docs = np.flatnonzero(self._owners == len(groups) - 1)
-        self._off_docs = off_docs if has_off else None
-        self._off_texts = [self._texts[i] for i in off_docs] if has_off else []
-        self._entry_terms = [set(b) for b in bags]
-        # Each entry's phrasings (indexes and texts), without the grid's padding: the grid is
-        # as wide as the off-topic examples are many.
-        self._phrasings = [
-            list(range(start, start + size))
-            for start, size in zip(self._starts.tolist(), sizes.tolist(), strict=True)
-        ]
-        self._phrasing_texts = [[self._texts[i] for i in p] for p in self._phrasings]
+        self.lexical = LexicalIndex(entries, vocabulary, tuning)
+        self.tuning = self.lexical.tuning
+        self.hybrid = hybrid or HybridTuning()
+        self._ids = [e.id for e in entries]
+        self.semantic = (
+            SemanticIndex(entries, vocabulary, embedder, cache) if embedder is not None else None
+        )
+        self.reason = reason
+        self._recent: OrderedDict[str, Vectors] = OrderedDict()
+        # The model runs on its own thread, one call at a time, never on the event loop.
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="faq-model")
 
-    def _bm25(self, corpus: list[list[str]]) -> bm25s.BM25:
-        index = bm25s.BM25(k1=self.tuning.k1, b=self.tuning.b)
-        index.index(corpus, show_progress=False)
-        return index
+    @property
+    def matcher(self) -> str:
+        """ "hybrid" with a model, else "lexical"."""
+        return "lexical" if self.semantic is None else "hybrid"
 
-    @staticmethod
-    def _idfs(docs: list[list[str]]) -> dict[str, float]:
-        df: dict[str, int] = {}
-        for d in docs:
-            for t in set(d):
-                df[t] = df.get(t, 0) + 1
-        n = len(docs)
-        return {t: float(np.log(1 + (n - c + 0.5) / (c + 0.5))) for t, c in df.items()}
-
-    def _scores(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        ids = self._docs.get_tokens_ids(tokens)
-        if not ids:
-            return np.zeros(len(self._ids)), np.zeros(len(self._owners))
-        per_doc = self._docs.get_scores_from_ids(ids)
-        # An entry's two closest phrasings, so one phrasing's incidental words ("a discord
-        # server") weigh less than a topic that several phrasings agree on.
-        padded = np.r_[per_doc, 0.0][self._grid]
-        second, first = np.sort(padded, axis=1)[:, -2:].T
-        best = (1 - self.tuning.second_weight) * first + self.tuning.second_weight * second
-        bag_ids = self._bags.get_tokens_ids(tokens)
-        bag = self._bags.get_scores_from_ids(bag_ids) if bag_ids else 0.0
-        return np.asarray(best + self.tuning.bag_weight * bag, dtype=float), per_doc
-
-    def features(self, question: str) -> tuple[str | None, tuple[float, ...], bool] | None:
-        """Best topic, its (coverage, score, lead, likeness, off-topic closeness, off-topic
-        likeness), and whether the off-topic examples are close enough to abstain outright."""
-        found = self._features(question)
-        return None if found is None else found[:3]
-
-    def _features(self, question: str) -> tuple[str | None, tuple[float, ...], bool, float] | None:
-        """features(), and the summed IDF of the question's words that the topic has."""
-        tokens, unknown = self.normaliser.tokens(question)
-        if all(t.isdigit() for t in tokens):
-            return None  # numbers alone say nothing about a topic
-
-        scores, per_doc = self._scores(tokens)
-        has_off = self._off_docs is not None
-        topics = scores[:-1] if has_off else scores
-        best = int(np.argmax(topics))
-        weights = [self._idf.get(t, self.tuning.unknown_idf) for t in tokens]
-        total = sum(weights) + unknown * self.tuning.unknown_idf
-        terms = self._entry_terms[best]
-        covered = sum(w for t, w in zip(tokens, weights, strict=True) if t in terms)
-        coverage = covered / total if total else 0.0
-        # One or two common words ("today", "bot") are not evidence of a topic.
-        coverage *= min(1.0, covered / self.tuning.min_evidence)
-        top = float(topics[best])
-        runner_up = float(np.partition(topics, -2)[-2]) if len(topics) > 1 else 0.0
-        lead = (top - runner_up) / top if top > 0 else 0.0
-        # How close the question is to the off-topic examples, relative to its best topic:
-        # one incidental word shared with an app how-to or an HR errand weighs against the
-        # topic (a feature).
-        off = float(scores[-1]) / top if has_off and top > 0 else 0.0
-        # How alike the question and the entry's closest phrasing are, word order aside: a
-        # question about something else shares a few of a topic's words, rarely a phrasing.
-        phrasings = self._phrasings[best]
-        text = " ".join(tokens)
-        found = process.extractOne(text, self._phrasing_texts[best], scorer=fuzz.token_sort_ratio)
-        likeness = found[1] / 100 if found else 0.0
-        off_like = 0.0
-        off_topic = False
-        if self._off_docs is not None:
-            near = process.extractOne(text, self._off_texts, scorer=fuzz.token_sort_ratio)
-            off_like = near[1] / 100 if near else 0.0
-            if off >= self.tuning.off_topic_ratio:
-                # The pooled off-topic score is inflated by common words (social, work,
-                # company) that many examples share; abstain outright only when a single
-                # example is as close as the topic: as alike as its closest phrasing, or
-                # clearly stronger in BM25.
-                closest = float(per_doc[phrasings].max()) if len(per_doc) else 0.0
-                example = float(per_doc[self._off_docs].max()) if len(per_doc) else 0.0
-                off_topic = off_like >= likeness or (
-                    example >= self.tuning.off_example_ratio * closest
-                )
-        features = (coverage, top, lead, likeness, off, off_like)
-        return self._ids[best], features, off_topic, covered
+    def health(self) -> dict[str, Any]:
+        """What /healthz reports about the matcher."""
+        if self.semantic is None:
+            return {"status": "ok", "matcher": "lexical", "reason": self.reason}
+        return {"status": "ok", "matcher": "hybrid", "model": self.semantic.model}
 
     def match(self, question: str) -> Match:
-        """The best entry with a confidence in [0, 1]; faq_id is None below the threshold."""
-        features = self._features(question)
-        if features is None:
-            return Match(None, 0.0, "")
-        candidate, values, off_topic, covered = features
-        coverage, top = values[0], values[1]
-        if candidate is None or off_topic or top <= 0:
-            return Match(None, 0.0, candidate or "")
-        # Coverage alone trusts a question whose words all occur in the topic somewhere; how
-        # strongly the topic matches, how far it leads the runner-up and how alike its closest
-        # phrasing is tell a real match from a near miss. The weights are a logistic fit on
-        # held-out phrasings (faq_tune).
-        *weights, bias = self.tuning.weights
-        z = float(np.dot(weights, values)) + bias
-        confidence = float(1 / (1 + np.exp(-z)))
-        if coverage < self.tuning.min_coverage and covered < self.tuning.ample_evidence:
-            # Most of the question is unexplained: a strong match on one or two of its words
-            # (a number in a string of junk, one policy word in a question about something
-            # else) is not an answer.
-            return Match(None, round(min(confidence, coverage), 4), candidate)
-        faq_id = candidate if confidence >= self.tuning.threshold else None
-        return Match(faq_id, round(confidence, 4), candidate)
+        """The best entry, or none with likely topics to offer (embeds the question here)."""
+        if self.semantic is None:
+            return self.lexical.match(question)
+        vector = self._vector(question)
+        return self._fused(question, self._embed([question])[0] if vector is None else vector)
+
+    def match_many(self, questions: Sequence[str]) -> list[Match]:
+        """match() for each question, with one model call for all of them."""
+        if self.semantic is None:
+            return [self.lexical.match(q) for q in questions]
+        vectors = self._embed(list(questions))
+        return [self._fused(q, v) for q, v in zip(questions, vectors, strict=True)]
+
+    async def amatch(self, question: str) -> Match:
+        """match(), with the model run off the event loop (or the vector of a prefetch)."""
+        if self.semantic is None:
+            return self.lexical.match(question)
+        vector = self._vector(question)
+        if vector is None:
+            await self.prefetch([question])
+            vector = self._vector(question)
+        assert vector is not None
+        return self._fused(question, vector)
+
+    async def prefetch(self, questions: Iterable[str]) -> None:
+        """Embed questions that arrived together in one model call, off the event loop."""
+        if self.semantic is None:
+            return
+        todo = list(dict.fromkeys(q for q in questions if q not in self._recent))
+        if not todo:
+            return
+        loop = asyncio.get_running_loop()
+        vectors = await loop.run_in_executor(self._pool, self._embed, todo)
+        for question, vector in zip(todo, vectors, strict=True):
+            self._remember(question, vector)
+
+    def _embed(self, questions: list[str]) -> Vectors:
+        assert self.semantic is not None
+        return self.semantic.embed(questions)
+
+    def _vector(self, question: str) -> Vectors | None:
+        vector = self._recent.get(question)
+        if vector is not None:
+            self._recent.move_to_end(question)
+        return vector
+
+    def _remember(self, question: str, vector: Vectors) -> None:
+        self._recent[question] = vector
+        while len(self._recent) > _RECENT:
+            self._recent.popitem(last=False)
+
+    def _fused(self, question: str, vector: Vectors) -> Match:
+        assert self.semantic is not None
+        lexical = self.lexical.evidence(question)
+        if lexical.match.candidate == "" and not question.strip():
+            return Match(None, 0.0, "", matcher="hybrid")
+        probs = fuse(self.hybrid, lexical, self.semantic.similarities(vector))
+        order = np.argsort(-probs)
+        best = int(order[0])
+        score = round(float(probs[best]), 4)
+        if score >= self.hybrid.answer:
+            return Match(self._ids[best], score, self._ids[best], matcher="hybrid")
+        offered = tuple(
+            self._ids[int(i)] for i in order[:3] if float(probs[int(i)]) >= self.hybrid.suggest
+        )
+        return Match(None, score, self._ids[best], offered, matcher="hybrid")

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     broadcast_lease: float = Field(default=60.0, alias="BROADCAST_LEASE_SECONDS", ge=1, le=3600)
     inbox_lease: float = Field(default=30.0, alias="INBOX_LEASE_SECONDS", ge=1, le=3600)
     announce_reminder_days: str = Field(default="3,7", alias="ANNOUNCE_REMINDER_DAYS")
+    faq_model_path: Path | None = Field(default=None, alias="FAQ_MODEL_PATH")
+    faq_semantic: bool | None = Field(default=None, alias="FAQ_SEMANTIC")
 
     @field_validator("log_level", mode="before")
     @classmethod

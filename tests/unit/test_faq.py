@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.content import Vocabulary
-from bot.faq import FaqIndex, Normaliser, Tuning
+from bot.faq import FaqIndex, Tuning
+from bot.lexical import Normaliser
 
 
 @pytest.mark.parametrize(
@@ -160,7 +161,7 @@ def test_a_long_story_around_a_clear_topic_is_answered(faq: FaqIndex) -> None:
 
 
 def test_the_askers_job_said_to_set_the_scene_carries_no_topic(faq: FaqIndex) -> None:
-    words = faq.normaliser.words
+    words = faq.lexical.normaliser.words
     plain = words("can I use tiktok on my break")
     assert words("as a shift supervisor, can I use tiktok on my break") == plain
     assert words("I'm a delivery driver, can I use tiktok on my break") == plain

@@ -1,0 +1,138 @@
+"""The FAQ's sentence-embedding runtime: the shipped ONNX model through fastembed, offline."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from bot.embedding import Vectors
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MODEL_DIR = Path(__file__).resolve().parent / "models" / "all-MiniLM-L6-v2-int8"
+"""The model shipped with the package (sentence-transformers/all-MiniLM-L6-v2, int8 ONNX)."""
+# fastembed knows this architecture (mean pooling, then L2 normalisation) by this name; the
+# files come from the folder given, never from its download registry.
+_ARCHITECTURE = "sentence-transformers/all-MiniLM-L6-v2"
+_REQUIRED = ("model.onnx", "tokenizer.json", "config.json")
+_CHUNK = 64  # texts per model call when embedding the content
+
+
+class ModelError(Exception):
+    """The model folder is missing or unusable; the message says why in one line."""
+
+
+class FastEmbedder:
+    """The Embedder port on fastembed (ONNX Runtime), from a local folder, with no network."""
+
+    def __init__(self, folder: Path = MODEL_DIR, threads: int = 1) -> None:
+        missing = [f for f in _REQUIRED if not (folder / f).is_file()]
+        if missing:
+            raise ModelError(f"model folder {folder} has no {', '.join(missing)}")
+        # Never reach for the network, whatever fastembed's defaults become.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        try:
+            from fastembed import TextEmbedding
+
+            self._model = TextEmbedding(
+                model_name=_ARCHITECTURE,
+                specific_model_path=str(folder),
+                local_files_only=True,
+                threads=threads,
+                cache_dir=tempfile.gettempdir(),
+            )
+            probe = next(iter(self._model.embed(["policy"])))
+        except Exception as exc:
+            raise ModelError(f"model in {folder} cannot be loaded ({type(exc).__name__})") from exc
+        self.dimensions = int(probe.shape[0])
+        self.name = folder.name
+        self.fingerprint = _fingerprint(folder)
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """One ONNX Runtime call for all `texts` (normalised rows)."""
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        if len(texts) <= _CHUNK:
+            rows = list(self._model.embed(list(texts), batch_size=_CHUNK))
+            return np.asarray(rows, dtype=np.float32)
+        # Many texts (the content): in chunks of similar length, so that a short phrasing is
+        # not padded to the length of an answer.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        for start in range(0, len(order), _CHUNK):
+            chunk = order[start : start + _CHUNK]
+            out[chunk] = list(self._model.embed([texts[i] for i in chunk], batch_size=_CHUNK))
+        return out
+
+
+def _fingerprint(folder: Path) -> str:
+    """sha256 of the files that decide the vectors."""
+    digest = hashlib.sha256()
+    for name in ("model.onnx", "tokenizer.json", "config.json", "1_Pooling/config.json"):
+        path = folder / name
+        if path.is_file():
+            digest.update(name.encode())
+            with path.open("rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()
+
+
+class FileVectorCache:
+    """The VectorCache port on files in one folder (`<key>.npy`), replaced atomically."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def load(self, key: str) -> Vectors | None:
+        """The saved vectors, or None when absent or unreadable (then rebuilt by the caller)."""
+        path = self.folder / f"faq-vectors-{key}.npy"
+        if not path.exists():
+            return None
+        try:
+            vectors = np.load(path, allow_pickle=False)
+            if vectors.ndim != 2 or not np.isfinite(vectors).all():
+                raise ValueError("not a matrix of numbers")
+            return np.asarray(vectors, dtype=np.float32)
+        except Exception as exc:
+            log.warning("FAQ vector cache %s unreadable (%s): rebuilding it", path.name, exc)
+            return None
+
+    def save(self, key: str, vectors: Vectors) -> None:
+        """Write the vectors next to their final name, then rename (a crash leaves no half file)."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for old in self.folder.glob("faq-vectors-*.npy"):
+                old.unlink(missing_ok=True)
+            tmp = self.folder / f".faq-vectors-{key}.{os.getpid()}.tmp"
+            with tmp.open("wb") as f:
+                np.save(f, vectors, allow_pickle=False)
+            tmp.replace(self.folder / f"faq-vectors-{key}.npy")
+        except OSError as exc:
+            log.warning("FAQ vector cache not saved in %s (%s)", self.folder, type(exc).__name__)
+
+
+def semantic_parts(settings: Settings) -> tuple[FastEmbedder | None, FileVectorCache | None, str]:
+    """The embedder and vector cache the settings ask for, or None and why not.
+
+    FAQ_SEMANTIC unset: semantic matching when the model loads, else lexical with one log line;
+    true: a model that does not load stops the start (ModelError); false: lexical.
+    """
+    if settings.faq_semantic is False:
+        return None, None, "turned off (FAQ_SEMANTIC=false)"
+    folder = settings.faq_model_path or MODEL_DIR
+    try:
+        embedder = FastEmbedder(folder)
+    except ModelError as err:
+        if settings.faq_semantic:
+            raise ModelError(f"{err} (FAQ_SEMANTIC=true, so not starting)") from None
+        log.error("FAQ matcher: lexical only: %s (check FAQ_MODEL_PATH)", err)
+        return None, None, str(err)
+    return embedder, FileVectorCache(settings.data_dir / "cache"), ""

@@ -1,0 +1,172 @@
+"""Semantic evidence for the FAQ, and its fusion with the lexical evidence into one confidence."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.content import FaqEntry, Vocabulary
+from bot.embedding import Embedder, VectorCache, Vectors, corpus_key
+from bot.lexical import Evidence
+
+log = logging.getLogger(__name__)
+
+FEATURES = (
+    "closest phrasing",
+    "second closest phrasing",
+    "lead of the closest phrasing over other topics'",
+    "closest off-topic example, over the closest phrasing",
+    "answer",
+    "BM25 share of the best topic's",
+    "BM25 lead over other topics'",
+    "coverage",
+    "lexical confidence",
+    "BM25 of the off-topic examples, over the best topic's",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HybridTuning:
+    """The fused confidence: a logistic fit on cross-validated features (bench/faq_tune.py)."""
+
+    answer: float = 0.5
+    """Answer outright at or above this confidence..."""
+    suggest: float = 0.1
+    """...offer the topics at or above this one ("did you mean"), else abstain."""
+    weights: tuple[float, ...] = (
+        -7.591,
+        10.041,
+        10.68,
+        -2.041,
+        4.827,
+        2.534,
+        1.547,
+        1.18,
+        2.122,
+        0.168,
+        -6.867,
+    )
+    """One weight per FEATURES entry, then the bias."""
+
+
+@dataclass(frozen=True, slots=True)
+class Similarities:
+    """How alike a question is to each topic's texts and to the off-topic examples."""
+
+    first: np.ndarray
+    second: np.ndarray
+    answer: np.ndarray
+    off: float
+
+
+class SemanticIndex:
+    """The content's vectors: each topic's question and phrasings, its answer, the off-topic
+    examples. Computed once per content and model, then read from the cache."""
+
+    def __init__(
+        self,
+        entries: Sequence[FaqEntry],
+        vocabulary: Vocabulary,
+        embedder: Embedder,
+        cache: VectorCache | None = None,
+    ) -> None:
+        self._embedder = embedder
+        self.model = embedder.name
+        texts: list[str] = []
+        owners: list[int] = []
+        for n, entry in enumerate(entries):
+            for text in (entry.question, *entry.phrasings):
+                texts.append(text)
+                owners.append(n)
+        self._n_phrasings = len(texts)
+        texts += [e.answer for e in entries]
+        texts += list(vocabulary.off_topic)
+        self._topics = len(entries)
+        self._vectors = self._load(texts, cache)
+        owner = np.asarray(owners)
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        sizes = np.diff(np.r_[starts, len(owner)])
+        # Each topic's phrasings as a row, padded with a slot that is never the closest.
+        self._grid = np.full((len(sizes), int(sizes.max())), self._n_phrasings)
+        for row, (start, size) in enumerate(zip(starts, sizes, strict=True)):
+            self._grid[row, :size] = np.arange(start, start + size)
+
+    def _load(self, texts: list[str], cache: VectorCache | None) -> Vectors:
+        key = corpus_key(self._embedder, texts)
+        vectors = cache.load(key) if cache is not None else None
+        if vectors is not None and vectors.shape[0] != len(texts):
+            log.warning(
+                "FAQ vector cache holds %d rows, not %d: rebuilding it", len(vectors), len(texts)
+            )
+            vectors = None
+        if vectors is None:
+            vectors = self._embedder.embed(texts)
+            if cache is not None:
+                cache.save(key, vectors)
+        return vectors
+
+    def embed(self, questions: list[str]) -> Vectors:
+        """The questions' vectors, in one model call."""
+        return self._embedder.embed(questions)
+
+    def similarities(self, vector: Vectors) -> Similarities:
+        """Cosine similarity of the question to every topic and to the off-topic examples."""
+        sims = self._vectors @ vector
+        phrasings = np.r_[sims[: self._n_phrasings], -1.0][self._grid]
+        if phrasings.shape[1] > 1:
+            second, first = np.partition(phrasings, -2, axis=1)[:, -2:].T
+        else:
+            first, second = phrasings[:, 0], np.full(len(phrasings), -1.0)
+        answers = sims[self._n_phrasings : self._n_phrasings + self._topics]
+        off_rows = sims[self._n_phrasings + self._topics :]
+        off = float(off_rows.max()) if len(off_rows) else 0.0
+        return Similarities(first, second, answers, off)
+
+
+def features(lexical: Evidence, sem: Similarities) -> np.ndarray:
+    """One row of FEATURES per topic."""
+    n = len(sem.first)
+    others = _best_other(sem.first)
+    scores = lexical.scores if len(lexical.scores) == n else np.zeros(n)
+    top = float(scores.max()) if n else 0.0
+    share = scores / top if top > 0 else np.zeros(n)
+    lead = (scores - _best_other(scores)) / top if top > 0 else np.zeros(n)
+    coverage = lexical.coverage if len(lexical.coverage) == n else np.zeros(n)
+    confidence = np.zeros(n)
+    if lexical.match.candidate:  # the lexical candidate is its best-scoring topic
+        confidence[int(np.argmax(scores))] = lexical.match.score
+    off_lex = min(lexical.off / top, 3.0) if top > 0 else 0.0
+    rows: np.ndarray = np.c_[
+        sem.first,
+        sem.second,
+        sem.first - others,
+        sem.off - sem.first,
+        sem.answer,
+        share,
+        lead,
+        coverage,
+        confidence,
+        np.full(n, off_lex),
+    ]
+    return rows
+
+
+def _best_other(values: np.ndarray) -> np.ndarray:
+    """For each position, the largest value elsewhere."""
+    if len(values) < 2:
+        return np.zeros_like(values)
+    order = np.argsort(values)
+    best, runner = values[order[-1]], values[order[-2]]
+    out = np.full(len(values), best, dtype=float)
+    out[order[-1]] = runner
+    return out
+
+
+def fuse(tuning: HybridTuning, lexical: Evidence, sem: Similarities) -> np.ndarray:
+    """Each topic's probability of being the one asked about."""
+    *weights, bias = tuning.weights
+    z = features(lexical, sem) @ np.asarray(weights) + bias
+    return np.asarray(1 / (1 + np.exp(-z)), dtype=float)
