@@ -93,9 +93,8 @@ def evaluate(path: Path, verbose: bool, lexical_root: Path) -> None:
                 if r["faq_id"] != want:
                     misses[want or "(out of scope)"] += 1
                     got = r["faq_id"] or "-"
-                    print(
-                        f"    want {want or '-':26} got {got:26} {r['score']:.2f} {r.get('suggestions')} {q}"
-                    )
+                    offered, score = r.get("suggestions"), r["score"]
+                    print(f"    want {want or '-':26} got {got:26} {score:.2f} {offered} {q}")
             print("  misses by topic:", dict(misses.most_common()))
 
 
