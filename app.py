@@ -181,7 +181,8 @@ async def _healthz(request: web.Request) -> web.Response:
             "status": "ok",
             "policy_version": content.current.version,
             "faq_entries": len(content.faq),
-        }
+        },
+        "faq": services.deps.faq.health(),
     }
     try:
         async with services.engine.connect() as conn:

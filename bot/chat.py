@@ -10,6 +10,9 @@ from bot.ports import UnitOfWork
 from bot.text import shorten, words
 
 _FEEDBACK = "faq_feedback"
+_PICK = "faq_pick"
+_LABEL_CHARS = 75  # Slack's limit for a button's text
+_DID_YOU_MEAN = "I'm not sure I understood. Did you mean one of these?"
 
 
 def small_talk(deps: Deps, text: str) -> Reply | None:
@@ -58,33 +61,65 @@ def prompt_question(deps: Deps, action: Action) -> Reply:
 
 
 async def answer(deps: Deps, uow: UnitOfWork, user: UserRef, text: str) -> list[Reply]:
-    """The FAQ answer for `text`, or an honest "I don't know" with the offer to ask HR."""
-    match: Match = deps.faq.match(text)
+    """The FAQ answer for `text`; when unsure, the likely topics ("did you mean") with the
+    offer to ask HR; else an honest "I don't know" with that offer."""
+    match: Match = await deps.faq.amatch(text)
     day = deps.clock.now().date()
     if match.faq_id is None:
         await uow.faq_log.unanswered(shorten(text, 500), day)
         await uow.conversations.set_flow(user, hr_offer_flow(text))
+        if match.suggestions:
+            return [did_you_mean(deps, match)]
         return [offer_hr(deps)]
-    entry = deps.content.entry(match.faq_id)
+    return [await _answer_card(deps, uow, match.faq_id, match.score)]
+
+
+async def pick(deps: Deps, uow: UnitOfWork, person: Person, action: Action) -> list[Reply]:
+    """A topic offered by "did you mean" was pressed: answer it, logged like any answer."""
+    faq_id, _, raw = action.value.partition(":")
+    if deps.content.entry(faq_id) is None:
+        return [TextReply("That topic is no longer in the FAQ. Please ask your question again.")]
+    try:
+        score = min(max(float(raw), 0.0), 1.0)
+    except ValueError:
+        score = 0.0
+    flow = await uow.conversations.flow(action.user)
+    if flow is not None and flow.name == "ask_hr":
+        await uow.conversations.set_flow(action.user, None)  # the question is answered now
+    return [await _answer_card(deps, uow, faq_id, score)]
+
+
+def did_you_mean(deps: Deps, match: Match) -> Reply:
+    """Up to three likely topics as buttons, and the offer to ask HR."""
+    buttons = []
+    for faq_id in match.suggestions[:3]:
+        entry = deps.content.entry(faq_id)
+        if entry is not None:
+            label = shorten(entry.question, _LABEL_CHARS)
+            buttons.append(Button(label, _PICK, f"{faq_id}:{match.score:.4f}"))
+    buttons.append(Button("Ask HR", "ask_hr_form"))
+    return Choices(_DID_YOU_MEAN, tuple(buttons))
+
+
+async def _answer_card(deps: Deps, uow: UnitOfWork, faq_id: str, score: float) -> Reply:
+    entry = deps.content.entry(faq_id)
     assert entry is not None
     policy = deps.content.current
     section = policy.section(entry.section)
-    answer_id = await uow.faq_log.answered(entry.id, match.score, day)
+    answer_id = await uow.faq_log.answered(entry.id, score, deps.clock.now().date())
     title = section.title if section else entry.section
     footer = f"Policy v{policy.version}, section \u201c{title}\u201d"
-    return [
-        Card(
-            title=entry.question,
-            body=entry.answer,
-            footer=footer,
-            buttons=(
-                Button("Helpful", _FEEDBACK, f"{answer_id}:yes"),
-                Button("Not helpful", _FEEDBACK, f"{answer_id}:no"),
-                Button("Ask HR", "ask_hr_form"),
-                Button("Suggest a change", "suggest_form", entry.section),
-            ),
-        )
-    ]
+    return Card(
+        title=entry.question,
+        body=entry.answer,
+        footer=footer,
+        buttons=(
+            Button("Helpful", _FEEDBACK, f"{answer_id}:yes"),
+            Button("Not helpful", _FEEDBACK, f"{answer_id}:no"),
+            Button("Ask HR", "ask_hr_form"),
+            Button("Suggest a change", "suggest_form", entry.section),
+        ),
+    )
 
 
 def offer_hr(deps: Deps) -> Reply:

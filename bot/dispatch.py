@@ -83,6 +83,7 @@ async def _tickets(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> li
 ACTIONS: dict[str, ActionHandler] = {
     "menu_ask": _menu_ask,
     "faq_feedback": _feedback,
+    "faq_pick": chat.pick,
     "ask_hr_form": _ask_form,
     "ask_hr_send": askhr.send_offered,
     "ask_hr_discard": _discard,
@@ -350,6 +351,7 @@ async def _together(
     if len(texts) < 2:
         return list(range(len(batch)))
     alone: list[int] = []
+    await deps.faq.prefetch(clean(m.text) for m in texts)  # one model call for the batch
     async with deps.store() as uow:
         users = [m.user for m in texts]
         await uow.people.load(users)

@@ -1,0 +1,197 @@
+"""The hybrid FAQ matcher with a fake embedder: the port, the cache, batching, "did you mean"."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from adapters.embedding import FileVectorCache
+from bot.content import Content
+from bot.deps import Deps
+from bot.dispatch import handle, handle_many
+from bot.embedding import Embedder, Vectors
+from bot.faq import FaqIndex, HybridTuning
+from bot.messages import Action, Card, Choices, ConversationRef, Text, UserRef
+from tests.fakes import FakeCipher, FakeClock, FakeMessenger, FakeStore
+
+ALICE = UserRef("slack", "UALICE")
+DM = ConversationRef("slack", "D1")
+
+
+class FakeEmbedder:
+    """Hashed bag of words: texts that share words are alike. Counts its calls and threads."""
+
+    name = "fake-bag-of-words"
+    fingerprint = "fake-1"
+
+    def __init__(self, dimensions: int = 256) -> None:
+        self.dimensions = dimensions
+        self.calls: list[int] = []
+        self.threads: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        self.calls.append(len(texts))
+        self.threads.append(threading.current_thread().name)
+        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                slot = int(hashlib.md5(word.strip("?,.!").encode()).hexdigest(), 16)
+                out[row, slot % self.dimensions] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
+
+
+def _index(content: Content, embedder: FakeEmbedder, **kw: object) -> FaqIndex:
+    return FaqIndex(content.faq, content.vocabulary, embedder=embedder, **kw)  # type: ignore[arg-type]
+
+
+def test_the_fake_is_an_embedder() -> None:
+    embedder: Embedder = FakeEmbedder()  # mypy checks the port against the fake
+    assert embedder.embed(["a b", "a b"]).shape == (2, 256)
+
+
+def test_hybrid_answers_and_reports_itself(content: Content) -> None:
+    faq = _index(content, FakeEmbedder())
+    match = faq.match("Can I talk about my salary with coworkers on Twitter?")
+    assert (match.faq_id, match.matcher) == ("pay-and-conditions", "hybrid")
+    assert faq.health() == {"status": "ok", "matcher": "hybrid", "model": "fake-bag-of-words"}
+    lexical = FaqIndex(content.faq, content.vocabulary, reason="turned off (FAQ_SEMANTIC=false)")
+    assert lexical.health()["matcher"] == "lexical"
+    assert "FAQ_SEMANTIC" in lexical.health()["reason"]
+
+
+def test_below_the_answer_threshold_likely_topics_are_offered(content: Content) -> None:
+    unsure = HybridTuning(answer=1.01, suggest=0.0)  # never sure: always "did you mean"
+    match = _index(content, FakeEmbedder(), hybrid=unsure).match("can I post my salary")
+    assert match.faq_id is None
+    assert len(match.suggestions) == 3
+    assert "pay-and-conditions" in match.suggestions
+    never = HybridTuning(answer=1.01, suggest=1.01)
+    assert _index(content, FakeEmbedder(), hybrid=never).match("salary").suggestions == ()
+
+
+def test_warm_start_reads_the_cache_and_a_content_edit_invalidates_it(
+    content: Content, tmp_path: Path
+) -> None:
+    cache = FileVectorCache(tmp_path)
+    cold = FakeEmbedder()
+    _index(content, cold, cache=cache)
+    assert cold.calls and sum(cold.calls) > 1000  # the content, embedded once
+    warm = FakeEmbedder()
+    _index(content, warm, cache=cache)
+    assert warm.calls == []  # nothing embedded again
+    first = content.faq[0]
+    edited = replace(
+        content,
+        faq=(first.model_copy(update={"answer": first.answer + " More."}), *content.faq[1:]),
+    )
+    after = FakeEmbedder()
+    _index(edited, after, cache=cache)
+    assert after.calls  # a changed answer is a new content hash
+    assert len(list(tmp_path.glob("faq-vectors-*.npy"))) == 1  # the stale file is gone
+
+
+def test_another_model_does_not_reuse_the_cache(content: Content, tmp_path: Path) -> None:
+    cache = FileVectorCache(tmp_path)
+    _index(content, FakeEmbedder(), cache=cache)
+    other = FakeEmbedder()
+    other.fingerprint = "fake-2"
+    _index(content, other, cache=cache)
+    assert other.calls
+
+
+@pytest.mark.parametrize("garbage", [b"", b"not numpy at all", b"\x93NUMPY\x01\x00garbage"])
+def test_a_corrupt_cache_is_rebuilt_with_a_log_line(
+    content: Content, tmp_path: Path, caplog: pytest.LogCaptureFixture, garbage: bytes
+) -> None:
+    cache = FileVectorCache(tmp_path)
+    _index(content, FakeEmbedder(), cache=cache)
+    (path,) = tmp_path.glob("faq-vectors-*.npy")
+    path.write_bytes(garbage)
+    rebuilt = FakeEmbedder()
+    with caplog.at_level(logging.WARNING):
+        faq = _index(content, rebuilt, cache=cache)
+    assert rebuilt.calls
+    assert any("unreadable" in r.getMessage() for r in caplog.records)
+    assert faq.match("can I tweet my salary").matcher == "hybrid"
+    assert FileVectorCache(tmp_path).load(path.stem.removeprefix("faq-vectors-")) is not None
+
+
+def test_a_cache_of_the_wrong_shape_is_rebuilt(content: Content, tmp_path: Path) -> None:
+    cache = FileVectorCache(tmp_path)
+    _index(content, FakeEmbedder(), cache=cache)
+    (path,) = tmp_path.glob("faq-vectors-*.npy")
+    np.save(path, np.zeros((3, 256), dtype=np.float32))
+    rebuilt = FakeEmbedder()
+    _index(content, rebuilt, cache=cache)
+    assert rebuilt.calls
+
+
+def _deps(content: Content, faq: FaqIndex, store: FakeStore) -> Deps:
+    return Deps(content, faq, store, FakeMessenger(), FakeClock(), FakeCipher())
+
+
+async def test_a_question_is_embedded_off_the_event_loop(content: Content) -> None:
+    embedder = FakeEmbedder()
+    faq = _index(content, embedder)
+    embedder.calls.clear()
+    embedder.threads.clear()
+    match = await faq.amatch("can I tweet my salary")
+    assert match.faq_id == "pay-and-conditions"
+    assert embedder.calls == [1]
+    assert embedder.threads[0].startswith("faq-model")  # not the event loop's thread
+
+
+async def test_questions_arriving_together_are_embedded_in_one_call(content: Content) -> None:
+    embedder = FakeEmbedder()
+    faq = _index(content, embedder)
+    embedder.calls.clear()
+    store = FakeStore()
+    deps = _deps(content, faq, store)
+    questions = [f"can person {n} tweet about their salary" for n in range(8)]
+    batch = [
+        (Text(UserRef("slack", f"U{n}"), DM, q, delivery_id=f"E{n}"), None)
+        for n, q in enumerate(questions)
+    ]
+    results = await handle_many(deps, batch)
+    assert embedder.calls == [8]  # one model call for the whole batch
+    assert all(isinstance(r, list) and r for r in results)
+
+
+async def test_did_you_mean_offers_buttons_and_pressing_one_answers(content: Content) -> None:
+    store = FakeStore()
+    unsure = HybridTuning(answer=1.01, suggest=0.0)
+    deps = _deps(content, _index(content, FakeEmbedder(), hybrid=unsure), store)
+    (reply,) = await handle(deps, Text(ALICE, DM, "can I post my salary"))
+    assert isinstance(reply, Choices)
+    picks = [b for b in reply.buttons if b.action_id == "faq_pick"]
+    assert len(picks) == 3
+    assert [b.label for b in reply.buttons][-1] == "Ask HR"
+    assert all(len(b.label) <= 75 for b in reply.buttons)
+    assert store.data.answers == {}  # nothing answered outright
+    chosen = next(b for b in picks if b.value.startswith("pay-and-conditions:"))
+    (card,) = await handle(deps, Action(ALICE, DM, "faq_pick", chosen.value))
+    assert isinstance(card, Card)
+    assert card.title == content.entry("pay-and-conditions").question  # type: ignore[union-attr]
+    ((faq_id, score, _, _),) = store.data.answers.values()
+    assert faq_id == "pay-and-conditions" and 0 <= score < 1  # logged like any answer
+    # The question was answered: no reminder of a question waiting for HR.
+    async with store() as uow:
+        assert await uow.conversations.flow(ALICE) is None
+
+
+async def test_a_stale_or_forged_pick_is_refused_politely(content: Content) -> None:
+    store = FakeStore()
+    deps = _deps(content, _index(content, FakeEmbedder()), store)
+    (reply,) = await handle(deps, Action(ALICE, DM, "faq_pick", "no-such-topic:0.3"))
+    assert "no longer" in reply.text  # type: ignore[union-attr]
+    (card,) = await handle(deps, Action(ALICE, DM, "faq_pick", "doxxing:nonsense"))
+    assert isinstance(card, Card)
+    assert store.data.answers

@@ -1,0 +1,89 @@
+"""The shipped model folder and what happens when a configured one is missing or broken."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import app
+from adapters.embedding import MODEL_DIR, FastEmbedder, ModelError, semantic_parts
+from bot.settings import load_settings
+
+
+def _settings(tmp_path: Path, **extra: str) -> object:
+    return load_settings(POLICYBOT_DATA_DIR=str(tmp_path / "data"), **extra)
+
+
+def test_the_model_ships_with_its_licence_and_provenance() -> None:
+    names = {p.name for p in MODEL_DIR.iterdir()}
+    assert {"model.onnx", "tokenizer.json", "LICENSE", "NOTICE", "PROVENANCE.md"} <= names
+    assert "Apache License" in (MODEL_DIR / "LICENSE").read_text()
+
+
+def test_the_shipped_model_embeds_offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model must never be downloaded")
+
+    import huggingface_hub
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", no_network)
+    embedder = FastEmbedder()
+    vectors = embedder.embed(["can I post about work", "may I mention my job online", "pizza"])
+    assert vectors.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]  # meaning, not words
+    assert embedder.name == "all-MiniLM-L6-v2-int8"
+
+
+def _broken(tmp_path: Path) -> Path:
+    folder = tmp_path / "broken-model"
+    shutil.copytree(MODEL_DIR, folder)
+    (folder / "model.onnx").write_bytes(b"this is not an onnx file")
+    return folder
+
+
+@pytest.mark.parametrize("kind", ["missing", "broken"])
+def test_an_unusable_model_falls_back_to_lexical_with_one_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, kind: str
+) -> None:
+    folder = tmp_path / "nowhere" if kind == "missing" else _broken(tmp_path)
+    settings = _settings(tmp_path, FAQ_MODEL_PATH=str(folder))
+    with caplog.at_level(logging.ERROR):
+        _, faq = app.load(settings)  # type: ignore[arg-type]
+    assert faq.matcher == "lexical"
+    assert str(folder) in faq.health()["reason"]
+    (line,) = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "lexical" in line and str(folder) in line
+    assert faq.match("can I tweet about my salary").faq_id == "pay-and-conditions"
+
+
+@pytest.mark.parametrize("kind", ["missing", "broken"])
+def test_an_unusable_model_stops_the_start_when_semantic_is_required(
+    tmp_path: Path, kind: str
+) -> None:
+    folder = tmp_path / "nowhere" if kind == "missing" else _broken(tmp_path)
+    settings = _settings(tmp_path, FAQ_MODEL_PATH=str(folder), FAQ_SEMANTIC="true")
+    with pytest.raises(app.StartupError, match="FAQ model unusable") as err:
+        app.load(settings)  # type: ignore[arg-type]
+    assert "\n" not in str(err.value)
+    with pytest.raises(ModelError):
+        semantic_parts(settings)  # type: ignore[arg-type]
+
+
+def test_semantic_matching_can_be_turned_off(tmp_path: Path) -> None:
+    _, faq = app.load(_settings(tmp_path, FAQ_SEMANTIC="false"))  # type: ignore[arg-type]
+    assert faq.health() == {
+        "status": "ok",
+        "matcher": "lexical",
+        "reason": "turned off (FAQ_SEMANTIC=false)",
+    }
+
+
+def test_by_default_the_hybrid_matcher_runs_on_the_shipped_model(tmp_path: Path) -> None:
+    _, faq = app.load(_settings(tmp_path))  # type: ignore[arg-type]
+    assert faq.health() == {"status": "ok", "matcher": "hybrid", "model": MODEL_DIR.name}
+    assert list((tmp_path / "data" / "cache").glob("faq-vectors-*.npy"))
