@@ -22,7 +22,7 @@ from adapters.embedding import FastEmbedder  # noqa: E402
 from bot.content import Content  # noqa: E402
 from bot.embedding import Vectors  # noqa: E402
 from bot.faq import FaqIndex, HybridTuning  # noqa: E402
-from bot.hybrid import features  # noqa: E402
+from bot.hybrid import confidence_row, features  # noqa: E402
 
 FOLDS = 5
 
@@ -86,29 +86,37 @@ def collect(content: Content, embedder: Memo) -> Rows:
     return rows
 
 
-def fit(xs: list[np.ndarray], want: list[int], steps: int = 3000) -> tuple[float, ...]:
-    """Logistic fit: is this topic the one asked about, from its features."""
-    x = np.concatenate(xs)
-    y = np.concatenate(
-        [(np.arange(len(m)) == w).astype(float) for m, w in zip(xs, want, strict=True)]
-    )
+def irls(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 30) -> np.ndarray:
+    """Logistic regression by Newton's method on standardised features; raw-scale weights."""
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
     z = np.c_[(x - mean) / std, np.ones(len(x))]
     w = np.zeros(z.shape[1])
-    # Adam: the classes are unbalanced (one right topic per question among 33).
-    m = v = np.zeros_like(w)
-    for t in range(1, steps + 1):
-        g = z.T @ (1 / (1 + np.exp(-z @ w)) - y) / len(y) + 1e-4 * np.r_[w[:-1], 0]
-        m = 0.9 * m + 0.1 * g
-        v = 0.999 * v + 0.001 * g * g
-        w -= 0.05 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+    ridge = l2 * np.eye(len(w))
+    ridge[-1, -1] = 0
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-z @ w))
+        gradient = z.T @ (p - y) + ridge @ w
+        hessian = (z * (p * (1 - p))[:, None]).T @ z + ridge + 1e-9 * np.eye(len(w))
+        w -= np.linalg.solve(hessian, gradient)
     raw = w[:-1] / std
-    return (*(round(float(r), 3) for r in raw), round(float(w[-1] - mean @ raw), 3))
+    return np.r_[raw, w[-1] - mean @ raw]
 
 
-def probs(weights: Sequence[float], x: np.ndarray) -> np.ndarray:
-    *w, b = weights
-    return 1 / (1 + np.exp(-(x @ np.asarray(w) + b)))
+def fit(xs: list[np.ndarray], want: list[int]) -> HybridTuning:
+    """Both logistic fits: the ranking (is this topic the one asked about), then the confidence
+    (is the best-ranked topic right)."""
+    labels = [(np.arange(len(m)) == w).astype(float) for m, w in zip(xs, want, strict=True)]
+    ranking = irls(np.concatenate(xs), np.concatenate(labels))
+    rows, right = [], []
+    for x, w in zip(xs, want, strict=True):
+        z = x @ ranking[:-1] + ranking[-1]
+        rows.append(confidence_row(x, z))
+        right.append(float(int(np.argmax(z)) == w))
+    confidence = irls(np.asarray(rows), np.asarray(right))
+    return HybridTuning(
+        weights=tuple(round(float(v), 4) for v in ranking),
+        confidence=tuple(round(float(v), 4) for v in confidence),
+    )
 
 
 def judge(
@@ -117,9 +125,13 @@ def judge(
     """Top-1, abstention, did-you-mean coverage (in-scope not answered), share offered off topic."""
     hits = n_in = abst = n_off = missed = covered = offered_off = 0
     for x, w in zip(xs, want, strict=True):
-        p = probs(tuning.weights, x)
+        *weights, bias = tuning.weights
+        z = x @ np.asarray(weights) + bias
+        p = 1 / (1 + np.exp(-z))
+        *second, bias2 = tuning.confidence
+        confidence = 1 / (1 + np.exp(-(confidence_row(x, z) @ np.asarray(second) + bias2)))
         order = np.argsort(-p)
-        answered = p[order[0]] >= tuning.answer
+        answered = confidence >= tuning.answer
         offered = [int(i) for i in order[:3] if p[i] >= tuning.suggest] if not answered else []
         if w >= 0:
             n_in += 1
@@ -134,20 +146,17 @@ def judge(
     return hits / n_in, abst / max(n_off, 1), covered / max(missed, 1), offered_off / max(n_off, 1)
 
 
-def cross_validated(rows: Rows, tuning: HybridTuning) -> tuple[float, float, float, float]:
-    """judge() on each fold with weights fitted on the other folds."""
-    results = []
-    sizes = []
+def cross_validated(rows: Rows, tuning: HybridTuning) -> tuple[float, ...]:
+    """judge() on each fold with weights fitted on the other folds (the fold's questions are
+    unseen by both the index and the fit)."""
+    totals = np.zeros(4)
     for fold in range(FOLDS):
         train = [i for i, f in enumerate(rows.fold) if f != fold]
         test = [i for i, f in enumerate(rows.fold) if f == fold]
-        weights = fit([rows.x[i] for i in train], [rows.want[i] for i in train])
-        t = replace(tuning, weights=weights)
-        results.append(judge(t, [rows.x[i] for i in test], [rows.want[i] for i in test]))
-        sizes.append(len(test))
-    # Weighted by fold size (close to equal).
-    r = np.asarray(results)
-    return tuple(float(v) for v in (r * np.asarray(sizes)[:, None]).sum(0) / sum(sizes))  # type: ignore[return-value]
+        fitted = fit([rows.x[i] for i in train], [rows.want[i] for i in train])
+        t = replace(fitted, answer=tuning.answer, suggest=tuning.suggest)
+        totals += np.asarray(judge(t, [rows.x[i] for i in test], [rows.want[i] for i in test]))
+    return tuple(float(v) for v in totals / FOLDS)
 
 
 def lexical_cv(rows: Rows) -> tuple[float, float]:
@@ -155,3 +164,30 @@ def lexical_cv(rows: Rows) -> tuple[float, float]:
     offs = [lx for lx, w in zip(rows.lexical, rows.want, strict=True) if w < 0]
     hits = sum(lx == rows.ids[w] for lx, w in ins)
     return hits / len(ins), sum(lx is None for lx in offs) / max(len(offs), 1)
+
+
+def main() -> None:
+    from bot.content import load_content
+
+    content = load_content(ROOT / "content")
+    rows = collect(content, Memo(FastEmbedder()))
+    top1, abstention = lexical_cv(rows)
+    print(f"lexical: cross-validation top-1 {top1:.1%} abstention {abstention:.1%}")
+    shipped = HybridTuning()
+    for answer in (0.5, 0.6, 0.7):
+        for suggest in (0.1, 0.15, 0.2):
+            t = HybridTuning(answer=answer, suggest=suggest)
+            r = cross_validated(rows, t)
+            mark = " (shipped)" if (answer, suggest) == (shipped.answer, shipped.suggest) else ""
+            print(
+                f"hybrid answer>={answer} suggest>={suggest}: top-1 {r[0]:.1%} abstention "
+                f"{r[1]:.1%}, did-you-mean holds the topic for {r[2]:.1%} of the in-scope "
+                f"questions not answered, offered on {r[3]:.1%} off topic{mark}"
+            )
+    fitted = fit(rows.x, rows.want)
+    print("weights =", fitted.weights)
+    print("confidence =", fitted.confidence)
+
+
+if __name__ == "__main__":
+    main()

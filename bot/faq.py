@@ -124,10 +124,10 @@ class FaqIndex:
         lexical = self.lexical.evidence(question)
         if lexical.match.candidate == "" and not question.strip():
             return Match(None, 0.0, "", matcher="hybrid")
-        probs = fuse(self.hybrid, lexical, self.semantic.similarities(vector))
+        probs, confidence = fuse(self.hybrid, lexical, self.semantic.similarities(vector))
         order = np.argsort(-probs)
         best = int(order[0])
-        score = round(float(probs[best]), 4)
+        score = round(confidence, 4)
         if score >= self.hybrid.answer:
             return Match(self._ids[best], score, self._ids[best], matcher="hybrid")
         offered = tuple(

@@ -25,31 +25,56 @@ FEATURES = (
     "coverage",
     "lexical confidence",
     "BM25 of the off-topic examples, over the best topic's",
+    "share of the nearest texts that are the topic's",
+    "share of the nearest texts that are off-topic examples",
 )
+NEAREST = 10
 
 
 @dataclass(frozen=True, slots=True)
 class HybridTuning:
     """The fused confidence: a logistic fit on cross-validated features (bench/faq_tune.py)."""
 
-    answer: float = 0.5
+    answer: float = 0.6
     """Answer outright at or above this confidence..."""
     suggest: float = 0.1
-    """...offer the topics at or above this one ("did you mean"), else abstain."""
+    """...offer the topics ranked at or above this probability ("did you mean"), else abstain."""
     weights: tuple[float, ...] = (
-        -7.591,
-        10.041,
-        10.68,
-        -2.041,
-        4.827,
-        2.534,
-        1.547,
-        1.18,
-        2.122,
-        0.168,
-        -6.867,
+        -5.1028,
+        5.572,
+        10.1685,
+        1.2245,
+        4.4211,
+        2.4098,
+        1.6142,
+        1.5372,
+        1.9591,
+        0.2516,
+        3.6822,
+        -4.7564,
+        -6.2854,
     )
-    """One weight per FEATURES entry, then the bias."""
+    """Ranking: one weight per FEATURES entry, then the bias."""
+    confidence: tuple[float, ...] = (
+        1.7026,
+        1.572,
+        -2.7613,
+        0.4726,
+        2.6902,
+        -0.9739,
+        -1.0309,
+        1.5774,
+        -0.04,
+        -0.0399,
+        -1.1814,
+        -6.6149,
+        0.0549,
+        0.4816,
+        0.6429,
+        -2.911,
+    )
+    """Confidence that the best-ranked topic is right: one weight per FEATURES entry, then for
+    its ranking score, lead and probability (confidence_row), then the bias."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +85,10 @@ class Similarities:
     second: np.ndarray
     answer: np.ndarray
     off: float
+    near: np.ndarray
+    """Share of the question's NEAREST closest texts (phrasings, off-topic examples) that are
+    each topic's."""
+    near_off: float
 
 
 class SemanticIndex:
@@ -87,6 +116,13 @@ class SemanticIndex:
         self._topics = len(entries)
         self._vectors = self._load(texts, cache)
         owner = np.asarray(owners)
+        # Whose each text is, for the nearest-texts vote: a topic, or -1 (off topic); answers
+        # do not vote.
+        n_off = len(texts) - self._n_phrasings - self._topics
+        self._voters = np.r_[
+            np.arange(self._n_phrasings), np.arange(len(texts) - n_off, len(texts))
+        ]
+        self._votes = np.r_[owner, np.full(n_off, len(entries))]
         starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
         sizes = np.diff(np.r_[starts, len(owner)])
         # Each topic's phrasings as a row, padded with a slot that is never the closest.
@@ -123,7 +159,11 @@ class SemanticIndex:
         answers = sims[self._n_phrasings : self._n_phrasings + self._topics]
         off_rows = sims[self._n_phrasings + self._topics :]
         off = float(off_rows.max()) if len(off_rows) else 0.0
-        return Similarities(first, second, answers, off)
+        voters = sims[self._voters]
+        k = min(NEAREST, len(voters))
+        nearest = self._votes[np.argpartition(-voters, k - 1)[:k]]
+        counts = np.bincount(nearest, minlength=self._topics + 1) / k
+        return Similarities(first, second, answers, off, counts[: self._topics], float(counts[-1]))
 
 
 def features(lexical: Evidence, sem: Similarities) -> np.ndarray:
@@ -150,6 +190,8 @@ def features(lexical: Evidence, sem: Similarities) -> np.ndarray:
         coverage,
         confidence,
         np.full(n, off_lex),
+        sem.near,
+        np.full(n, sem.near_off),
     ]
     return rows
 
@@ -165,8 +207,24 @@ def _best_other(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def fuse(tuning: HybridTuning, lexical: Evidence, sem: Similarities) -> np.ndarray:
-    """Each topic's probability of being the one asked about."""
+def fuse(tuning: HybridTuning, lexical: Evidence, sem: Similarities) -> tuple[np.ndarray, float]:
+    """Each topic's probability of being the one asked about (the ranking), and the confidence
+    that the best-ranked one is right."""
+    x = features(lexical, sem)
     *weights, bias = tuning.weights
-    z = features(lexical, sem) @ np.asarray(weights) + bias
-    return np.asarray(1 / (1 + np.exp(-z)), dtype=float)
+    z = x @ np.asarray(weights) + bias
+    ranking = np.asarray(1 / (1 + np.exp(-z)), dtype=float)
+    *second, bias2 = tuning.confidence
+    row = confidence_row(x, z)
+    return ranking, float(1 / (1 + np.exp(-(row @ np.asarray(second) + bias2))))
+
+
+def confidence_row(x: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """The features of the confidence: the best topic's, its ranking score, its lead over the
+    runner-up's and its ranking probability."""
+    order = np.argsort(-z)
+    best = int(order[0])
+    lead = float(z[best] - z[int(order[1])]) if len(z) > 1 else float(z[best])
+    top = float(z[best])
+    row: np.ndarray = np.r_[x[best], top, lead, 1 / (1 + np.exp(-top))]
+    return row
