@@ -4,10 +4,14 @@ Each fifth of the phrasings and off-topic examples is asked of an index built fr
 The features of every held-out question against every topic are computed once; the logistic
 weights are then fitted on four folds' features and judged on the fifth (so the figure printed
 is of questions the fit never saw), and finally fitted on all of them for the shipped weights.
+
+Usage: python bench/faq_cv.py   (figures for a grid of thresholds, then the weights to paste
+                                into HybridTuning in bot/hybrid.py after a content change)
 """
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -25,6 +29,7 @@ from bot.faq import FaqIndex, HybridTuning  # noqa: E402
 from bot.hybrid import confidence_row, features  # noqa: E402
 
 FOLDS = 5
+GRID_LOWER = (0.05, 0.1, 0.2, 0.3)
 
 
 class Memo:
@@ -132,7 +137,8 @@ def judge(
         confidence = 1 / (1 + np.exp(-(confidence_row(x, z) @ np.asarray(second) + bias2)))
         order = np.argsort(-p)
         answered = confidence >= tuning.answer
-        offered = [int(i) for i in order[:3] if p[i] >= tuning.suggest] if not answered else []
+        unsure = not answered and confidence >= tuning.lower
+        offered = [int(i) for i in order[:3] if p[i] >= tuning.suggest] if unsure else []
         if w >= 0:
             n_in += 1
             hits += answered and order[0] == w
@@ -154,7 +160,7 @@ def cross_validated(rows: Rows, tuning: HybridTuning) -> tuple[float, ...]:
         train = [i for i, f in enumerate(rows.fold) if f != fold]
         test = [i for i, f in enumerate(rows.fold) if f == fold]
         fitted = fit([rows.x[i] for i in train], [rows.want[i] for i in train])
-        t = replace(fitted, answer=tuning.answer, suggest=tuning.suggest)
+        t = replace(fitted, answer=tuning.answer, lower=tuning.lower, suggest=tuning.suggest)
         totals += np.asarray(judge(t, [rows.x[i] for i in test], [rows.want[i] for i in test]))
     return tuple(float(v) for v in totals / FOLDS)
 
@@ -174,16 +180,16 @@ def main() -> None:
     top1, abstention = lexical_cv(rows)
     print(f"lexical: cross-validation top-1 {top1:.1%} abstention {abstention:.1%}")
     shipped = HybridTuning()
-    for answer in (0.5, 0.6, 0.7):
-        for suggest in (0.1, 0.15, 0.2):
-            t = HybridTuning(answer=answer, suggest=suggest)
-            r = cross_validated(rows, t)
-            mark = " (shipped)" if (answer, suggest) == (shipped.answer, shipped.suggest) else ""
-            print(
-                f"hybrid answer>={answer} suggest>={suggest}: top-1 {r[0]:.1%} abstention "
-                f"{r[1]:.1%}, did-you-mean holds the topic for {r[2]:.1%} of the in-scope "
-                f"questions not answered, offered on {r[3]:.1%} off topic{mark}"
-            )
+    for answer, lower, suggest in itertools.product((0.5, 0.6, 0.7), GRID_LOWER, (0.05, 0.1)):
+        t = HybridTuning(answer=answer, lower=lower, suggest=suggest)
+        r = cross_validated(rows, t)
+        chosen = (answer, lower, suggest) == (shipped.answer, shipped.lower, shipped.suggest)
+        mark = " (shipped)" if chosen else ""
+        print(
+            f"hybrid answer>={answer} lower>={lower} suggest>={suggest}: top-1 {r[0]:.1%} "
+            f"abstention {r[1]:.1%}, did-you-mean holds the topic for {r[2]:.1%} of the "
+            f"in-scope questions not answered, offered on {r[3]:.1%} off topic{mark}"
+        )
     fitted = fit(rows.x, rows.want)
     print("weights =", fitted.weights)
     print("confidence =", fitted.confidence)

@@ -131,6 +131,8 @@ class FaqIndex:
         if score >= self.hybrid.answer:
             return Match(self._ids[best], score, self._ids[best], matcher="hybrid")
         offered = tuple(
-            self._ids[int(i)] for i in order[:3] if float(probs[int(i)]) >= self.hybrid.suggest
+            self._ids[int(i)]
+            for i in order[:3]
+            if score >= self.hybrid.lower and float(probs[int(i)]) >= self.hybrid.suggest
         )
         return Match(None, score, self._ids[best], offered, matcher="hybrid")

@@ -37,41 +37,44 @@ class HybridTuning:
 
     answer: float = 0.6
     """Answer outright at or above this confidence..."""
-    suggest: float = 0.1
-    """...offer the topics ranked at or above this probability ("did you mean"), else abstain."""
+    lower: float = 0.2
+    """...between this confidence and `answer`, offer likely topics ("did you mean"); below it,
+    abstain..."""
+    suggest: float = 0.05
+    """...the topics offered: up to three whose ranking probability is at least this."""
     weights: tuple[float, ...] = (
-        -5.1531,
-        5.731,
-        10.5927,
-        1.8466,
-        4.5971,
-        2.331,
-        1.5978,
-        1.566,
-        2.1676,
-        0.3905,
-        3.5005,
-        -5.1391,
-        -6.3235,
+        -5.1892,
+        5.7473,
+        10.6402,
+        1.7481,
+        4.5064,
+        2.4695,
+        1.3817,
+        1.5454,
+        2.1608,
+        0.4919,
+        3.6663,
+        -5.1023,
+        -6.5146,
     )
     """Ranking: one weight per FEATURES entry, then the bias."""
     confidence: tuple[float, ...] = (
-        3.4623,
-        0.0054,
-        -3.5464,
-        0.8577,
-        3.1943,
-        1.3443,
-        -1.907,
-        1.305,
-        0.6917,
-        -0.2262,
-        0.5951,
-        -7.4907,
-        0.0927,
-        0.5589,
-        -1.506,
-        -4.918,
+        2.0143,
+        0.8418,
+        -3.2335,
+        0.4053,
+        3.2088,
+        1.1856,
+        -1.4574,
+        1.2558,
+        0.6252,
+        -0.049,
+        0.5129,
+        -7.2198,
+        0.1106,
+        0.5161,
+        -1.4394,
+        -4.4298,
     )
     """Confidence that the best-ranked topic is right: one weight per FEATURES entry, then for
     its ranking score, lead and probability (confidence_row), then the bias."""

@@ -158,15 +158,3 @@ def test_a_long_story_around_a_clear_topic_is_answered(faq: FaqIndex) -> None:
     # Most of the question is the story, so the topic explains little of it; its topic words
     # still weigh enough to answer.
     assert faq.match(question).faq_id == "work-time-and-devices"
-
-
-def test_the_askers_job_said_to_set_the_scene_carries_no_topic(faq: FaqIndex) -> None:
-    words = faq.lexical.normaliser.words
-    plain = words("can I use tiktok on my break")
-    assert words("as a shift supervisor, can I use tiktok on my break") == plain
-    assert words("I'm a delivery driver, can I use tiktok on my break") == plain
-
-
-def test_asking_what_the_bot_is_differs_from_asking_for_a_person(faq: FaqIndex) -> None:
-    assert faq.match("am I talking to a real person").faq_id is None
-    assert faq.match("can I speak to a real person").faq_id == "who-to-contact"
