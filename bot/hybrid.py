@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,38 +44,38 @@ class HybridTuning:
     suggest: float = 0.05
     """...the topics offered: up to three whose ranking probability is at least this."""
     weights: tuple[float, ...] = (
-        -5.1892,
-        5.7473,
-        10.6402,
-        1.7481,
-        4.5064,
-        2.4695,
-        1.3817,
-        1.5454,
-        2.1608,
-        0.4919,
-        3.6663,
-        -5.1023,
-        -6.5146,
+        -4.9868,
+        5.366,
+        11.0318,
+        1.8996,
+        4.6727,
+        2.452,
+        1.3275,
+        1.611,
+        2.155,
+        0.5091,
+        3.7309,
+        -5.3916,
+        -6.5069,
     )
     """Ranking: one weight per FEATURES entry, then the bias."""
     confidence: tuple[float, ...] = (
-        2.0143,
-        0.8418,
-        -3.2335,
-        0.4053,
-        3.2088,
-        1.1856,
-        -1.4574,
-        1.2558,
-        0.6252,
-        -0.049,
-        0.5129,
-        -7.2198,
-        0.1106,
-        0.5161,
-        -1.4394,
-        -4.4298,
+        2.776,
+        0.9824,
+        -3.1704,
+        1.2597,
+        2.7762,
+        1.3529,
+        -1.5267,
+        1.2457,
+        0.6949,
+        -0.2755,
+        0.6505,
+        -7.876,
+        0.1208,
+        0.5053,
+        -1.6532,
+        -4.5181,
     )
     """Confidence that the best-ranked topic is right: one weight per FEATURES entry, then for
     its ranking score, lead and probability (confidence_row), then the bias."""
@@ -94,6 +95,25 @@ class Similarities:
     near_off: float
 
 
+def readable(vocabulary: Vocabulary) -> Callable[[str], str]:
+    """Chat shorthand spelled out ("abt" -> "about", "u" -> "you", "lol" dropped), so that the
+    sentence model reads words it knows."""
+    mapping = {
+        k.lower().strip(): v
+        for k, v in vocabulary.shorthand.items()
+        if k.strip() and v.strip() != "social"
+    }
+    if not mapping:
+        return lambda text: text
+    keys = sorted(mapping, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w'])(" + "|".join(map(re.escape, keys)) + r")(?![\w'])", re.I)
+
+    def spell(text: str) -> str:
+        return " ".join(pattern.sub(lambda m: mapping[m.group(0).lower()], text).split())
+
+    return spell
+
+
 class SemanticIndex:
     """The content's vectors: each topic's question and phrasings, its answer, the off-topic
     examples. Computed once per content and model, then read from the cache."""
@@ -107,6 +127,7 @@ class SemanticIndex:
     ) -> None:
         self._embedder = embedder
         self.model = embedder.name
+        self._readable = readable(vocabulary)
         texts: list[str] = []
         owners: list[int] = []
         for n, entry in enumerate(entries):
@@ -134,6 +155,7 @@ class SemanticIndex:
             self._grid[row, :size] = np.arange(start, start + size)
 
     def _load(self, texts: list[str], cache: VectorCache | None) -> Vectors:
+        texts = [self._readable(t) for t in texts]
         key = corpus_key(self._embedder, texts)
         vectors = cache.load(key) if cache is not None else None
         if vectors is not None and vectors.shape[0] != len(texts):
@@ -149,7 +171,7 @@ class SemanticIndex:
 
     def embed(self, questions: list[str]) -> Vectors:
         """The questions' vectors, in one model call."""
-        return self._embedder.embed(questions)
+        return self._embedder.embed([self._readable(q) for q in questions])
 
     def similarities(self, vector: Vectors) -> Similarities:
         """Cosine similarity of the question to every topic and to the off-topic examples."""
