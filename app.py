@@ -100,11 +100,15 @@ def secret_key(settings: Settings) -> bytes:
 
 def load(settings: Settings) -> tuple[Content, FaqIndex]:
     """Content and the FAQ matcher; raises ContentError naming every problem."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from adapters.embedding import ModelError, semantic_parts
 
-    content = load_content(settings.content_dir)
+    with ThreadPoolExecutor(1) as pool:  # the model loads while the content is read
+        parts = pool.submit(semantic_parts, settings)
+        content = load_content(settings.content_dir)
     try:
-        embedder, cache, reason = semantic_parts(settings)
+        embedder, cache, reason = parts.result()
     except ModelError as err:
         raise StartupError(f"FAQ model unusable: {err}") from None
     faq = FaqIndex(content.faq, content.vocabulary, embedder=embedder, cache=cache, reason=reason)

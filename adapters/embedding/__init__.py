@@ -23,6 +23,7 @@ MODEL_DIR = Path(__file__).resolve().parent / "models" / "all-MiniLM-L6-v2-int8"
 _ARCHITECTURE = "sentence-transformers/all-MiniLM-L6-v2"
 _REQUIRED = ("model.onnx", "tokenizer.json", "config.json")
 _CHUNK = 64  # texts per model call when embedding the content
+_KEEP = 8  # cached contents kept in the cache folder
 
 
 class ModelError(Exception):
@@ -109,12 +110,15 @@ class FileVectorCache:
         """Write the vectors next to their final name, then rename (a crash leaves no half file)."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            for old in self.folder.glob("faq-vectors-*.npy"):
-                old.unlink(missing_ok=True)
             tmp = self.folder / f".faq-vectors-{key}.{os.getpid()}.tmp"
             with tmp.open("wb") as f:
                 np.save(f, vectors, allow_pickle=False)
             tmp.replace(self.folder / f"faq-vectors-{key}.npy")
+            # Other contents (another checkout, an older version) may share the folder: keep the
+            # few most recent.
+            kept = sorted(self.folder.glob("faq-vectors-*.npy"), key=lambda p: -p.stat().st_mtime)
+            for old in kept[_KEEP:]:
+                old.unlink(missing_ok=True)
         except OSError as exc:
             log.warning("FAQ vector cache not saved in %s (%s)", self.folder, type(exc).__name__)
 
@@ -135,4 +139,11 @@ def semantic_parts(settings: Settings) -> tuple[FastEmbedder | None, FileVectorC
             raise ModelError(f"{err} (FAQ_SEMANTIC=true, so not starting)") from None
         log.error("FAQ matcher: lexical only: %s (check FAQ_MODEL_PATH)", err)
         return None, None, str(err)
-    return embedder, FileVectorCache(settings.data_dir / "cache"), ""
+    return embedder, FileVectorCache(cache_dir()), ""
+
+
+def cache_dir() -> Path:
+    """Where the content's vectors are cached: the user's cache folder ($XDG_CACHE_HOME or
+    ~/.cache), shared by every checkout, since the file name is the hash of content and model."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "policybot"

@@ -83,7 +83,10 @@ def test_semantic_matching_can_be_turned_off(tmp_path: Path) -> None:
     }
 
 
-def test_by_default_the_hybrid_matcher_runs_on_the_shipped_model(tmp_path: Path) -> None:
+def test_by_default_the_hybrid_matcher_runs_on_the_shipped_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     _, faq = app.load(_settings(tmp_path))  # type: ignore[arg-type]
     assert faq.health() == {"status": "ok", "matcher": "hybrid", "model": MODEL_DIR.name}
-    assert list((tmp_path / "data" / "cache").glob("faq-vectors-*.npy"))
+    assert list((tmp_path / "cache" / "policybot").glob("faq-vectors-*.npy"))

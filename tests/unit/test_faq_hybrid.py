@@ -95,7 +95,7 @@ def test_warm_start_reads_the_cache_and_a_content_edit_invalidates_it(
     after = FakeEmbedder()
     _index(edited, after, cache=cache)
     assert after.calls  # a changed answer is a new content hash
-    assert len(list(tmp_path.glob("faq-vectors-*.npy"))) == 1  # the stale file is gone
+    assert len(list(tmp_path.glob("faq-vectors-*.npy"))) == 2  # each content has its own
 
 
 def test_another_model_does_not_reuse_the_cache(content: Content, tmp_path: Path) -> None:
