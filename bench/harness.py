@@ -181,50 +181,53 @@ async def run(
     args: argparse.Namespace,
     fake: Replies,
     routes: Callable[[web.Application], None],
-    start: Callable[[str], tuple[Target, Target]],
+    start: Callable[[str], tuple[Target, ...]],
     health: str,
 ) -> None:
-    """Serve the fake platform, start both servers, drive them, print the figures."""
+    """Serve the fake platform, start Policy Bot and its peers, drive them, print the figures."""
     fake_app = web.Application()
     routes(fake_app)
     runner = web.AppRunner(fake_app, access_log=None)
     await runner.setup()
     fake_port = free_port()
     await web.TCPSite(runner, "127.0.0.1", fake_port).start()
-    ours, bare = start(f"http://127.0.0.1:{fake_port}/")
+    targets = start(f"http://127.0.0.1:{fake_port}/")
     try:
         await wait_up(health)
-        await wait_up(bare.url)
+        for peer in targets[1:]:
+            await wait_up(peer.url)
         connector = aiohttp.TCPConnector(limit=args.senders * 2)
         async with aiohttp.ClientSession(connector=connector) as http:
-            for target in (ours, bare):  # warm up: users seen, code paths imported
+            for target in targets:  # warm up: users seen, code paths imported
                 await saturated(http, fake, target, 8, 0.5, 9_000_000)
                 target.answered, target.busy = 0, 0.0
-            for target in (ours, bare):
+            for target in targets:
                 await paced(http, fake, target, args.rate, args.paced_seconds)
             for r in range(args.rounds):
-                for target in (ours, bare) if r % 2 == 0 else (bare, ours):
+                # Each round in another order, to cancel machine drift.
+                order = targets[r % len(targets) :] + targets[: r % len(targets)]
+                for target in order if r % 2 == 0 else order[::-1]:
                     await saturated(
                         http, fake, target, args.senders, args.saturated_seconds, r * 1_000_000
                     )
-        peak = rss_peak_mb(ours.proc.pid)
+        peaks = {t.name: rss_peak_mb(t.proc.pid) for t in targets}
     finally:
-        for t in (ours, bare):
+        for t in targets:
             t.proc.send_signal(2)
             try:
                 t.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 t.proc.kill()
         await runner.cleanup()
-    report(args, fake, ours, bare, peak)
+    report(args, fake, targets, peaks)
 
 
 def report(
-    args: argparse.Namespace, fake: Replies, ours: Target, bare: Target, peak: float
+    args: argparse.Namespace, fake: Replies, targets: tuple[Target, ...], peaks: dict[str, float]
 ) -> None:
     """Print the figures."""
     rates = {}
-    for t in (ours, bare):
+    for t in targets:
         lost = sum(1 for c in t.channels if c not in fake.at)
         twice = sum(1 for c in t.channels if len(fake.at.get(c, ())) > 1)
         rates[t.name] = t.answered / t.busy if t.busy else float("nan")
@@ -239,8 +242,10 @@ def report(
             f"  events {len(t.channels)} (every {DUPLICATE_EVERY}th delivered twice), "
             f"lost {lost}, answered twice {twice}"
         )
-    print(f"ours / bare throughput: {rates['ours'] / rates['bare']:.2f}")
-    print(f"ours peak RSS: {peak:.0f} MB")
+        print(f"  peak RSS: {peaks[t.name]:.0f} MB")
+    ours = targets[0]
+    for peer in targets[1:]:
+        print(f"{ours.name} / {peer.name} throughput: {rates[ours.name] / rates[peer.name]:.2f}")
     print(f"server log: {ours.log}")
 
 

@@ -1,13 +1,15 @@
-"""Slack events throughput and latency: Policy Bot against a bare Bolt app.
+"""Slack events throughput and latency: Policy Bot against two bare Bolt apps.
 
 Usage: python bench/slack_events.py [--rate 250] [--paced-seconds 4] [--saturated-seconds 3]
        [--senders 64] [--rounds 3] [--database-url URL] [--profile FILE]
 
-Both servers run as subprocesses answering signed `message.im` events through a local fake
-Slack Web API that runs here. Prints, for each: time to ack and until the reply reaches the
-fake (p50/p99) in a paced open-loop phase, answered events per second in a saturated phase
-(slices alternate between the two servers to cancel machine drift), events lost or answered
-twice, and Policy Bot's peak RSS.
+The peers are a bare Bolt app that answers every message with a fixed text (bench/bare_bolt.py)
+and one that answers from the FAQ with the same hybrid matcher, one model call per event
+(bench/bare_semantic.py). All run as subprocesses answering signed `message.im` events through
+a local fake Slack Web API that runs here. Prints, for each: time to ack and until the reply
+reaches the fake (p50/p99) in a paced open-loop phase, answered events per second in a
+saturated phase (slices alternate between the servers to cancel machine drift), events lost or
+answered twice, and each one's peak RSS.
 """
 
 from __future__ import annotations
@@ -84,9 +86,9 @@ def signer(n: int, prefix: str, retry: bool) -> tuple[bytes, dict[str, str], str
 def main() -> None:
     args = arguments(rate=250)
     data = Path(tempfile.mkdtemp(prefix="policybot-bench-"))
-    ours_port, bare_port = free_port(), free_port()
+    ours_port, bare_port, semantic_port = free_port(), free_port(), free_port()
 
-    def start(base: str) -> tuple[Target, Target]:
+    def start(base: str) -> tuple[Target, ...]:
         env = {
             **os.environ,
             "PORT": str(ours_port),
@@ -104,16 +106,17 @@ def main() -> None:
             signer,
         )
         ours.log = str(data / "server.log")
-        bare_cmd = [sys.executable, "bench/bare_bolt.py", str(bare_port), base + "api/", SECRET]
-        bare = Target(
-            "bare",
-            f"http://127.0.0.1:{bare_port}/slack/events",
-            subprocess.Popen(
-                bare_cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            ),
-            signer,
-        )
-        return ours, bare
+        peers = [ours]
+        for name, script, port in (
+            ("bare", "bench/bare_bolt.py", bare_port),
+            ("bare-semantic", "bench/bare_semantic.py", semantic_port),
+        ):
+            command = [sys.executable, script, str(port), base + "api/", SECRET]
+            process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            peers.append(Target(name, f"http://127.0.0.1:{port}/slack/events", process, signer))
+        return tuple(peers)
 
     fake = Replies()
     health = f"http://127.0.0.1:{ours_port}/healthz"
