@@ -8,7 +8,7 @@ from adapters.embedding import FastEmbedder, FileVectorCache
 from bot.content import Content
 from bot.faq import FaqIndex
 
-VAGUE = "photos"
+VAGUE = "my account"
 """A question the shipped model is unsure about: it offers topics instead of answering."""
 
 
