@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.deps import Deps
 from bot.faq import Match
-from bot.messages import Action, Button, Card, Choices, Reply, TextReply, UserRef
+from bot.messages import Action, Button, Card, Choices, Reply, TextReply, UserRef, public
 from bot.model import Flow, Person, Role
 from bot.ports import UnitOfWork
 from bot.text import shorten, words
@@ -86,7 +86,8 @@ async def pick(deps: Deps, uow: UnitOfWork, person: Person, action: Action) -> l
     flow = await uow.conversations.flow(action.user)
     if flow is not None and flow.name == "ask_hr":
         await uow.conversations.set_flow(action.user, None)  # the question is answered now
-    return [await _answer_card(deps, uow, faq_id, score)]
+    # An FAQ answer is the same for anyone who asks: it may stay in a shared conversation.
+    return [public(await _answer_card(deps, uow, faq_id, score))]
 
 
 def did_you_mean(deps: Deps, match: Match) -> Reply:
