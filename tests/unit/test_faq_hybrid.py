@@ -19,7 +19,7 @@ from bot.dispatch import handle, handle_many
 from bot.embedding import Embedder, Vectors
 from bot.faq import FaqIndex, HybridTuning
 from bot.messages import Action, Card, Choices, ConversationRef, Text, UserRef
-from tests.fakes import FakeCipher, FakeClock, FakeMessenger, FakeStore
+from tests.fakes import FakeCipher, FakeClock, FakeStore
 
 ALICE = UserRef("slack", "UALICE")
 DM = ConversationRef("slack", "D1")
@@ -135,7 +135,7 @@ def test_a_cache_of_the_wrong_shape_is_rebuilt(content: Content, tmp_path: Path)
 
 
 def _deps(content: Content, faq: FaqIndex, store: FakeStore) -> Deps:
-    return Deps(content, faq, store, FakeMessenger(), FakeClock(), FakeCipher())
+    return Deps(content, faq, store, FakeClock(), FakeCipher())
 
 
 async def test_a_question_is_embedded_off_the_event_loop(content: Content) -> None:
