@@ -79,6 +79,12 @@ class Target:
     log: str = ""
 
 
+def _tag(target: Target) -> str:
+    """The target's name in its event and conversation ids (unique per target: "bare" and
+    "bare-semantic" must not share conversations)."""
+    return "".join(c for c in target.name if c.isalnum())
+
+
 async def send(
     http: aiohttp.ClientSession, target: Target, n: int, prefix: str
 ) -> tuple[str, float, float]:
@@ -118,7 +124,7 @@ async def paced(
         delay = t0 + n / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(send(http, target, n, f"P{target.name[0]}{RUN}")))
+        tasks.append(asyncio.create_task(send(http, target, n, f"P{_tag(target)}{RUN}")))
     results = await asyncio.gather(*tasks)
     await wait_replies(fake, [c for c, _, _ in results])
     for channel, start, ack in results:
@@ -141,7 +147,7 @@ async def saturated(
 
     async def sender() -> None:
         while time.perf_counter() < stop:
-            channel, _, _ = await send(http, target, next(counter), f"S{target.name[0]}{RUN}")
+            channel, _, _ = await send(http, target, next(counter), f"S{_tag(target)}{RUN}")
             channels.append(channel)
 
     start = time.perf_counter()
