@@ -27,6 +27,7 @@ from bot.ports import Clock
 from bot.settings import Settings, SettingsError, load_settings
 from storage.cipher import KeyCipher
 from storage.db import current_revision, default_url, make_engine, upgrade
+from storage.files import private_database, private_folder, sqlite_path
 from storage.outbox import OutboxQueue
 from storage.uow import SqlStore, unavailable
 
@@ -88,9 +89,9 @@ def secret_key(settings: Settings) -> bytes:
             "so that every replica uses the same key"
         )
     path = settings.data_dir / "secret.key"
+    private_folder(settings.data_dir)
     if path.exists():
         return base64.urlsafe_b64decode(path.read_text().strip() + "==")
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(secrets.token_urlsafe(32) + "\n")
@@ -119,8 +120,11 @@ async def prepare_database(settings: Settings) -> AsyncEngine:
     """The engine, with the embedded database upgraded and an external one checked."""
     url = settings.database_url
     if url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(settings.data_dir)
         url = default_url(settings.data_dir)
+    path = sqlite_path(url)
+    if path is not None:
+        private_database(path)  # before SQLite creates it, or its WAL, with the umask's mode
     engine = make_engine(url)
     try:
         if settings.embedded:

@@ -112,3 +112,31 @@ def test_serves_chat_while_the_task_queue_is_down(env: dict[str, str]) -> None:
     assert proc.returncode == 0, out
     assert "task queue unreachable (ConnectionError): check TASK_BROKER_URL" in out
     assert "Traceback" not in out
+
+
+def test_data_files_are_the_owners_only_from_the_start(env: dict[str, str], tmp_path: Path) -> None:
+    env = {k: v for k, v in env.items() if k not in ("DATABASE_URL", "POLICYBOT_SECRET_KEY")}
+    port = free_port()
+    # With no umask to hide behind, what the server creates must still be private.
+    proc = subprocess.Popen(
+        [sys.executable, "app.py"],
+        cwd=ROOT,
+        env={**env, "PORT": str(port)},
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        umask=0,
+    )
+    try:
+        status, _ = wait_up(f"http://127.0.0.1:{port}/healthz", proc)
+        assert status == 200
+        data = tmp_path / "data"
+        modes = {p.name: oct(p.stat().st_mode & 0o777) for p in data.iterdir()}
+        modes["."] = oct(data.stat().st_mode & 0o777)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0, out
+    assert {"policybot.db", "policybot.db-wal", "policybot.db-shm", "secret.key"} <= set(modes)
+    assert set(modes.values()) == {"0o600", "0o700"}, modes
+    assert modes["."] == "0o700"
