@@ -3,31 +3,30 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import gc
 import logging
-import os
-import secrets
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters import health
 from bot.clock import SystemClock
 from bot.content import Content, ContentError, load_content
 from bot.deps import Deps
 from bot.faq import FaqIndex
 from bot.ports import Clock
 from bot.settings import Settings, SettingsError, load_settings
+from storage import probe
 from storage.cipher import KeyCipher
-from storage.db import current_revision, default_url, make_engine, upgrade
+from storage.db import current_revision, default_url, make_engine, read_only, upgrade
 from storage.files import private_database, private_folder, sqlite_path
+from storage.keys import old_secret_keys, secret_key
 from storage.outbox import OutboxQueue
 from storage.uow import SqlStore, unavailable
 
@@ -50,53 +49,14 @@ class Services:
     slack: Any = None  # the Slack channel, when mounted
     teams: Any = None  # the Teams channel, when mounted
     broadcaster: Any = None  # the announcement broadcaster, when this process runs one
+    checks: dict[str, health.Check] = field(default_factory=dict)  # /healthz, by part
+    probe: AsyncEngine | None = None  # the health checks' own connections
 
     async def close(self) -> None:
         """Release the database connections."""
         await self.engine.dispose()
-
-
-def _decode_key(raw: str, name: str) -> bytes:
-    try:
-        key = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
-    except ValueError:
-        key = b""
-    if len(key) < 32:
-        raise SettingsError(
-            f"invalid setting {name}: must be at least 32 bytes, base64-encoded "
-            "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
-        )
-    return key
-
-
-def old_secret_keys(settings: Settings) -> tuple[bytes, ...]:
-    """Keys rotated out: still able to open what they sealed (comma-separated setting)."""
-    if settings.old_secret_keys is None:
-        return ()
-    raw = settings.old_secret_keys.get_secret_value()
-    return tuple(
-        _decode_key(k.strip(), "POLICYBOT_OLD_SECRET_KEYS") for k in raw.split(",") if k.strip()
-    )
-
-
-def secret_key(settings: Settings) -> bytes:
-    """The installation's secret key: from the setting, or generated once in the data folder."""
-    if settings.secret_key is not None:
-        return _decode_key(settings.secret_key.get_secret_value().strip(), "POLICYBOT_SECRET_KEY")
-    if not settings.embedded:
-        raise SettingsError(
-            "missing setting POLICYBOT_SECRET_KEY: required with an external DATABASE_URL, "
-            "so that every replica uses the same key"
-        )
-    path = settings.data_dir / "secret.key"
-    private_folder(settings.data_dir)
-    if path.exists():
-        return base64.urlsafe_b64decode(path.read_text().strip() + "==")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(secrets.token_urlsafe(32) + "\n")
-    log.warning("generated a new secret key in %s: back it up with the database", path)
-    return base64.urlsafe_b64decode(path.read_text().strip() + "==")
+        if self.probe is not None:
+            await self.probe.dispose()
 
 
 def load(settings: Settings) -> tuple[Content, FaqIndex]:
@@ -138,11 +98,17 @@ async def prepare_database(settings: Settings) -> AsyncEngine:
                     f"database schema is at {current or 'nothing'}, not {head_revision()}: "
                     "run `policybot db upgrade` first"
                 )
+        await probe.write(engine)  # a database the bot cannot write would fail every change
     except StartupError:
         await engine.dispose()
         raise
     except Exception as exc:
         await engine.dispose()
+        if read_only(exc):
+            raise StartupError(
+                "database is read-only: the bot needs to write to it (check the file's "
+                "permissions, or the database user's)"
+            ) from exc
         if unavailable(exc) or isinstance(exc, asyncio.TimeoutError):
             raise StartupError(
                 f"database unreachable ({type(exc).__name__}): check DATABASE_URL"
@@ -178,29 +144,9 @@ async def bootstrap(
         cipher=cipher,
         site_url=settings.site_url,
     )
-    return Services(settings, deps, engine, store, outbox)
-
-
-async def _healthz(request: web.Request) -> web.Response:
-    services: Services = request.app[SERVICES]
-    content = services.deps.content
-    body: dict[str, Any] = {
-        "content": {
-            "status": "ok",
-            "policy_version": content.current.version,
-            "faq_entries": len(content.faq),
-        },
-        "faq": services.deps.faq.health(),
-    }
-    try:
-        async with services.engine.connect() as conn:
-            await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=3)
-        body["database"] = {"status": "ok"}
-    except Exception as exc:
-        body["database"] = {"status": "unavailable", "error": type(exc).__name__}
-    ok = body["database"]["status"] == "ok"
-    body["status"] = "ok" if ok else "degraded"
-    return web.json_response(body, status=200 if ok else 503)
+    services = Services(settings, deps, engine, store, outbox)
+    health.register(services)
+    return services
 
 
 SERVICES = web.AppKey("services", Services)
@@ -298,7 +244,7 @@ def web_app(services: Services) -> web.Application:
     """The aiohttp application that owns every route."""
     app = web.Application(client_max_size=1024 * 1024)
     app[SERVICES] = services
-    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/healthz", health.handler(services))
 
     async def close(_: web.Application) -> None:
         await services.close()
@@ -313,12 +259,14 @@ def web_app(services: Services) -> web.Application:
 
         slack.mount(app, services)
     else:
+        services.checks["slack"] = health.off("not configured")
         log.info("channel slack: off (not configured: set SLACK_BOT_TOKEN)")
     if services.settings.teams:
         from adapters import teams
 
         teams.mount(app, services)
     else:
+        services.checks["teams"] = health.off("not configured")
         log.info("channel teams: off (not configured: set MICROSOFT_APP_ID)")
     if services.settings.worker:
         app.cleanup_ctx.append(_broadcasts(services))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bot.messages import Reply
 from bot.ports import StoreUnavailable
@@ -14,6 +16,7 @@ from storage.outbox import OutboxQueue
 
 log = logging.getLogger("policybot.delivery")
 MAX_ATTEMPTS = 8
+FAILING_LIMIT = 120.0  # seconds of nothing but failed attempts before the channel is degraded
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,7 @@ class Delivery:
         self.interval = interval
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._failing_since: float | None = None  # first failed attempt since the last success
 
     def wake(self) -> None:
         """Look at the outbox now."""
@@ -52,6 +56,17 @@ class Delivery:
     def start(self) -> None:
         """Start the loop."""
         self._task = asyncio.create_task(self._run(), name=f"{self.platform}-delivery")
+
+    async def health(self) -> dict[str, Any]:
+        """The channel's health check: is the loop running, and does the platform accept what
+        it sends? Degraded after FAILING_LIMIT seconds of failed attempts and no success."""
+        running = self._task is not None and not self._task.done()
+        failing = 0.0 if self._failing_since is None else time.monotonic() - self._failing_since
+        ok = running and failing < FAILING_LIMIT
+        body: dict[str, Any] = {"status": "ok" if ok else "degraded", "delivery": running}
+        if failing:
+            body["failing_seconds"] = round(failing, 1)
+        return body
 
     async def stop(self) -> None:
         """Stop the loop (pending notifications stay in the outbox)."""
@@ -84,6 +99,10 @@ class Delivery:
             if not await self.outbox.claim(outbox_id, attempts):
                 continue  # another replica has it
             outcome = await self.deliver(user_id, person_id, reply)
+            if outcome.sent or outcome.permanent_error:
+                self._failing_since = None  # the platform answers
+            elif not outcome.skip and self._failing_since is None:
+                self._failing_since = time.monotonic()
             if outcome.sent:
                 await self.outbox.delivered([outbox_id])
                 sent += 1

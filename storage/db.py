@@ -35,13 +35,15 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine; SQLite gets WAL, a busy timeout and foreign keys."""
     url = async_url(url)
     if url.startswith("sqlite"):
-        if ":memory:" not in url:
+        if ":memory:" not in url and "poolclass" not in kwargs:
             # One connection: SQLite has a single writer, so transactions queue in the pool
             # (cheap, fair) instead of sleeping in SQLite's busy handler.
             kwargs.setdefault("pool_size", 1)
             kwargs.setdefault("max_overflow", 0)
             kwargs.setdefault("pool_timeout", 30)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        connect_args = kwargs.pop("connect_args", {"timeout": 30})
+        engine = create_async_engine(url, connect_args=connect_args, **kwargs)
+        _reconnect_when_read_only(engine)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -53,11 +55,34 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cur.close()
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 10)
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("connect_args", {"timeout": 10, "command_timeout": 30})
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    _reconnect_when_read_only(engine)
+    return engine
+
+
+def read_only(error: BaseException) -> bool:
+    """True when the database refused a write because it (or the connection) is read-only."""
+    orig: Any = getattr(error, "orig", None) or error
+    if getattr(orig, "sqlstate", None) == "25006":  # PostgreSQL read_only_sql_transaction
+        return True
+    name = str(getattr(orig, "sqlite_errorname", ""))
+    return name == "SQLITE_READONLY" or "readonly database" in str(orig).lower()
+
+
+def _reconnect_when_read_only(engine: AsyncEngine) -> None:
+    """A connection that found the database read-only is dropped, not reused: SQLite opens a
+    read-only file read-only for good, and a PostgreSQL session keeps the read-only default it
+    started with. The next transaction connects afresh and sees the database as it is now."""
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _dropped(context: Any) -> None:
+        if read_only(context.original_exception):
+            context.is_disconnect = True
 
 
 def _config(connection: Connection) -> Config:

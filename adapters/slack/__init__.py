@@ -35,6 +35,7 @@ def mount(web_app: web.Application, services: Services) -> None:
 
     delivery = Delivery(services.outbox, "slack", deliver)
     services.store.listeners.append(lambda _: delivery.wake())
+    services.checks["slack"] = delivery.health
     services.slack = channel
     socket = None
     if settings.slack_app_token is not None:

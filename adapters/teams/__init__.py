@@ -52,6 +52,7 @@ def mount(web_app: web.Application, services: Services) -> None:
 
     delivery = Delivery(services.outbox, "teams", deliver)
     services.store.listeners.append(lambda _: delivery.wake())
+    services.checks["teams"] = delivery.health
     web_app.router.add_post(ROUTE, handler(channel))
     if settings.microsoft_app_id:
         log.info("channel teams: enabled (POST %s, app %s)", ROUTE, settings.microsoft_app_id)

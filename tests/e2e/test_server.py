@@ -53,8 +53,11 @@ def test_serves_healthz_and_shuts_down_gracefully(env: dict[str, str]) -> None:
         status, body = wait_up(f"http://127.0.0.1:{port}/healthz", proc)
         assert status == 200
         assert body["status"] == "ok"
-        assert body["database"] == {"status": "ok"}
+        database: dict[str, object] = body["database"]  # type: ignore[assignment]
+        assert (database["status"], database["read"], database["write"]) == ("ok", "ok", "ok")
+        assert body["outbox"] == {"status": "ok", "waiting": 0, "failed": 0, "oldest_seconds": 0}
         assert body["content"]["faq_entries"] == 33  # type: ignore[index]
+        assert body["slack"] == body["teams"] == {"status": "off", "reason": "not configured"}
     finally:
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=20)

@@ -1,0 +1,90 @@
+"""GET /healthz: a status per part of the bot, from named checks that each answer fast.
+
+`Services.checks` maps a name to an async check returning a dict with a "status" ("ok", "off"
+for a part that is not configured, anything else when it is not working) and figures. The
+composition root registers the database, the outbox and the content; each channel registers
+its own, and so can any other part. All checks run at once, each within DEADLINE seconds (one
+that takes longer is "unavailable": "timeout"); /healthz answers 200 when every part is "ok"
+or "off", 503 otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from storage import probe
+from storage.outbox import OutboxQueue
+from storage.uow import SqlStore
+
+if TYPE_CHECKING:
+    from app import Services
+
+Check = Callable[[], Awaitable[dict[str, Any]]]
+DEADLINE = 0.8
+GOOD = frozenset({"ok", "off"})
+
+
+async def run(checks: Mapping[str, Check], deadline: float = DEADLINE) -> dict[str, Any]:
+    """Every check's result by name, and the overall "status" ("ok" or "degraded")."""
+
+    async def one(check: Check) -> dict[str, Any]:
+        try:
+            return await asyncio.wait_for(check(), timeout=deadline)
+        except TimeoutError:
+            return {"status": "unavailable", "error": "timeout"}
+        except Exception as exc:
+            return {"status": "unavailable", "error": probe.problem(exc)}
+
+    names = list(checks)
+    results = await asyncio.gather(*(one(checks[name]) for name in names))
+    ok = all(r.get("status") in GOOD for r in results)
+    return {"status": "ok" if ok else "degraded", **dict(zip(names, results, strict=True))}
+
+
+def off(reason: str) -> Check:
+    """The check of a part that is not configured."""
+
+    async def check() -> dict[str, Any]:
+        return {"status": "off", "reason": reason}
+
+    return check
+
+
+def register(services: Services) -> None:
+    """The core's checks: database (read and write), outbox backlog, content, FAQ matcher."""
+    engine = probe.check_engine(services.engine)
+    services.probe = engine
+    outbox = OutboxQueue(SqlStore(engine, services.store.cipher))
+    content = services.deps.content
+
+    async def database() -> dict[str, Any]:
+        return await probe.status(engine)
+
+    async def backlog() -> dict[str, Any]:
+        return {"status": "ok", **await outbox.backlog()}
+
+    async def policy() -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "policy_version": content.current.version,
+            "faq_entries": len(content.faq),
+        }
+
+    async def matcher() -> dict[str, Any]:
+        return services.deps.faq.health()
+
+    services.checks.update(database=database, outbox=backlog, content=policy, faq=matcher)
+
+
+def handler(services: Services) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The aiohttp handler of GET /healthz."""
+
+    async def healthz(_: web.Request) -> web.Response:
+        body = await run(services.checks)
+        return web.json_response(body, status=200 if body["status"] == "ok" else 503)
+
+    return healthz
