@@ -3,15 +3,19 @@
 The SDK builds a new Bot Connector client and a new user-token client for every activity. Each
 costs milliseconds to configure (msrest's retry set-up alone scans a 500-item list a thousand
 times) and comes with its own HTTP session, so no connection is ever reused. One process serves
-one bot, so the clients can be kept per service URL and audience: their credentials refresh
-their own tokens.
+one bot, so the clients can be kept per service URL and audience. Their credentials get their
+tokens off the event loop (adapters/teams/identity.py): each turn first makes sure its client's
+token is fresh.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import (
+    ConfigurationBotFrameworkAuthentication,
+    ConfigurationServiceClientCredentialFactory,
+)
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
     AuthenticateRequestResult,
@@ -20,6 +24,8 @@ from botframework.connector.auth import (
     JwtTokenValidation,
     UserTokenClient,
 )
+
+from adapters.teams import identity
 
 MAX_CLIENTS = 64  # service URLs are per region: a handful in practice
 
@@ -39,6 +45,7 @@ class _Reusing(ConnectorFactory):
             if len(self._clients) >= MAX_CLIENTS:
                 self._clients.clear()
             self._clients[key] = client
+        await identity.ready(client)
         return client
 
 
@@ -46,7 +53,11 @@ class ReusingAuthentication(ConfigurationBotFrameworkAuthentication):  # type: i
     """The SDK's configuration-based authentication, with clients kept between turns."""
 
     def __init__(self, configuration: Any) -> None:
-        super().__init__(configuration)
+        identity.fetch_keys_off_the_loop()
+        credentials = ConfigurationServiceClientCredentialFactory(configuration)
+        super().__init__(
+            configuration, credentials_factory=identity.OffLoopCredentialsFactory(credentials)
+        )
         self._connectors: dict[tuple[str, str], Any] = {}
         self._token_clients: dict[str, UserTokenClient] = {}
 

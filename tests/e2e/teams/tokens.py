@@ -44,6 +44,7 @@ class TokenIssuer:
         self.metadata_url = ""
         self.jwks_url = ""
         self.fetches: list[str] = []
+        self.delay = 0.0  # seconds each answer takes: a slow identity provider
         self._host = host
         self._prefix = f"/{uuid.uuid4().hex}/v1/.well-known"
         self._thread: threading.Thread | None = None
@@ -158,11 +159,13 @@ class TokenIssuer:
     async def _metadata(self, request: web.Request) -> web.Response:
         """GET the OpenID configuration."""
         self.fetches.append(request.path)
+        await asyncio.sleep(self.delay)
         return web.json_response(self.openid_configuration())
 
     async def _keys(self, request: web.Request) -> web.Response:
         """GET the JWKS."""
         self.fetches.append(request.path)
+        await asyncio.sleep(self.delay)
         return web.json_response(self.jwks())
 
 
