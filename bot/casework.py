@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
+from bot import passphrases
 from bot.deps import Deps
 from bot.messages import (
     Action,
@@ -20,7 +22,15 @@ from bot.messages import (
 )
 from bot.model import Case, CaseMessage, CaseStatus, Person, Role, new_id
 from bot.ports import UnitOfWork
-from bot.reports import LOCK, MAX_FAILED, MAX_TEXT, context, deadlines, handler_card
+from bot.reports import (
+    LOCK,
+    MAX_FAILED,
+    MAX_TEXT,
+    FormHandler,
+    context,
+    deadlines,
+    handler_card,
+)
 from bot.text import clean, shorten
 
 log = logging.getLogger(__name__)
@@ -232,17 +242,66 @@ async def status_card(deps: Deps, uow: UnitOfWork, case: Case) -> Card:
     )
 
 
-async def open_followup(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
-    """An anonymous reporter opens their case with receipt and passphrase."""
-    receipt = clean(f.fields.get("receipt", "")).upper()
-    case = await uow.cases.by_receipt(deps.cipher.keyed_hash("receipt", receipt))
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A follow-up's passphrase, checked before the unit of work opened."""
+
+    receipt_key: str
+    passphrase_hash: str | None  # the hash it was checked against (None: no such receipt)
+    matches: bool
+    locked: bool  # the case was locked: nothing was checked
+
+
+async def check_followup(deps: Deps, receipt: str, passphrase: str) -> Checked:
+    """Read the case's passphrase hash in a short read of its own, then check the passphrase
+    in the passphrase threads, with no transaction open. An unknown receipt is checked
+    against a dummy hash, so it takes as long to answer as a real one."""
+    key = deps.cipher.keyed_hash("receipt", passphrases.normal(receipt))
+    async with deps.store() as uow:
+        case = await uow.cases.by_receipt(key)
+    hashed = case.passphrase_hash if case is not None else None
+    if case is not None and case.locked_until and case.locked_until > deps.clock.now():
+        return Checked(key, hashed, False, True)
+    return Checked(key, hashed, await passphrases.verify(deps.cipher, hashed, passphrase), False)
+
+
+async def prepare_followup(deps: Deps, form: Submission) -> FormHandler:
+    """Before the unit of work: the passphrase check. Returns the handler to run inside it."""
+    f = form.fields
+    checked = await check_followup(deps, f.get("receipt", ""), f.get("passphrase", ""))
+
+    async def checked_followup(
+        deps: Deps, uow: UnitOfWork, person: Person, form: Submission
+    ) -> list[Reply]:
+        return await open_followup(deps, uow, person, form, checked)
+
+    return checked_followup
+
+
+async def open_followup(
+    deps: Deps, uow: UnitOfWork, person: Person, f: Submission, checked: Checked | None = None
+) -> list[Reply]:
+    """An anonymous reporter opens their case with receipt and passphrase.
+
+    The passphrase is checked by `prepare_followup`, before the transaction (`checked`);
+    without it, it is checked here, inside the transaction.
+    """
+    receipt = passphrases.normal(f.fields.get("receipt", ""))
+    key = deps.cipher.keyed_hash("receipt", receipt)
+    case = await uow.cases.by_receipt(key)
     now = deps.clock.now()
     wrong = followup_form({"passphrase": "That receipt and passphrase do not match a report."})
     if case is None or case.passphrase_hash is None:
         return [wrong]
-    if case.locked_until and case.locked_until > now:
+    locked = case.locked_until is not None and case.locked_until > now
+    if locked or (checked is not None and checked.locked):
         return [followup_form({"receipt": "Too many attempts. Try again in 15 minutes."})]
-    if not deps.cipher.slow_verify(case.passphrase_hash, clean(f.fields.get("passphrase", ""))):
+    typed = passphrases.normal(f.fields.get("passphrase", ""))
+    if checked is None or checked.receipt_key != key:
+        matches = deps.cipher.slow_verify(case.passphrase_hash, typed)
+    else:
+        matches = checked.matches and checked.passphrase_hash == case.passphrase_hash
+    if not matches:
         case.failed_attempts += 1
         if case.failed_attempts >= MAX_FAILED:
             case.failed_attempts, case.locked_until = 0, now + LOCK

@@ -40,6 +40,7 @@ from bot.messages import (
 )
 from bot.model import Flow, Person
 from bot.ports import Conflict, StoreUnavailable, UnitOfWork
+from bot.prepare import Prepared, prepare
 from bot.text import MAX_MESSAGE_CHARS, clean, shorten, words
 
 log = logging.getLogger(__name__)
@@ -239,6 +240,7 @@ async def handle(deps: Deps, incoming: Incoming, profile: Profile | None = None)
     """Everything the bot says in answer to one incoming message."""
     for attempt in range(3):
         try:
+            incoming = await prepare(deps, incoming)  # slow parts, before the transaction
             return await _handle_once(deps, incoming, profile)
         except StoreUnavailable:
             log.warning("store unavailable while handling %s", _kind(incoming))
@@ -408,7 +410,7 @@ async def _route(deps: Deps, uow: UnitOfWork, person: Person, incoming: Incoming
             return [TextReply("That button no longer works. Type *help* to see what I can do.")]
         return await handler(deps, uow, person, incoming)
     if isinstance(incoming, Submission):
-        form = FORMS.get(incoming.form_id)
+        form = incoming.run if isinstance(incoming, Prepared) else FORMS.get(incoming.form_id)
         if form is None:
             return [TextReply("That form no longer works. Type *help* to start again.")]
         return await form(deps, uow, person, incoming)

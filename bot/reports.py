@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import passphrases
 from bot.deps import Deps
 from bot.messages import (
     Button,
@@ -32,15 +33,13 @@ MAX_FAILED = 5
 LOCK = timedelta(minutes=15)
 ACK_LIMIT = timedelta(days=7)  # EU Whistleblowing Directive: acknowledge receipt within 7 days
 FEEDBACK_LIMIT = timedelta(days=90)  # ... and give feedback within 3 months
-_CODE = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 IDENTITY = (
     Option("Confidential: handlers of this case see who I am", "confidential"),
     Option("Anonymous: nobody can find out who I am", "anonymous"),
 )
 
 
-def _code(groups: int) -> str:
-    return "-".join("".join(secrets.choice(_CODE) for _ in range(4)) for _ in range(groups))
+FormHandler = Callable[[Deps, UnitOfWork, Person, Submission], Awaitable[list[Reply]]]
 
 
 def intake_form(
@@ -206,8 +205,34 @@ async def _excluded(uow: UnitOfWork, emails: str) -> set[str]:
     return excluded
 
 
-async def submit(deps: Deps, uow: UnitOfWork, person: Person, form: Submission) -> list[Reply]:
-    """The report form was sent: seal, route, notify, and give the reporter a receipt."""
+async def prepare(deps: Deps, form: Submission) -> FormHandler:
+    """Before the unit of work opens: an anonymous report's receipt and passphrase, hashed off
+    the event loop. Returns the handler to run inside the unit of work."""
+    f = {k: clean(v) for k, v in form.fields.items()}
+    if f.get("identity") != "anonymous" or _problems(deps, f):
+        return submit
+    issued = await passphrases.issue(deps.cipher)
+
+    async def submit_anonymous(
+        deps: Deps, uow: UnitOfWork, person: Person, form: Submission
+    ) -> list[Reply]:
+        return await submit(deps, uow, person, form, issued)
+
+    return submit_anonymous
+
+
+async def submit(
+    deps: Deps,
+    uow: UnitOfWork,
+    person: Person,
+    form: Submission,
+    issued: passphrases.Issued | None = None,
+) -> list[Reply]:
+    """The report form was sent: seal, route, notify, and give the reporter a receipt.
+
+    An anonymous report's receipt and passphrase come from `prepare` (`issued`); without
+    them they are made here, hashing inside the transaction.
+    """
     f = {k: clean(v) for k, v in form.fields.items()}
     errors = _problems(deps, f)
     if errors:
@@ -233,9 +258,10 @@ async def submit(deps: Deps, uow: UnitOfWork, person: Person, form: Submission) 
     )
     receipt = passphrase = ""
     if anonymous:
-        receipt, passphrase = _code(4), _code(5)
+        issued = issued or passphrases.issue_now(deps.cipher)
+        receipt, passphrase = issued.receipt, issued.passphrase
         case.receipt_id = deps.cipher.keyed_hash("receipt", receipt)
-        case.passphrase_hash = deps.cipher.slow_hash(passphrase)
+        case.passphrase_hash = issued.passphrase_hash
     else:
         case.reporter_box = deps.cipher.seal(person.id.encode(), context(case_id))
         case.reporter_key = deps.cipher.keyed_hash("reporter", person.id)

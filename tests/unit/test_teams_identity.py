@@ -21,7 +21,9 @@ class Credentials:
         self.threads.append(threading.current_thread().name)
         if self.fail:
             raise ConnectionError("identity provider down")
-        return jwt.encode({"exp": int(time.time() + self.lifetime), "n": len(self.threads)}, "k" * 32)
+        return jwt.encode(
+            {"exp": int(time.time() + self.lifetime), "n": len(self.threads)}, "k" * 32
+        )
 
 
 async def test_a_fresh_token_is_kept_and_one_close_to_expiry_refreshed() -> None:
