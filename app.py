@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters import health
+from adapters import health, logs
 from bot.clock import SystemClock
 from bot.content import Content, ContentError, load_content
 from bot.deps import Deps
@@ -323,20 +323,9 @@ def _broadcasts(services: Services) -> Any:
     return context
 
 
-def quiet_libraries() -> None:
-    """Libraries whose DEBUG output would carry what people typed (SQL parameters)."""
-    for name in ("aiosqlite", "sqlalchemy.engine", "asyncpg", "bm25s", "slack_sdk", "msrest"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-
-
 def configure_logging(settings: Settings) -> None:
-    """One log format for everything; no message content is ever logged."""
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    quiet_libraries()
+    """One log format for everything; nothing people wrote is logged, at any level."""
+    logs.configure(settings.log_level)
 
 
 def serve(settings: Settings) -> None:

@@ -123,9 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     import app
+    from adapters import logs
 
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
-    app.quiet_libraries()
+    logs.configure(settings.log_level, "%(levelname)s %(name)s: %(message)s")
     try:
         if args.command == "serve":
             app.serve(settings)

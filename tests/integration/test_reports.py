@@ -95,10 +95,10 @@ async def test_anonymous_report_leaves_no_trace_of_the_reporter(
 ) -> None:
     await handle(deps, Submission(SAM, DM, "ask_hr", {"question": ""}))  # Sam is a known user
     before = await dump(engine)
-    import app
+    from adapters import logs
 
     caplog.set_level(logging.DEBUG)
-    app.quiet_libraries()  # as the server configures logging
+    logs.quiet_libraries()  # as the server configures logging
     (receipt,) = await handle(deps, report(identity="anonymous", exclude="mo@example.com"))
     assert isinstance(receipt, Form) and receipt.form_id == "report_receipt"
     assert "Your receipt:" in receipt.intro and "Nobody can recover them" in receipt.intro

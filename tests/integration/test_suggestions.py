@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import quiet_libraries
+from adapters.logs import quiet_libraries
 from bot import review
 from bot.content import Content
 from bot.deps import Deps

@@ -113,10 +113,10 @@ async def dump(engine: AsyncEngine, tables: tuple[str, ...]) -> dict[str, list[t
 async def test_twenty_answers_cannot_be_traced_to_anyone(
     deps: Deps, engine: AsyncEngine, notices: NoticeLog, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import app
+    from adapters import logs
 
     caplog.set_level(logging.DEBUG)
-    app.quiet_libraries()
+    logs.quiet_libraries()
     campaign = await open_campaign(deps)
     invited = {n.person_id for n in notices.sent}
     assert invited == {"hr", *(f"p{n}" for n in range(24))}
