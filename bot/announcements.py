@@ -398,10 +398,22 @@ async def correct(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) ->
 
 
 async def acknowledge(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
-    """Someone pressed "I have read it": recorded once, with the policy version and time."""
+    """Someone pressed "I have read it": recorded once, with the policy version and time.
+
+    Only for an announcement that went out, to someone it went to (anyone, when it was also
+    posted in channels): a forged press on a draft learns nothing, not even its title.
+    """
     announcement = await _get(uow, a.value)
-    if announcement is None:
-        return [TextReply("That announcement no longer exists.")]
+    went_out = announcement is not None and announcement.status in (
+        AnnouncementStatus.SENDING,
+        AnnouncementStatus.SENT,
+    )
+    if (
+        announcement is None
+        or not went_out
+        or not (announcement.includes(person) or announcement.channels)
+    ):
+        return [TextReply("That announcement was not sent to you.")]
     now = deps.clock.now()
     first = await uow.announcements.acknowledge(
         announcement.id, person.id, announcement.policy_version, now

@@ -219,3 +219,32 @@ async def test_an_invalid_correction_keeps_what_hr_typed(deps: Deps, clock: Fake
     async with deps.store() as uow:
         found = await uow.announcements.get(announcement_id)
     assert found is not None and (found.title, found.revision) == ("Version 2, corrected", 2)
+
+
+async def test_a_forged_acknowledgement_of_a_draft_learns_and_counts_nothing(
+    deps: Deps, clock: FakeClock
+) -> None:
+    fields = {"title": "Secret reorganisation", "summary": "Not yet.", "audience": "Sales"}
+    replies = await handle(deps, Submission(HR, DM, "announce_new", fields))
+    draft = replies[-1].buttons[0].value  # type: ignore[union-attr]
+    employee = UserRef("slack", "U0")
+    (refused,) = await handle(deps, Action(employee, DM, announcements.ACK, draft))
+    assert isinstance(refused, TextReply)
+    assert "Secret reorganisation" not in refused.text
+    assert refused.text == "That announcement was not sent to you."
+    async with deps.store() as uow:
+        assert not await uow.announcements.acknowledged(draft, "p0")
+        assert (await uow.announcements.figures(draft, clock.now())).acknowledged == 0
+    # Once it went out, its recipients can; someone outside its audience still cannot.
+    sent = await delivered_announcement(deps, clock)
+    (thanks,) = await handle(deps, Action(employee, DM, announcements.ACK, sent))
+    assert "recorded that you read" in thanks.text  # type: ignore[union-attr]
+    ops = UserRef("slack", "U0OPS")
+    async with deps.store() as uow:
+        person = await uow.people.get("x")
+        assert person is not None
+        person.slack_user_id = ops.id
+        await uow.people.save(person)
+        await uow.commit()
+    (outside,) = await handle(deps, Action(ops, DM, announcements.ACK, sent))
+    assert outside.text == "That announcement was not sent to you."  # type: ignore[union-attr]
