@@ -27,7 +27,7 @@ def handler(channel: TeamsChannel) -> Any:
             return _bad("expected application/json", 415)
         try:
             body = json.loads(await request.read())
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # nested too deep: RecursionError
             return _bad("malformed JSON")
         if not isinstance(body, dict) or not isinstance(body.get("type"), str):
             return _bad("not an activity: no type")

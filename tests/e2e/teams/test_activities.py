@@ -479,3 +479,13 @@ async def test_replies_lost_by_a_crash_are_sent_when_the_activity_comes_again(
     await server.post(fresh)
     await connector.wait_for(2)
     assert await helpers.count(server.services, OutboxRow) == 0
+
+
+async def test_deeply_nested_json_without_a_token_is_refused_not_a_server_error(
+    secured: Server, connector: FakeConnector
+) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    nested_value = '{"type": "message", "value": ' + deep + "}"
+    responses = [await secured.post(deep), await secured.post(nested_value)]
+    assert [r.status for r in responses] == [400, 400]
+    assert await count(secured, PersonRow) == 0
