@@ -7,11 +7,12 @@ import io
 import re
 import zoneinfo
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 
 from bot.messages import UserRef
 from bot.model import Person, Role, new_id
 from bot.ports import UnitOfWork
+from bot.text import valid
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CSV_COLUMNS = (
@@ -41,6 +42,8 @@ class Profile:
 
 async def identify(uow: UnitOfWork, user: UserRef, profile: Profile | None = None) -> Person:
     """The directory entry for a platform user, created or completed from their profile."""
+    if profile is not None:
+        profile = Profile(*(valid(v) if isinstance(v, str) else v for v in astuple(profile)))
     person = await uow.people.by_user(user)
     if person is None and profile and profile.email:
         person = await uow.people.by_email(profile.email.lower())

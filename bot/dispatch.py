@@ -41,7 +41,7 @@ from bot.messages import (
 from bot.model import Flow, Person
 from bot.ports import Conflict, StoreUnavailable, UnitOfWork
 from bot.prepare import Prepared, prepare
-from bot.text import MAX_MESSAGE_CHARS, clean, shorten, words
+from bot.text import MAX_MESSAGE_CHARS, clean, shorten, valid_message, words
 
 log = logging.getLogger(__name__)
 
@@ -238,6 +238,7 @@ async def _nothing() -> list[Reply]:
 
 async def handle(deps: Deps, incoming: Incoming, profile: Profile | None = None) -> list[Reply]:
     """Everything the bot says in answer to one incoming message."""
+    incoming = valid_message(incoming)  # a lone surrogate (valid JSON) cannot be stored
     for attempt in range(3):
         try:
             incoming = await prepare(deps, incoming)  # slow parts, before the transaction
@@ -323,6 +324,7 @@ async def handle_many(deps: Deps, batch: Sequence[tuple[Incoming, Profile | None
     and every message runs alone. A message whose handling raised gets the exception instead
     of replies; the others are unaffected.
     """
+    batch = [(valid_message(message), profile) for message, profile in batch]
     results: list[Result | None] = [None] * len(batch)
     try:
         try:

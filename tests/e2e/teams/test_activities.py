@@ -489,3 +489,17 @@ async def test_deeply_nested_json_without_a_token_is_refused_not_a_server_error(
     responses = [await secured.post(deep), await secured.post(nested_value)]
     assert [r.status for r in responses] == [400, 400]
     assert await count(secured, PersonRow) == 0
+
+
+async def test_a_lone_surrogate_in_a_message_gets_a_normal_answer(
+    server: Server, connector: FakeConnector
+) -> None:
+    # A question the bot cannot answer, so that its text is stored for HR to see.
+    body = activity("message_personal.json", connector.url, text="zqxv blorf frobnicate")
+    raw = json.dumps(body).replace("blorf", "blorf\\ud800")  # valid JSON, invalid text
+    assert "\\ud800" in raw
+    response = await server.post(raw)
+    assert response.status in (200, 201)
+    (reply,) = await connector.wait_for(1)
+    assert server.services.deps.content.chat.unavailable not in shown(reply)
+    assert "not sure" in shown(reply)
