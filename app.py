@@ -22,7 +22,7 @@ from bot.deps import Deps
 from bot.faq import FaqIndex
 from bot.ports import Clock
 from bot.settings import Settings, SettingsError, load_settings
-from storage import probe
+from storage import probe, references
 from storage.cipher import KeyCipher
 from storage.db import current_revision, default_url, make_engine, read_only, upgrade
 from storage.files import private_database, private_folder, sqlite_path
@@ -136,6 +136,8 @@ async def bootstrap(
     sealed = await outbox.seal_legacy()
     if sealed:
         log.info("sealed %d outbox notification(s) written before outbox sealing", sealed)
+    for problem in await references.stale(store, content_pair[0]):
+        log.warning("content: %s", problem)
     deps = Deps(
         content=content_pair[0],
         faq=content_pair[1],

@@ -143,7 +143,7 @@ def deadlines(
     Hour-based deadlines run round the clock; working-day ones end at 17:00 on the last
     working day, in the handlers' time zone when the directory knows it.
     """
-    rule = deps.content.reports.severities[severity]
+    rule = deps.content.reports.severity(severity)
     if rule.acknowledge_hours is not None:
         ack = now + timedelta(hours=rule.acknowledge_hours)
     else:
@@ -313,7 +313,7 @@ async def handler_card(deps: Deps, uow: UnitOfWork, case: Case) -> Card:
         who = await uow.people.get(reporter_id)
         reporter = f"{who.display_name} ({who.email or 'no email'})" if who else "confidential"
     facts = [
-        ("Severity", rules.severities[case.severity].label),
+        ("Severity", rules.severity_label(case.severity)),
         ("Reporter", reporter),
         ("Status", case.status.value),
         ("Acknowledge by", f"{case.ack_due:%d %b %H:%M} UTC"),
@@ -333,7 +333,7 @@ async def handler_card(deps: Deps, uow: UnitOfWork, case: Case) -> Card:
         Button("Resolve", "case_resolve", case.id, "danger"),
     )
     return Card(
-        f"Report {case.ref}: {rules.categories[case.category]}",
+        f"Report {case.ref}: {rules.category_label(case.category)}",
         shorten(data.get("what", ""), 1500),
         tuple(facts),
         buttons,

@@ -48,6 +48,29 @@ class ReportRules(_Strict):
     escalation: tuple[str, ...] = ("hr",)
     retention_days: int = Field(default=1095, ge=30)
 
+    def severity(self, key: str) -> Severity:
+        """The rule of a severity. A case keeps the severity it was filed with; if content no
+        longer has it, the most urgent rule applies, so the case is never chased later."""
+        return self.severities.get(key) or self.most_urgent
+
+    @property
+    def most_urgent(self) -> Severity:
+        """The severity acknowledged soonest (working days count as 24 hours each)."""
+
+        def hours(rule: Severity) -> float:
+            return rule.acknowledge_hours or 24.0 * (rule.acknowledge_working_days or 1)
+
+        return min(self.severities.values(), key=lambda r: (hours(r), r.feedback_hours))
+
+    def severity_label(self, key: str) -> str:
+        """How a case's severity is shown, also when content no longer has it."""
+        rule = self.severities.get(key)
+        return rule.label if rule else f"{key} (no longer in reports.yaml)"
+
+    def category_label(self, key: str) -> str:
+        """How a case's category is shown, also when content no longer has it."""
+        return self.categories.get(key) or f"{key} (no longer in reports.yaml)"
+
     def groups_for(self, category: str) -> tuple[str, ...]:
         """The handler groups of the first route that matches `category`."""
         for route in self.routes:

@@ -49,6 +49,11 @@ def _survey(deps: Deps, campaign: Campaign) -> Survey:
     return survey
 
 
+def _title(deps: Deps, campaign: Campaign) -> str:
+    survey = deps.content.surveys.get(campaign.survey_id)
+    return survey.title if survey else f"{campaign.survey_id} (no longer in surveys.yaml)"
+
+
 async def offer(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
     """Open surveys this person can still take (and, for HR, the campaigns)."""
     today = deps.clock.now().date()
@@ -58,6 +63,7 @@ async def offer(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
         for c in campaigns
         if c.is_open(today)
         and c.includes(person)
+        and deps.content.surveys.get(c.survey_id) is not None
         and not await uow.campaigns.took_part(_key(deps, c.id, person))
     ]
     replies: list[Reply] = []
@@ -77,7 +83,7 @@ def hr_menu(deps: Deps, campaigns: list[Campaign]) -> Card:
     """HR's view of the campaigns, with their actions."""
     facts = tuple(
         (
-            f"{_survey(deps, c).title} ({c.audience})",
+            f"{_title(deps, c)} ({c.audience})",
             f"{'closed' if c.closed else 'open'} {c.opens_on:%d %b} to {c.closes_on:%d %b}",
         )
         for c in campaigns[-8:]
@@ -170,6 +176,9 @@ async def tick(deps: Deps, uow: UnitOfWork) -> int:
             step, lead = "reminded", "A reminder: there is still time for"
         else:
             continue
+        survey = deps.content.surveys.get(campaign.survey_id)
+        if survey is None:
+            continue  # removed from content: reported at start-up, nobody is invited to it
         if not await uow.campaigns.flag(campaign.id, step):
             continue  # another worker did it
         people = [
@@ -178,7 +187,6 @@ async def tick(deps: Deps, uow: UnitOfWork) -> int:
             if campaign.includes(p)
             and (step == "invited" or not await uow.campaigns.took_part(_key(deps, campaign.id, p)))
         ]
-        survey = _survey(deps, campaign)
         note = invite(deps, campaign, survey, lead)
         for p in people:
             await uow.outbox.add(Notification(p.id, note, f"Survey: {survey.title}"))

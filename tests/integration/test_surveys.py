@@ -277,3 +277,25 @@ async def _everyone(deps: Deps) -> list:  # type: ignore[type-arg]
 async def _person(deps: Deps, person_id: str):  # type: ignore[no-untyped-def]
     async with deps.store() as uow:
         return await uow.people.get(person_id)
+
+
+async def test_a_survey_removed_from_content_is_left_alone_not_a_failed_job(
+    deps: Deps, notices: NoticeLog, clock: FakeClock
+) -> None:
+    import dataclasses
+
+    from bot import surveys
+
+    await open_campaign(deps)
+    clock.advance(days=12)  # two days before it closes: reminders are due
+    before = len(notices.sent)
+    gone = deps.content.surveys.model_copy(update={"surveys": ()})
+    edited = dataclasses.replace(deps, content=dataclasses.replace(deps.content, surveys=gone))
+    async with edited.store() as uow:
+        assert await surveys.tick(edited, uow) == 0  # nobody reminded, and no LookupError
+        await uow.commit()
+    assert len(notices.sent) == before
+    (none,) = await handle(edited, Action(user(1), DM, "survey_offer", ""))
+    assert isinstance(none, TextReply) and "no survey for you" in none.text
+    replies = await handle(edited, Action(HR, DM, "survey_offer", ""))
+    assert "no longer in surveys.yaml" in str(replies[-1])
