@@ -138,6 +138,17 @@ def _make_read_only(path: Path, files: list[Path]) -> None:
     files.append(path)
 
 
+def _run_to_exit(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+    """Start the server and wait for it to exit (killed after a minute: it did not refuse)."""
+    proc = start(env)
+    try:
+        out, _ = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    return proc, out
+
+
 @SQLITE_ONLY
 def test_server_refuses_to_start_on_a_read_only_database(
     env: dict[str, str], tmp_path: Path, read_only: list[Path]
@@ -150,8 +161,7 @@ def test_server_refuses_to_start_on_a_read_only_database(
         first.terminate()
         first.communicate(timeout=20)
     _make_read_only(tmp_path / "data" / "policybot.db", read_only)
-    proc = start(env)
-    out, _ = proc.communicate(timeout=60)
+    proc, out = _run_to_exit(env)
     assert proc.returncode == 2, out
     assert "database is read-only" in out
     assert "Traceback" not in out
@@ -161,26 +171,27 @@ def test_server_refuses_to_start_on_a_read_only_database(
 def test_server_refuses_to_start_on_a_read_only_postgresql_database(
     env: dict[str, str],
 ) -> None:
-    from sqlalchemy import text
+    from sqlalchemy import make_url, text
 
     from storage.db import make_engine
 
+    url = make_url(env["DATABASE_URL"])
+
     async def read_only(on: bool) -> None:
-        engine = make_engine(env["DATABASE_URL"])
+        # From the maintenance database: a read-only one could not be made writable again.
+        maintenance = url.set(database="postgres").render_as_string(hide_password=False)
+        engine = make_engine(maintenance)
         try:
             async with engine.connect() as conn:
-                name = (await conn.execute(text("SELECT current_database()"))).scalar_one()
-                await conn.execute(
-                    text(f'ALTER DATABASE "{name}" SET default_transaction_read_only = {on}')
-                )
+                setting = f"default_transaction_read_only = {on}"
+                await conn.execute(text(f'ALTER DATABASE "{url.database}" SET {setting}'))
                 await conn.commit()
         finally:
             await engine.dispose()
 
     asyncio.run(read_only(True))
     try:
-        proc = start({**env, "PORT": str(free_port())})
-        out, _ = proc.communicate(timeout=60)
+        proc, out = _run_to_exit({**env, "PORT": str(free_port())})
     finally:
         asyncio.run(read_only(False))
     assert proc.returncode == 2, out
