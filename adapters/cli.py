@@ -413,6 +413,11 @@ async def _import(settings: Settings, file: Path) -> int:
     print(f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}")
     for problem in report.problems:
         print(f"skipped: {problem}")
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    if not report.used:
+        print(f"policybot: nothing in {file} could be imported", file=sys.stderr)
+        return 1
     return 0
 
 

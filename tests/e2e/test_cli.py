@@ -76,6 +76,32 @@ def test_people_import_reports_unusable_rows(env: dict[str, str], tmp_path: Path
     assert missing.returncode == 2 and "cannot read" in missing.stderr
 
 
+def test_people_import_fails_on_a_file_it_cannot_use(env: dict[str, str], tmp_path: Path) -> None:
+    for name, text, why in (
+        ("semi.csv", "email;name\nann@example.com;Ann\n", "separated by semicolons"),
+        ("nomail.csv", "name,department\nAnn,Sales\n", "missing column(s) email"),
+        ("empty.csv", "", "the file is empty"),
+    ):
+        (tmp_path / name).write_text(text)
+        result = policybot("people", "import", str(tmp_path / name), env=env)
+        assert result.returncode == 1, (name, result.stdout)
+        assert why in result.stdout and "nothing in" in result.stderr
+
+
+def test_people_import_warns_with_the_line_of_an_unknown_manager(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    csv = tmp_path / "people.csv"
+    csv.write_text(
+        "email,name,manager_email\nann@example.com,Ann,\nbo@example.com,Bo,x@example.com\n"
+    )
+    result = policybot("people", "import", str(csv), env=env)
+    assert result.returncode == 0, result.stderr
+    assert "created 2" in result.stdout
+    assert "warning: line 3: bo@example.com imported without a manager" in result.stdout
+    assert "skipped" not in result.stdout
+
+
 def test_teams_package_carries_the_app_id(env: dict[str, str], tmp_path: Path) -> None:
     import zipfile
 
