@@ -24,8 +24,15 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("serve", help="run the server (same as python app.py)")
     chat = sub.add_parser("chat", help="chat with the bot in this terminal")
-    chat.add_argument("--as", dest="email", default="you@example.com", help="your email")
+    chat.add_argument(
+        "--as",
+        dest="email",
+        help="your email, as in the directory (default: a trial you@example.com)",
+    )
     chat.add_argument("--name", default="You", help="your display name")
+    chat.add_argument(
+        "--add", action="store_true", help="add the --as person to the directory if missing"
+    )
     ask = sub.add_parser("ask", help="answer questions from the FAQ (no database needed)")
     ask.add_argument("question", nargs="*", help="the question (omit with --jsonl)")
     ask.add_argument(
@@ -152,7 +159,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return asyncio.run(_worker(settings))
         if args.command == "chat":
             logging.getLogger().setLevel(logging.WARNING)
-            return asyncio.run(_chat(settings, args.email, args.name))
+            return asyncio.run(_chat(settings, args.email, args.name, args.add))
     except app.StartupError as err:
         print(f"policybot: {err}", file=sys.stderr)
         return 2
@@ -623,13 +630,31 @@ async def _worker(settings: Settings) -> int:
     return 0
 
 
-async def _chat(settings: Settings, email: str, name: str) -> int:
+TRIAL_EMAIL = "you@example.com"
+
+
+async def _chat(settings: Settings, email: str | None, name: str, add: bool) -> int:
     import app
     from adapters.console.chat import ConsoleChat
+    from bot.directory import is_email
 
+    if email is not None and not is_email(email.strip()):
+        print(f"policybot: --as needs an email address, not {email!r}", file=sys.stderr)
+        return 2
     services = await app.bootstrap(settings)
     try:
-        await ConsoleChat(services, email, name).run()
+        if email is None:
+            email, add = TRIAL_EMAIL, True  # the trial person, added on first use
+        async with services.store() as uow:
+            known = await uow.people.by_email(email.strip().lower())
+        if known is None and not add:
+            print(
+                f"policybot: {email} is not in the directory: import it "
+                "(policybot people import FILE.csv) or pass --add to add them",
+                file=sys.stderr,
+            )
+            return 1
+        await ConsoleChat(services, email.strip(), name).run()
     finally:
         await services.close()
     return 0

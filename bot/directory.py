@@ -26,6 +26,11 @@ CSV_COLUMNS = (
 )
 
 
+def is_email(text: str) -> bool:
+    """True for something shaped like an email address."""
+    return bool(_EMAIL_RE.match(text))
+
+
 class NotAllowed(Exception):
     """The person lacks the role an action needs."""
 

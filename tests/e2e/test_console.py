@@ -26,7 +26,7 @@ def test_three_questions_one_unknown_and_help(migrated: dict[str, str]) -> None:
         ]
     )
     result = policybot(
-        "chat", "--as", "sam@example.com", "--name", "Sam", env=migrated, stdin=script
+        "chat", "--as", "sam@example.com", "--add", "--name", "Sam", env=migrated, stdin=script
     )
     out = result.stdout
     assert result.returncode == 0, result.stderr
@@ -75,3 +75,16 @@ def test_form_can_be_cancelled(migrated: dict[str, str]) -> None:
         stdin="how many vacation days do I get this year?\n2\ncancel\n/quit\n",
     )
     assert "Cancelled. Nothing was sent." in result.stdout
+
+
+def test_chat_as_refuses_what_is_not_a_directory_email(migrated: dict[str, str]) -> None:
+    for bad in ("not-an-email", ""):
+        result = policybot("chat", "--as", bad, env=migrated, stdin="/quit\n")
+        assert result.returncode == 2 and "needs an email address" in result.stderr
+    unknown = policybot("chat", "--as", "nobody@example.com", env=migrated, stdin="/quit\n")
+    assert unknown.returncode == 1 and "not in the directory" in unknown.stderr
+    assert "--add" in unknown.stderr
+    added = policybot("chat", "--as", "nobody@example.com", "--add", env=migrated, stdin="/quit\n")
+    assert added.returncode == 0 and "Bye!" in added.stdout
+    again = policybot("chat", "--as", "Nobody@Example.com", env=migrated, stdin="/quit\n")
+    assert again.returncode == 0, again.stderr
