@@ -155,9 +155,22 @@ def _read_yaml(path: Path, root: Path, problems: list[str]) -> Any:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         problems.append(f"{path.relative_to(root)}: file is missing")
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        problems.append(f"{path.relative_to(root)}: not valid YAML: {str(exc).splitlines()[0]}")
+    except UnicodeDecodeError as exc:
+        problems.append(f"{path.relative_to(root)}: not UTF-8 text: {exc.reason}")
+    except yaml.YAMLError as exc:
+        problems.append(f"{path.relative_to(root)}: not valid YAML: {yaml_error(exc)}")
     return None
+
+
+def yaml_error(exc: yaml.YAMLError, first_line: int = 1) -> str:
+    """PyYAML's complaint with its line and column (`first_line`: where the YAML starts)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    what = f"{problem} ({context})" if context else str(problem)
+    if mark is None:
+        return what
+    return f"line {mark.line + first_line}, column {mark.column + 1}: {what}"
 
 
 def parse_policy(text: str, file: str) -> Policy:
@@ -172,7 +185,8 @@ def parse_policy(text: str, file: str) -> Policy:
     except ValidationError as err:
         raise ContentError(_pydantic_problems(file, err)) from None
     except yaml.YAMLError as exc:
-        raise ContentError([f"{file}: front matter is not valid YAML: {exc}"]) from None
+        where = yaml_error(exc, first_line=2)  # the front matter starts after the first ---
+        raise ContentError([f"{file}: front matter is not valid YAML: {where}"]) from None
     intro: list[str] = []
     sections: list[tuple[str, str, list[str]]] = []
     problems: list[str] = []

@@ -148,6 +148,18 @@ def test_invalid_yaml_and_missing_files_are_reported(tmp_path: Path) -> None:
         load_content(tmp_path / "nowhere")
 
 
+def test_a_yaml_syntax_error_keeps_its_line_and_column(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    (root / "surveys.yaml").write_text("surveys:\n  - id: a\n    title: [one\n  - id: b\n")
+    policy = (root / "policy" / "v2.md").read_text()
+    (root / "policy" / "v2.md").write_text(policy.replace("title: Social", "title: : [Social", 1))
+    with pytest.raises(ContentError) as err:
+        load_content(root)
+    problems = "\n".join(err.value.problems)
+    assert "surveys.yaml: not valid YAML: line 4, column 7: expected ',' or ']'" in problems
+    assert "policy/v2.md: front matter is not valid YAML: line 3, column " in problems
+
+
 def test_policy_sections_need_ids_and_front_matter() -> None:
     with pytest.raises(ContentError, match="front matter"):
         parse_policy("# Policy\n## Scope {#scope}\n", "policy/v9.md")
