@@ -59,11 +59,15 @@ def _parser() -> argparse.ArgumentParser:
     survey = sub.add_parser("survey", help="anonymous surveys")
     survey_sub = survey.add_subparsers(dest="action", required=True, metavar="ACTION")
     results = survey_sub.add_parser("results", help="results that pass the anonymity thresholds")
-    results.add_argument("--csv", action="store_true", help="one CSV row per question")
+    results.add_argument(
+        "--csv", action="store_true", help="one CSV row per question (default: readable text)"
+    )
     train = sub.add_parser("training", help="micro-training")
     train_sub = train.add_subparsers(dest="action", required=True, metavar="ACTION")
     treport = train_sub.add_parser("report", help="completion per person for the current version")
-    treport.add_argument("--csv", action="store_true", help="one CSV row per person")
+    treport.add_argument(
+        "--csv", action="store_true", help="one CSV row per person (default: the figures)"
+    )
     sub.add_parser("worker", help="run a broadcast worker (with TASK_BROKER_URL)")
     policy = sub.add_parser("policy", help="the policy's versions and review")
     policy_sub = policy.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -74,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     stories = sub.add_parser("stories", help="success stories")
     stories_sub = stories.add_subparsers(dest="action", required=True, metavar="ACTION")
     export = stories_sub.add_parser("export", help="every story with its decision and votes")
-    export.add_argument("--csv", action="store_true", help="CSV (the only format)")
+    export.add_argument("--csv", action="store_true", help="CSV (default: one line per story)")
     ann = sub.add_parser("announce", help="announcements to employees")
     ann_sub = ann.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = ann_sub.add_parser("create", help="compose one (a draft unless --send)")
@@ -113,7 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `policybot` console script."""
     args = _parser().parse_args(argv)
     try:
-        settings = load_settings()
+        # The Teams package is a manifest with the app id: it needs no password.
+        settings = load_settings(channels=args.command != "teams")
         return _run(args, settings)
     except SettingsError as err:
         print(f"policybot: {err}", file=sys.stderr)
@@ -127,10 +132,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
     app.quiet_libraries()
+    if args.command != "serve":
+        # Migrations say what they run; a command's own output says where the database is.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         if args.command == "serve":
-            app.serve(settings)
-            return 0
+            return _serve(settings)
         if args.command == "ask":
             return _ask(args, settings)
         if args.command == "content":
@@ -142,9 +149,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "cases":
             return asyncio.run(_stats(settings, args.csv))
         if args.command == "training":
-            return asyncio.run(_training_report(settings))
+            return asyncio.run(_training_report(settings, args.csv))
         if args.command == "survey":
-            return asyncio.run(_survey_results(settings))
+            return asyncio.run(_survey_results(settings, args.csv))
         if args.command == "teams":
             return _package(args, settings)
         if args.command == "announce":
@@ -154,7 +161,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "policy":
             return asyncio.run(_review_summary(settings))
         if args.command == "stories":
-            return asyncio.run(_stories_export(settings))
+            return asyncio.run(_stories_export(settings, args.csv))
         if args.command == "worker":
             return asyncio.run(_worker(settings))
         if args.command == "chat":
@@ -164,6 +171,25 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"policybot: {err}", file=sys.stderr)
         return 2
     return 2
+
+
+def _serve(settings: Settings) -> int:
+    import errno
+
+    import app
+
+    try:
+        app.serve(settings)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        print(
+            f"policybot: cannot listen on {settings.host}:{settings.port}: the port is in use "
+            "(is another policybot running? set PORT to use another)",
+            file=sys.stderr,
+        )
+        return 2
+    return 0
 
 
 async def _stats(settings: Settings, as_csv: bool) -> int:
@@ -193,7 +219,7 @@ async def _stats(settings: Settings, as_csv: bool) -> int:
     return 0
 
 
-async def _training_report(settings: Settings) -> int:
+async def _training_report(settings: Settings, as_csv: bool) -> int:
     import csv
     from datetime import UTC, datetime, timedelta
 
@@ -202,6 +228,8 @@ async def _training_report(settings: Settings) -> int:
     from bot.training_admin import DUE_DAYS
     from storage.uow import SqlStore
 
+    if not as_csv:
+        return await _training_figures(settings)
     content, _ = app.load(settings)
     version = content.current.version
     published = content.current.meta.published
@@ -222,22 +250,26 @@ async def _training_report(settings: Settings) -> int:
             "email",
             "name",
             "department",
-            "manager_id",
+            "manager",
+            "manager_email",
             "version",
             "modules_open",
             "attested_at",
             "overdue",
         ]
     )
+    by_id = {p.id: p for p in people}
     for p in sorted(people, key=lambda p: p.display_name):
         left = outstanding(content, done.get(p.id, {}), required)
         at = attested.get(p.id)
+        manager = by_id.get(p.manager_id or "")
         writer.writerow(
             [
                 p.email or "",
                 p.display_name,
                 p.department or "",
-                p.manager_id or "",
+                manager.display_name if manager else "",
+                (manager.email or "") if manager else "",
                 version,
                 " ".join(m.id for m in left),
                 at.isoformat() if at else "",
@@ -247,7 +279,27 @@ async def _training_report(settings: Settings) -> int:
     return 0
 
 
-async def _survey_results(settings: Settings) -> int:
+async def _training_figures(settings: Settings) -> int:
+    """The figures HR sees in chat (`training report`), as text."""
+    import app
+    from adapters.console.render import render
+    from bot import training_admin
+    from bot.model import Person, Role
+
+    services = await app.bootstrap(settings)
+    reader = Person(id="", display_name="policybot", roles=frozenset({Role.HR}))
+    try:
+        async with services.store() as uow:
+            replies = await training_admin.report(services.deps, uow, reader)
+    finally:
+        await services.close()
+    for reply in replies:
+        print(render(reply)[0])
+    print("One row per person: policybot training report --csv")
+    return 0
+
+
+async def _survey_results(settings: Settings, as_csv: bool) -> int:
     import csv
 
     import app
@@ -263,10 +315,11 @@ async def _survey_results(settings: Settings) -> int:
     store = SqlStore(engine, cipher)
     deps = Deps(content, faq, store, SystemClock(), cipher)
     writer = csv.writer(sys.stdout)
-    writer.writerow(
-        [
+    header = [
             "campaign",
             "survey",
+            "title",
+            "opens_on",
             "audience",
             "closes_on",
             "answered",
@@ -275,18 +328,25 @@ async def _survey_results(settings: Settings) -> int:
             "mean",
             "favourable",
             "counts",
-        ]
-    )
+        ]  # fmt: skip
+    if as_csv:
+        writer.writerow(header)
     try:
         async with store() as uow:
             for campaign in await uow.campaigns.all():
                 r = await compute(deps, uow, campaign)
+                title = r.survey.title
+                if not as_csv:
+                    _print_results(r)
+                    continue
                 for q in r.questions:
                     counts = "; ".join(f"{k}={v}" for k, v in q.counts.items())
                     writer.writerow(
                         [
                             campaign.id,
                             campaign.survey_id,
+                            title,
+                            campaign.opens_on,
                             campaign.audience,
                             campaign.closes_on,
                             r.participants,
@@ -302,6 +362,8 @@ async def _survey_results(settings: Settings) -> int:
                         [
                             campaign.id,
                             campaign.survey_id,
+                            title,
+                            campaign.opens_on,
                             campaign.audience,
                             campaign.closes_on,
                             r.participants,
@@ -315,6 +377,22 @@ async def _survey_results(settings: Settings) -> int:
     finally:
         await engine.dispose()
     return 0
+
+
+def _print_results(r: object) -> None:
+    from bot.survey_results import Results
+
+    assert isinstance(r, Results)
+    c = r.campaign
+    print(
+        f"{r.survey.title} ({c.audience}, {c.opens_on:%d %b %Y} to {c.closes_on:%d %b %Y}): "
+        f"{r.participants} answered"
+    )
+    if not r.shown:
+        print("  hidden: fewer answers than the anonymity threshold")
+    for q in r.questions:
+        counts = ", ".join(f"{k}: {v}" for k, v in q.counts.items()) or "no answers"
+        print(f"  {q.text}: {counts}")
 
 
 def _package(args: argparse.Namespace, settings: Settings) -> int:
@@ -475,7 +553,7 @@ async def _announce(args: argparse.Namespace, settings: Settings) -> int:
                         "title": args.title,
                         "summary": args.summary,
                         "link": args.link,
-                        "version": args.version,
+                        "version": args.version.strip().lower().removeprefix("v"),
                         "ack": "no" if args.no_ack else "yes",
                         "audience": ",".join(args.department) or "everyone",
                         "channels": ",".join(args.channel),
@@ -485,7 +563,8 @@ async def _announce(args: argparse.Namespace, settings: Settings) -> int:
                     replies = await announcements.create(deps, uow, person, submitted)
                     if isinstance(replies[0], Form):
                         for name, problem in replies[0].errors.items():
-                            print(f"policybot: --{name}: {problem}", file=sys.stderr)
+                            flag = _ANNOUNCE_FLAGS.get(name, f"--{name}")
+                            print(f"policybot: {flag}: {problem}", file=sys.stderr)
                         return 1
                     await uow.commit()
                     draft = replies[-1]
@@ -511,6 +590,15 @@ async def _announce(args: argparse.Namespace, settings: Settings) -> int:
         await services.close()
 
 
+# The compose form's fields, by the flags that fill them.
+_ANNOUNCE_FLAGS = {
+    "when": "--at",
+    "audience": "--department",
+    "channels": "--channel",
+    "ack": "--no-ack",
+}
+
+
 def _policy_diff(args: argparse.Namespace, settings: Settings) -> int:
     import app
     from adapters.console.render import plain
@@ -530,7 +618,7 @@ def _policy_diff(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _stories_export(settings: Settings) -> int:
+async def _stories_export(settings: Settings, as_csv: bool) -> int:
     import csv
 
     import app
@@ -548,6 +636,12 @@ async def _stories_export(settings: Settings) -> int:
     finally:
         await services.close()
     won = {r.winner_id: r.title for r in rounds if r.winner_id}
+    if not as_csv:
+        for s in stories:
+            mark = f", won {won[s.id]}" if s.id in won else ""
+            print(f"{s.id}\t{s.status.value}\t{votes.get(s.id, 0)} vote(s){mark}\t{s.title}")
+        print(f"{len(stories)} stor{'y' if len(stories) == 1 else 'ies'}; every column: --csv")
+        return 0
     writer = csv.writer(sys.stdout)
     writer.writerow(
         ["id", "title", "author_email", "status", "may_be_shared", "link", "submitted_at",

@@ -154,6 +154,8 @@ def parse_when(text: str, timezone: str | None, now: datetime) -> datetime | Non
     try:
         naive = datetime.strptime(text, "%Y-%m-%d %H:%M")
     except ValueError:
+        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{2}", text):
+            raise ValueError(f"There is no such day or time as {text}.") from None
         raise ValueError("Use the form YYYY-MM-DD HH:MM, or leave it empty.") from None
     try:
         zone = ZoneInfo(timezone) if timezone else UTC
@@ -180,7 +182,10 @@ def validate(
         else:
             version = int(version_text)
     audience = fields.get("audience") or "everyone"
-    chosen = tuple(a.strip() for a in audience.split(",") if a.strip())
+    known = {d.casefold(): d for d in departments} | {"everyone": "everyone"}
+    # A department typed in another case is the directory's department.
+    chosen = tuple(known.get(a.strip().casefold(), a.strip()) for a in audience.split(","))
+    chosen = tuple(a for a in chosen if a)
     if not chosen or any(a != "everyone" and a not in departments for a in chosen):
         errors["audience"] = "Choose everyone or departments known to the directory."
     channels: list[str] = []
