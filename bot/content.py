@@ -283,6 +283,29 @@ def _duplicates(ids: Iterable[str]) -> set[str]:
     return dup
 
 
+def _promise_problems(
+    reports: ReportRules, policies: list[Policy], faq: list[FaqEntry], quizzes: QuizBank | None
+) -> list[str]:
+    """What the current policy, the FAQ and the quizzes say the reporting process does, where
+    it contradicts `reports.yaml` and the bot."""
+    from bot import promises
+
+    texts: list[tuple[str, str]] = []
+    if policies:
+        current = policies[-1]
+        where = f"policy/v{current.version}.md: section"
+        texts += [(f"{where} {s.id}", s.body) for s in current.sections]
+    texts += [
+        (f"faq.yaml: entry {i} ({e.id}): field answer", e.answer)
+        for i, e in enumerate(faq, start=1)
+    ]
+    for module in quizzes.modules if quizzes else ():
+        for q in module.questions:
+            where = f"quizzes.yaml: module {module.id}: question {q.id}"
+            texts += [(where, " ".join((q.prompt, *q.options, q.explanation)))]
+    return promises.problems(reports, texts)
+
+
 def load_content(root: Path) -> Content:
     """Load and validate the content folder; raise ContentError listing every problem."""
     from bot.lint import protected_activity_problems
@@ -338,6 +361,8 @@ def load_content(root: Path) -> Content:
     for index, entry in enumerate(faq, start=1):
         for finding in protected_activity_problems(entry.answer):
             problems.append(f"faq.yaml: entry {index} ({entry.id}): field answer: {finding}")
+    if reports is not None:
+        problems += _promise_problems(reports, policies, faq, quizzes)
     if problems or None in (vocabulary, chat, reports, surveys, quizzes):
         raise ContentError(problems)
     assert vocabulary and chat and reports and surveys and quizzes

@@ -430,13 +430,13 @@ async def test_working_day_deadlines_end_in_the_handlers_working_hours(
             await uow.people.save(person)
         await uow.commit()
     clock.current = datetime(2026, 3, 6, 20, 0, tzinfo=UTC)  # a Friday evening
-    await handle(deps, report(severity="normal"))  # two working days
+    await handle(deps, report(severity="normal"))  # one working day
     (card,) = for_person(notices, "hal")
     async with deps.store() as uow:
         case = await uow.cases.get(card.buttons[0].value)
     assert case is not None
-    # Monday and Tuesday are the working days; due at 17:00 New York time on Tuesday.
-    assert case.ack_due == datetime(2026, 3, 10, 21, 0, tzinfo=UTC)
+    # Monday is the working day; due at 17:00 New York time on Monday.
+    assert case.ack_due == datetime(2026, 3, 9, 21, 0, tzinfo=UTC)
     await handle(deps, report(severity="critical"))  # hours run round the clock
     async with deps.store() as uow:
         critical = next(c for c in await uow.cases.all() if c.severity == "critical")
