@@ -614,7 +614,7 @@ def _policy_diff(args: argparse.Namespace, settings: Settings) -> int:
             print(f"policybot: no policy version {raw} (known: {known})", file=sys.stderr)
             return 1
         found.append(policy)
-    print(plain(changes.summary(changes.diff(found[0], found[1]), detail=1000)))
+    print(plain(changes.summary(changes.diff(found[0], found[1]), full=True)))
     return 0
 
 
@@ -679,6 +679,8 @@ async def _review_summary(settings: Settings) -> int:
         for section_id, items in sorted(found.by_section.items()):
             for kind, text, who in items:
                 print(f"[{section_id}] {kind}: {text}" + (f" ({who})" if who else ""))
+        for question in found.unanswered:
+            print(f"[unanswered] {question}")
     finally:
         await services.close()
     return 0

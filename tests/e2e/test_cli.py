@@ -367,6 +367,9 @@ def test_policy_diff(env: dict[str, str]) -> None:
     assert result.returncode == 0, result.stderr
     assert "Added: AI-generated content and impersonation" in result.stdout
     assert "Removed: Blogs and podcasts" in result.stdout
+    assert "Removed: \u201cKeep personal use of social media to breaks and lunchtime.\u201d" in (
+        result.stdout
+    )
     missing = policybot("policy", "diff", "v1", "v7", env=env)
     assert missing.returncode == 1 and "no policy version v7 (known: v1, v2)" in missing.stderr
 
