@@ -337,6 +337,11 @@ def load_content(root: Path) -> Content:
                     f"surveys.yaml: survey {survey.id}: question {q.id}: field options: "
                     "needed for single and multiple questions only"
                 )
+            if q.kind == "multiple" and any("," in o for o in q.options):
+                problems.append(
+                    f"surveys.yaml: survey {survey.id}: question {q.id}: field options: "
+                    "a multiple-choice option cannot contain a comma"
+                )
     if reports is not None:
         for route in reports.routes:
             for category in route.categories:

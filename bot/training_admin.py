@@ -19,6 +19,7 @@ from bot.messages import (
     Reply,
     Submission,
     TextReply,
+    ticked,
 )
 from bot.model import Person, Role
 from bot.ports import UnitOfWork
@@ -147,7 +148,7 @@ async def set_required(deps: Deps, uow: UnitOfWork, person: Person, f: Submissio
     """HR saved the required modules of the current version."""
     require(person, Role.HR)
     modules = deps.content.quizzes.modules
-    chosen = frozenset(m.id for m in modules if f.fields.get(m.id) == "yes")
+    chosen = frozenset(m.id for m in modules if ticked(f.fields.get(m.id)))
     if not chosen:
         form = (await required_form(deps, uow, person, Action(f.user, f.conversation, "")))[0]
         assert isinstance(form, Form)
