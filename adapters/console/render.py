@@ -49,13 +49,13 @@ def render(reply: Reply, first: int = 1) -> tuple[str, list[Button]]:
     elif isinstance(reply, Card):
         lines.append(f"== {reply.title} ==")
         lines.append(plain(reply.body))
-        lines.extend(f"  {k}: {v}" for k, v in reply.facts)
+        lines.extend(f"  {plain(k)}: {plain(v)}" for k, v in reply.facts)
         if reply.footer:
-            lines.append(f"  ({reply.footer})")
+            lines.append(f"  ({plain(reply.footer)})")
         buttons = list(reply.buttons)
     elif isinstance(reply, Form):
         lines.append(f"== {reply.title} ==")
         if reply.intro:
             lines.append(plain(reply.intro))
-    lines.extend(f"  [{first + i}] {b.label}" for i, b in enumerate(buttons))
+    lines.extend(f"  [{first + i}] {plain(b.label)}" for i, b in enumerate(buttons))
     return "\n".join(lines), buttons
