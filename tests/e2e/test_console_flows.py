@@ -59,6 +59,12 @@ class Keyboard(io.StringIO):
         return super().readline()
 
 
+async def notify_person(services: Any, note: Notification) -> None:
+    async with services.store() as uow:
+        await uow.outbox.add(note)
+        await uow.commit()
+
+
 async def chat(services: Any, email: str, lines: list[str], **before: Any) -> str:
     out = io.StringIO()
     keys = Keyboard(lines, asyncio.get_running_loop())
@@ -86,8 +92,7 @@ async def test_numbers_stay_on_the_buttons_shown_when_a_notification_arrives(
     services: Any,
 ) -> None:
     async def notify() -> None:
-        note = TextReply("Someone answered.")
-        await services.outbox.send(Notification("hana", note, "A notification"))
+        await notify_person(services, Notification("hana", TextReply("Hi."), "A notification"))
 
     out = await chat(services, HR, ["surveys", "1", "cancel", "99", "/quit"], line2=notify)
     assert "[notification] A notification" in out
@@ -133,7 +138,7 @@ async def test_notifications_are_printed_while_the_prompt_waits(
     monkeypatch.setattr(console, "POLL_SECONDS", 0.05)
 
     async def notify_and_wait() -> None:
-        await services.outbox.send(Notification("sam", TextReply("HR answered."), "HR answered"))
+        await notify_person(services, Notification("sam", TextReply("HR answered."), "HR answered"))
         await asyncio.sleep(0.5)  # the person has not pressed Enter yet
 
     out = await chat(services, SAM, ["/quit"], line1=notify_and_wait)
