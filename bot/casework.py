@@ -20,7 +20,15 @@ from bot.messages import (
 )
 from bot.model import Case, CaseMessage, CaseStatus, Person, Role, new_id
 from bot.ports import UnitOfWork
-from bot.reports import LOCK, MAX_FAILED, MAX_TEXT, context, deadlines, handler_card
+from bot.reports import (
+    LOCK,
+    MAX_FAILED,
+    MAX_TEXT,
+    case_buttons,
+    context,
+    deadlines,
+    handler_card,
+)
 from bot.text import clean, shorten
 
 log = logging.getLogger(__name__)
@@ -67,7 +75,7 @@ async def acknowledge(deps: Deps, uow: UnitOfWork, person: Person, a: Action) ->
         case.acknowledged_at = deps.clock.now()
         await uow.cases.save(case)
     await _tell_reporter(deps, uow, case, f"Your report {case.ref} was received by a handler.")
-    return [TextReply(f"Report {case.ref} acknowledged.")]
+    return [Choices(f"Report {case.ref} acknowledged.", case_buttons(case))]
 
 
 async def view(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
@@ -94,7 +102,7 @@ async def assign(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list
     if case.status == CaseStatus.OPEN:
         case.status, case.acknowledged_at = CaseStatus.ACKNOWLEDGED, deps.clock.now()
     await uow.cases.save(case)
-    return [TextReply(f"Report {case.ref} is assigned to you.")]
+    return [Choices(f"Report {case.ref} is assigned to you.", case_buttons(case))]
 
 
 async def message_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
@@ -136,7 +144,10 @@ async def send_message(deps: Deps, uow: UnitOfWork, person: Person, f: Submissio
     case.first_feedback_at = case.first_feedback_at or now
     await uow.cases.save(case)
     await _tell_reporter(deps, uow, case, f"New message on your report {case.ref}:\n{text}")
-    return [TextReply(f"Sent to the reporter of {case.ref}.")]
+    sent = f"Sent to the reporter of {case.ref}."
+    if case.reporter_box is None:
+        sent += " They are anonymous: they read it when they next follow up with their receipt."
+    return [Choices(sent, case_buttons(case))]
 
 
 async def resolve_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
@@ -175,7 +186,8 @@ async def resolve(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) ->
             CaseMessage(new_id(), case.id, "handler", box, deps.clock.now())
         )
     await _tell_reporter(deps, uow, case, f"Your report {case.ref} was closed. {note}".strip())
-    return [TextReply(f"Report {case.ref} resolved ({outcome}).")]
+    label = next(o.label for o in OUTCOMES if o.value == outcome)
+    return [Choices(f"Report {case.ref} resolved: {label}.", case_buttons(case))]
 
 
 def followup_form(errors: dict[str, str] | None = None) -> Form:
@@ -272,7 +284,10 @@ async def _add(deps: Deps, uow: UnitOfWork, case: Case, raw: str) -> bool:
     if text:
         for pid, kind in access.items():
             if kind == "handler":
-                note = TextReply(f"The reporter added information to {case.ref}.")
+                note = Choices(
+                    f"The reporter added information to {case.ref}.",
+                    (Button("View", "case_view", case.id),),
+                )
                 await uow.outbox.add(Notification(pid, note, f"Report {case.ref}", case.id))
     return bool(text)
 

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from bot import (
     announcements,
     askhr,
+    casequeue,
     casestats,
     casework,
     changes,
@@ -138,6 +139,7 @@ ACTIONS: dict[str, ActionHandler] = {
     "training_report": lambda deps, uow, person, a: training_admin.report(deps, uow, person),
     "case_stats": lambda deps, uow, person, a: casestats.summary(deps, uow, person),
     "dashboard_link": dashboard.link,
+    "cases_mine": lambda deps, uow, person, a: casequeue.queue(deps, uow, person),
 }
 
 FORMS: dict[str, FormHandler] = {
@@ -195,6 +197,7 @@ TYPED: dict[str, str] = {
         ("quiz_start", ("quiz", "training", "practice", "practise", "take a quiz")),
         ("survey_offer", ("survey", "surveys", "take a survey")),
         ("case_stats", ("cases", "report figures", "case stats")),
+        ("cases_mine", ("my cases", "case queue", "my case queue", "my queue", "open cases")),
         ("report_followup", ("follow up", "followup", "follow up on a report", "my reports")),
         ("ask_hr_form", ("ask hr", "ask hr directly", "talk to hr", "ask a human")),
         ("tickets_open", ("tickets", "open questions", "hr queue")),
@@ -429,6 +432,8 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
         return [public(chat.help_menu(deps, person)), *_reminder(flow)]
     if command in REPORT:
         return [public(r) for r in await _report(deps)]
+    if casequeue.is_ref(text):
+        return await casequeue.open_ref(deps, uow, person, message)
     action_id = TYPED.get(command)
     if action_id is not None:  # a typed command does what its button does
         press = Action(message.user, message.conversation, action_id)
@@ -471,7 +476,9 @@ def _plain(text: str) -> bool:
     if not text or len(text) > MAX_MESSAGE_CHARS:
         return True
     command = _command(text)
-    return not (command in CANCEL or command in REPORT or command in TYPED)
+    return not (
+        command in CANCEL or command in REPORT or command in TYPED or casequeue.is_ref(text)
+    )
 
 
 def _reminder(flow: Flow | None) -> list[Reply]:

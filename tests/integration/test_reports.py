@@ -18,7 +18,16 @@ from bot.content import Content
 from bot.deps import Deps
 from bot.dispatch import handle
 from bot.faq import FaqIndex
-from bot.messages import Action, Card, ConversationRef, Form, Submission, TextReply, UserRef
+from bot.messages import (
+    Action,
+    Card,
+    Choices,
+    ConversationRef,
+    Form,
+    Submission,
+    TextReply,
+    UserRef,
+)
 from bot.model import Person, Role
 from storage.cases import SqlCases
 from storage.cipher import KeyCipher
@@ -155,7 +164,7 @@ async def test_handler_and_reporter_talk_both_ways_confidentially(
     assert any(
         "added information" in r.text
         for r in for_person(notices, "hal")
-        if isinstance(r, TextReply)
+        if isinstance(r, TextReply | Choices)  # Choices: with the case's View button
     )
 
 
@@ -182,7 +191,7 @@ async def test_anonymous_follow_up_with_receipt_rate_limited_and_locked(
     assert any(
         "added information" in r.text
         for r in for_person(notices, "hal")
-        if isinstance(r, TextReply)
+        if isinstance(r, TextReply | Choices)  # Choices: with the case's View button
     )
     for _ in range(5):
         (wrong,) = await handle(deps, attempt("WRONG-PASS"))

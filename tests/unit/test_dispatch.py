@@ -128,6 +128,34 @@ async def test_employee_cannot_answer_tickets(
     assert ticket.ref in text_of(listed)
 
 
+async def test_the_hr_queue_names_who_took_a_question(
+    deps: Deps, store: FakeStore, hr_person: Person
+) -> None:
+    await handle(deps, button(await say(deps, "Where is the canteen menu?"), "ask_hr_send"))
+    (ticket,) = store.data.tickets.values()
+    await handle(deps, Action(HR, DM, "ticket_assign", ticket.id))
+    (card,) = await say(deps, "tickets", user=HR)
+    assert isinstance(card, Card) and ("Assigned to", hr_person.display_name) in card.facts
+
+
+async def test_the_help_menu_lists_role_commands_and_gives_handlers_their_cases(
+    deps: Deps, store: FakeStore, hr_person: Person
+) -> None:
+    (employee,) = await say(deps, "help")
+    assert isinstance(employee, Choices) and "For your role" not in employee.text
+    assert "cases_mine" not in [b.action_id for b in employee.buttons]
+    (hr,) = await say(deps, "help", user=HR)
+    assert isinstance(hr, Choices) and "cases_mine" in [b.action_id for b in hr.buttons]
+    for command in (
+        "*surveys*",
+        "*training report*",
+        "*cases*",
+        "*suggestions*",
+        "*review summary*",
+    ):
+        assert command in hr.text, command
+
+
 async def test_stray_message_keeps_pending_question(deps: Deps, store: FakeStore) -> None:
     await say(deps, "Where is the canteen menu?")
     replies = await say(deps, "can I mention my employer on linkedin?")
