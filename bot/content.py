@@ -16,6 +16,7 @@ from bot.rules import QuizBank, ReportRules, Surveys
 
 _SECTION_RE = re.compile(r"^##\s+(?P<title>.+?)\s*(?:\{#(?P<id>[a-z0-9-]+)\})?\s*$")
 _ID_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+_WORD = re.compile(r"[\w'-]+")
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -101,6 +102,13 @@ class Vocabulary(_Strict):
         return {k.lower().strip(): v.lower().strip() for k, v in merged.items()}
 
 
+class Elsewhere(_Strict):
+    """Where to ask a question that is not about the policy (IT, payroll...)."""
+
+    words: tuple[str, ...] = Field(min_length=1)
+    reply: str = Field(min_length=10)
+
+
 class ChatTexts(_Strict):
     """What the bot says outside the FAQ: greetings, help, abstention."""
 
@@ -115,6 +123,16 @@ class ChatTexts(_Strict):
     empty: str
     unavailable: str
     sent_privately: str = "I've sent you the details in a direct message."
+    no_words: str = "I only understand questions in words. Type *help* to see what I can do."
+    elsewhere: tuple[Elsewhere, ...] = ()
+
+    def pointer(self, text: str) -> str | None:
+        """Where to ask `text` instead, when content says (matched on whole words)."""
+        padded = " " + " ".join(_WORD.findall(text.lower())) + " "
+        for place in self.elsewhere:
+            if any(f" {w.lower()} " in padded for w in place.words):
+                return place.reply
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 
 from bot import (
     announcements,
@@ -445,10 +446,22 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
     small = chat.small_talk(deps, text)
     if small is not None:
         return [public(small), *_reminder(flow)]
+    if not any(ch.isalpha() for ch in text):  # emoji, digits, punctuation: nothing to ask
+        return [public(TextReply(deps.content.chat.no_words)), *_reminder(flow)]
     # An answer from the FAQ (or "I don't know") is the same for anyone who asks.
     replies = [public(r) for r in await chat.answer(deps, uow, message.user, text)]
+    pointer = deps.content.chat.pointer(text)
+    if pointer:
+        replies = [_pointed(r, pointer) for r in replies]
     still = await uow.conversations.flow(message.user)
     return replies + _reminder(still if still == flow else None)
+
+
+def _pointed(reply: Reply, pointer: str) -> Reply:
+    """The FAQ's abstention (the offer to send the question to HR) led by where else to ask."""
+    if isinstance(reply, Choices) and any(b.action_id == "ask_hr_send" for b in reply.buttons):
+        return replace(reply, text=f"{pointer}\n\n{reply.text}")
+    return reply
 
 
 def _command(text: str) -> str:

@@ -312,3 +312,19 @@ async def test_a_recorded_message_the_store_cannot_take_now_waits_in_the_inbox(
     assert replies and store.data.inbox == set()
     assert store.data.replies[message.delivery_id][1] == replies
     assert await handle(deps, message) == []  # a repeat: answered once
+
+
+async def test_off_topic_questions_point_where_content_says_and_emoji_are_not_questions(
+    deps: Deps, store: FakeStore
+) -> None:
+    wifi = await say(deps, "what is the wifi password")
+    assert "IT service desk" in text_of(wifi)
+    assert "Send my question to HR" in [b.label for b in wifi[-1].buttons]  # type: ignore[union-attr]
+    assert "payroll team" in text_of(await say(deps, "when does payroll run this month?"))
+    answered = await say(deps, "Can I talk about my salary with coworkers on Twitter?")
+    assert "payroll team" not in text_of(answered)  # a policy answer needs no pointer
+    before = len(store.data.unanswered)
+    for typed in ("\U0001f642\U0001f642\U0001f642", "2", "?!"):
+        reply, *reminder = await say(deps, typed)  # and the question still waiting for HR
+        assert "only understand questions in words" in text_of([reply])
+    assert len(store.data.unanswered) == before  # nothing offered to HR, nothing logged
