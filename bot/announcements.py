@@ -434,11 +434,20 @@ async def status(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list
     return [status_card(announcement, figures)]
 
 
+def _recipients(figures: BroadcastFigures) -> str:
+    people = figures.recipients - figures.channels
+    if not figures.channels:
+        return str(people)
+    return f"{people} {'person' if people == 1 else 'people'} and {figures.channels} channel" + (
+        "s" if figures.channels != 1 else ""
+    )
+
+
 def status_card(announcement: Announcement, figures: BroadcastFigures) -> Card:
     """Figures of one announcement, with what HR can do next."""
     facts = [
         ("Status", str(announcement.status)),
-        ("Recipients", str(figures.recipients)),
+        ("Recipients", _recipients(figures)),
         ("Delivered", str(figures.delivered)),
         ("Waiting to be sent", str(figures.pending)),
     ]

@@ -109,6 +109,7 @@ class ConsoleChat:
                 self.services.deps, Text(self.user, self.conversation, "help"), self.profile
             )
             await self.show(menu, notification=True)
+            await self.remember()
             while True:
                 await self.show_notifications()
                 line = await self.prompt()
@@ -227,6 +228,15 @@ class ConsoleChat:
         if tty:
             self.out.write(_CLEAR)
             self.out.flush()
+
+    async def remember(self) -> None:
+        """Record that this person uses the terminal chat: announcements then reach them here."""
+        from storage.addresses import Addresses
+
+        async with self.services.store() as uow:
+            person = await uow.people.by_user(self.user)
+        if person is not None:
+            await Addresses(self.services.store).put(person.id, "console", self.user.id)
 
     async def show_notifications(self, interrupting: bool = False) -> bool:
         """Print messages other people's actions left for this user (e.g. HR's answers).

@@ -144,3 +144,38 @@ async def test_notifications_are_printed_while_the_prompt_waits(
     out = await chat(services, SAM, ["/quit"], line1=notify_and_wait)
     assert "HR answered." in out
     assert out.index("HR answered.") < out.index("Bye!")
+
+
+async def test_announcements_reach_people_who_use_the_console_and_the_figures_add_up(
+    services: Any,
+) -> None:
+    from storage.tables import AnnouncementRow
+    from tests.e2e.helpers import broadcasting, eventually
+
+    async with services.store() as uow:  # in the directory, but never chatted here
+        await uow.people.save(Person("ida", "Ida Ito", "ida@example.com", department="Sales"))
+        await uow.commit()
+    await chat(services, SAM, ["/quit"])  # Sam has used the console
+    compose = ["announce", "Version 2", "Please read it.", "", "", "", "", "", "", "1", "/quit"]
+    sent = await chat(services, HR, compose)
+    assert "is going out now" in sent, sent
+    async with services.store() as uow:
+        (announcement,) = await uow.announcements.recent(1)
+
+    async def finished() -> bool:
+        async with services.store() as uow:
+            row = await uow.session.get(AnnouncementRow, announcement.id)
+            return row is not None and row.status == "sent"
+
+    async for broadcaster in broadcasting(services):
+        await broadcaster.engine.tick()
+        assert await eventually(finished)
+    read = await chat(services, SAM, ["1", "/quit"])  # the notification's first button
+    assert "[notification] Announcement: Version 2" in read
+    assert "Thank you: recorded that you read" in read, read
+    async with services.store() as uow:
+        figures = await uow.announcements.figures(announcement.id, services.deps.clock.now())
+    assert figures.recipients == 3 and figures.delivered == 2  # Hana and Sam, here
+    assert figures.failed == {"not installed": 1}  # Ida has never used any channel
+    assert (figures.acknowledged, figures.outstanding) == (1, 2)
+    assert figures.acknowledged + figures.outstanding == figures.recipients

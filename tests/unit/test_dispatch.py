@@ -325,6 +325,6 @@ async def test_off_topic_questions_point_where_content_says_and_emoji_are_not_qu
     assert "payroll team" not in text_of(answered)  # a policy answer needs no pointer
     before = len(store.data.unanswered)
     for typed in ("\U0001f642\U0001f642\U0001f642", "2", "?!"):
-        reply, *reminder = await say(deps, typed)  # and the question still waiting for HR
+        reply, *_ = await say(deps, typed)  # and the question still waiting for HR
         assert "only understand questions in words" in text_of([reply])
     assert len(store.data.unanswered) == before  # nothing offered to HR, nothing logged
