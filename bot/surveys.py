@@ -235,7 +235,8 @@ async def remind(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list
     note = invite(deps, campaign, survey, "A reminder: there is still time for")
     for p in pending:
         await uow.outbox.add(Notification(p.id, note, f"Reminder: {survey.title}"))
-    return [TextReply(f"Reminded {len(pending)} people who have not answered yet.")]
+    who = "person who has" if len(pending) == 1 else "people who have"
+    return [TextReply(f"Reminded {len(pending)} {who} not answered yet.")]
 
 
 async def close(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:

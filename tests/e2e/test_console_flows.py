@@ -179,3 +179,26 @@ async def test_announcements_reach_people_who_use_the_console_and_the_figures_ad
     assert figures.failed == {"not installed": 1}  # Ida has never used any channel
     assert (figures.acknowledged, figures.outstanding) == (1, 2)
     assert figures.acknowledged + figures.outstanding == figures.recipients
+
+
+def number(out: str, label: str) -> str:
+    """The number the console gave the last button with this label."""
+    import re
+
+    found = re.findall(rf"\[(\d+)\] {re.escape(label)}\n", out)
+    assert found, f"no button {label!r} in {out}"
+    return str(found[-1])
+
+
+async def test_survey_remind_is_instant_and_saved_on_the_default_database(
+    services: Any,
+) -> None:
+    opened = await chat(services, HR, ["surveys", "1", "1", "", "0", "14", "/quit"])
+    assert "opens today" in opened
+    menu = await chat(services, HR, ["surveys", "/quit"])
+    remind = ["surveys", number(menu, "Remind"), "/quit"]
+    out = await asyncio.wait_for(chat(services, HR, remind), timeout=10)  # it hung for 30 s
+    assert "Reminded 2 people who have not answered yet." in out, out  # Hana and Sam
+    assert "nothing was saved" not in out
+    reminded = await chat(services, SAM, ["/quit"])
+    assert reminded.count("A reminder: there is still time for") == 1
