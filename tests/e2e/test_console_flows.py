@@ -202,3 +202,13 @@ async def test_survey_remind_is_instant_and_saved_on_the_default_database(
     assert "nothing was saved" not in out
     reminded = await chat(services, SAM, ["/quit"])
     assert reminded.count("A reminder: there is still time for") == 1
+
+
+async def test_a_receipt_is_closed_without_a_stray_form_prompt(services: Any) -> None:
+    # Report form: danger, what, severity, what happened, where, when, identity (2: anonymous),
+    # who must not see it; then Enter closes the receipt.
+    lines = ["report", "1", "", "1", "3", "Pile-on under my post", "", "", "2", "", "", "/quit"]
+    out = await chat(services, SAM, lines)
+    receipt = out[out.index("Your receipt:") :]
+    assert "(type cancel" not in receipt  # nothing to fill in on a receipt
+    assert "it stays in this terminal's scrollback: clear it if others may see it" in receipt
