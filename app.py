@@ -21,7 +21,7 @@ from bot.content import Content, ContentError, load_content
 from bot.deps import Deps
 from bot.faq import FaqIndex
 from bot.ports import Clock
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings
 from storage import probe, references
 from storage.cipher import KeyCipher
 from storage.db import current_revision, default_url, make_engine, read_only, upgrade
@@ -356,12 +356,9 @@ def serve(settings: Settings) -> None:
 
 def main() -> int:
     """`python app.py`: same as `policybot serve`."""
-    try:
-        serve(load_settings())
-    except (SettingsError, StartupError) as err:
-        print(f"policybot: {err}", file=sys.stderr)
-        return 2
-    return 0
+    from adapters.cli import main as command
+
+    return command(["serve"])
 
 
 if __name__ == "__main__":

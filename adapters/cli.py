@@ -23,8 +23,15 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("serve", help="run the server (same as python app.py)")
     chat = sub.add_parser("chat", help="chat with the bot in this terminal")
-    chat.add_argument("--as", dest="email", default="you@example.com", help="your email")
+    chat.add_argument(
+        "--as",
+        dest="email",
+        help="your email, as in the directory (default: a trial you@example.com)",
+    )
     chat.add_argument("--name", default="You", help="your display name")
+    chat.add_argument(
+        "--add", action="store_true", help="add the --as person to the directory if missing"
+    )
     ask = sub.add_parser("ask", help="answer questions from the FAQ (no database needed)")
     ask.add_argument("question", nargs="*", help="the question (omit with --jsonl)")
     ask.add_argument(
@@ -58,11 +65,15 @@ def _parser() -> argparse.ArgumentParser:
     survey = sub.add_parser("survey", help="anonymous surveys")
     survey_sub = survey.add_subparsers(dest="action", required=True, metavar="ACTION")
     results = survey_sub.add_parser("results", help="results that pass the anonymity thresholds")
-    results.add_argument("--csv", action="store_true", help="one CSV row per question")
+    results.add_argument(
+        "--csv", action="store_true", help="one CSV row per question (default: readable text)"
+    )
     train = sub.add_parser("training", help="micro-training")
     train_sub = train.add_subparsers(dest="action", required=True, metavar="ACTION")
     treport = train_sub.add_parser("report", help="completion per person for the current version")
-    treport.add_argument("--csv", action="store_true", help="one CSV row per person")
+    treport.add_argument(
+        "--csv", action="store_true", help="one CSV row per person (default: the figures)"
+    )
     sub.add_parser("worker", help="run a broadcast worker (with TASK_BROKER_URL)")
     policy = sub.add_parser("policy", help="the policy's versions and review")
     policy_sub = policy.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -73,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     stories = sub.add_parser("stories", help="success stories")
     stories_sub = stories.add_subparsers(dest="action", required=True, metavar="ACTION")
     export = stories_sub.add_parser("export", help="every story with its decision and votes")
-    export.add_argument("--csv", action="store_true", help="CSV (the only format)")
+    export.add_argument("--csv", action="store_true", help="CSV (default: one line per story)")
     ann = sub.add_parser("announce", help="announcements to employees")
     ann_sub = ann.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = ann_sub.add_parser("create", help="compose one (a draft unless --send)")
@@ -112,7 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `policybot` console script."""
     args = _parser().parse_args(argv)
     try:
-        settings = load_settings()
+        # The Teams package is a manifest with the app id: it needs no password.
+        settings = load_settings(channels=args.command != "teams")
         return _run(args, settings)
     except SettingsError as err:
         print(f"policybot: {err}", file=sys.stderr)
@@ -126,10 +138,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from adapters import logs
 
     logs.configure(settings.log_level, "%(levelname)s %(name)s: %(message)s")
+    if args.command != "serve":
+        # Migrations say what they run; a command's own output says where the database is.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         if args.command == "serve":
-            app.serve(settings)
-            return 0
+            return _serve(settings)
         if args.command == "ask":
             return _ask(args, settings)
         if args.command == "content":
@@ -141,9 +155,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "cases":
             return asyncio.run(_stats(settings, args.csv))
         if args.command == "training":
-            return asyncio.run(_training_report(settings))
+            return asyncio.run(_training_report(settings, args.csv))
         if args.command == "survey":
-            return asyncio.run(_survey_results(settings))
+            return asyncio.run(_survey_results(settings, args.csv))
         if args.command == "teams":
             return _package(args, settings)
         if args.command == "announce":
@@ -153,16 +167,35 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "policy":
             return asyncio.run(_review_summary(settings))
         if args.command == "stories":
-            return asyncio.run(_stories_export(settings))
+            return asyncio.run(_stories_export(settings, args.csv))
         if args.command == "worker":
             return asyncio.run(_worker(settings))
         if args.command == "chat":
             logging.getLogger().setLevel(logging.WARNING)
-            return asyncio.run(_chat(settings, args.email, args.name))
+            return asyncio.run(_chat(settings, args.email, args.name, args.add))
     except app.StartupError as err:
         print(f"policybot: {err}", file=sys.stderr)
         return 2
     return 2
+
+
+def _serve(settings: Settings) -> int:
+    import errno
+
+    import app
+
+    try:
+        app.serve(settings)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        print(
+            f"policybot: cannot listen on {settings.host}:{settings.port}: the port is in use "
+            "(is another policybot running? set PORT to use another)",
+            file=sys.stderr,
+        )
+        return 2
+    return 0
 
 
 async def _stats(settings: Settings, as_csv: bool) -> int:
@@ -192,7 +225,7 @@ async def _stats(settings: Settings, as_csv: bool) -> int:
     return 0
 
 
-async def _training_report(settings: Settings) -> int:
+async def _training_report(settings: Settings, as_csv: bool) -> int:
     import csv
     from datetime import UTC, datetime, timedelta
 
@@ -201,6 +234,8 @@ async def _training_report(settings: Settings) -> int:
     from bot.training_admin import DUE_DAYS
     from storage.uow import SqlStore
 
+    if not as_csv:
+        return await _training_figures(settings)
     content, _ = app.load(settings)
     version = content.current.version
     published = content.current.meta.published
@@ -221,22 +256,26 @@ async def _training_report(settings: Settings) -> int:
             "email",
             "name",
             "department",
-            "manager_id",
+            "manager",
+            "manager_email",
             "version",
             "modules_open",
             "attested_at",
             "overdue",
         ]
     )
+    by_id = {p.id: p for p in people}
     for p in sorted(people, key=lambda p: p.display_name):
         left = outstanding(content, done.get(p.id, {}), required)
         at = attested.get(p.id)
+        manager = by_id.get(p.manager_id or "")
         writer.writerow(
             [
                 p.email or "",
                 p.display_name,
                 p.department or "",
-                p.manager_id or "",
+                manager.display_name if manager else "",
+                (manager.email or "") if manager else "",
                 version,
                 " ".join(m.id for m in left),
                 at.isoformat() if at else "",
@@ -246,7 +285,27 @@ async def _training_report(settings: Settings) -> int:
     return 0
 
 
-async def _survey_results(settings: Settings) -> int:
+async def _training_figures(settings: Settings) -> int:
+    """The figures HR sees in chat (`training report`), as text."""
+    import app
+    from adapters.console.render import render
+    from bot import training_admin
+    from bot.model import Person, Role
+
+    services = await app.bootstrap(settings)
+    reader = Person(id="", display_name="policybot", roles=frozenset({Role.HR}))
+    try:
+        async with services.store() as uow:
+            replies = await training_admin.report(services.deps, uow, reader)
+    finally:
+        await services.close()
+    for reply in replies:
+        print(render(reply)[0])
+    print("One row per person: policybot training report --csv")
+    return 0
+
+
+async def _survey_results(settings: Settings, as_csv: bool) -> int:
     import csv
 
     import app
@@ -262,10 +321,11 @@ async def _survey_results(settings: Settings) -> int:
     store = SqlStore(engine, cipher)
     deps = Deps(content, faq, store, SystemClock(), cipher)
     writer = csv.writer(sys.stdout)
-    writer.writerow(
-        [
+    header = [
             "campaign",
             "survey",
+            "title",
+            "opens_on",
             "audience",
             "closes_on",
             "answered",
@@ -274,18 +334,25 @@ async def _survey_results(settings: Settings) -> int:
             "mean",
             "favourable",
             "counts",
-        ]
-    )
+        ]  # fmt: skip
+    if as_csv:
+        writer.writerow(header)
     try:
         async with store() as uow:
             for campaign in await uow.campaigns.all():
                 r = await compute(deps, uow, campaign)
+                title = r.survey.title
+                if not as_csv:
+                    _print_results(r)
+                    continue
                 for q in r.questions:
                     counts = "; ".join(f"{k}={v}" for k, v in q.counts.items())
                     writer.writerow(
                         [
                             campaign.id,
                             campaign.survey_id,
+                            title,
+                            campaign.opens_on,
                             campaign.audience,
                             campaign.closes_on,
                             r.participants,
@@ -301,6 +368,8 @@ async def _survey_results(settings: Settings) -> int:
                         [
                             campaign.id,
                             campaign.survey_id,
+                            title,
+                            campaign.opens_on,
                             campaign.audience,
                             campaign.closes_on,
                             r.participants,
@@ -314,6 +383,22 @@ async def _survey_results(settings: Settings) -> int:
     finally:
         await engine.dispose()
     return 0
+
+
+def _print_results(r: object) -> None:
+    from bot.survey_results import Results
+
+    assert isinstance(r, Results)
+    c = r.campaign
+    print(
+        f"{r.survey.title} ({c.audience}, {c.opens_on:%d %b %Y} to {c.closes_on:%d %b %Y}): "
+        f"{r.participants} answered"
+    )
+    if not r.shown:
+        print("  hidden: fewer answers than the anonymity threshold")
+    for q in r.questions:
+        counts = ", ".join(f"{k}: {v}" for k, v in q.counts.items()) or "no answers"
+        print(f"  {q.text}: {counts}")
 
 
 def _package(args: argparse.Namespace, settings: Settings) -> int:
@@ -431,6 +516,11 @@ async def _import(settings: Settings, file: Path) -> int:
     print(f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}")
     for problem in report.problems:
         print(f"skipped: {problem}")
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    if not report.used:
+        print(f"policybot: nothing in {file} could be imported", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -481,7 +571,7 @@ async def _announce(args: argparse.Namespace, settings: Settings) -> int:
                         "title": args.title,
                         "summary": args.summary,
                         "link": args.link,
-                        "version": args.version,
+                        "version": args.version.strip().lower().removeprefix("v"),
                         "ack": "no" if args.no_ack else "yes",
                         "audience": ",".join(args.department) or "everyone",
                         "channels": ",".join(args.channel),
@@ -491,7 +581,8 @@ async def _announce(args: argparse.Namespace, settings: Settings) -> int:
                     replies = await announcements.create(deps, uow, person, submitted)
                     if isinstance(replies[0], Form):
                         for name, problem in replies[0].errors.items():
-                            print(f"policybot: --{name}: {problem}", file=sys.stderr)
+                            flag = _ANNOUNCE_FLAGS.get(name, f"--{name}")
+                            print(f"policybot: {flag}: {problem}", file=sys.stderr)
                         return 1
                     await uow.commit()
                     draft = replies[-1]
@@ -517,6 +608,15 @@ async def _announce(args: argparse.Namespace, settings: Settings) -> int:
         await services.close()
 
 
+# The compose form's fields, by the flags that fill them.
+_ANNOUNCE_FLAGS = {
+    "when": "--at",
+    "audience": "--department",
+    "channels": "--channel",
+    "ack": "--no-ack",
+}
+
+
 def _policy_diff(args: argparse.Namespace, settings: Settings) -> int:
     import app
     from adapters.console.render import plain
@@ -532,11 +632,11 @@ def _policy_diff(args: argparse.Namespace, settings: Settings) -> int:
             print(f"policybot: no policy version {raw} (known: {known})", file=sys.stderr)
             return 1
         found.append(policy)
-    print(plain(changes.summary(changes.diff(found[0], found[1]), detail=1000)))
+    print(plain(changes.summary(changes.diff(found[0], found[1]), full=True)))
     return 0
 
 
-async def _stories_export(settings: Settings) -> int:
+async def _stories_export(settings: Settings, as_csv: bool) -> int:
     import csv
 
     import app
@@ -554,6 +654,12 @@ async def _stories_export(settings: Settings) -> int:
     finally:
         await services.close()
     won = {r.winner_id: r.title for r in rounds if r.winner_id}
+    if not as_csv:
+        for s in stories:
+            mark = f", won {won[s.id]}" if s.id in won else ""
+            print(f"{s.id}\t{s.status.value}\t{votes.get(s.id, 0)} vote(s){mark}\t{s.title}")
+        print(f"{len(stories)} stor{'y' if len(stories) == 1 else 'ies'}; every column: --csv")
+        return 0
     writer = csv.writer(sys.stdout)
     writer.writerow(
         ["id", "title", "author_email", "status", "may_be_shared", "link", "submitted_at",
@@ -591,6 +697,8 @@ async def _review_summary(settings: Settings) -> int:
         for section_id, items in sorted(found.by_section.items()):
             for kind, text, who in items:
                 print(f"[{section_id}] {kind}: {text}" + (f" ({who})" if who else ""))
+        for question in found.unanswered:
+            print(f"[unanswered] {question}")
     finally:
         await services.close()
     return 0
@@ -636,13 +744,31 @@ async def _worker(settings: Settings) -> int:
     return 0
 
 
-async def _chat(settings: Settings, email: str, name: str) -> int:
+TRIAL_EMAIL = "you@example.com"
+
+
+async def _chat(settings: Settings, email: str | None, name: str, add: bool) -> int:
     import app
     from adapters.console.chat import ConsoleChat
+    from bot.directory import is_email
 
+    if email is not None and not is_email(email.strip()):
+        print(f"policybot: --as needs an email address, not {email!r}", file=sys.stderr)
+        return 2
     services = await app.bootstrap(settings)
     try:
-        await ConsoleChat(services, email, name).run()
+        if email is None:
+            email, add = TRIAL_EMAIL, True  # the trial person, added on first use
+        async with services.store() as uow:
+            known = await uow.people.by_email(email.strip().lower())
+        if known is None and not add:
+            print(
+                f"policybot: {email} is not in the directory: import it "
+                "(policybot people import FILE.csv) or pass --add to add them",
+                file=sys.stderr,
+            )
+            return 1
+        await ConsoleChat(services, email.strip(), name).run()
     finally:
         await services.close()
     return 0

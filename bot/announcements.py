@@ -154,6 +154,8 @@ def parse_when(text: str, timezone: str | None, now: datetime) -> datetime | Non
     try:
         naive = datetime.strptime(text, "%Y-%m-%d %H:%M")
     except ValueError:
+        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{2}", text):
+            raise ValueError(f"There is no such day or time as {text}.") from None
         raise ValueError("Use the form YYYY-MM-DD HH:MM, or leave it empty.") from None
     try:
         zone = ZoneInfo(timezone) if timezone else UTC
@@ -180,7 +182,10 @@ def validate(
         else:
             version = int(version_text)
     audience = fields.get("audience") or "everyone"
-    chosen = tuple(a.strip() for a in audience.split(",") if a.strip())
+    known = {d.casefold(): d for d in departments} | {"everyone": "everyone"}
+    # A department typed in another case is the directory's department.
+    chosen = tuple(known.get(a.strip().casefold(), a.strip()) for a in audience.split(","))
+    chosen = tuple(a for a in chosen if a)
     if not chosen or any(a != "everyone" and a not in departments for a in chosen):
         errors["audience"] = "Choose everyone or departments known to the directory."
     channels: list[str] = []
@@ -441,11 +446,20 @@ async def status(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list
     return [status_card(announcement, figures)]
 
 
+def _recipients(figures: BroadcastFigures) -> str:
+    people = figures.recipients - figures.channels
+    if not figures.channels:
+        return str(people)
+    return f"{people} {'person' if people == 1 else 'people'} and {figures.channels} channel" + (
+        "s" if figures.channels != 1 else ""
+    )
+
+
 def status_card(announcement: Announcement, figures: BroadcastFigures) -> Card:
     """Figures of one announcement, with what HR can do next."""
     facts = [
         ("Status", str(announcement.status)),
-        ("Recipients", str(figures.recipients)),
+        ("Recipients", _recipients(figures)),
         ("Delivered", str(figures.delivered)),
         ("Waiting to be sent", str(figures.pending)),
     ]

@@ -109,9 +109,11 @@ async def create(
     return [TextReply(deps.content.chat.ask_hr_sent.format(ref=ticket.ref))]
 
 
-def hr_card(ticket: Ticket, asker: Person) -> Card:
-    """What HR sees for one ticket."""
+def hr_card(ticket: Ticket, asker: Person, assignee: Person | None = None) -> Card:
+    """What HR sees for one ticket: who asked, and who of HR has taken it."""
     facts = [("From", asker.display_name), ("Status", ticket.status.value)]
+    if assignee is not None:
+        facts.append(("Assigned to", assignee.display_name))
     if asker.department:
         facts.insert(1, ("Department", asker.department))
     if ticket.answer:
@@ -134,7 +136,10 @@ async def list_open(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
     replies: list[Reply] = []
     for t in tickets[:20]:
         asker = await uow.people.get(t.asker_id)
-        replies.append(hr_card(t, asker or Person(id=t.asker_id, display_name="(unknown)")))
+        assignee = await uow.people.get(t.assignee_id) if t.assignee_id else None
+        replies.append(
+            hr_card(t, asker or Person(id=t.asker_id, display_name="(unknown)"), assignee)
+        )
     if len(tickets) > 20:
         replies.append(TextReply(f"\u2026and {len(tickets) - 20} more."))
     return replies

@@ -27,6 +27,7 @@ from bot.reports import (
     MAX_FAILED,
     MAX_TEXT,
     FormHandler,
+    case_buttons,
     context,
     deadlines,
     handler_card,
@@ -77,7 +78,7 @@ async def acknowledge(deps: Deps, uow: UnitOfWork, person: Person, a: Action) ->
         case.acknowledged_at = deps.clock.now()
         await uow.cases.save(case)
     await _tell_reporter(deps, uow, case, f"Your report {case.ref} was received by a handler.")
-    return [TextReply(f"Report {case.ref} acknowledged.")]
+    return [Choices(f"Report {case.ref} acknowledged.", case_buttons(case))]
 
 
 async def view(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
@@ -104,7 +105,7 @@ async def assign(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list
     if case.status == CaseStatus.OPEN:
         case.status, case.acknowledged_at = CaseStatus.ACKNOWLEDGED, deps.clock.now()
     await uow.cases.save(case)
-    return [TextReply(f"Report {case.ref} is assigned to you.")]
+    return [Choices(f"Report {case.ref} is assigned to you.", case_buttons(case))]
 
 
 async def message_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
@@ -146,7 +147,10 @@ async def send_message(deps: Deps, uow: UnitOfWork, person: Person, f: Submissio
     case.first_feedback_at = case.first_feedback_at or now
     await uow.cases.save(case)
     await _tell_reporter(deps, uow, case, f"New message on your report {case.ref}:\n{text}")
-    return [TextReply(f"Sent to the reporter of {case.ref}.")]
+    sent = f"Sent to the reporter of {case.ref}."
+    if case.reporter_box is None:
+        sent += " They are anonymous: they read it when they next follow up with their receipt."
+    return [Choices(sent, case_buttons(case))]
 
 
 async def resolve_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
@@ -185,7 +189,8 @@ async def resolve(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) ->
             CaseMessage(new_id(), case.id, "handler", box, deps.clock.now())
         )
     await _tell_reporter(deps, uow, case, f"Your report {case.ref} was closed. {note}".strip())
-    return [TextReply(f"Report {case.ref} resolved ({outcome}).")]
+    label = next(o.label for o in OUTCOMES if o.value == outcome)
+    return [Choices(f"Report {case.ref} resolved: {label}.", case_buttons(case))]
 
 
 def followup_form(errors: dict[str, str] | None = None) -> Form:
@@ -331,7 +336,10 @@ async def _add(deps: Deps, uow: UnitOfWork, case: Case, raw: str) -> bool:
     if text:
         for pid, kind in access.items():
             if kind == "handler":
-                note = TextReply(f"The reporter added information to {case.ref}.")
+                note = Choices(
+                    f"The reporter added information to {case.ref}.",
+                    (Button("View", "case_view", case.id),),
+                )
                 await uow.outbox.add(Notification(pid, note, f"Report {case.ref}", case.id))
     return bool(text)
 

@@ -88,14 +88,27 @@ def latest(content: Content) -> PolicyDiff | None:
     return diff(content.policies[-2], content.current)
 
 
-def summary(d: PolicyDiff, detail: int = 2) -> str:
-    """A readable, section-by-section summary (Markdown: bold and bullets)."""
+def summary(d: PolicyDiff, detail: int = 2, full: bool = False) -> str:
+    """A readable, section-by-section summary (Markdown: bold and bullets).
+
+    `detail` new sentences are quoted per reworded section, shortened for chat; `full` quotes
+    every sentence added or removed, whole, and the text of added and removed sections.
+    """
+
+    def quote(sentence: str) -> str:
+        return f"\u201c{sentence if full else shorten(sentence, 160)}\u201d"
+
     lines = [
         f"*Version {d.new.version}* (published {_day(d.new)}) compared with "
         f"version {d.old.version}:"
     ]
     for s in d.added:
-        lines.append(f"\u2022 *Added: {s.title}*. {shorten(' '.join(_sentences(s.body)[:1]), 200)}")
+        sentences = _sentences(s.body)
+        if full:
+            lines.append(f"\u2022 *Added: {s.title}*")
+            lines += [f"   New: {quote(x)}" for x in sentences]
+        else:
+            lines.append(f"\u2022 *Added: {s.title}*. {shorten(' '.join(sentences[:1]), 200)}")
     for r in d.reworded:
         renamed = f" (was \u201c{r.retitled_from}\u201d)" if r.retitled_from else ""
         counts = []
@@ -104,11 +117,15 @@ def summary(d: PolicyDiff, detail: int = 2) -> str:
         if r.removed:
             counts.append(f"{len(r.removed)} removed")
         line = f"\u2022 *Reworded: {r.section.title}*{renamed}: {', '.join(counts) or 'retitled'}."
-        for sentence in r.added[:detail]:
-            line += f"\n   New: \u201c{shorten(sentence, 160)}\u201d"
+        for sentence in r.added if full else r.added[:detail]:
+            line += f"\n   New: {quote(sentence)}"
+        for sentence in r.removed if full else ():
+            line += f"\n   Removed: {quote(sentence)}"
         lines.append(line)
     for s in d.removed:
         lines.append(f"\u2022 *Removed: {s.title}*.")
+        if full:
+            lines += [f"   Removed: {quote(x)}" for x in _sentences(s.body)]
     unchanged = len(d.new.sections) - len(d.added) - len(d.reworded)
     lines.append(f"{unchanged} other sections are unchanged.")
     return "\n".join(lines)

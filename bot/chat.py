@@ -43,6 +43,8 @@ def help_menu(deps: Deps, person: Person) -> Reply:
         Button("Surveys", "survey_offer"),
         Button("Share a success", "story_new"),
     ]
+    if person.has(Role.HR, Role.HANDLER, Role.MANAGER):
+        buttons.append(Button("My cases", "cases_mine"))
     if person.has(Role.HR):
         buttons.append(Button("Open questions for HR", "tickets_open"))
         buttons.append(Button("Announcements", "announce_overview"))
@@ -50,7 +52,27 @@ def help_menu(deps: Deps, person: Person) -> Reply:
         buttons.append(Button("Stories", "stories_open"))
     if person.has(Role.HR, Role.HANDLER, Role.MANAGER):
         buttons.append(Button("Web dashboard", "dashboard_link"))
-    return Choices(deps.content.chat.help, tuple(buttons))
+    commands = [c for roles, c in _ROLE_COMMANDS if person.has(*roles)]
+    text = deps.content.chat.help
+    if commands:
+        text += "\nFor your role you can also type: " + ", ".join(commands) + "."
+    return Choices(text, tuple(buttons))
+
+
+# Typed commands beyond the menu's buttons, by the roles that may use them.
+_ROLE_COMMANDS = (
+    ((Role.HR, Role.HANDLER, Role.MANAGER), "*my cases* (your reports to handle)"),
+    ((Role.HR, Role.HANDLER, Role.MANAGER), "a report's reference such as *R-7KX3PD* to open it"),
+    ((Role.HR, Role.HANDLER), "*cases* (report figures)"),
+    ((Role.HR, Role.MANAGER), "*training report*"),
+    ((Role.HR,), "*tickets*"),
+    ((Role.HR,), "*surveys* (campaigns and results)"),
+    ((Role.HR,), "*announce*"),
+    ((Role.HR,), "*suggestions*"),
+    ((Role.HR,), "*review summary*"),
+    ((Role.HR,), "*stories*"),
+    ((Role.HR, Role.HANDLER, Role.MANAGER, Role.ADMIN), "*dashboard* (a sign-in link)"),
+)
 
 
 def prompt_question(deps: Deps, action: Action) -> Reply:

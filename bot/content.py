@@ -16,6 +16,7 @@ from bot.rules import QuizBank, ReportRules, Surveys
 
 _SECTION_RE = re.compile(r"^##\s+(?P<title>.+?)\s*(?:\{#(?P<id>[a-z0-9-]+)\})?\s*$")
 _ID_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+_WORD = re.compile(r"[\w'-]+")
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -101,6 +102,13 @@ class Vocabulary(_Strict):
         return {k.lower().strip(): v.lower().strip() for k, v in merged.items()}
 
 
+class Elsewhere(_Strict):
+    """Where to ask a question that is not about the policy (IT, payroll...)."""
+
+    words: tuple[str, ...] = Field(min_length=1)
+    reply: str = Field(min_length=10)
+
+
 class ChatTexts(_Strict):
     """What the bot says outside the FAQ: greetings, help, abstention."""
 
@@ -115,6 +123,16 @@ class ChatTexts(_Strict):
     empty: str
     unavailable: str
     sent_privately: str = "I've sent you the details in a direct message."
+    no_words: str = "I only understand questions in words. Type *help* to see what I can do."
+    elsewhere: tuple[Elsewhere, ...] = ()
+
+    def pointer(self, text: str) -> str | None:
+        """Where to ask `text` instead, when content says (matched on whole words)."""
+        padded = " " + " ".join(_WORD.findall(text.lower())) + " "
+        for place in self.elsewhere:
+            if any(f" {w.lower()} " in padded for w in place.words):
+                return place.reply
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,9 +173,22 @@ def _read_yaml(path: Path, root: Path, problems: list[str]) -> Any:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         problems.append(f"{path.relative_to(root)}: file is missing")
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        problems.append(f"{path.relative_to(root)}: not valid YAML: {str(exc).splitlines()[0]}")
+    except UnicodeDecodeError as exc:
+        problems.append(f"{path.relative_to(root)}: not UTF-8 text: {exc.reason}")
+    except yaml.YAMLError as exc:
+        problems.append(f"{path.relative_to(root)}: not valid YAML: {yaml_error(exc)}")
     return None
+
+
+def yaml_error(exc: yaml.YAMLError, first_line: int = 1) -> str:
+    """PyYAML's complaint with its line and column (`first_line`: where the YAML starts)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    what = f"{problem} ({context})" if context else str(problem)
+    if mark is None:
+        return what
+    return f"line {mark.line + first_line}, column {mark.column + 1}: {what}"
 
 
 def parse_policy(text: str, file: str) -> Policy:
@@ -172,7 +203,8 @@ def parse_policy(text: str, file: str) -> Policy:
     except ValidationError as err:
         raise ContentError(_pydantic_problems(file, err)) from None
     except yaml.YAMLError as exc:
-        raise ContentError([f"{file}: front matter is not valid YAML: {exc}"]) from None
+        where = yaml_error(exc, first_line=2)  # the front matter starts after the first ---
+        raise ContentError([f"{file}: front matter is not valid YAML: {where}"]) from None
     intro: list[str] = []
     sections: list[tuple[str, str, list[str]]] = []
     problems: list[str] = []
@@ -269,6 +301,29 @@ def _duplicates(ids: Iterable[str]) -> set[str]:
     return dup
 
 
+def _promise_problems(
+    reports: ReportRules, policies: list[Policy], faq: list[FaqEntry], quizzes: QuizBank | None
+) -> list[str]:
+    """What the current policy, the FAQ and the quizzes say the reporting process does, where
+    it contradicts `reports.yaml` and the bot."""
+    from bot import promises
+
+    texts: list[tuple[str, str]] = []
+    if policies:
+        current = policies[-1]
+        where = f"policy/v{current.version}.md: section"
+        texts += [(f"{where} {s.id}", s.body) for s in current.sections]
+    texts += [
+        (f"faq.yaml: entry {i} ({e.id}): field answer", e.answer)
+        for i, e in enumerate(faq, start=1)
+    ]
+    for module in quizzes.modules if quizzes else ():
+        for q in module.questions:
+            where = f"quizzes.yaml: module {module.id}: question {q.id}"
+            texts += [(where, " ".join((q.prompt, *q.options, q.explanation)))]
+    return promises.problems(reports, texts)
+
+
 def load_content(root: Path) -> Content:
     """Load and validate the content folder; raise ContentError listing every problem."""
     from bot.lint import protected_activity_problems
@@ -300,6 +355,11 @@ def load_content(root: Path) -> Content:
                     f"surveys.yaml: survey {survey.id}: question {q.id}: field options: "
                     "needed for single and multiple questions only"
                 )
+            if q.kind == "multiple" and any("," in o for o in q.options):
+                problems.append(
+                    f"surveys.yaml: survey {survey.id}: question {q.id}: field options: "
+                    "a multiple-choice option cannot contain a comma"
+                )
     if reports is not None:
         for route in reports.routes:
             for category in route.categories:
@@ -324,6 +384,8 @@ def load_content(root: Path) -> Content:
     for index, entry in enumerate(faq, start=1):
         for finding in protected_activity_problems(entry.answer):
             problems.append(f"faq.yaml: entry {index} ({entry.id}): field answer: {finding}")
+    if reports is not None:
+        problems += _promise_problems(reports, policies, faq, quizzes)
     if problems or None in (vocabulary, chat, reports, surveys, quizzes):
         raise ContentError(problems)
     assert vocabulary and chat and reports and surveys and quizzes

@@ -27,6 +27,11 @@ CSV_COLUMNS = (
 )
 
 
+def is_email(text: str) -> bool:
+    """True for something shaped like an email address."""
+    return bool(_EMAIL_RE.match(text))
+
+
 class NotAllowed(Exception):
     """The person lacks the role an action needs."""
 
@@ -90,6 +95,14 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     problems: list[str] = field(default_factory=list)
+    """Rows (or the whole file) that could not be used, each with its line number."""
+    warnings: list[str] = field(default_factory=list)
+    """Rows imported with part of them left out (an unknown manager), with their line."""
+
+    @property
+    def used(self) -> int:
+        """How many rows were imported."""
+        return self.created + self.updated + self.unchanged
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,15 +117,34 @@ class PersonRow:
     slack_user_id: str | None
     teams_user_id: str | None
     roles: frozenset[Role]
+    line: int = 0
+
+
+def _header_problem(text: str, header: list[str]) -> str | None:
+    """Why the header cannot be used, naming the delimiter when that is the cause."""
+    if not text.strip():
+        return "header: the file is empty (expected a header line: email,name,...)"
+    first = text.lstrip().splitlines()[0]
+    for delimiter, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
+        cells = [c.strip().lower() for c in first.split(delimiter)]
+        if "email" in cells and "email" not in header:
+            return (
+                f"header: the columns are separated by {name}, not commas: "
+                "save the export as comma-separated CSV"
+            )
+    missing = [c for c in ("email", "name") if c not in header]
+    if missing:
+        return f"header: missing column(s) {', '.join(missing)}"
+    return None
 
 
 def parse_people_csv(text: str, report: ImportReport) -> list[PersonRow]:
     """Rows of the HR export that can be used; the rest are explained in `report`."""
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in ("email", "name") if c not in header]
-    if missing:
-        report.problems.append(f"header: missing column(s) {', '.join(missing)}")
+    problem = _header_problem(text, header)
+    if problem:
+        report.problems.append(problem)
         return []
     rows: list[PersonRow] = []
     seen: set[str] = set()
@@ -135,8 +167,11 @@ def parse_people_csv(text: str, report: ImportReport) -> list[PersonRow]:
                 slack_user_id=row.get("slack_user_id") or None,
                 teams_user_id=row.get("teams_user_id") or None,
                 roles=frozenset(roles),
+                line=line,
             )
         )
+    if not rows and not report.problems:
+        report.problems.append("the file has a header but no rows")
     return rows
 
 
@@ -160,6 +195,8 @@ def _row_problem(row: dict[str, str], email: str, seen: set[str]) -> str | None:
     manager = (row.get("manager_email") or "").lower()
     if manager and not _EMAIL_RE.match(manager):
         return f"invalid manager_email '{manager[:80]}'"
+    if manager and manager == email:
+        return "manager_email is the person's own email: nobody is their own manager"
     return None
 
 
@@ -206,7 +243,10 @@ async def import_people(uow: UnitOfWork, rows: Iterable[PersonRow], report: Impo
         if row.manager_email:
             manager = people.get(row.manager_email) or await uow.people.by_email(row.manager_email)
             if manager is None:
-                report.problems.append(f"{row.email}: manager '{row.manager_email}' not found")
+                report.warnings.append(
+                    f"line {row.line}: {row.email} imported without a manager: "
+                    f"'{row.manager_email}' is neither in the file nor in the directory"
+                )
             else:
                 manager_id = manager.id
         if person.manager_id != manager_id:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 
 from bot import (
     announcements,
     askhr,
+    casequeue,
     casestats,
     casework,
     changes,
@@ -140,6 +142,7 @@ ACTIONS: dict[str, ActionHandler] = {
     "training_report": lambda deps, uow, person, a: training_admin.report(deps, uow, person),
     "case_stats": lambda deps, uow, person, a: casestats.summary(deps, uow, person),
     "dashboard_link": dashboard.link,
+    "cases_mine": lambda deps, uow, person, a: casequeue.queue(deps, uow, person),
 }
 
 FORMS: dict[str, FormHandler] = {
@@ -197,6 +200,7 @@ TYPED: dict[str, str] = {
         ("quiz_start", ("quiz", "training", "practice", "practise", "take a quiz")),
         ("survey_offer", ("survey", "surveys", "take a survey")),
         ("case_stats", ("cases", "report figures", "case stats")),
+        ("cases_mine", ("my cases", "case queue", "my case queue", "my queue", "open cases")),
         ("report_followup", ("follow up", "followup", "follow up on a report", "my reports")),
         ("ask_hr_form", ("ask hr", "ask hr directly", "talk to hr", "ask a human")),
         ("tickets_open", ("tickets", "open questions", "hr queue")),
@@ -435,6 +439,8 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
         return [public(chat.help_menu(deps, person)), *_reminder(flow)]
     if command in REPORT:
         return [public(r) for r in await _report(deps)]
+    if casequeue.is_ref(text):
+        return await casequeue.open_ref(deps, uow, person, message)
     action_id = TYPED.get(command)
     if action_id is not None:  # a typed command does what its button does
         press = Action(message.user, message.conversation, action_id)
@@ -446,10 +452,22 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
     small = chat.small_talk(deps, text)
     if small is not None:
         return [public(small), *_reminder(flow)]
+    if not any(ch.isalpha() for ch in text):  # emoji, digits, punctuation: nothing to ask
+        return [public(TextReply(deps.content.chat.no_words)), *_reminder(flow)]
     # An answer from the FAQ (or "I don't know") is the same for anyone who asks.
     replies = [public(r) for r in await chat.answer(deps, uow, message.user, text)]
+    pointer = deps.content.chat.pointer(text)
+    if pointer:
+        replies = [_pointed(r, pointer) for r in replies]
     still = await uow.conversations.flow(message.user)
     return replies + _reminder(still if still == flow else None)
+
+
+def _pointed(reply: Reply, pointer: str) -> Reply:
+    """The FAQ's abstention (the offer to send the question to HR) led by where else to ask."""
+    if isinstance(reply, Choices) and any(b.action_id == "ask_hr_send" for b in reply.buttons):
+        return replace(reply, text=f"{pointer}\n\n{reply.text}")
+    return reply
 
 
 def _command(text: str) -> str:
@@ -477,7 +495,9 @@ def _plain(text: str) -> bool:
     if not text or len(text) > MAX_MESSAGE_CHARS:
         return True
     command = _command(text)
-    return not (command in CANCEL or command in REPORT or command in TYPED)
+    return not (
+        command in CANCEL or command in REPORT or command in TYPED or casequeue.is_ref(text)
+    )
 
 
 def _reminder(flow: Flow | None) -> list[Reply]:

@@ -90,12 +90,18 @@ class Field:
     name: str
     label: str
     kind: Literal["text", "textarea", "select", "multiselect", "checkbox"] = "text"
-    """A multiselect's value (and initial value) is its option values joined with commas."""
+    """A multiselect's value (and initial value) is its option values joined with commas; a
+    checkbox's is "yes" when ticked and "" when not (read it with `ticked`)."""
     required: bool = True
     options: tuple[Option, ...] = ()
     initial: str = ""
     hint: str = ""
     max_length: int = 3000
+
+
+def ticked(value: str | None) -> bool:
+    """The one rule for a checkbox's value on every channel: ticked is "yes" (or "true")."""
+    return (value or "").strip().lower() in ("yes", "true")
 
 
 @dataclass(frozen=True, slots=True)

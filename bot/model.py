@@ -214,7 +214,8 @@ class BroadcastFigures:
     delivered: int = 0
     failed: dict[str, int] = field(default_factory=dict)  # reason -> count
     acknowledged: int = 0
-    outstanding: int = 0  # delivered, acknowledgement required, not acknowledged
+    outstanding: int = 0  # people it was for who have not acknowledged it (yet)
+    channels: int = 0  # of the recipients, channels (never acknowledge, never reminded)
     problem: str = ""  # why a broadcast is not moving, when it is not
 
 

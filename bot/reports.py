@@ -23,7 +23,7 @@ from bot.messages import (
     Submission,
     TextReply,
 )
-from bot.model import Case, Person, Role, new_id, new_ref
+from bot.model import Case, CaseStatus, Person, Role, new_id, new_ref
 from bot.ports import UnitOfWork
 from bot.text import clean, shorten
 
@@ -312,10 +312,12 @@ async def handler_card(deps: Deps, uow: UnitOfWork, case: Case) -> Card:
         reporter_id = deps.cipher.open(case.reporter_box, context(case.id)).decode()
         who = await uow.people.get(reporter_id)
         reporter = f"{who.display_name} ({who.email or 'no email'})" if who else "confidential"
+    assignee = await uow.people.get(case.assignee_id) if case.assignee_id else None
     facts = [
         ("Severity", rules.severity_label(case.severity)),
         ("Reporter", reporter),
         ("Status", case.status.value),
+        ("Assigned to", assignee.display_name if assignee else "nobody yet"),
         ("Acknowledge by", f"{case.ack_due:%d %b %H:%M} UTC"),
         ("Feedback by", f"{case.feedback_due:%d %b %H:%M} UTC"),
     ]
@@ -325,16 +327,24 @@ async def handler_card(deps: Deps, uow: UnitOfWork, case: Case) -> Card:
         facts.append(("When", shorten(data["when"], 100)))
     if data.get("danger") == "yes":
         facts.insert(0, ("Danger", "The reporter said they are in immediate danger"))
-    buttons = (
-        Button("View", "case_view", case.id),
-        Button("Acknowledge", "case_ack", case.id, "primary"),
-        Button("Assign to me", "case_assign", case.id),
-        Button("Message reporter", "case_message", case.id),
-        Button("Resolve", "case_resolve", case.id, "danger"),
-    )
     return Card(
         f"Report {case.ref}: {rules.category_label(case.category)}",
         shorten(data.get("what", ""), 1500),
         tuple(facts),
-        buttons,
+        case_buttons(case),
     )
+
+
+def case_buttons(case: Case) -> tuple[Button, ...]:
+    """What a handler can do next with a case: on its card and on every reply about it."""
+    if case.status == CaseStatus.RESOLVED:
+        return (Button("View", "case_view", case.id), Button("My cases", "cases_mine"))
+    buttons = [Button("View", "case_view", case.id)]
+    if case.status == CaseStatus.OPEN:
+        buttons.append(Button("Acknowledge", "case_ack", case.id, "primary"))
+    buttons += [
+        Button("Assign to me", "case_assign", case.id),
+        Button("Message reporter", "case_message", case.id),
+        Button("Resolve", "case_resolve", case.id, "danger"),
+    ]
+    return tuple(buttons)

@@ -33,6 +33,12 @@ def review_date(deps: Deps) -> date:
     raise AssertionError("unreachable")
 
 
+def is_question(text: str) -> bool:
+    """Whether an unanswered message is worth HR's reading: it has words, not only digits,
+    emoji or punctuation (a stray "2" meant for a button, a row of smileys)."""
+    return sum(ch.isalpha() for ch in text) >= 2
+
+
 @dataclass
 class Inputs:
     """Everything staff said about the current version since it was published."""
@@ -60,7 +66,8 @@ async def inputs(deps: Deps, uow: UnitOfWork) -> Inputs:
             who = person.display_name if person else "someone who has left"
         text = deps.cipher.open(box, b"suggestion").decode()
         found.by_section.setdefault(section_id, []).append((kind, text, who))
-    found.unanswered, found.unhelpful = await uow.faq_log.since(since)
+    unanswered, found.unhelpful = await uow.faq_log.since(since)
+    found.unanswered = [q for q in unanswered if is_question(q)]
     for faq_id, n in found.unhelpful.items():
         entry = deps.content.entry(faq_id)
         if entry is not None:

@@ -11,6 +11,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_CONTENT = Path(__file__).resolve().parent.parent / "content"
 
 
+def key_bytes(raw: str) -> bytes:
+    """A base64 key's bytes (URL-safe alphabet, padding optional); empty when not base64."""
+    import base64
+    import binascii
+
+    try:
+        return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+    except (ValueError, binascii.Error):
+        return b""
+
+
 class SettingsError(Exception):
     """A setting is missing or invalid; the message names it in one line."""
 
@@ -66,6 +77,19 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite", "postgresql", "postgres://")):
             raise ValueError("must be a sqlite:// or postgresql:// URL")
         return value.strip()
+
+    @field_validator("secret_key", "old_secret_keys")
+    @classmethod
+    def _long_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        # Checked here, so that every command refuses a short key, not only the server.
+        raw = value.get_secret_value() if value is not None else ""
+        for key in (k.strip() for k in raw.split(",")):
+            if key and len(key_bytes(key)) < 32:
+                raise ValueError(
+                    "must be at least 32 bytes, base64-encoded (generate one with: "
+                    "python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+                )
+        return value
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -140,8 +164,12 @@ class Settings(BaseSettings):
         return self.database_url is None or self.database_url.startswith("sqlite")
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read the settings, turning validation errors into one line that names the setting."""
+def load_settings(*, channels: bool = True, **overrides: object) -> Settings:
+    """Read the settings, turning validation errors into one line that names the setting.
+
+    `channels=False` skips the checks that a channel's credentials are complete (for commands
+    that never connect to one, such as building the Teams app package).
+    """
     try:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as err:
@@ -150,6 +178,8 @@ def load_settings(**overrides: object) -> Settings:
         field = Settings.model_fields.get(name)
         env = field.alias if field and field.alias else name.upper()
         raise SettingsError(f"invalid setting {env}: {first['msg']}") from None
+    if not channels:
+        return settings
     if settings.slack and not (settings.slack_signing_secret or settings.slack_app_token):
         raise SettingsError(
             "missing setting SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN "

@@ -126,7 +126,11 @@ async def overview(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
             title = section.title if section else section_id
             lines.append(f"*{title}*: {count} \u201cnot helpful\u201d, no suggestion")
     if found.unanswered:
+        shown = found.unanswered[:5]
+        more = len(found.unanswered) - len(shown)
         lines.append(f"*Questions the bot could not answer*: {len(found.unanswered)}")
-        lines += [f"   \u201c{shorten(q, 120)}\u201d" for q in found.unanswered[:5]]
+        lines += [f"   \u201c{shorten(q, 120)}\u201d" for q in shown]
+        if more:
+            lines.append(f"   and {more} more: every one in `policybot policy review-summary`")
     body = "\n".join(lines) or "No suggestions or unanswered questions since this version."
     return [Card(f"Suggestions since version {deps.content.current.version}", body)]

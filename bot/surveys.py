@@ -102,31 +102,55 @@ def hr_menu(deps: Deps, campaigns: list[Campaign]) -> Card:
 async def new_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
     """HR: the form to open a campaign."""
     require(person, Role.HR)
-    departments = sorted({p.department for p in await uow.people.all() if p.department})
-    return [
-        Form(
-            "survey_new",
-            "Open a survey",
-            (
-                Field(
-                    "survey",
-                    "Survey",
-                    "select",
-                    options=tuple(Option(s.title, s.id) for s in deps.content.surveys.surveys),
-                ),
-                Field(
-                    "audience",
-                    "Who is asked (everyone, or one or more departments)",
-                    "multiselect",
-                    options=(Option("Everyone", "everyone"), *(Option(d, d) for d in departments)),
-                    initial="everyone",
-                ),
-                Field("starts", "Opens in how many days (0: today)", initial="0", max_length=2),
-                Field("days", "Open for how many days", initial="14", max_length=3),
+    return [campaign_form(deps, await _departments(uow))]
+
+
+async def _departments(uow: UnitOfWork) -> list[str]:
+    return sorted({p.department for p in await uow.people.all() if p.department})
+
+
+def campaign_form(
+    deps: Deps,
+    departments: list[str],
+    given: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+) -> Form:
+    """The campaign form; shown again with what was typed and the errors under their fields."""
+    v = given or {}
+    return Form(
+        "survey_new",
+        "Open a survey",
+        (
+            Field(
+                "survey",
+                "Survey",
+                "select",
+                options=tuple(Option(s.title, s.id) for s in deps.content.surveys.surveys),
+                initial=v.get("survey", ""),
             ),
-            submit_label="Open and invite",
-        )
-    ]
+            Field(
+                "audience",
+                "Who is asked (everyone, or one or more departments)",
+                "multiselect",
+                options=(Option("Everyone", "everyone"), *(Option(d, d) for d in departments)),
+                initial=v.get("audience") or "everyone",
+            ),
+            Field(
+                "starts",
+                "Opens in how many days (0: today, at most 60)",
+                initial=v.get("starts", "0"),
+                max_length=2,
+            ),
+            Field(
+                "days",
+                "Open for how many days (1 to 90)",
+                initial=v.get("days", "14"),
+                max_length=3,
+            ),
+        ),
+        submit_label="Open and invite",
+        errors=errors or {},
+    )
 
 
 async def create(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
@@ -135,16 +159,20 @@ async def create(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> 
     survey = deps.content.surveys.get(f.fields.get("survey", ""))
     days = f.fields.get("days", "").strip()
     starts = (f.fields.get("starts") or "0").strip()
-    valid = days.isdigit() and 1 <= int(days) <= 90 and starts.isdigit() and int(starts) <= 60
-    if survey is None or not valid:
-        errors = {"days": "Choose a survey, start within 60 days, and run for 1 to 90 days."}
-        return [Form("survey_new", "Open a survey", (), errors=errors)]
-    opens = deps.clock.now().date() + timedelta(days=int(starts))
-    departments = {p.department for p in await uow.people.all() if p.department}
+    departments = await _departments(uow)
     chosen = [a for a in (f.fields.get("audience") or "everyone").split(",") if a]
+    errors: dict[str, str] = {}
+    if survey is None:
+        errors["survey"] = "Choose one of the surveys."
+    if not (starts.isdigit() and int(starts) <= 60):
+        errors["starts"] = "Type a whole number of days from 0 (today) to 60."
+    if not (days.isdigit() and 1 <= int(days) <= 90):
+        errors["days"] = "Type a whole number of days from 1 to 90."
     if any(a != "everyone" and a not in departments for a in chosen):
-        errors = {"audience": "Choose everyone or departments known to the directory."}
-        return [Form("survey_new", "Open a survey", (), errors=errors)]
+        errors["audience"] = "Choose everyone or departments known to the directory."
+    if errors or survey is None:
+        return [campaign_form(deps, departments, dict(f.fields), errors)]
+    opens = deps.clock.now().date() + timedelta(days=int(starts))
     audience = "everyone" if not chosen or "everyone" in chosen else ",".join(sorted(chosen))
     campaign = Campaign(new_id(), survey.id, audience, opens, opens + timedelta(days=int(days) - 1))
     await uow.campaigns.add(campaign)
@@ -215,7 +243,8 @@ async def remind(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list
     note = invite(deps, campaign, survey, "A reminder: there is still time for")
     for p in pending:
         await uow.outbox.add(Notification(p.id, note, f"Reminder: {survey.title}"))
-    return [TextReply(f"Reminded {len(pending)} people who have not answered yet.")]
+    who = "person who has" if len(pending) == 1 else "people who have"
+    return [TextReply(f"Reminded {len(pending)} {who} not answered yet.")]
 
 
 async def close(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
@@ -241,14 +270,14 @@ def survey_form(deps: Deps, campaign: Campaign, errors: dict[str, str] | None = 
             options = tuple(Option(o, o) for o in q.options)
             fields.append(Field(q.id, q.text, "select", q.required, options))
         elif q.kind == "multiple":
-            for n, option in enumerate(q.options):
-                label = f"{q.text} {option}" if n == 0 else option
-                fields.append(Field(f"{q.id}.{n}", label, "checkbox", False))
+            options = tuple(Option(o, o) for o in q.options)
+            hint = "Choose any that apply, or none."
+            fields.append(Field(q.id, q.text, "multiselect", False, options, hint=hint))
         else:
             fields.append(Field(q.id, q.text, "textarea", q.required, max_length=1000))
     return Form(
         "survey_answer",
-        shorten(survey.title, 24),
+        survey.title,  # each channel shortens it to what its forms can show
         tuple(fields),
         "Send anonymously",
         f"{survey.intro}\n\n{PRIVACY}",
@@ -289,6 +318,7 @@ async def answer(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> 
         if value and (
             (q.kind == "likert" and value not in valid)
             or (q.kind == "single" and value not in q.options)
+            or (q.kind == "multiple" and not set(_picked(value)) <= set(q.options))
         ):
             errors[q.id] = "Choose one of the options."
     if errors:
@@ -297,9 +327,8 @@ async def answer(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> 
     await uow.campaigns.register(campaign.id, key)
     for q in survey.questions:
         if q.kind == "multiple":
-            for n, option in enumerate(q.options):
-                if f.fields.get(f"{q.id}.{n}"):
-                    await uow.campaigns.count(campaign.id, q.id, department, option)
+            for option in dict.fromkeys(_picked(clean(f.fields.get(q.id, "")))):
+                await uow.campaigns.count(campaign.id, q.id, department, option)
             continue
         value = clean(f.fields.get(q.id, ""))
         if not value:
@@ -310,6 +339,11 @@ async def answer(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> 
         else:
             await uow.campaigns.count(campaign.id, q.id, department, value)
     return [thanks("Thank you! Your answers were recorded anonymously.")]
+
+
+def _picked(value: str) -> list[str]:
+    """A multiple-choice answer's options (a multiselect's values are joined with commas)."""
+    return [v.strip() for v in value.split(",") if v.strip()]
 
 
 def thanks(text: str) -> Form:

@@ -19,6 +19,7 @@ from bot.messages import (
     Reply,
     Submission,
     TextReply,
+    ticked,
 )
 from bot.model import Person, Role
 from bot.ports import UnitOfWork
@@ -103,10 +104,21 @@ async def report(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
     late = [p for p in scope if p.id not in attested and overdue]
     facts = [("Completed", f"{len(done)} of {len(scope)} ({len(done) / max(len(scope), 1):.0%})")]
     if person.has(Role.HR):
-        for label, key in (("Department", "department"), ("Manager", "manager_id")):
+        by_id = {p.id: p for p in people}
+
+        def manager(p: Person) -> str:
+            boss = by_id.get(p.manager_id or "")
+            if boss is None:
+                return "(none)"
+            return f"{boss.display_name} ({boss.email})" if boss.email else boss.display_name
+
+        for label, group_of in (
+            ("Department", lambda p: p.department or "(none)"),
+            ("Manager", manager),
+        ):
             groups: dict[str, list[Person]] = {}
             for p in scope:
-                groups.setdefault(str(getattr(p, key) or "(none)"), []).append(p)
+                groups.setdefault(group_of(p), []).append(p)
             for name, members in sorted(groups.items()):
                 rate = sum(m.id in attested for m in members) / len(members)
                 facts.append((f"{label} {name}", f"{rate:.0%} of {len(members)}"))
@@ -147,7 +159,7 @@ async def set_required(deps: Deps, uow: UnitOfWork, person: Person, f: Submissio
     """HR saved the required modules of the current version."""
     require(person, Role.HR)
     modules = deps.content.quizzes.modules
-    chosen = frozenset(m.id for m in modules if f.fields.get(m.id) == "yes")
+    chosen = frozenset(m.id for m in modules if ticked(f.fields.get(m.id)))
     if not chosen:
         form = (await required_form(deps, uow, person, Action(f.user, f.conversation, "")))[0]
         assert isinstance(form, Form)

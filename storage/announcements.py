@@ -220,7 +220,9 @@ async def figures(session: AsyncSession, announcement_id: str, now: datetime) ->
             .where(AcknowledgementRow.announcement_id == announcement_id)
         )
     ).one()
-    acked_delivered = (
+    # Everyone the announcement was for has either acknowledged it or not, whatever became of
+    # their message: acknowledged + not yet acknowledged = the people among the recipients.
+    acked_recipients = (
         await session.exec(
             select(func.count())
             .select_from(RecipientRow)
@@ -231,16 +233,15 @@ async def figures(session: AsyncSession, announcement_id: str, now: datetime) ->
                     col(AcknowledgementRow.person_id) == col(RecipientRow.person_id),
                 ),
             )
-            .where(RecipientRow.announcement_id == announcement_id, RecipientRow.state == DELIVERED)
+            .where(RecipientRow.announcement_id == announcement_id)
         )
     ).one()
-    channels_delivered = (
+    channels = (
         await session.exec(
             select(func.count())
             .select_from(RecipientRow)
             .where(
                 RecipientRow.announcement_id == announcement_id,
-                RecipientRow.state == DELIVERED,
                 col(RecipientRow.person_id).startswith("#"),
             )
         )
@@ -260,9 +261,8 @@ async def figures(session: AsyncSession, announcement_id: str, now: datetime) ->
         failed=failed,
         acknowledged=int(acked),
         outstanding=(
-            delivered - int(channels_delivered) - int(acked_delivered)
-            if row and row.ack_required
-            else 0
+            total - int(channels) - int(acked_recipients) if row and row.ack_required else 0
         ),
+        channels=int(channels),
         problem=problem,
     )

@@ -20,7 +20,7 @@ from sqlmodel import col, select
 
 from bot.model import Announcement, AnnouncementStatus, new_id
 from storage.announcements import CLAIMED, DELIVERED, FAILED, PENDING, _announcement
-from storage.tables import AnnouncementRow, PersonRow, RecipientRow
+from storage.tables import AddressRow, AnnouncementRow, PersonRow, RecipientRow
 from storage.uow import SqlStore
 
 
@@ -139,6 +139,12 @@ class Broadcasts:
                 return 0
             announcement = _announcement(row)
             people = await uow.session.exec(select(PersonRow))
+            # The terminal chat reaches those who have used it (they left a console address).
+            console = set(
+                await uow.session.exec(
+                    select(AddressRow.person_id).where(col(AddressRow.platform) == "console")
+                )
+            )
             values = []
             for p in people:
                 if not (
@@ -147,7 +153,11 @@ class Broadcasts:
                     continue
                 platform, address = "", ""
                 for name in platforms:
-                    account = p.slack_user_id if name == "slack" else p.teams_user_id
+                    account = {
+                        "slack": p.slack_user_id,
+                        "teams": p.teams_user_id,
+                        "console": p.id if p.id in console else None,
+                    }.get(name)
                     if account:
                         platform, address = name, account
                         break

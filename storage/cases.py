@@ -55,6 +55,20 @@ class SqlCases:
         row = rows.first()
         return _case(row) if row is not None else None
 
+    async def by_ref(self, ref: str) -> Case | None:
+        rows = await self.session.exec(select(CaseRow).where(col(CaseRow.ref) == ref))
+        row = rows.first()
+        return _case(row) if row is not None else None
+
+    async def handled_by(self, person_id: str | None) -> Sequence[Case]:
+        query = select(CaseRow).where(col(CaseRow.status) != CaseStatus.RESOLVED.value)
+        if person_id is not None:
+            query = query.join(CaseAccessRow, col(CaseAccessRow.case_id) == col(CaseRow.id)).where(
+                col(CaseAccessRow.person_id) == person_id, col(CaseAccessRow.kind) == "handler"
+            )
+        rows = await self.session.exec(query.order_by(col(CaseRow.ack_due)))
+        return [_case(r) for r in rows]
+
     async def of_reporter(self, reporter_key: str) -> Sequence[Case]:
         rows = await self.session.exec(
             select(CaseRow)

@@ -27,7 +27,8 @@ TICK_SECONDS = 1.0
 
 
 def senders(services: Services) -> dict[str, Sender]:
-    """A sender for each configured platform (Slack first: people on both get it there)."""
+    """A sender for each configured platform (Slack first: people on both get it there), and
+    the terminal chat, which is always there."""
     settings = services.settings
     found: dict[str, Sender] = {}
     if settings.slack:
@@ -43,6 +44,10 @@ def senders(services: Services) -> dict[str, Sender]:
             settings, services.deps, Addresses(services.store), services.outbox
         )
         found["teams"] = TeamsBroadcast(settings, channel)
+    from adapters.console.broadcast import ConsoleBroadcast
+
+    # Last: someone who also has Slack or Teams gets it there.
+    found["console"] = ConsoleBroadcast(services.store)
     return found
 
 

@@ -17,7 +17,7 @@ def plain(text: str) -> str:
         textwrap.fill(
             line,
             width=88,
-            subsequent_indent="  " if line.startswith("\u2022") else "",
+            subsequent_indent=_hanging(line),
             break_long_words=False,  # a link stays whole, to be copied
             break_on_hyphens=False,
         )
@@ -25,6 +25,16 @@ def plain(text: str) -> str:
         else ""
         for line in text.splitlines()
     )
+
+
+def _hanging(line: str) -> str:
+    """The indent of a wrapped line's continuation: under its text, not under its bullet."""
+    lead = line[: len(line) - len(line.lstrip())]
+    rest = line.lstrip()
+    if rest.startswith("\u2022"):
+        return lead + "  "
+    label = re.match(r"(?:New|Removed|Was): \u201c", rest)
+    return lead + " " * (label.end() if label else 0)
 
 
 def render(reply: Reply, first: int = 1) -> tuple[str, list[Button]]:
@@ -39,13 +49,13 @@ def render(reply: Reply, first: int = 1) -> tuple[str, list[Button]]:
     elif isinstance(reply, Card):
         lines.append(f"== {reply.title} ==")
         lines.append(plain(reply.body))
-        lines.extend(f"  {k}: {v}" for k, v in reply.facts)
+        lines.extend(f"  {plain(k)}: {plain(v)}" for k, v in reply.facts)
         if reply.footer:
-            lines.append(f"  ({reply.footer})")
+            lines.append(f"  ({plain(reply.footer)})")
         buttons = list(reply.buttons)
     elif isinstance(reply, Form):
         lines.append(f"== {reply.title} ==")
         if reply.intro:
             lines.append(plain(reply.intro))
-    lines.extend(f"  [{first + i}] {b.label}" for i, b in enumerate(buttons))
+    lines.extend(f"  [{first + i}] {plain(b.label)}" for i, b in enumerate(buttons))
     return "\n".join(lines), buttons

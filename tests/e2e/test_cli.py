@@ -76,14 +76,42 @@ def test_people_import_reports_unusable_rows(env: dict[str, str], tmp_path: Path
     assert missing.returncode == 2 and "cannot read" in missing.stderr
 
 
+def test_people_import_fails_on_a_file_it_cannot_use(env: dict[str, str], tmp_path: Path) -> None:
+    for name, text, why in (
+        ("semi.csv", "email;name\nann@example.com;Ann\n", "separated by semicolons"),
+        ("nomail.csv", "name,department\nAnn,Sales\n", "missing column(s) email"),
+        ("empty.csv", "", "the file is empty"),
+    ):
+        (tmp_path / name).write_text(text)
+        result = policybot("people", "import", str(tmp_path / name), env=env)
+        assert result.returncode == 1, (name, result.stdout)
+        assert why in result.stdout and "nothing in" in result.stderr
+
+
+def test_people_import_warns_with_the_line_of_an_unknown_manager(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    csv = tmp_path / "people.csv"
+    csv.write_text(
+        "email,name,manager_email\nann@example.com,Ann,\nbo@example.com,Bo,x@example.com\n"
+    )
+    result = policybot("people", "import", str(csv), env=env)
+    assert result.returncode == 0, result.stderr
+    assert "created 2" in result.stdout
+    assert "warning: line 3: bo@example.com imported without a manager" in result.stdout
+    assert "skipped" not in result.stdout
+
+
 def test_teams_package_carries_the_app_id(env: dict[str, str], tmp_path: Path) -> None:
     import zipfile
 
     out = tmp_path / "teams.zip"
     missing = policybot("teams", "package", "--out", str(out), env=env)
     assert missing.returncode == 2 and "MICROSOFT_APP_ID" in missing.stderr
+    not_guid = policybot("teams", "package", env={**env, "MICROSOFT_APP_ID": "my-bot"})
+    assert not_guid.returncode == 2 and "is not a Microsoft App ID" in not_guid.stderr
     app_id = "00000000-0000-4000-8000-00000000b07a"
-    env = {**env, "MICROSOFT_APP_ID": app_id, "MICROSOFT_APP_PASSWORD": "x"}
+    env = {**env, "MICROSOFT_APP_ID": app_id}  # no password needed to build the package
     made = policybot(
         "teams",
         "package",
@@ -197,7 +225,7 @@ def test_survey_results_csv(env: dict[str, str], tmp_path: Path) -> None:
     seed(env, tmp_path, lambda deps: answer(deps, range(4)))
     hidden = policybot("survey", "results", "--csv", env=env)
     assert hidden.returncode == 0, hidden.stderr
-    assert hidden.stdout.splitlines()[0].startswith("campaign,survey,audience")
+    assert hidden.stdout.splitlines()[0].startswith("campaign,survey,title,opens_on,audience")
     (row,) = csv_rows(hidden.stdout)  # four answers: below the threshold, no figures
     assert (row["answered"], row["question"], row["counts"]) == (
         "4",
@@ -222,8 +250,8 @@ def test_training_report_csv_lists_people(env: dict[str, str], tmp_path: Path) -
     result = policybot("training", "report", "--csv", env=env)
     assert result.returncode == 0, result.stderr
     header, row = result.stdout.splitlines()[:2]
-    assert header.startswith("email,name,department")
-    assert row.startswith("ann@example.com,Ann,Sales,,2,")
+    assert header.startswith("email,name,department,manager,manager_email,version")
+    assert row.startswith("ann@example.com,Ann,Sales,,,2,")
     assert "boundaries" in row  # nothing done yet
 
 
@@ -269,11 +297,79 @@ def test_announce_from_the_cli(env: dict[str, str], tmp_path: Path) -> None:
     assert missing.returncode == 1 and "no announcement A-NOSUCH" in missing.stderr
 
 
+def test_announce_errors_name_the_flags_typed(env: dict[str, str], tmp_path: Path) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "email,name,department,roles\nhana@example.com,Hana,HR,hr\nsam@example.com,Sam,Sales,\n"
+    )
+    assert policybot("people", "import", str(people), env=env).returncode == 0
+    base = ["announce", "create", "--as", "hana@example.com", "--title", "T", "--summary", "S"]
+    wrong = policybot(
+        *base, "--at", "2026-02-30 09:00", "--department", "Nowhere", "--channel", "#x", env=env
+    )
+    assert wrong.returncode == 1
+    assert "policybot: --at: There is no such day or time as 2026-02-30 09:00." in wrong.stderr
+    assert "policybot: --department: Choose everyone or departments" in wrong.stderr
+    assert "policybot: --channel: " in wrong.stderr
+    assert "--when" not in wrong.stderr and "--audience" not in wrong.stderr
+    right = policybot(*base, "--version", "v2", "--department", "sales", env=env)
+    assert right.returncode == 0, right.stderr
+    assert "to 1 person (Sales)" in right.stdout and "Policy version: 2" in right.stdout
+
+
+def test_reports_print_text_unless_csv_is_asked_for(env: dict[str, str]) -> None:
+    training = policybot("training", "report", env=env)
+    assert training.returncode == 0, training.stderr
+    assert "== Training: everyone ==" in training.stdout and "email,name" not in training.stdout
+    stories = policybot("stories", "export", env=env)
+    assert stories.returncode == 0 and "0 stories; every column: --csv" in stories.stdout
+    surveys = policybot("survey", "results", env=env)
+    assert surveys.returncode == 0 and "campaign," not in surveys.stdout
+
+
+def test_database_commands_print_no_migration_lines(tmp_path: Path) -> None:
+    from tests.e2e.conftest import run_env
+
+    env = run_env(tmp_path)
+    if "DATABASE_URL" in env:
+        env.pop("DATABASE_URL")
+        env.pop("POLICYBOT_SECRET_KEY")
+    upgraded = policybot("db", "upgrade", env=env)
+    assert upgraded.returncode == 0
+    assert "alembic" not in upgraded.stderr and "database is at revision" in upgraded.stdout
+    stats = policybot("cases", "stats", env=env)
+    assert stats.returncode == 0 and "alembic" not in stats.stderr
+
+
+def test_a_short_secret_key_is_refused_by_every_command(env: dict[str, str]) -> None:
+    short = {**env, "POLICYBOT_SECRET_KEY": "short"}
+    for command in (("cases", "stats"), ("training", "report", "--csv"), ("db", "upgrade")):
+        result = policybot(*command, env=short)
+        assert result.returncode == 2, command
+        assert "invalid setting POLICYBOT_SECRET_KEY" in result.stderr
+
+
+def test_a_busy_port_is_one_line(env: dict[str, str]) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = policybot("serve", env={**env, "PORT": port})
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}: the port is in use" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_policy_diff(env: dict[str, str]) -> None:
     result = policybot("policy", "diff", "v1", "v2", env=env)
     assert result.returncode == 0, result.stderr
     assert "Added: AI-generated content and impersonation" in result.stdout
     assert "Removed: Blogs and podcasts" in result.stdout
+    assert "Removed: \u201cKeep personal use of social media to breaks and lunchtime.\u201d" in (
+        result.stdout
+    )
     missing = policybot("policy", "diff", "v1", "v7", env=env)
     assert missing.returncode == 1 and "no policy version v7 (known: v1, v2)" in missing.stderr
 

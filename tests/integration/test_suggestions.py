@@ -168,3 +168,21 @@ async def test_a_named_policy_owner_gets_the_review_reminder(
         await uow.commit()
         await uow.commit()
     assert [n.person_id for n in notices.sent] == ["own"]  # not every HR person
+
+
+async def test_the_review_counts_only_unanswered_questions_with_words(
+    deps: Deps, clock: FakeClock
+) -> None:
+    clock.current = datetime(2026, 10, 1, 10, tzinfo=UTC)
+    for typed in ("2", "\U0001f642\U0001f642\U0001f642", "?!", "how do I feed my neighbour's cat?"):
+        await handle(deps, Text(SAM, DM, typed))
+    for n in range(6):
+        await handle(deps, Text(SAM, DM, f"which cafe has the best cake number {n}?"))
+    async with deps.store() as uow:
+        found = await review.inputs(deps, uow)
+    assert len(found.unanswered) == 7
+    assert "Questions the bot could not answer: 7" in review.summary(deps, found)
+    (view,) = await handle(deps, Text(HR, DM, "suggestions"))
+    assert isinstance(view, Card)
+    assert "*Questions the bot could not answer*: 7" in view.body
+    assert "and 2 more: every one in `policybot policy review-summary`" in view.body

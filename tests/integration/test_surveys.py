@@ -88,7 +88,7 @@ def answers(n: int, comment: str = "") -> dict[str, str]:
         q: str(rng.randint(1, 5))
         for q in ("understand", "confident-backlash", "know-report", "free-expression")
     }
-    values["platforms.0"] = "yes" if n % 2 else ""
+    values["platforms"] = "LinkedIn" if n % 2 else ""
     values["comments"] = comment
     return values
 
@@ -299,3 +299,39 @@ async def test_a_survey_removed_from_content_is_left_alone_not_a_failed_job(
     assert isinstance(none, TextReply) and "no survey for you" in none.text
     replies = await handle(edited, Action(HR, DM, "survey_offer", ""))
     assert "no longer in surveys.yaml" in str(replies[-1])
+
+
+async def test_an_invalid_campaign_form_comes_back_whole_with_the_error_under_its_field(
+    deps: Deps,
+) -> None:
+    fields = {"survey": "policy-awareness", "audience": "everyone", "starts": "-5", "days": "abc"}
+    (again,) = await handle(deps, Submission(HR, DM, "survey_new", fields))
+    assert isinstance(again, Form) and again.form_id == "survey_new"
+    assert {f.name for f in again.fields} == {"survey", "audience", "starts", "days"}
+    assert set(again.errors) == {"starts", "days"}  # every error sits under a field
+    kept = {f.name: f.initial for f in again.fields}
+    assert kept["starts"] == "-5" and kept["days"] == "abc" and kept["survey"] == "policy-awareness"
+    async with deps.store() as uow:
+        assert list(await uow.campaigns.all()) == []
+
+
+async def test_a_multiple_choice_question_counts_only_the_options_chosen(deps: Deps) -> None:
+    campaign = await open_campaign(deps)
+    (form,) = await handle(deps, Action(user(0), DM, "survey_take", campaign))
+    assert isinstance(form, Form)
+    (platforms,) = [f for f in form.fields if f.name == "platforms"]
+    assert platforms.kind == "multiselect" and platforms.hint
+    assert form.title == "Social media policy check-in"  # whole: each channel shortens it
+    values = answers(0) | {"platforms": "no"}
+    (refused,) = await handle(deps, Submission(user(0), DM, "survey_answer", values, campaign))
+    assert isinstance(refused, Form) and "platforms" in refused.errors
+    for n in range(6):
+        values = answers(n) | {"platforms": "LinkedIn,X (Twitter)" if n < 2 else ""}
+        await handle(deps, Submission(user(n), DM, "survey_answer", values, campaign))
+    async with deps.store() as uow:
+        found = await uow.campaigns.get(campaign)
+        assert found is not None
+        results = await survey_results.compute(deps, uow, found)
+    (counts,) = [q.counts for q in results.questions if q.id == "platforms"]
+    assert counts.get("X (Twitter)") == 2 and counts.get("LinkedIn") == 2
+    assert sum(counts.values()) == 4

@@ -257,6 +257,8 @@ async def test_training_report_scopes_by_role(deps: Deps, clock: FakeClock) -> N
     assert ("Completed", "1 of 4 (25%)") in everyone.facts
     assert "Overdue: Ben Other, Bo Boss, Hana HR" in everyone.body
     assert ("Department Sales", "50% of 2") in everyone.facts
+    assert ("Manager Bo Boss (bo@example.com)", "100% of 1") in everyone.facts  # by name
+    assert not any("boss" in label.split() for label, _ in everyone.facts)  # never by id
     refused = await handle(deps, Text(SAM, DM, "training report"))
     assert "only people with the hr or manager role" in refused[0].text
 

@@ -37,3 +37,18 @@ async def test_what_changed_in_chat(deps: Deps) -> None:
         )
         assert isinstance(reply, Card) and reply.title == "What changed in version 2"
         assert "Reworded: Work time and devices" in reply.body
+
+
+def test_the_full_comparison_quotes_whole_sentences_and_what_was_removed(
+    content: Content,
+) -> None:
+    v1, v2 = content.policy(1), content.policy(2)
+    assert v1 is not None and v2 is not None
+    text = changes.summary(changes.diff(v1, v2), full=True)
+    assert (
+        "do not use company devices to run personal businesses or campaigns.\u201d" in text
+    )  # shortened to "camp…" in chat
+    assert "Removed: \u201cKeep personal use of social media to breaks and lunchtime.\u201d" in text
+    assert "Removed: \u201cIf you write a blog or host a podcast" in text  # a removed section
+    assert "Never paste confidential information" in text  # an added section, every sentence
+    assert "\u2026" not in text

@@ -148,6 +148,18 @@ def test_invalid_yaml_and_missing_files_are_reported(tmp_path: Path) -> None:
         load_content(tmp_path / "nowhere")
 
 
+def test_a_yaml_syntax_error_keeps_its_line_and_column(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    (root / "surveys.yaml").write_text("surveys:\n  - id: a\n    title: [one\n  - id: b\n")
+    policy = (root / "policy" / "v2.md").read_text()
+    (root / "policy" / "v2.md").write_text(policy.replace("title: Social", "title: : [Social", 1))
+    with pytest.raises(ContentError) as err:
+        load_content(root)
+    problems = "\n".join(err.value.problems)
+    assert "surveys.yaml: not valid YAML: line 4, column 7: expected ',' or ']'" in problems
+    assert "policy/v2.md: front matter is not valid YAML: line 3, column " in problems
+
+
 def test_policy_sections_need_ids_and_front_matter() -> None:
     with pytest.raises(ContentError, match="front matter"):
         parse_policy("# Policy\n## Scope {#scope}\n", "policy/v9.md")
@@ -186,3 +198,40 @@ def test_quiz_that_forbids_protected_activity_is_refused(tmp_path: Path) -> None
     assert any(
         "quizzes.yaml: module boundaries" in p and "protected" in p for p in err.value.problems
     )
+
+
+def test_content_check_catches_promises_the_bot_does_not_keep(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    rules = (root / "reports.yaml").read_text()
+    (root / "reports.yaml").write_text(
+        rules.replace("acknowledge_working_days: 1,", "acknowledge_working_days: 2,")
+    )
+    policy = (root / "policy" / "v2.md").read_text()
+    (root / "policy" / "v2.md").write_text(
+        policy.replace("random receipt and a passphrase", "random receipt and choose a passphrase")
+    )
+    with pytest.raises(ContentError) as err:
+        load_content(root)
+    problems = err.value.problems
+    assert (
+        "policy/v2.md: section reporting: promises acknowledgement within one working day, "
+        "but reports.yaml gives normal (2 working days)"
+    ) in problems
+    assert (
+        "policy/v2.md: section reporting: says reporters choose their passphrase, but the bot "
+        "generates it (with the receipt)"
+    ) in problems
+    assert any(p.startswith("faq.yaml: entry 16 (how-to-report)") for p in problems)
+
+
+def test_promised_hours_and_days_are_compared_with_every_severity() -> None:
+    from bot.promises import problems
+    from bot.rules import ReportRules
+
+    rules = ReportRules.model_validate(
+        yaml.safe_load((CONTENT / "reports.yaml").read_text(encoding="utf-8"))
+    )
+    assert problems(rules, [("x", "A handler acknowledges it within 2 working days.")]) == []
+    assert problems(rules, [("x", "We acknowledge the report within 4 hours.")]) == [
+        "x: promises acknowledgement within 4 hours, but reports.yaml gives normal (1 working day)"
+    ]

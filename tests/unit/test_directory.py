@@ -39,3 +39,34 @@ def test_roles_are_required_and_admin_holds_all() -> None:
     with pytest.raises(NotAllowed):
         require(employee, Role.HR)
     require(admin, Role.HR)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("", "header: the file is empty (expected a header line: email,name,...)"),
+        (
+            "email;name;roles\na@example.com;Ann;hr\n",
+            "header: the columns are separated by semicolons, not commas: "
+            "save the export as comma-separated CSV",
+        ),
+        ("name,department\nAnn,Sales\n", "header: missing column(s) email"),
+        ("email,name\n", "the file has a header but no rows"),
+    ],
+)
+def test_an_unusable_file_says_why(text: str, problem: str) -> None:
+    report = ImportReport()
+    assert parse_people_csv(text, report) == []
+    assert report.problems == [problem]
+
+
+def test_nobody_is_their_own_manager() -> None:
+    report = ImportReport()
+    rows = parse_people_csv(
+        "email,name,manager_email\na@example.com,Ann,A@example.com\nb@example.com,Bo,\n", report
+    )
+    assert [r.email for r in rows] == ["b@example.com"]
+    assert report.problems == [
+        "line 2: manager_email is the person's own email: nobody is their own manager"
+    ]
+    assert rows[0].line == 3

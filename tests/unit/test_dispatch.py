@@ -128,6 +128,34 @@ async def test_employee_cannot_answer_tickets(
     assert ticket.ref in text_of(listed)
 
 
+async def test_the_hr_queue_names_who_took_a_question(
+    deps: Deps, store: FakeStore, hr_person: Person
+) -> None:
+    await handle(deps, button(await say(deps, "Where is the canteen menu?"), "ask_hr_send"))
+    (ticket,) = store.data.tickets.values()
+    await handle(deps, Action(HR, DM, "ticket_assign", ticket.id))
+    (card,) = await say(deps, "tickets", user=HR)
+    assert isinstance(card, Card) and ("Assigned to", hr_person.display_name) in card.facts
+
+
+async def test_the_help_menu_lists_role_commands_and_gives_handlers_their_cases(
+    deps: Deps, store: FakeStore, hr_person: Person
+) -> None:
+    (employee,) = await say(deps, "help")
+    assert isinstance(employee, Choices) and "For your role" not in employee.text
+    assert "cases_mine" not in [b.action_id for b in employee.buttons]
+    (hr,) = await say(deps, "help", user=HR)
+    assert isinstance(hr, Choices) and "cases_mine" in [b.action_id for b in hr.buttons]
+    for command in (
+        "*surveys*",
+        "*training report*",
+        "*cases*",
+        "*suggestions*",
+        "*review summary*",
+    ):
+        assert command in hr.text, command
+
+
 async def test_stray_message_keeps_pending_question(deps: Deps, store: FakeStore) -> None:
     await say(deps, "Where is the canteen menu?")
     replies = await say(deps, "can I mention my employer on linkedin?")
@@ -284,3 +312,19 @@ async def test_a_recorded_message_the_store_cannot_take_now_waits_in_the_inbox(
     assert replies and store.data.inbox == set()
     assert store.data.replies[message.delivery_id][1] == replies
     assert await handle(deps, message) == []  # a repeat: answered once
+
+
+async def test_off_topic_questions_point_where_content_says_and_emoji_are_not_questions(
+    deps: Deps, store: FakeStore
+) -> None:
+    wifi = await say(deps, "what is the wifi password")
+    assert "IT service desk" in text_of(wifi)
+    assert "Send my question to HR" in [b.label for b in wifi[-1].buttons]  # type: ignore[union-attr]
+    assert "payroll team" in text_of(await say(deps, "when does payroll run this month?"))
+    answered = await say(deps, "Can I talk about my salary with coworkers on Twitter?")
+    assert "payroll team" not in text_of(answered)  # a policy answer needs no pointer
+    before = len(store.data.unanswered)
+    for typed in ("\U0001f642\U0001f642\U0001f642", "2", "?!"):
+        reply, *_ = await say(deps, typed)  # and the question still waiting for HR
+        assert "only understand questions in words" in text_of([reply])
+    assert len(store.data.unanswered) == before  # nothing offered to HR, nothing logged

@@ -26,6 +26,8 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
         ("SLACK_BOT_TOKEN", "xoxp-user-token", "invalid setting SLACK_BOT_TOKEN"),
         ("SLACK_APP_TOKEN", "xoxb-not-an-app-token", "invalid setting SLACK_APP_TOKEN"),
         ("SLACK_API_URL", "slack.com/api", "invalid setting SLACK_API_URL"),
+        ("POLICYBOT_SECRET_KEY", "short", "invalid setting POLICYBOT_SECRET_KEY"),
+        ("POLICYBOT_OLD_SECRET_KEYS", "k" * 43 + ",short", "invalid setting POLICYBOT_OLD"),
     ],
 )
 def test_invalid_settings_name_the_variable(

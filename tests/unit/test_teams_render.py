@@ -69,3 +69,20 @@ def test_multiselect_is_a_multi_choice_set() -> None:
     card = render.form_card(Form("f", "Pick", (field,)))
     (choice,) = [b for b in card["body"] if b.get("id") == "teams"]
     assert choice["type"] == "Input.ChoiceSet" and choice["isMultiSelect"] is True
+
+
+async def test_an_invalid_survey_campaign_shows_its_errors_in_the_teams_dialog(
+    deps: object, hr_person: object
+) -> None:
+    from bot.dispatch import handle
+    from bot.messages import ConversationRef, Submission, UserRef
+
+    hr = UserRef("slack", "UHR")
+    fields = {"survey": "policy-awareness", "audience": "everyone", "starts": "-5", "days": "1"}
+    (again,) = await handle(
+        deps, Submission(hr, ConversationRef("slack", "D1"), "survey_new", fields)
+    )  # type: ignore[arg-type]
+    assert isinstance(again, Form)
+    shown = json.dumps(render.form_card(again))
+    assert "Type a whole number of days from 0" in shown  # under the field, in Attention
+    assert '"value": "-5"' in shown  # what was typed is kept
