@@ -431,6 +431,14 @@ def _check(root: Path) -> int:
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     import app
 
+    if not args.jsonl and not " ".join(args.question).strip():
+        print(
+            'policybot: ask needs a question, e.g. policybot ask "can I post about the launch?"'
+            " (or --jsonl to read questions from stdin)",
+            file=sys.stderr,
+        )
+        return 2
+
     try:
         content, index = app.load(settings)
     except ContentError as err:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -36,6 +36,16 @@ def mount(web_app: web.Application, services: Services) -> None:
     delivery = Delivery(services.outbox, "slack", deliver)
     services.store.listeners.append(lambda _: delivery.wake())
     services.checks["slack"] = delivery.health
+    if channel.inbox is not None:
+
+        async def inbox_health() -> dict[str, Any]:
+            # Messages wait in the inbox for milliseconds; one older than a few leases means
+            # no process is answering them.
+            found = await inbox.backlog()
+            stuck = found["oldest_seconds"] > 3 * settings.inbox_lease
+            return {"status": "degraded" if stuck else "ok", **found}
+
+        services.checks["inbox"] = inbox_health
     services.slack = channel
     socket = None
     if settings.slack_app_token is not None:

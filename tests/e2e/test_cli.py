@@ -423,3 +423,10 @@ def test_worker_needs_a_reachable_task_queue(env: dict[str, str]) -> None:
     assert down.returncode == 2
     assert "task queue unreachable (ConnectionError): check TASK_BROKER_URL" in down.stderr
     assert "Traceback" not in down.stderr
+
+
+def test_ask_without_a_question_says_how_to_ask(env: dict[str, str]) -> None:
+    for args in (("ask",), ("ask", "  ")):
+        result = policybot(*args, env=env)
+        assert result.returncode == 2 and result.stdout == ""
+        assert "ask needs a question" in result.stderr

@@ -734,3 +734,32 @@ async def test_an_event_while_the_web_api_is_unreachable_is_acknowledged_and_ans
     assert answer.args["channel"] == "D0DMCHANNEL"
     await settle(1.5)
     assert len(fake.of("chat.postMessage")) == 1  # answered once
+
+
+async def test_health_reports_the_inbox_and_a_stuck_one_is_degraded(
+    server: Server, fake: FakeSlack
+) -> None:
+    from datetime import UTC, datetime
+
+    from storage.tables import InboxRow
+
+    async with server.http.get(f"{server.url}/healthz") as response:
+        body = await response.json()
+    assert body["inbox"] == {"status": "ok", "waiting": 0, "oldest_seconds": 0.0}
+    event = {
+        "user": "U0EMPLOYEE",
+        "channel": "D0DMCHANNEL",
+        "thread": None,
+        "text": "hello",
+        "delivery": "slack:Ev0STUCK",
+    }
+    assert await server.services.slack.inbox.record("slack:Ev0STUCK", "slack", event)
+    async with server.services.store() as uow:
+        row = await uow.session.get(InboxRow, "slack:Ev0STUCK")
+        row.received_at = datetime(2026, 1, 1, tzinfo=UTC)
+        uow.session.add(row)
+        await uow.commit()
+    async with server.http.get(f"{server.url}/healthz") as response:
+        body = await response.json()
+        assert response.status == 503
+    assert body["inbox"]["status"] == "degraded" and body["inbox"]["waiting"] == 1
