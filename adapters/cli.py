@@ -141,6 +141,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command != "serve":
         # Migrations say what they run; a command's own output says where the database is.
         logging.getLogger("alembic").setLevel(logging.WARNING)
+    if args.command not in ANSWERS_QUESTIONS and settings.faq_semantic is not True:
+        # Commands that never answer a question do without the sentence model (it takes a
+        # second or two to load): their FAQ is only needed to read the content.
+        settings = settings.model_copy(update={"faq_semantic": False})
     try:
         if args.command == "serve":
             return _serve(settings)
@@ -426,6 +430,9 @@ def _check(root: Path) -> int:
         f"{len(content.faq)} FAQ entries, {sum(len(e.phrasings) for e in content.faq)} phrasings"
     )
     return 0
+
+
+ANSWERS_QUESTIONS = frozenset({"serve", "chat", "ask", "worker"})
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
