@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -59,14 +60,24 @@ class FakeSlack:
         """The calls of one method, optionally only those answered 200 with ok: true."""
         return [c for c in self.calls if c.method == method and (not ok_only or c.status == 200)]
 
-    async def wait_for(self, method: str, count: int = 1, within: float = 10.0) -> list[Call]:
-        """Wait until at least `count` calls of `method` arrived."""
+    async def wait_for(
+        self,
+        method: str,
+        count: int = 1,
+        within: float = 10.0,
+        where: Callable[[Call], bool] | None = None,
+    ) -> list[Call]:
+        """Wait until at least `count` calls of `method` arrived (only those `where` accepts,
+        when given: the bot also sends what nobody in the test asked for, such as a training
+        reminder during working hours)."""
         assert self._changed is not None
+
+        def matching() -> list[Call]:
+            return [c for c in self.of(method) if where is None or where(c)]
+
         async with self._changed:
-            await asyncio.wait_for(
-                self._changed.wait_for(lambda: len(self.of(method)) >= count), within
-            )
-        return self.of(method)
+            await asyncio.wait_for(self._changed.wait_for(lambda: len(matching()) >= count), within)
+        return matching()
 
     async def start(self, port: int = 0) -> None:
         """Listen on `port` (a free one by default; the same one again after `stop`)."""

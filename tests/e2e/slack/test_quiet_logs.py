@@ -33,6 +33,16 @@ def receipt_of(*views: Any) -> tuple[str, str]:
     return receipt.rstrip("\\"), passphrase.rstrip("\\")
 
 
+def acknowledgeable(call: Any) -> bool:
+    """A new case's card: it has an acknowledge button (a training reminder has none)."""
+    return any(
+        e.get("action_id", "").startswith("case_ack")
+        for b in call.args.get("blocks") or []
+        if b.get("type") == "actions"
+        for e in b["elements"]
+    )
+
+
 async def wait_up(http: aiohttp.ClientSession, url: str, proc: Any) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -90,10 +100,10 @@ async def test_debug_log_holds_nothing_anyone_wrote(env: dict[str, str], tmp_pat
             }
             sent = await server.send(submit("report", fields), form=True)
             answer = await sent.json() if sent.content_length else {}
-            await fake.wait_for("chat.postMessage")  # the handler's card
+            (card,) = await fake.wait_for("chat.postMessage", where=acknowledgeable)
             updates = [c.args for c in fake.of("views.update")]
             receipt, passphrase = receipt_of(answer, updates)
-            card = next(c for c in fake.of("chat.postMessage") if c.args["channel"] == "U0HR")
+            assert card.args["channel"] == "U0HR"  # the handler's card
             case_id = next(
                 e["value"]
                 for b in card.args["blocks"]
