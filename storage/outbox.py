@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 _REPLY: TypeAdapter[Reply] = TypeAdapter(Reply)
 MAX_REPLY_ATTEMPTS = 8  # a reply taken over this often is given up on
+_PAGE = 200  # notification rows opened at a time when looking for a platform's
 
 
 def dump_reply(reply: Reply) -> str:
@@ -43,18 +44,26 @@ def _context(row_id: str) -> bytes:
     return b"outbox:" + row_id.encode()
 
 
-def seal(cipher: Cipher, row_id: str, summary: str, reply: Reply) -> bytes:
-    """A notification's summary and reply, sealed for one outbox row."""
-    body = json.dumps({"summary": summary, "reply": json.loads(dump_reply(reply))})
-    return cipher.seal(body.encode(), _context(row_id))
+def seal(cipher: Cipher, row_id: str, person_id: str, summary: str, reply: Reply) -> bytes:
+    """A notification's recipient, summary and reply, sealed for one outbox row."""
+    body = {"person": person_id, "summary": summary, "reply": json.loads(dump_reply(reply))}
+    return cipher.seal(json.dumps(body).encode(), _context(row_id))
 
 
-def unseal(cipher: Cipher, row: OutboxRow) -> tuple[str, Reply]:
-    """(summary, reply) of a row, sealed or from before sealing."""
+def recipient_key(cipher: Cipher, person_id: str) -> str:
+    """What a notification row says of its recipient: a keyed hash of the person's id, so
+    that a notice waiting for a confidential reporter does not name them in clear."""
+    return cipher.keyed_hash("outbox person", person_id)[:32]
+
+
+def unseal(cipher: Cipher, row: OutboxRow) -> tuple[str, str, Reply]:
+    """(person id, summary, reply) of a notification row, sealed or from before sealing
+    (such a row still names its person in clear until `OutboxQueue.seal_legacy` runs)."""
     if row.box is not None:
         body = json.loads(cipher.open(row.box, _context(row.id)))
-        return str(body["summary"]), _REPLY.validate_python(body["reply"])
-    return "", load_reply(row.payload or "{}")
+        person = str(body.get("person") or row.person_id or "")
+        return person, str(body["summary"]), _REPLY.validate_python(body["reply"])
+    return str(row.person_id or ""), "", load_reply(row.payload or "{}")
 
 
 class SqlOutbox:
@@ -69,11 +78,12 @@ class SqlOutbox:
         if self.cipher is None:
             raise RuntimeError("this store has no cipher: it cannot seal notifications")
         row_id = new_id()
-        box = seal(self.cipher, row_id, notification.summary[:300], notification.reply)
+        person = notification.person_id
+        box = seal(self.cipher, row_id, person, notification.summary[:300], notification.reply)
         self.session.add(
             OutboxRow(
                 id=row_id,
-                person_id=notification.person_id,
+                person_id=recipient_key(self.cipher, person),
                 about=self.about_key(notification.about),
                 box=box,
                 created_at=datetime.now(UTC),
@@ -128,10 +138,13 @@ class OutboxQueue:
         async with self.store() as uow:
             rows = await uow.session.exec(
                 select(OutboxRow)
-                .where(OutboxRow.person_id == person_id, col(OutboxRow.failed_at).is_(None))
+                .where(
+                    OutboxRow.person_id == recipient_key(self.cipher, person_id),
+                    col(OutboxRow.failed_at).is_(None),
+                )
                 .order_by(col(OutboxRow.created_at))
             )
-            return [(r.id, *unseal(self.cipher, r)) for r in rows]
+            return [(r.id, *unseal(self.cipher, r)[1:]) for r in rows]
 
     async def delivered(self, ids: Sequence[str]) -> None:
         """Delivered: the rows, and what they said, are deleted."""
@@ -148,23 +161,38 @@ class OutboxQueue:
     ) -> Sequence[tuple[str, int, str, str, Reply]]:
         """Undelivered, unfailed notifications for people on a platform, oldest first.
 
-        Each row: (id, attempts, the person's platform user id, person id, reply).
+        Each row: (id, attempts, the person's platform user id, person id, reply). Who a row
+        is for is sealed, so rows are opened a page at a time until `limit` are found.
         """
         column = PersonRow.slack_user_id if platform == "slack" else PersonRow.teams_user_id
+        found: list[tuple[str, int, str, str, Reply]] = []
         async with self.store() as uow:
-            rows = await uow.session.exec(
-                select(OutboxRow, column)
-                .join(PersonRow, col(PersonRow.id) == col(OutboxRow.person_id))
-                .where(col(OutboxRow.failed_at).is_(None), col(column).is_not(None))
-                .order_by(col(OutboxRow.created_at))
-                .limit(limit)
+            waiting = (
+                select(OutboxRow)
+                .where(col(OutboxRow.failed_at).is_(None), col(OutboxRow.person_id).is_not(None))
+                .order_by(col(OutboxRow.created_at), col(OutboxRow.id))
             )
-            found: list[tuple[str, int, str, str, Reply]] = []
-            for r, uid in rows:
-                found.append(
-                    (r.id, r.attempts, str(uid), str(r.person_id), unseal(self.cipher, r)[1])
+            offset = 0
+            while len(found) < limit:
+                rows = list(await uow.session.exec(waiting.offset(offset).limit(_PAGE)))
+                if not rows:
+                    break
+                offset += len(rows)
+                opened = [(r, *unseal(self.cipher, r)) for r in rows]
+                people = {p for _, p, _, _ in opened if p}
+                users = dict(
+                    (
+                        await uow.session.exec(
+                            select(PersonRow.id, column).where(
+                                col(PersonRow.id).in_(people), col(column).is_not(None)
+                            )
+                        )
+                    ).all()
                 )
-            return found
+                for r, person, _, reply in opened:
+                    if person in users and len(found) < limit:
+                        found.append((r.id, r.attempts, str(users[person]), person, reply))
+        return found
 
     async def claim(self, outbox_id: str, attempts: int) -> bool:
         """Take one notification for delivery; False if another worker took it first."""
@@ -267,13 +295,24 @@ class OutboxQueue:
             return [_REPLY.validate_python(r) for r in body["replies"]]
 
     async def seal_legacy(self) -> int:
-        """Seal rows written before outbox content was sealed; how many there were."""
+        """Seal rows written before outbox content and recipients were sealed (content in
+        clear, or a person id in clear); how many there were."""
         async with self.store() as uow:
+            # A row from before names a person of the directory; a keyed hash names none.
             rows = list(
-                await uow.session.exec(select(OutboxRow).where(col(OutboxRow.payload).is_not(None)))
+                await uow.session.exec(
+                    select(OutboxRow).where(
+                        col(OutboxRow.payload).is_not(None)
+                        | col(OutboxRow.person_id).in_(select(PersonRow.id))
+                    )
+                )
             )
             for row in rows:
-                row.box = seal(self.cipher, row.id, "", load_reply(row.payload or "{}"))
+                person = str(row.person_id or "")
+                if row.box is not None or row.payload is not None:
+                    _, summary, reply = unseal(self.cipher, row)
+                    row.box = seal(self.cipher, row.id, person, summary, reply)
+                row.person_id = recipient_key(self.cipher, person) if person else None
                 row.payload = None
                 uow.session.add(row)
             await uow.commit()

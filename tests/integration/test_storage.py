@@ -145,6 +145,47 @@ async def test_outbox_round_trip_is_sealed_and_deleted_once_delivered(
         assert (await uow.session.exec(text("SELECT count(*) FROM outbox"))).one()[0] == 0
 
 
+async def test_notices_written_before_recipients_were_sealed_are_sealed_at_start_up(
+    engine: AsyncEngine,
+) -> None:
+    """Rows from before name their person in clear (one with its content in clear too, one
+    sealed without a recipient, one failed): sealing them leaves no person id in the outbox,
+    and each is still delivered to the right person."""
+    from storage.outbox import dump_reply, recipient_key
+    from storage.outbox import seal as seal_row
+    from storage.tables import OutboxRow
+
+    cipher = KeyCipher(b"o" * 32)
+    store = SqlStore(engine, cipher)
+    outbox = OutboxQueue(store)
+    person = Person(new_id(), "Ria Legacy", "ria@example.com", slack_user_id="U0RIA")
+    card = Card("Your case", "A handler wrote to you", ())
+    now = datetime.now(UTC)
+    async with store() as uow:
+        await uow.people.save(person)
+        uow.session.add(OutboxRow(id="a" * 32, person_id=person.id, created_at=now,
+                                  payload=dump_reply(card)))  # fmt: skip
+        sealed = seal_row(cipher, "b" * 32, "", "case news", card)
+        uow.session.add(OutboxRow(id="b" * 32, person_id=person.id, created_at=now, box=sealed))
+        uow.session.add(OutboxRow(id="c" * 32, person_id=person.id, created_at=now,
+                                  failed_at=now, error="account_inactive"))  # fmt: skip
+        await uow.commit()
+    assert await outbox.seal_legacy() == 3
+    assert await outbox.seal_legacy() == 0  # once is enough
+    async with store() as uow:
+        rows = (await uow.session.exec(text("SELECT * FROM outbox"))).all()
+    assert person.id not in repr(rows) and "A handler wrote" not in repr(rows)
+    assert {r.person_id for r in rows} == {recipient_key(cipher, person.id)}
+    pending = await outbox.pending(person.id)
+    assert sorted(summary for _, summary, _ in pending) == ["", "case news"]
+    assert all(reply == card for _, _, reply in pending)
+    due = await outbox.due_for("slack")
+    assert sorted((i, user, who) for i, _, user, who, _ in due) == [
+        ("a" * 32, "U0RIA", person.id),
+        ("b" * 32, "U0RIA", person.id),
+    ]
+
+
 async def test_unreachable_database_raises_store_unavailable() -> None:
     engine = make_engine("postgresql://nobody@127.0.0.1:1/none")
     try:
