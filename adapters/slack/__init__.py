@@ -24,10 +24,8 @@ def mount(web_app: web.Application, services: Services) -> None:
 
     settings = services.settings
     inbox = InboxQueue(services.store, settings.inbox_lease)
-    # Over HTTP, messages go through the inbox (Socket Mode acknowledges in Bolt).
-    channel = SlackChannel(
-        settings, services.deps, inbox if settings.slack_app_token is None else None
-    )
+    # Over HTTP and Socket Mode alike, messages are recorded in the inbox before the ack.
+    channel = SlackChannel(settings, services.deps, inbox)
 
     async def deliver(user_id: str, person_id: str, reply: Reply) -> Outcome:
         error = await channel.post(user_id, [reply])
@@ -49,9 +47,9 @@ def mount(web_app: web.Application, services: Services) -> None:
     services.slack = channel
     socket = None
     if settings.slack_app_token is not None:
-        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+        from adapters.slack.socket import DurableSocketModeHandler
 
-        socket = AsyncSocketModeHandler(channel.app, settings.slack_app_token.get_secret_value())
+        socket = DurableSocketModeHandler(channel, settings.slack_app_token.get_secret_value())
         log.info("channel slack: enabled (Socket Mode)")
     else:
         assert settings.slack_signing_secret is not None

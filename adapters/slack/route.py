@@ -74,7 +74,12 @@ def _message_event(content_type: str, body: str) -> dict[str, Any] | None:
     """The body when it is an Events API callback carrying a message or a mention."""
     if content_type != "application/json":
         return None
-    data = json.loads(body)
+    return message_event(json.loads(body))
+
+
+def message_event(data: dict[str, Any]) -> dict[str, Any] | None:
+    """An Events API callback (over HTTP or Socket Mode) when it carries a message or a
+    mention: what goes through the inbox."""
     event = data.get("event")
     is_callback = data.get("type") == "event_callback" and isinstance(event, dict)
     if is_callback and event.get("type") in ("message", "app_mention"):

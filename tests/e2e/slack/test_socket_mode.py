@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from bot.settings import load_settings
 from tests.conftest import database_url
@@ -62,5 +63,30 @@ async def test_events_over_socket_mode_are_acked_and_answered_once(
     await fake.push(envelope("env-2", retry=1))
     await fake.wait_for_ack("env-2")
     await fake.wait_for("chat.postMessage", 1)
+    await asyncio.sleep(0.5)
+    assert len(fake.of("chat.postMessage")) == 1
+
+
+async def test_a_message_is_acked_over_socket_mode_only_once_recorded(
+    socket_server: Server, fake: FakeSlack
+) -> None:
+    """While the inbox cannot be written the envelope is left unacknowledged (so Slack keeps
+    it and sends it again); once it can, the redelivered envelope is acked and answered once."""
+    await fake.wait_for("apps.connections.open")
+    engine = socket_server.services.store.engine
+    async with engine.begin() as conn:
+        await conn.execute(text("ALTER TABLE inbox RENAME TO inbox_away"))
+    try:
+        await fake.push(envelope("env-down"))
+        with pytest.raises(TimeoutError):
+            await fake.wait_for_ack("env-down", within=1.5)
+        assert not fake.of("chat.postMessage")
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text("ALTER TABLE inbox_away RENAME TO inbox"))
+    await fake.push(envelope("env-again", retry=1))  # Slack's redelivery of the same event
+    await fake.wait_for_ack("env-again")
+    (answer,) = await fake.wait_for("chat.postMessage")
+    assert "pay" in shown(answer).lower()
     await asyncio.sleep(0.5)
     assert len(fake.of("chat.postMessage")) == 1
