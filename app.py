@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import socket
 import sys
 import time
 from dataclasses import dataclass, field
@@ -330,6 +331,23 @@ def configure_logging(settings: Settings) -> None:
     logs.configure(settings.log_level)
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to `host` and `port` and listening (OSError EADDRINUSE when busy)."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock
+
+
 def serve(settings: Settings) -> None:
     """Run the server until SIGINT or SIGTERM, then shut down gracefully."""
     configure_logging(settings)
@@ -344,10 +362,12 @@ def serve(settings: Settings) -> None:
         gc.freeze()
         return application
 
+    # The port is taken before anything starts: a busy port refuses the start at once,
+    # before any database connection, worker or channel exists.
+    sock = listening_socket(settings.host, settings.port)
     web.run_app(
         make(),
-        host=settings.host,
-        port=settings.port,
+        sock=sock,
         shutdown_timeout=10,
         print=lambda msg: log.info(msg.strip()),
         access_log=None,

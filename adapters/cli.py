@@ -193,9 +193,6 @@ def _serve(settings: Settings) -> int:
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise
-        # The start was refused and the process exits: database connections of the loop that
-        # was torn down report their cancelled futures as they are collected; not news.
-        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
         print(
             f"policybot: cannot listen on {settings.host}:{settings.port}: the port is in use "
             "(is another policybot running? set PORT to use another)",
