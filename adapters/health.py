@@ -26,16 +26,25 @@ if TYPE_CHECKING:
 Check = Callable[[], Awaitable[dict[str, Any]]]
 DEADLINE = 0.8
 GOOD = frozenset({"ok", "off"})
+_running: dict[Check, asyncio.Future[dict[str, Any]]] = {}  # the latest run of each check
 
 
 async def run(checks: Mapping[str, Check], deadline: float = DEADLINE) -> dict[str, Any]:
     """Every check's result by name, and the overall "status" ("ok" or "degraded")."""
 
     async def one(check: Check) -> dict[str, Any]:
-        try:
-            return await asyncio.wait_for(check(), timeout=deadline)
-        except TimeoutError:
+        # A slow check is never cancelled: cancelling a query mid-way leaves its connection
+        # to be torn down in the middle of its rollback. It runs on, and until it finishes
+        # later requests wait for the same run instead of starting another.
+        task = _running.get(check)
+        if task is None or task.done():
+            task = _running[check] = asyncio.ensure_future(check())
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        done, _ = await asyncio.wait({task}, timeout=deadline)
+        if not done:
             return {"status": "unavailable", "error": "timeout"}
+        try:
+            return task.result()
         except Exception as exc:
             return {"status": "unavailable", "error": probe.problem(exc)}
 

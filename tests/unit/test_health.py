@@ -41,3 +41,23 @@ async def test_ok_and_off_are_healthy() -> None:
 
     body = await health.run({"fine": fine, "teams": health.off("not configured")})
     assert body["status"] == "ok"
+
+
+async def test_a_slow_check_runs_to_its_end_once_instead_of_being_cancelled() -> None:
+    """Cancelling a database check mid-query would tear its connection down in the middle of
+    its rollback: a slow check finishes in the background, and a second request meanwhile
+    waits for the same run instead of starting another."""
+    runs: list[str] = []
+
+    async def slow() -> dict[str, Any]:
+        runs.append("started")
+        await asyncio.sleep(0.3)
+        runs.append("finished")
+        return {"status": "ok"}
+
+    first = await health.run({"db": slow}, deadline=0.05)
+    second = await health.run({"db": slow}, deadline=0.05)
+    assert first["db"] == second["db"] == {"status": "unavailable", "error": "timeout"}
+    await asyncio.sleep(0.4)
+    assert runs == ["started", "finished"]  # one run, never cancelled
+    assert (await health.run({"db": slow}, deadline=1.0))["db"] == {"status": "ok"}
