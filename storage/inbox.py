@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.tables import InboxRow, OutboxRow, SeenEventRow
 
 if TYPE_CHECKING:
-    from storage.uow import SqlStore, SqlUnitOfWork
+    from storage.uow import SqlStore
 
 T = TypeVar("T")
 _INBOX = InboxRow.__table__  # type: ignore[attr-defined]
@@ -48,43 +48,79 @@ class SqlInbox:
 
 
 class Group:
-    """Runs the steps that callers hand in at about the same time in one transaction."""
+    """Group commit: what callers hand in at about the same time is written in one
+    transaction, with one statement per kind: the events to record (one lookup of those
+    answered already, one insert that reports which rows are new) and the sent replies to
+    delete. Each caller returns once that transaction is committed."""
 
-    def __init__(self, store: SqlStore) -> None:
+    def __init__(self, store: SqlStore, insert: Any) -> None:
         self.store = store
-        self._waiting: list[tuple[Callable[[SqlUnitOfWork], Awaitable[Any]], asyncio.Future[Any]]]
-        self._waiting = []
-        self._running = False
+        self._insert = insert
+        self._rows: list[tuple[dict[str, Any], asyncio.Future[bool]]] = []
+        self._sent: list[tuple[list[str], asyncio.Future[bool]]] = []
         self._task: asyncio.Task[None] | None = None
 
-    async def run(self, step: Callable[[SqlUnitOfWork], Awaitable[T]]) -> T:
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._waiting.append((step, future))
-        if not self._running:
-            self._running = True
+    def _wake(self) -> None:
+        if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._drain(), name="group-commit")
+
+    async def record(self, row: dict[str, Any]) -> bool:
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._rows.append((row, future))
+        self._wake()
         return await future
 
+    async def sent(self, ids: list[str]) -> None:
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._sent.append((ids, future))
+        self._wake()
+        await future
+
     async def _drain(self) -> None:
-        try:
-            while self._waiting:
-                batch, self._waiting = self._waiting, []
-                try:
-                    results = []
-                    async with self.store() as uow:
-                        for step, _ in batch:
-                            results.append(await step(uow))
-                        await uow.commit()
-                except Exception as exc:
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(exc)
-                    continue
-                for (_, future), result in zip(batch, results, strict=True):
+        while self._rows or self._sent:
+            rows, self._rows = self._rows, []
+            sent, self._sent = self._sent, []
+            try:
+                fresh = await self._write([r for r, _ in rows], [i for ids, _ in sent for i in ids])
+            except Exception as exc:
+                for _, future in (*rows, *sent):
                     if not future.done():
-                        future.set_result(result)
-        finally:
-            self._running = False
+                        future.set_exception(exc)
+                continue
+            for row, future in rows:
+                if not future.done():
+                    # A key handed in twice at once is new for its first caller only.
+                    future.set_result(row["key"] in fresh)
+                    fresh.discard(row["key"])
+            for _, future in sent:
+                if not future.done():
+                    future.set_result(True)
+
+    async def _write(self, rows: list[dict[str, Any]], sent: list[str]) -> set[str]:
+        async with self.store() as uow:
+            fresh: set[str] = set()
+            if rows:
+                keys = list({r["key"] for r in rows})
+                answered = {
+                    str(k)
+                    for (k,) in await uow.session.exec(  # type: ignore[call-overload]
+                        select(SeenEventRow.key).where(col(SeenEventRow.key).in_(keys))
+                    )
+                }
+                unique = {r["key"]: r for r in rows if r["key"] not in answered}
+                if unique:
+                    inserted = await uow.session.exec(  # type: ignore[call-overload]
+                        self._insert.values(list(unique.values()))
+                        .on_conflict_do_nothing()
+                        .returning(_INBOX.c.key)
+                    )
+                    fresh = {str(k) for (k,) in inserted}
+            if sent:
+                await uow.session.exec(  # type: ignore[call-overload]
+                    delete(OutboxRow).where(col(OutboxRow.id).in_(sent))
+                )
+            await uow.commit()
+            return fresh
 
 
 class InboxQueue:
@@ -93,9 +129,10 @@ class InboxQueue:
     def __init__(self, store: SqlStore, lease_seconds: float = 30.0) -> None:
         self.store = store
         self.lease = timedelta(seconds=lease_seconds)
-        self._group = Group(store)
         dialect = store.engine.dialect.name
-        self._insert = (postgresql if dialect == "postgresql" else sqlite).insert(_INBOX)
+        self._group = Group(
+            store, (postgresql if dialect == "postgresql" else sqlite).insert(_INBOX)
+        )
 
     async def record(self, key: str, platform: str, event: dict[str, Any]) -> bool:
         """Record one event durably (sealed); False when it is a repeat of one already
@@ -105,25 +142,15 @@ class InboxQueue:
         key = key[:200]
         box = cipher.seal(json.dumps(event).encode(), _context(key))
         now = datetime.now(UTC)
-
-        async def step(uow: SqlUnitOfWork) -> bool:
-            seen = await uow.session.get(SeenEventRow, key)
-            if seen is not None:
-                return False
-            row = {
-                "key": key,
-                "platform": platform,
-                "box": box,
-                "received_at": now,
-                "attempts": 0,
-                "lease_until": now + self.lease,
-            }
-            result = await uow.session.exec(  # type: ignore[call-overload]
-                self._insert.values(row).on_conflict_do_nothing()
-            )
-            return bool(result.rowcount == 1)
-
-        return await self._group.run(step)
+        row = {
+            "key": key,
+            "platform": platform,
+            "box": box,
+            "received_at": now,
+            "attempts": 0,
+            "lease_until": now + self.lease,
+        }
+        return await self._group.record(row)
 
     async def release(self, keys: Sequence[str]) -> None:
         """Give these back at once (a graceful stop): any process may take them now."""
@@ -181,14 +208,8 @@ class InboxQueue:
     async def sent(self, reply_ids: Sequence[str]) -> None:
         """Replies posted: their outbox rows are deleted (together with others sent now)."""
         ids = list(reply_ids)
-
-        async def step(uow: SqlUnitOfWork) -> None:
-            await uow.session.exec(  # type: ignore[call-overload]
-                delete(OutboxRow).where(col(OutboxRow.id).in_(ids))
-            )
-
         if ids:
-            await self._group.run(step)
+            await self._group.sent(ids)
 
     async def backlog(self) -> dict[str, Any]:
         """Events waiting to be answered, and the oldest one's age in seconds."""
