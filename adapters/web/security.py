@@ -119,6 +119,11 @@ async def view(
     except dashboard.SignedOut:
         await session.end(request)
         raise web.HTTPSeeOther(SIGN_IN) from None
+    except dashboard.Forbidden as refused:
+        log.info("dashboard: record refused")
+        raise Refused(str(refused)) from None
+    except dashboard.Missing:
+        raise web.HTTPNotFound() from None
     except NotAllowed as refused:
         log.info("dashboard: page refused: needs role %s", refused)
         *others, last = str(refused).split(", ")
