@@ -94,7 +94,11 @@ def _error(status: int, message: str) -> dict[str, Any]:
 async def form(request: web.Request) -> dict[str, str]:
     """A submitted form's fields, once its token is checked: refused (403) without it."""
     posted = await request.post()
-    fields = {k: v for k, v in posted.items() if isinstance(v, str)}
+    # A field sent more than once (the ticked boxes of a multiple choice) reads as the values
+    # joined with commas, as the core's forms take them.
+    fields = {
+        k: ",".join(v for v in posted.getall(k) if isinstance(v, str)) for k in set(posted.keys())
+    }
     if not await session.csrf_ok(request, fields.get("csrf", "")):
         log.info("dashboard: form refused (missing or wrong form token)")
         raise Refused(
