@@ -544,9 +544,9 @@ async def _announce(args: argparse.Namespace, settings: Settings) -> int:
 
     import app
     from adapters.console.render import render
-    from bot import announcements
+    from bot import announcements, announcing
     from bot.directory import NotAllowed
-    from bot.messages import Action, ConversationRef, Form, Submission, UserRef
+    from bot.messages import Action, ConversationRef, UserRef
 
     services = await app.bootstrap(settings)
     try:
@@ -562,14 +562,9 @@ async def _announce(args: argparse.Namespace, settings: Settings) -> int:
                     print(f"policybot: no announcement {args.id}", file=sys.stderr)
                     return 1
                 if args.csv:
-                    rows = await uow.announcements.recipients(found.id)
-                    columns = [
-                        "name", "email", "department", "platform", "state", "reason",
-                        "delivered_at", "acknowledged_at", "policy_version", "reminders",
-                    ]  # fmt: skip
-                    writer = csv.DictWriter(sys.stdout, columns)
+                    writer = csv.DictWriter(sys.stdout, announcing.RECIPIENT_COLUMNS)
                     writer.writeheader()
-                    writer.writerows(rows)
+                    writer.writerows(await announcing.recipient_rows(uow, found.id))
                     return 0
                 figures = await uow.announcements.figures(found.id, deps.clock.now())
                 print(render(announcements.status_card(found, figures))[0])
@@ -592,17 +587,16 @@ async def _announce(args: argparse.Namespace, settings: Settings) -> int:
                         "channels": ",".join(args.channel),
                         "when": args.at,
                     }
-                    submitted = Submission(user, where, "announce_new", fields)
-                    replies = await announcements.create(deps, uow, person, submitted)
-                    if isinstance(replies[0], Form):
-                        for name, problem in replies[0].errors.items():
+                    try:
+                        draft = await announcing.draft(deps, uow, person, fields)
+                    except announcing.Invalid as invalid:
+                        for name, problem in invalid.errors.items():
                             flag = _ANNOUNCE_FLAGS.get(name, f"--{name}")
                             print(f"policybot: {flag}: {problem}", file=sys.stderr)
                         return 1
                     await uow.commit()
-                    draft = replies[-1]
-                    announcement_id = draft.buttons[0].value  # type: ignore[union-attr]
-                    for reply in replies:
+                    announcement_id = draft.id
+                    for reply in await announcements.preview(deps, uow, draft):
                         print(render(reply)[0])
                     if not args.send:
                         print(f"Draft {announcement_id}: policybot announce send {announcement_id}")

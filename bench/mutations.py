@@ -76,11 +76,11 @@ ANONYMOUS_REPORT = "test_an_anonymous_report_writes_the_case_its_routing_and_its
 EIGHT = [
     Mutation(
         "handler's message to the reporter stored in clear",
-        "bot/casework.py",
+        "bot/caseactions.py",
         "box = deps.cipher.seal(shorten(text, MAX_TEXT).encode(), context(case.id))",
         "box = shorten(text, MAX_TEXT).encode()",
         (SEALED,),
-        scope="send_message",
+        scope="message",
     ),
     Mutation(
         "escalation notifies people the reporter excluded",
@@ -92,11 +92,11 @@ EIGHT = [
     ),
     Mutation(
         "an excluded admin can read and act on the case",
-        "bot/casework.py",
+        "bot/caseactions.py",
         "(kind is None and person.has(Role.ADMIN))",
         "person.has(Role.ADMIN)",
         (EXCLUDED,),
-        scope="_case_for_handler",
+        scope="handled",
     ),
     _role_check("askhr", "submit_answer"),
     _role_check("askhr", "assign"),
@@ -235,14 +235,14 @@ OTHER_CHECKS = [
     ),
     Mutation(
         "anyone not excluded may act on a case",
-        "bot/casework.py",
+        "bot/caseactions.py",
         "(kind is None and person.has(Role.ADMIN))",
         "kind is None",
         (
             EXCLUDED,
             "tests/integration/test_reports.py::test_every_read_is_audited_and_strangers_cannot_read",
         ),
-        scope="_case_for_handler",
+        scope="handled",
     ),
     Mutation(
         "the excluded are notified of a new report",
@@ -298,7 +298,7 @@ OTHER_CHECKS = [
 PRIVATE = [
     Mutation(
         "the resolve note stored in clear",
-        "bot/casework.py",
+        "bot/caseactions.py",
         "box = deps.cipher.seal(note.encode(), context(case.id))",
         "box = note.encode()",
         (SEALED,),

@@ -12,6 +12,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import announcing
 from bot.deps import Deps
 from bot.directory import require
 from bot.messages import (
@@ -27,7 +28,7 @@ from bot.messages import (
     Submission,
     TextReply,
 )
-from bot.model import Announcement, AnnouncementStatus, BroadcastFigures, Person, Role, new_ref
+from bot.model import Announcement, AnnouncementStatus, BroadcastFigures, Person, Role
 from bot.ports import UnitOfWork
 from bot.text import clean, is_https_url, shorten
 
@@ -143,7 +144,7 @@ async def new_form(
 
 
 async def _departments(uow: UnitOfWork) -> list[str]:
-    return sorted({p.department for p in await uow.people.all() if p.department})
+    return await announcing.departments(uow)
 
 
 def parse_when(text: str, timezone: str | None, now: datetime) -> datetime | None:
@@ -223,26 +224,13 @@ def validate(
 
 async def create(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
     """HR submitted the compose form: store a draft and show the preview to its author."""
-    require(person, Role.HR)
-    departments = await _departments(uow)
-    errors, v = validate(deps, dict(f.fields), departments, person.timezone)
-    if errors:
-        form = compose_form(deps, departments, dict(f.fields))
-        return [Form(form.form_id, form.title, form.fields, form.submit_label, errors=errors)]
-    announcement = Announcement(
-        id=new_ref("A"),
-        title=str(v["title"]),
-        summary=str(v["summary"]),
-        author_id=person.id,
-        created_at=deps.clock.now(),
-        link=str(v["link"]),
-        policy_version=v["version"] if isinstance(v["version"], int) else None,
-        ack_required=bool(v["ack"]),
-        audience=tuple(v["audience"]),  # type: ignore[arg-type]
-        send_at=v["when"] if isinstance(v["when"], datetime) else None,
-    )
-    await uow.announcements.add(announcement)
-    log.info("announcement %s drafted", announcement.id)
+    try:
+        announcement = await announcing.draft(deps, uow, person, dict(f.fields))
+    except announcing.Invalid as invalid:
+        form = compose_form(deps, await _departments(uow), dict(f.fields))
+        return [
+            Form(form.form_id, form.title, form.fields, form.submit_label, errors=invalid.errors)
+        ]
     return await preview(deps, uow, announcement)
 
 
@@ -304,19 +292,11 @@ async def _get(uow: UnitOfWork, announcement_id: str) -> Announcement | None:
 
 async def send(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
     """HR confirmed a draft: schedule it (now, or at its time); the engine takes it from there."""
-    require(person, Role.HR)
-    announcement = await _get(uow, a.value)
-    if announcement is None:
-        return [TextReply("I cannot find that announcement.")]
-    if announcement.status != AnnouncementStatus.DRAFT:
-        return [TextReply(f"Announcement {announcement.id} is already {announcement.status}.")]
-    now = deps.clock.now()
-    if announcement.send_at is None or announcement.send_at < now:
-        announcement.send_at = now
-    announcement.status = AnnouncementStatus.SCHEDULED
-    await uow.announcements.save(announcement)
-    log.info("announcement %s scheduled", announcement.id)
-    later = announcement.send_at > now + timedelta(minutes=1)
+    try:
+        announcement = await announcing.schedule(deps, uow, person, a.value)
+    except announcing.Refused as refused:
+        return [TextReply(str(refused))]
+    later = announcing.later(deps, announcement)
     what = (
         f"will go out at {announcement.send_at:%Y-%m-%d %H:%M} UTC" if later else "is going out now"
     )
@@ -339,16 +319,10 @@ async def discard(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> lis
 
 async def cancel(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
     """HR cancelled a scheduled announcement before it started."""
-    require(person, Role.HR)
-    announcement = await _get(uow, a.value)
-    if announcement is None:
-        return [TextReply("I cannot find that announcement.")]
-    ok, why = cancel_now(announcement, deps.clock.now())
-    if not ok:
-        return [TextReply(why)]
-    await uow.announcements.save(announcement)
-    log.info("announcement %s cancelled", announcement.id)
-    return [TextReply(why)]
+    try:
+        return [TextReply(await announcing.withdraw(deps, uow, person, a.value))]
+    except announcing.Refused as refused:
+        return [TextReply(str(refused))]
 
 
 def cancel_now(announcement: Announcement, now: datetime) -> tuple[bool, str]:

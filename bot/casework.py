@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot import passphrases
+from bot import caseactions, passphrases
+from bot.caseactions import OUTCOMES, handled, outcome_label
 from bot.deps import Deps
 from bot.messages import (
     Action,
@@ -15,7 +16,6 @@ from bot.messages import (
     Field,
     Form,
     Notification,
-    Option,
     Reply,
     Submission,
     TextReply,
@@ -35,55 +35,20 @@ from bot.reports import (
 from bot.text import clean, shorten
 
 log = logging.getLogger(__name__)
-OUTCOMES = (
-    Option("Action taken", "action-taken"),
-    Option("Referred elsewhere", "referred"),
-    Option("No action needed", "no-action"),
-    Option("Withdrawn by the reporter", "withdrawn"),
-)
 NOT_YOURS = "Sorry, you are not a handler of this case."
-
-
-async def _case_for_handler(
-    uow: UnitOfWork, person: Person, case_id: str, deps: Deps, action: str
-) -> Case | None:
-    """The case if `person` may handle it; refusals are audited."""
-    case = await uow.cases.get(case_id)
-    if case is None:
-        return None
-    kind = (await uow.cases.access(case.id)).get(person.id)
-    if kind == "handler" or (kind is None and person.has(Role.ADMIN)):
-        await uow.cases.audit(case.id, person.id, action, deps.clock.now())
-        return case
-    await uow.cases.audit(case.id, person.id, f"refused {action}", deps.clock.now())
-    log.info("refused %s on a case", action)
-    return None
-
-
-async def _tell_reporter(deps: Deps, uow: UnitOfWork, case: Case, text: str) -> None:
-    """Confidential reporters hear back in chat; anonymous ones only through follow-up."""
-    if case.reporter_box is None:
-        return
-    reporter = deps.cipher.open(case.reporter_box, context(case.id)).decode()
-    await uow.outbox.add(Notification(reporter, TextReply(text), f"Report {case.ref}", case.id))
 
 
 async def acknowledge(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
     """A handler acknowledges the report."""
-    case = await _case_for_handler(uow, person, a.value, deps, "acknowledged")
+    case = await caseactions.acknowledge(deps, uow, person, a.value)
     if case is None:
         return [TextReply(NOT_YOURS)]
-    if case.status == CaseStatus.OPEN:
-        case.status = CaseStatus.ACKNOWLEDGED
-        case.acknowledged_at = deps.clock.now()
-        await uow.cases.save(case)
-    await _tell_reporter(deps, uow, case, f"Your report {case.ref} was received by a handler.")
     return [Choices(f"Report {case.ref} acknowledged.", case_buttons(case))]
 
 
 async def view(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
     """A handler reads the case and its conversation; every read is audited."""
-    case = await _case_for_handler(uow, person, a.value, deps, "read")
+    case = await handled(uow, person, a.value, deps, "read")
     if case is None:
         return [TextReply(NOT_YOURS)]
     card = await handler_card(deps, uow, case)
@@ -98,55 +63,41 @@ async def view(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[R
 
 async def assign(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
     """A handler takes the case."""
-    case = await _case_for_handler(uow, person, a.value, deps, "assigned to self")
+    case = await caseactions.assign(deps, uow, person, a.value)
     if case is None:
         return [TextReply(NOT_YOURS)]
-    case.assignee_id = person.id
-    if case.status == CaseStatus.OPEN:
-        case.status, case.acknowledged_at = CaseStatus.ACKNOWLEDGED, deps.clock.now()
-    await uow.cases.save(case)
     return [Choices(f"Report {case.ref} is assigned to you.", case_buttons(case))]
+
+
+def _message_form(case: Case, errors: dict[str, str] | None = None) -> Form:
+    return Form(
+        "case_message",
+        f"Message on {case.ref}",
+        (Field("message", "Your message to the reporter", "textarea", max_length=MAX_TEXT),),
+        submit_label="Send",
+        context=case.id,
+        errors=errors or {},
+    )
 
 
 async def message_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
     """The form to write to the reporter."""
-    case = await _case_for_handler(uow, person, a.value, deps, "opened message form")
+    case = await handled(uow, person, a.value, deps, "opened message form")
     if case is None:
         return [TextReply(NOT_YOURS)]
-    return [
-        Form(
-            "case_message",
-            f"Message on {case.ref}",
-            (Field("message", "Your message to the reporter", "textarea", max_length=MAX_TEXT),),
-            submit_label="Send",
-            context=case.id,
-        )
-    ]
+    return [_message_form(case)]
 
 
 async def send_message(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
     """A handler's message to the reporter is stored sealed and passed on."""
-    case = await _case_for_handler(uow, person, f.context, deps, "messaged reporter")
+    try:
+        case = await caseactions.message(deps, uow, person, f.context, f.fields.get("message", ""))
+    except caseactions.Invalid as invalid:
+        found = await uow.cases.get(f.context)
+        assert found is not None  # it was found to be invalid, so it exists
+        return [_message_form(found, {invalid.field: str(invalid)})]
     if case is None:
         return [TextReply(NOT_YOURS)]
-    text = clean(f.fields.get("message", ""))
-    if not text:
-        return [
-            Form(
-                "case_message",
-                f"Message on {case.ref}",
-                (Field("message", "Your message to the reporter", "textarea"),),
-                submit_label="Send",
-                context=case.id,
-                errors={"message": "Please write a message."},
-            )
-        ]
-    now = deps.clock.now()
-    box = deps.cipher.seal(shorten(text, MAX_TEXT).encode(), context(case.id))
-    await uow.cases.add_message(CaseMessage(new_id(), case.id, "handler", box, now))
-    case.first_feedback_at = case.first_feedback_at or now
-    await uow.cases.save(case)
-    await _tell_reporter(deps, uow, case, f"New message on your report {case.ref}:\n{text}")
     sent = f"Sent to the reporter of {case.ref}."
     if case.reporter_box is None:
         sent += " They are anonymous: they read it when they next follow up with their receipt."
@@ -155,7 +106,7 @@ async def send_message(deps: Deps, uow: UnitOfWork, person: Person, f: Submissio
 
 async def resolve_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
     """The form to close the case with an outcome."""
-    case = await _case_for_handler(uow, person, a.value, deps, "opened resolve form")
+    case = await handled(uow, person, a.value, deps, "opened resolve form")
     if case is None:
         return [TextReply(NOT_YOURS)]
     return [
@@ -174,23 +125,16 @@ async def resolve_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -
 
 async def resolve(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
     """Close the case."""
-    case = await _case_for_handler(uow, person, f.context, deps, "resolved")
+    outcome = f.fields.get("outcome", "")
+    try:
+        case = await caseactions.resolve(
+            deps, uow, person, f.context, outcome, f.fields.get("note", "")
+        )
+    except caseactions.Invalid as invalid:
+        return [TextReply(str(invalid))]
     if case is None:
         return [TextReply(NOT_YOURS)]
-    outcome = f.fields.get("outcome", "")
-    if outcome not in {o.value for o in OUTCOMES}:
-        return [TextReply("Choose an outcome.")]
-    case.status, case.outcome, case.resolved_at = CaseStatus.RESOLVED, outcome, deps.clock.now()
-    await uow.cases.save(case)
-    note = clean(f.fields.get("note", ""))
-    if note:
-        box = deps.cipher.seal(note.encode(), context(case.id))
-        await uow.cases.add_message(
-            CaseMessage(new_id(), case.id, "handler", box, deps.clock.now())
-        )
-    await _tell_reporter(deps, uow, case, f"Your report {case.ref} was closed. {note}".strip())
-    label = next(o.label for o in OUTCOMES if o.value == outcome)
-    return [Choices(f"Report {case.ref} resolved: {label}.", case_buttons(case))]
+    return [Choices(f"Report {case.ref} resolved: {outcome_label(outcome)}.", case_buttons(case))]
 
 
 def followup_form(errors: dict[str, str] | None = None) -> Form:

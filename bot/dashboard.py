@@ -33,6 +33,14 @@ class SignedOut(Exception):
     """The session names nobody the directory knows any more: sign in again."""
 
 
+class Forbidden(Exception):
+    """The person has the page's role but may not see this record; the message says why."""
+
+
+class Missing(LookupError):
+    """The record a page is about does not exist."""
+
+
 def may_use(person: Person) -> bool:
     """True when the person may open the dashboard."""
     return person.has(*ROLES)
@@ -81,13 +89,18 @@ async def page(
     """What `build` makes for the signed-in person, in one unit of work.
 
     Raises SignedOut when the person is no longer in the directory, and NotAllowed when they
-    have none of the dashboard's roles (each page checks its own roles too).
+    have none of the dashboard's roles (each page checks its own roles too). A Forbidden
+    record is refused after committing, so that the refusal's audit is kept.
     """
     async with deps.store() as uow:
         person = await uow.people.get(person_id)
         if person is None:
             raise SignedOut(person_id)
         require(person, *ROLES)
-        result = await build(deps, uow, person)
+        try:
+            result = await build(deps, uow, person)
+        except Forbidden:
+            await uow.commit()  # what was refused changed nothing but its audit, which stays
+            raise
         await uow.commit()
     return result

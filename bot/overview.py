@@ -96,6 +96,11 @@ class CaseClocks:
         """True when either deadline has passed unmet."""
         return self.acknowledge.overdue or self.feedback.overdue
 
+    @property
+    def soonest(self) -> timedelta:
+        """Time left before the first unmet deadline (the order of a queue)."""
+        return min(_next(self.acknowledge), _next(self.feedback))
+
 
 @dataclass(frozen=True, slots=True)
 class Cases:
@@ -234,8 +239,8 @@ async def _cases(deps: Deps, uow: UnitOfWork, viewer: Person, now: datetime) -> 
         counts[case.severity] = counts.get(case.severity, 0) + 1
         if (await uow.cases.access(case.id)).get(viewer.id) == "excluded":
             continue
-        clocks.append(_clocks(case, now))
-    clocks.sort(key=lambda c: min(_next(c.acknowledge), _next(c.feedback)))
+        clocks.append(case_clocks(case, now))
+    clocks.sort(key=lambda c: c.soonest)
     return Cases(tuple(counts.items()), tuple(clocks))
 
 
@@ -243,7 +248,7 @@ def _next(clock: Clock) -> timedelta:
     return timedelta.max if clock.met else clock.left
 
 
-def _clocks(case: Case, now: datetime) -> CaseClocks:
+def case_clocks(case: Case, now: datetime) -> CaseClocks:
     """The severity's deadline, never later than the legal limit counted from the report."""
     ack_due = min(case.ack_due, case.created_at + ACK_LIMIT)
     feedback_due = min(case.feedback_due, case.created_at + FEEDBACK_LIMIT)

@@ -126,6 +126,14 @@ class SqlCases:
             CaseAuditRow(id=new_id(), case_id=case_id, actor=actor[:32], action=action[:60], at=at)
         )
 
+    async def trail(self, case_id: str) -> Sequence[tuple[datetime, str, str]]:
+        rows = await self.session.exec(
+            select(CaseAuditRow)
+            .where(col(CaseAuditRow.case_id) == case_id)
+            .order_by(col(CaseAuditRow.at), col(CaseAuditRow.id))
+        )
+        return [(_utc(r.at) or r.at, r.actor, r.action) for r in rows]
+
     async def due(self, now: datetime) -> Sequence[Case]:
         unacknowledged = (col(CaseRow.status) == CaseStatus.OPEN.value) & (
             col(CaseRow.ack_due) < now

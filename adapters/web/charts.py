@@ -78,7 +78,7 @@ class Chart:
         header = [self.category.lower(), self.unit] + (["share"] if self.whole else [])
         writer.writerow(header)
         for bar in self.bars:
-            row = [_cell(bar.label), str(bar.value)]
+            row = [cell(bar.label), str(bar.value)]
             if self.whole:
                 row.append(f"{bar.share:.3f}" if bar.share is not None else "")
             writer.writerow(row)
@@ -89,6 +89,6 @@ def _pct(share: float | None) -> str:
     return f" ({share:.0%})" if share is not None else ""
 
 
-def _cell(text: str) -> str:
+def cell(text: str) -> str:
     """A text cell a spreadsheet will not run as a formula."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -11,7 +11,11 @@ from aiohttp import web
 
 from adapters.web import session
 
-NAV: list[tuple[str, str]] = [("Overview", "/dashboard")]
+NAV: list[tuple[str, str]] = [
+    ("Overview", "/dashboard"),
+    ("Cases", "/dashboard/cases"),
+    ("Announcements", "/dashboard/announcements"),
+]
 """The navigation, in order: (label, path). A new page adds itself here."""
 
 

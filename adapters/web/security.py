@@ -94,7 +94,11 @@ def _error(status: int, message: str) -> dict[str, Any]:
 async def form(request: web.Request) -> dict[str, str]:
     """A submitted form's fields, once its token is checked: refused (403) without it."""
     posted = await request.post()
-    fields = {k: v for k, v in posted.items() if isinstance(v, str)}
+    # A field sent more than once (the ticked boxes of a multiple choice) reads as the values
+    # joined with commas, as the core's forms take them.
+    fields = {
+        k: ",".join(v for v in posted.getall(k) if isinstance(v, str)) for k in set(posted.keys())
+    }
     if not await session.csrf_ok(request, fields.get("csrf", "")):
         log.info("dashboard: form refused (missing or wrong form token)")
         raise Refused(
@@ -119,6 +123,11 @@ async def view(
     except dashboard.SignedOut:
         await session.end(request)
         raise web.HTTPSeeOther(SIGN_IN) from None
+    except dashboard.Forbidden as refused:
+        log.info("dashboard: record refused")
+        raise Refused(str(refused)) from None
+    except dashboard.Missing:
+        raise web.HTTPNotFound() from None
     except NotAllowed as refused:
         log.info("dashboard: page refused: needs role %s", refused)
         *others, last = str(refused).split(", ")

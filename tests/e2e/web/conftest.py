@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +19,7 @@ from bot.messages import ConversationRef, Text, TextReply, UserRef
 from bot.settings import load_settings
 from tests.conftest import database_url
 from tests.e2e.conftest import free_port
+from tests.e2e.web.browser import chrome
 from tests.e2e.web.seed import SECRET_KEY, Org, seed
 from tests.fakes import FakeClock
 
@@ -108,3 +109,9 @@ async def site(engine: object, tmp_path: Path, content: Any, faq: Any) -> AsyncI
     async with aiohttp.ClientSession(cookie_jar=jar) as http:
         yield Site(f"http://127.0.0.1:{port}", services, clock, http, org)
     await runner.cleanup()
+
+
+@pytest.fixture
+def driver() -> Iterator[Any]:
+    """A headless chromium (skips, or fails under REQUIRE_BROWSER=1, without one)."""
+    yield from chrome()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +22,10 @@ from tests.conftest import database_url
 from tests.e2e.conftest import free_port, policybot, run_env
 from tests.e2e.slack.conftest import EMPLOYEE, HR, SECRET, sign, slash
 from tests.e2e.slack.fake import FakeSlack
-from tests.e2e.web.browser import Server, axe_violations, chrome, console_errors, screenshot
+from tests.e2e.web.browser import Server, axe_violations, console_errors, screenshot
 from tests.e2e.web.seed import SCRIPT_TITLE, SECRET_KEY, Org, seed
 
 LINK = re.compile(r"http://127\.0\.0\.1:\d+/dashboard/sign-in/[A-Za-z0-9_-]+")
-
-
-@pytest.fixture
-def driver() -> Iterator[Any]:
-    yield from chrome()
 
 
 @pytest.fixture
