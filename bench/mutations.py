@@ -50,14 +50,17 @@ class Mutation:
     scope: str = ""
 
 
-def _role_check(module: str, function: str) -> Mutation:
+def _role_check(module: str, function: str, where: str = "") -> Mutation:
+    """The check of the chat action `module.function`, kept in `where` ("module.function",
+    when the action's rule lives in another function)."""
+    path, scope = where.split(".") if where else (module, function)
     return Mutation(
-        f"role check removed: {module}.{function}",
-        f"bot/{module}.py",
+        f"role check removed: {module}.{function}" + (f" (in {where})" if where else ""),
+        f"bot/{path}.py",
         "    require(person, Role.HR)\n",
         "",
         (f"{ROLES}[{module}.{function}]",),
-        scope=function,
+        scope=scope,
     )
 
 
@@ -118,8 +121,8 @@ EIGHT = [
     Mutation(
         "an anonymous report stores a keyed hash of the reporter",
         "bot/reports.py",
-        "case.passphrase_hash = deps.cipher.slow_hash(passphrase)\n",
-        "case.passphrase_hash = deps.cipher.slow_hash(passphrase)\n"
+        "case.passphrase_hash = issued.passphrase_hash\n",
+        "case.passphrase_hash = issued.passphrase_hash\n"
         '        case.reporter_key = deps.cipher.keyed_hash("reporter", person.id)\n',
         (UNLINKED,),
         scope="submit",
@@ -130,7 +133,7 @@ EIGHT = [
 ROLE_CHECKS = [
     _role_check(module, function)
     for module, functions in (
-        ("announcements", ("new_form", "create", "send", "discard", "cancel")),
+        ("announcements", ("new_form", "discard")),
         ("announcements", ("correct_form", "correct", "status", "overview")),
         ("askhr", ("list_open", "open_answer")),
         ("surveys", ("new_form", "create", "remind", "close")),
@@ -142,6 +145,11 @@ ROLE_CHECKS = [
         ("training_admin", ("required_form", "set_required")),
     )
     for function in functions
+] + [
+    # The rules the chat, the CLI and the dashboard share live in bot/announcing.py.
+    _role_check("announcements", "create", "announcing.draft"),
+    _role_check("announcements", "send", "announcing.schedule"),
+    _role_check("announcements", "cancel", "announcing.withdraw"),
 ]
 
 # Checks of who may see or do what that are not a `require`, and every exclusion.
@@ -172,8 +180,8 @@ OTHER_CHECKS = [
     Mutation(
         "a manager sees the HR breakdowns of training",
         "bot/training_admin.py",
-        "    if person.has(Role.HR):\n        for label",
-        "    if True:\n        for label",
+        "    if person.has(Role.HR):\n        by_id = ",
+        "    if True:\n        by_id = ",
         (f"{SCOPES}::test_training_figures_everyone_for_hr_a_team_for_a_manager_none_for_others",),
         scope="report",
     ),
