@@ -331,21 +331,19 @@ def configure_logging(settings: Settings) -> None:
     logs.configure(settings.log_level)
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A socket bound to `host` and `port` and listening (OSError EADDRINUSE when busy)."""
+def refuse_a_busy_port(host: str, port: int) -> None:
+    """OSError EADDRINUSE when another process listens on `host` and `port`.
+
+    Checked before anything starts, so a busy port refuses the start at once, before any
+    database connection, worker or channel exists. The port is bound for real only once the
+    application is ready: until then a client is refused and tries again, rather than
+    waiting on a connection nobody answers yet."""
     family, kind, proto, _, address = socket.getaddrinfo(
         host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
     )[0]
-    sock = socket.socket(family, kind, proto)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(128)
-    except OSError:
-        sock.close()
-        raise
-    sock.setblocking(False)
-    return sock
+    with socket.socket(family, kind, proto) as probe_socket:
+        probe_socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe_socket.bind(address)
 
 
 def serve(settings: Settings) -> None:
@@ -362,12 +360,11 @@ def serve(settings: Settings) -> None:
         gc.freeze()
         return application
 
-    # The port is taken before anything starts: a busy port refuses the start at once,
-    # before any database connection, worker or channel exists.
-    sock = listening_socket(settings.host, settings.port)
+    refuse_a_busy_port(settings.host, settings.port)
     web.run_app(
         make(),
-        sock=sock,
+        host=settings.host,
+        port=settings.port,
         shutdown_timeout=10,
         print=lambda msg: log.info(msg.strip()),
         access_log=None,
