@@ -89,6 +89,13 @@ class Server:
         self.proc.send_signal(how)
         self.proc.wait(timeout=30)
 
+    def kill(self) -> None:
+        """Make sure no server outlives the test (one left running keeps working on the
+        shared test database and disturbs the tests after it)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=30)
+
 
 async def _crash_and_restart(env: dict[str, str], how: signal.Signals) -> None:
     fake = FakeSlack()
@@ -138,26 +145,32 @@ async def _crash_and_restart(env: dict[str, str], how: signal.Signals) -> None:
 
     timeout = aiohttp.ClientTimeout(total=5)
     async with aiohttp.ClientSession(timeout=timeout) as http:
-        await server.start(http)
-        senders = [asyncio.create_task(sender(http)) for _ in range(CONCURRENT)]
-        await asyncio.wait_for(crashed.wait(), 60)
-        server.stop(how)
-        await server.start(http)
-        await asyncio.wait_for(asyncio.gather(*senders), 120)
+        senders: list[asyncio.Task[None]] = []
+        try:
+            await server.start(http)
+            senders += [asyncio.create_task(sender(http)) for _ in range(CONCURRENT)]
+            await asyncio.wait_for(crashed.wait(), 60)
+            server.stop(how)
+            await server.start(http)
+            await asyncio.wait_for(asyncio.gather(*senders), 120)
 
-        def replied() -> Counter[str]:
-            return Counter(
-                channel
-                for channel, messages in fake.posted.items()
-                for _ in messages
-                if channel.startswith(f"D{run}")
-            )
+            def replied() -> Counter[str]:
+                return Counter(
+                    channel
+                    for channel, messages in fake.posted.items()
+                    for _ in messages
+                    if channel.startswith(f"D{run}")
+                )
 
-        async def all_replied() -> bool:
-            return len(replied()) >= EVENTS
+            async def all_replied() -> bool:
+                return len(replied()) >= EVENTS
 
-        await eventually(all_replied, within=60)
-        server.stop(signal.SIGTERM)
+            await eventually(all_replied, within=60)
+            server.stop(signal.SIGTERM)
+        finally:
+            for task in senders:
+                task.cancel()
+            server.kill()
     await fake.stop()
 
     tags = Counter(
