@@ -18,7 +18,7 @@ from bot.directory import require
 from bot.model import Case, CaseStatus, Person, Role
 from bot.overview import CaseClocks, case_clocks
 from bot.ports import UnitOfWork
-from bot.reports import content_of, context
+from bot.reports import content_of, context, reporter_label
 
 ROLES = (Role.HR, Role.HANDLER)
 
@@ -172,11 +172,7 @@ async def open_case(deps: Deps, uow: UnitOfWork, viewer: Person, ref: str) -> Ca
 async def _view(deps: Deps, uow: UnitOfWork, viewer: Person, case: Case) -> CaseView:
     rules = deps.content.reports
     data = content_of(deps, case)
-    reporter = "anonymous"
-    if case.reporter_box is not None:
-        reporter_id = deps.cipher.open(case.reporter_box, context(case.id)).decode()
-        who = await uow.people.get(reporter_id)
-        reporter = f"{who.display_name} ({who.email or 'no email'})" if who else "confidential"
+    reporter = await reporter_label(deps, uow, case)
     access = await uow.cases.access(case.id)
     handlers = []
     for pid, kind in access.items():

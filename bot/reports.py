@@ -303,15 +303,21 @@ async def submit(
     ]
 
 
+async def reporter_label(deps: Deps, uow: UnitOfWork, case: Case) -> str:
+    """Who reported, as a handler may see it: a confidential reporter's name and email,
+    never anything of an anonymous one."""
+    if case.reporter_box is None:
+        return "anonymous"
+    reporter_id = deps.cipher.open(case.reporter_box, context(case.id)).decode()
+    who = await uow.people.get(reporter_id)
+    return f"{who.display_name} ({who.email or 'no email'})" if who else "confidential"
+
+
 async def handler_card(deps: Deps, uow: UnitOfWork, case: Case) -> Card:
     """What a handler sees: the case, never an anonymous reporter's identity."""
     rules = deps.content.reports
     data = content_of(deps, case)
-    reporter = "anonymous"
-    if case.reporter_box is not None:
-        reporter_id = deps.cipher.open(case.reporter_box, context(case.id)).decode()
-        who = await uow.people.get(reporter_id)
-        reporter = f"{who.display_name} ({who.email or 'no email'})" if who else "confidential"
+    reporter = await reporter_label(deps, uow, case)
     assignee = await uow.people.get(case.assignee_id) if case.assignee_id else None
     facts = [
         ("Severity", rules.severity_label(case.severity)),
