@@ -106,7 +106,12 @@ async def test_no_session_wrong_role_and_missing_token(site: Site) -> None:
             assert response.status == 303
             assert response.headers["Location"] == "/dashboard/sign-in"
     await site.sign_in("mona@example.com")
-    for path in ("/dashboard/announcements", "/dashboard/announcements/A-SEEDED/recipients.csv"):
+    for path in (
+        "/dashboard/announcements",
+        "/dashboard/announcements/new",
+        "/dashboard/announcements/A-SEEDED",
+        "/dashboard/announcements/A-SEEDED/recipients.csv",
+    ):
         status, page = await site.get(path)
         assert status == 403 and "hr role" in page
     await site.sign_in("hana@example.com")
