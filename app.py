@@ -17,6 +17,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters import health, logs
+from bot import faqedit
 from bot.clock import SystemClock
 from bot.content import Content, ContentError, load_content
 from bot.deps import Deps
@@ -147,6 +148,8 @@ async def bootstrap(
         cipher=cipher,
         site_url=settings.site_url,
     )
+    async with store() as uow:  # HR's changes to the FAQ, made on the dashboard
+        await faqedit.refresh(deps, uow)
     services = Services(settings, deps, engine, store, outbox)
     health.register(services)
     return services
@@ -161,7 +164,8 @@ def jobs(services: Services) -> list[tuple[str, Any]]:
 
     Escalating overdue reports, survey invitations, training reminders, questions of the day,
     managers' overdue lists, the policy review reminder, closing recognition rounds,
-    announcement reminders, and purging closed reports past retention (with their notices).
+    announcement reminders, purging closed reports past retention (with their notices), and
+    taking up FAQ changes another server made.
     """
     from bot import announcements, casework, review, stories, surveys, training_admin
 
@@ -184,6 +188,7 @@ def jobs(services: Services) -> list[tuple[str, Any]]:
         ("recognition rounds", lambda uow: stories.tick(deps, uow)),
         ("announcement reminders", remind),
         ("report purge", purge),
+        ("faq changes", lambda uow: faqedit.refresh(deps, uow)),
     ]
 
 

@@ -99,7 +99,7 @@ async def answer(deps: Deps, uow: UnitOfWork, user: UserRef, text: str) -> list[
 async def pick(deps: Deps, uow: UnitOfWork, person: Person, action: Action) -> list[Reply]:
     """A topic offered by "did you mean" was pressed: answer it, logged like any answer."""
     faq_id, _, raw = action.value.partition(":")
-    if deps.content.entry(faq_id) is None:
+    if deps.faq.entry(faq_id) is None:
         return [TextReply("That topic is no longer in the FAQ. Please ask your question again.")]
     try:
         score = min(max(float(raw), 0.0), 1.0)
@@ -116,7 +116,7 @@ def did_you_mean(deps: Deps, match: Match) -> Reply:
     """Up to three likely topics as buttons, and the offer to ask HR."""
     buttons = []
     for faq_id in match.suggestions[:3]:
-        entry = deps.content.entry(faq_id)
+        entry = deps.faq.entry(faq_id)
         if entry is not None:
             label = shorten(entry.question, _LABEL_CHARS)
             buttons.append(Button(label, _PICK, f"{faq_id}:{match.score:.4f}"))
@@ -125,7 +125,7 @@ def did_you_mean(deps: Deps, match: Match) -> Reply:
 
 
 async def _answer_card(deps: Deps, uow: UnitOfWork, faq_id: str, score: float) -> Reply:
-    entry = deps.content.entry(faq_id)
+    entry = deps.faq.entry(faq_id)
     assert entry is not None
     policy = deps.content.current
     section = policy.section(entry.section)

@@ -17,7 +17,7 @@ from bot.embedding import Embedder, VectorCache, Vectors
 from bot.hybrid import HybridTuning, SemanticIndex, fuse
 from bot.lexical import Evidence, LexicalIndex, Match, Tuning
 
-__all__ = ["Evidence", "FaqIndex", "HybridTuning", "Match", "Tuning"]
+__all__ = ["Evidence", "FaqIndex", "HybridTuning", "Match", "Near", "Tuning"]
 
 _RECENT = 2048  # question vectors kept between a batch's one model call and its answers
 
@@ -28,6 +28,16 @@ class Suggestion:
 
     faq_id: str
     score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Near:
+    """A phrasing close to a question: whose, which, how close, and by what measure."""
+
+    faq_id: str
+    text: str
+    score: float
+    by: str
 
 
 class FaqIndex:
@@ -44,17 +54,63 @@ class FaqIndex:
         hybrid: HybridTuning | None = None,
         reason: str = "not configured",
     ) -> None:
+        self._vocabulary = vocabulary
+        self._embedder = embedder
+        self._cache = cache
         self.lexical = LexicalIndex(entries, vocabulary, tuning)
         self.tuning = self.lexical.tuning
         self.hybrid = hybrid or HybridTuning()
-        self._ids = [e.id for e in entries]
-        self.semantic = (
-            SemanticIndex(entries, vocabulary, embedder, cache) if embedder is not None else None
-        )
+        self._set(entries, self.lexical, self._semantic(entries))
         self.reason = reason
+        self.layer = ""
+        """The stamp of HR's changes the entries include ("" for none read yet)."""
         self._recent: OrderedDict[str, Vectors] = OrderedDict()
         # The model runs on its own thread, one call at a time, never on the event loop.
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="faq-model")
+
+    def _semantic(self, entries: Sequence[FaqEntry]) -> SemanticIndex | None:
+        if self._embedder is None:
+            return None
+        return SemanticIndex(entries, self._vocabulary, self._embedder, self._cache)
+
+    def _set(
+        self, entries: Sequence[FaqEntry], lexical: LexicalIndex, semantic: SemanticIndex | None
+    ) -> None:
+        # On the event loop's thread, as every answer is: no question sees half of a swap.
+        self.entries = tuple(entries)
+        self._by_id = {e.id: e for e in self.entries}
+        self._ids = [e.id for e in self.entries]
+        self._texts = [(e.id, t) for e in self.entries for t in (e.question, *e.phrasings)]
+        self.lexical, self.semantic = lexical, semantic
+
+    def entry(self, faq_id: str) -> FaqEntry | None:
+        """The entry with this id, as the matcher knows it (with HR's changes)."""
+        return self._by_id.get(faq_id)
+
+    async def reload(self, entries: Sequence[FaqEntry], layer: str = "") -> None:
+        """Answer from `entries` from now on; the new indexes are built off the event loop.
+        `layer` is the stamp of the changes they include."""
+        entries = tuple(entries)
+        if entries == self.entries:
+            self.layer = layer
+            return
+
+        def build() -> tuple[LexicalIndex, SemanticIndex | None]:
+            return LexicalIndex(entries, self._vocabulary, self.tuning), self._semantic(entries)
+
+        lexical, semantic = await asyncio.get_running_loop().run_in_executor(self._pool, build)
+        self._set(entries, lexical, semantic)
+        self.layer = layer
+
+    def closest(self, question: str, k: int = 3) -> list[Near]:
+        """The phrasings nearest to `question`: by meaning with a model, else by shared words."""
+        if self.semantic is not None:
+            scores = self.semantic.phrasing_similarities(self._embed([question])[0])
+        else:
+            scores = self.lexical.phrasing_scores(question)
+        order = [int(i) for i in np.argsort(-scores)[:k] if scores[int(i)] > 0]
+        by = "meaning" if self.semantic is not None else "words"
+        return [Near(*self._texts[i], round(float(scores[i]), 3), by) for i in order]
 
     @property
     def matcher(self) -> str:

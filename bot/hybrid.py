@@ -173,6 +173,10 @@ class SemanticIndex:
         """The questions' vectors, in one model call."""
         return self._embedder.embed([self._readable(q) for q in questions])
 
+    def phrasing_similarities(self, vector: Vectors) -> np.ndarray:
+        """Cosine similarity to each topic's question and phrasings, in the content's order."""
+        return np.asarray(np.einsum("ij,j->i", self._vectors[: self._n_phrasings], vector))
+
     def similarities(self, vector: Vectors) -> Similarities:
         """Cosine similarity of the question to every topic and to the off-topic examples."""
         # einsum, not @: BLAS would spread this one product over threads, which on a busy

@@ -379,6 +379,12 @@ class LexicalIndex:
         bag = self._bags.get_scores_from_ids(bag_ids) if bag_ids else 0.0
         return np.asarray(best + self.tuning.bag_weight * bag, dtype=float), per_doc
 
+    def phrasing_scores(self, question: str) -> np.ndarray:
+        """BM25 score of each topic's question and phrasings, in the content's order."""
+        tokens, _ = self.normaliser.tokens(question)
+        n = len(self._owners) - (len(self._off_docs) if self._off_docs is not None else 0)
+        return self._scores(tokens)[1][:n]
+
     def features(self, question: str) -> tuple[str | None, tuple[float, ...], bool] | None:
         """Best topic, its (coverage, score, lead, likeness, off-topic closeness, off-topic
         likeness), and whether the off-topic examples are close enough to abstain outright."""

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from bot.faqstore import FaqChanges, FaqLog
 from bot.messages import ConversationRef, Notification, Reply, UserRef
 from bot.model import (
     Announcement,
@@ -108,6 +109,10 @@ class Tickets(Protocol):
 
     async def open(self) -> Sequence[Ticket]: ...
 
+    async def answered(self, limit: int) -> Sequence[Ticket]:
+        """The latest answered questions, newest first."""
+        ...
+
     async def save(self, ticket: Ticket) -> None: ...
 
 
@@ -121,20 +126,6 @@ class Conversations(Protocol):
         ...
 
     async def set_flow(self, user: UserRef, flow: Flow | None) -> None: ...
-
-
-class FaqLog(Protocol):
-    """Answers given, their feedback, and questions nobody could answer (no identities)."""
-
-    async def answered(self, faq_id: str, score: float, day: date) -> str: ...
-
-    async def feedback(self, answer_id: str, helpful: bool) -> bool: ...
-
-    async def unanswered(self, text: str, day: date) -> None: ...
-
-    async def since(self, day: date) -> tuple[list[str], dict[str, int]]:
-        """Questions left unanswered since `day`, and "not helpful" votes per FAQ entry."""
-        ...
 
 
 class Cases(Protocol):
@@ -380,6 +371,7 @@ class UnitOfWork(Protocol):
     suggestions: Suggestions
     stories: Stories
     sign_ins: SignIns
+    faq_changes: FaqChanges
     outbox: Outbox
     inbox: Inbox
 

@@ -55,21 +55,29 @@ class Inputs:
         return sum(len(v) for v in self.by_section.values())
 
 
-async def inputs(deps: Deps, uow: UnitOfWork) -> Inputs:
-    """Suggestions (decrypted; names only for named ones), FAQ gaps, quiz misses, survey."""
-    since = deps.content.current.meta.published
-    found = Inputs()
+async def suggestions(
+    deps: Deps, uow: UnitOfWork, since: date
+) -> dict[str, list[tuple[str, str, str]]]:
+    """Suggestions since `since` by section: kind, text (decrypted), and who for named ones."""
+    found: dict[str, list[tuple[str, str, str]]] = {}
     for section_id, kind, box, person_id in await uow.suggestions.since(since):
         who = ""
         if person_id:
             person = await uow.people.get(person_id)
             who = person.display_name if person else "someone who has left"
         text = deps.cipher.open(box, b"suggestion").decode()
-        found.by_section.setdefault(section_id, []).append((kind, text, who))
+        found.setdefault(section_id, []).append((kind, text, who))
+    return found
+
+
+async def inputs(deps: Deps, uow: UnitOfWork) -> Inputs:
+    """Suggestions (decrypted; names only for named ones), FAQ gaps, quiz misses, survey."""
+    since = deps.content.current.meta.published
+    found = Inputs(by_section=await suggestions(deps, uow, since))
     unanswered, found.unhelpful = await uow.faq_log.since(since)
     found.unanswered = [q for q in unanswered if is_question(q)]
     for faq_id, n in found.unhelpful.items():
-        entry = deps.content.entry(faq_id)
+        entry = deps.faq.entry(faq_id)
         if entry is not None:
             found.unhelpful_by_section[entry.section] = (
                 found.unhelpful_by_section.get(entry.section, 0) + n

@@ -475,3 +475,23 @@ class SignInRow(SQLModel, table=True):
     token_hash: str = Field(primary_key=True, max_length=64)
     person_id: str = Field(max_length=32)
     expires_at: datetime = _utc(nullable=False, index=True)  # type: ignore[assignment]
+
+
+class FaqChangeRow(SQLModel, table=True):
+    """HR's change to the FAQ from the dashboard: a new phrasing of an entry, or a new entry
+    (its question in `text`, the rest alongside). Retired, never deleted: the history."""
+
+    __tablename__ = "faq_change"
+
+    id: str = Field(primary_key=True, max_length=32)
+    kind: str = Field(max_length=16)
+    faq_id: str = Field(max_length=100, index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    answer: str = Field(default="", sa_column=Column(Text, nullable=False))
+    section: str = Field(default="", max_length=100)
+    phrasings: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    source: str = Field(default="", max_length=100)
+    author_id: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    retired_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    retired_by: str | None = Field(default=None, max_length=32)

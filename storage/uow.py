@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Row, func, insert
+from sqlalchemy import Row
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -18,11 +18,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.messages import Notification, UserRef
-from bot.model import Flow, Person, Role, Ticket, TicketStatus, new_id
+from bot.model import Flow, Person, Role, Ticket, TicketStatus
 from bot.ports import Cipher, Conflict, StoreUnavailable
 from storage.announcements import SqlAnnouncements
 from storage.campaigns import SqlCampaigns
 from storage.cases import SqlCases
+from storage.faq import SqlFaqChanges, SqlFaqLog
 from storage.inbox import SqlInbox
 from storage.outbox import SqlOutbox
 from storage.signins import SqlSignIns
@@ -30,11 +31,9 @@ from storage.stories import SqlStories
 from storage.suggestions import SqlSuggestions
 from storage.tables import (
     ConversationRow,
-    FaqAnswerRow,
     PersonRow,
     SeenEventRow,
     TicketRow,
-    UnansweredRow,
     aware,
 )
 from storage.training import SqlTraining
@@ -59,8 +58,6 @@ _PERSON = sa_select(
 _STATE = ConversationRow.__table__  # type: ignore[attr-defined]
 _FLOW = sa_select(_STATE.c.user_key, _STATE.c.flow, _STATE.c.step, _STATE.c.data)
 
-_ANSWER = insert(FaqAnswerRow.__table__)  # type: ignore[attr-defined]
-_UNANSWERED = insert(UnansweredRow.__table__)  # type: ignore[attr-defined]
 _SEEN = SeenEventRow.__table__  # type: ignore[attr-defined]
 _SEEN_PG = postgresql.insert(_SEEN).on_conflict_do_nothing()
 _SEEN_SQLITE = sqlite.insert(_SEEN).on_conflict_do_nothing()
@@ -229,6 +226,15 @@ class SqlTickets:
         )
         return [_ticket(r) for r in rows]
 
+    async def answered(self, limit: int) -> Sequence[Ticket]:
+        rows = await self.session.exec(
+            select(TicketRow)
+            .where(col(TicketRow.answer).is_not(None))
+            .order_by(col(TicketRow.answered_at).desc())
+            .limit(limit)
+        )
+        return [_ticket(r) for r in rows]
+
     async def save(self, ticket: Ticket) -> None:
         row = await self.session.get(TicketRow, ticket.id) or TicketRow(
             id=ticket.id,
@@ -303,57 +309,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class SqlFaqLog:
-    """Answer log, feedback and unanswered questions, with no identities."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-        # Rows written at commit (or before a read), in one statement per table.
-        self._answers: list[dict[str, Any]] = []
-        self._unanswered: list[dict[str, Any]] = []
-
-    async def flush(self) -> None:
-        """Write the buffered rows."""
-        if self._answers:
-            rows, self._answers = self._answers, []
-            await self.session.exec(_ANSWER, params=rows)
-        if self._unanswered:
-            rows, self._unanswered = self._unanswered, []
-            await self.session.exec(_UNANSWERED, params=rows)
-
-    async def answered(self, faq_id: str, score: float, day: date) -> str:
-        answer_id = new_id()
-        self._answers.append(
-            {"id": answer_id, "faq_id": faq_id, "score": score, "day": day, "helpful": None}
-        )
-        return answer_id
-
-    async def feedback(self, answer_id: str, helpful: bool) -> bool:
-        await self.flush()
-        row = await self.session.get(FaqAnswerRow, answer_id[:32])
-        if row is None:
-            return False
-        row.helpful = helpful
-        self.session.add(row)
-        await self.session.flush()
-        return True
-
-    async def unanswered(self, text: str, day: date) -> None:
-        self._unanswered.append({"id": new_id(), "text": text, "day": day})
-
-    async def since(self, day: date) -> tuple[list[str], dict[str, int]]:
-        await self.flush()
-        questions = await self.session.exec(
-            select(UnansweredRow.text).where(col(UnansweredRow.day) >= day)
-        )
-        unhelpful = await self.session.exec(
-            select(FaqAnswerRow.faq_id, func.count())
-            .where(col(FaqAnswerRow.day) >= day, col(FaqAnswerRow.helpful).is_(False))
-            .group_by(col(FaqAnswerRow.faq_id))
-        )
-        return list(questions), {faq_id: int(n) for faq_id, n in unhelpful}
-
-
 class SqlDeliveries:
     """Platform deliveries already handled (the seen_event table)."""
 
@@ -410,6 +365,7 @@ class SqlUnitOfWork:
         self.suggestions = SqlSuggestions(self.session)
         self.stories = SqlStories(self.session)
         self.sign_ins = SqlSignIns(self.session)
+        self.faq_changes = SqlFaqChanges(self.session)
         return self
 
     async def __aexit__(

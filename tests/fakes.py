@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
+from bot.faqstore import FaqChange
 from bot.messages import ConversationRef, Notification, Reply, UserRef
 from bot.model import Flow, Person, Role, Ticket, TicketStatus, new_id
 from bot.ports import StoreUnavailable
@@ -48,6 +50,9 @@ class Data:
         self.inbox: set[str] = set()  # recorded deliveries not answered yet
         self.replies: dict[str, tuple[ConversationRef, list[Reply]]] = {}
         self.sign_ins: dict[str, tuple[str, datetime]] = {}  # token hash -> person, expiry
+        self.faq_changes: list[FaqChange] = []
+        self.suggestions: list[tuple[str, str, bytes, str | None, date, int]] = []
+        self.reviews_reminded: set[int] = set()
 
 
 class FakePeople:
@@ -100,6 +105,11 @@ class FakeTickets:
         live = (TicketStatus.OPEN, TicketStatus.ASSIGNED)
         return [t for t in self.data.tickets.values() if t.status in live]
 
+    async def answered(self, limit: int) -> Sequence[Ticket]:
+        done = [t for t in self.data.tickets.values() if t.answer is not None]
+        done.sort(key=lambda t: t.answered_at or t.created_at, reverse=True)
+        return done[:limit]
+
     async def save(self, ticket: Ticket) -> None:
         self.data.tickets[ticket.id] = ticket
 
@@ -141,6 +151,71 @@ class FakeFaqLog:
 
     async def unanswered(self, text: str, day: date) -> None:
         self.data.unanswered.append((text, day))
+
+    async def since(self, day: date) -> tuple[list[str], dict[str, int]]:
+        unhelpful: dict[str, int] = {}
+        for faq_id, _, d, helpful in self.data.answers.values():
+            if d >= day and helpful is False:
+                unhelpful[faq_id] = unhelpful.get(faq_id, 0) + 1
+        return [t for t, d in self.data.unanswered if d >= day], unhelpful
+
+    async def tallies(self, day: date) -> dict[str, tuple[int, int, int]]:
+        found: dict[str, tuple[int, int, int]] = {}
+        for faq_id, _, d, helpful in self.data.answers.values():
+            if d >= day:
+                n, yes, no = found.get(faq_id, (0, 0, 0))
+                found[faq_id] = (n + 1, yes + (helpful is True), no + (helpful is False))
+        return found
+
+    async def unanswered_since(self, day: date, limit: int) -> Sequence[tuple[str, date]]:
+        recent = [(t, d) for t, d in reversed(self.data.unanswered) if d >= day]
+        return sorted(recent, key=lambda item: item[1], reverse=True)[:limit]
+
+
+class FakeSuggestions:
+    def __init__(self, data: Data) -> None:
+        self.data = data
+
+    async def add(
+        self,
+        section_id: str,
+        kind: str,
+        box: bytes,
+        person_id: str | None,
+        day: date,
+        version: int,
+    ) -> None:
+        self.data.suggestions.append((section_id, kind, box, person_id, day, version))
+
+    async def since(self, day: date) -> Sequence[tuple[str, str, bytes, str | None]]:
+        return [(s, k, b, p) for s, k, b, p, d, _ in self.data.suggestions if d >= day]
+
+    async def review_reminded(self, version: int, at: datetime) -> bool:
+        first = version not in self.data.reviews_reminded
+        self.data.reviews_reminded.add(version)
+        return first
+
+
+class FakeFaqChanges:
+    def __init__(self, data: Data) -> None:
+        self.data = data
+
+    async def add(self, change: FaqChange) -> None:
+        self.data.faq_changes.append(change)
+
+    async def all(self) -> Sequence[FaqChange]:
+        return list(self.data.faq_changes)
+
+    async def retire(self, change_id: str, by: str, at: datetime) -> bool:
+        for n, c in enumerate(self.data.faq_changes):
+            if c.id == change_id and c.retired_at is None:
+                self.data.faq_changes[n] = replace(c, retired_at=at, retired_by=by)
+                return True
+        return False
+
+    async def stamp(self) -> str:
+        changes = self.data.faq_changes
+        return f"{len(changes)}:{sum(c.retired_at is not None for c in changes)}"
 
 
 class FakeDeliveries:
@@ -222,6 +297,8 @@ class FakeUnitOfWork:
         self.outbox = FakeOutbox(self.data)
         self.inbox = FakeInbox(self.data)
         self.sign_ins = FakeSignIns(self.data)
+        self.faq_changes = FakeFaqChanges(self.data)
+        self.suggestions = FakeSuggestions(self.data)
         return self
 
     async def __aexit__(
