@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.content import Content
+from bot.directory import PLATFORMS
 from bot.faq import FaqIndex
 from bot.ports import Cipher, Clock, Store
 
@@ -20,3 +21,5 @@ class Deps:
     cipher: Cipher
     site_url: str = "http://127.0.0.1:3978"
     """Where people reach the server: the base of links the bot hands out (PUBLIC_URL)."""
+    platforms: tuple[str, ...] = PLATFORMS
+    """The chat platforms the bot has channels for: a user of any other is refused."""

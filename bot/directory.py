@@ -6,7 +6,7 @@ import csv
 import io
 import re
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import astuple, dataclass, field
 
 from bot.messages import UserRef
@@ -15,16 +15,12 @@ from bot.ports import UnitOfWork
 from bot.text import valid
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-CSV_COLUMNS = (
-    "email",
-    "name",
-    "department",
-    "manager_email",
-    "timezone",
-    "slack_user_id",
-    "teams_user_id",
-    "roles",
-)
+CSV_COLUMNS = ("email", "name", "department", "manager_email", "timezone", "roles")
+"""The export's columns; besides them, `<platform>_user_id` for each chat platform
+(`slack_user_id`, `teams_user_id`...)."""
+ACCOUNT_SUFFIX = "_user_id"
+PLATFORMS = ("console", "slack", "teams")
+"""The chat platforms the bot has channels for (the terminal chat's users are emails)."""
 
 
 def is_email(text: str) -> bool:
@@ -36,6 +32,17 @@ class NotAllowed(Exception):
     """The person lacks the role an action needs."""
 
 
+class UnknownPlatform(ValueError):
+    """A user of a platform this installation does not run: nobody is created for them."""
+
+    def __init__(self, platform: str, known: Collection[str]) -> None:
+        super().__init__(
+            f"unknown chat platform {platform[:40]!r} (the bot has channels for "
+            f"{', '.join(sorted(known))})"
+        )
+        self.platform = platform
+
+
 @dataclass(frozen=True, slots=True)
 class Profile:
     """What a platform tells us about a user when they first appear."""
@@ -45,8 +52,18 @@ class Profile:
     timezone: str | None = None
 
 
-async def identify(uow: UnitOfWork, user: UserRef, profile: Profile | None = None) -> Person:
-    """The directory entry for a platform user, created or completed from their profile."""
+async def identify(
+    uow: UnitOfWork,
+    user: UserRef,
+    profile: Profile | None = None,
+    platforms: Collection[str] = PLATFORMS,
+) -> Person:
+    """The directory entry for a platform user, created or completed from their profile.
+
+    Raises UnknownPlatform for a platform not in `platforms`.
+    """
+    if user.platform not in platforms:
+        raise UnknownPlatform(user.platform, platforms)
     if profile is not None:
         profile = Profile(*(valid(v) if isinstance(v, str) else v for v in astuple(profile)))
     person = await uow.people.by_user(user)
@@ -55,12 +72,11 @@ async def identify(uow: UnitOfWork, user: UserRef, profile: Profile | None = Non
     changed = person is None
     if person is None:
         person = Person(id=new_id(), display_name=(profile and profile.display_name) or "Colleague")
-    if user.platform == "slack" and person.slack_user_id != user.id:
-        person.slack_user_id, changed = user.id, True
-    if user.platform == "teams" and person.teams_user_id != user.id:
-        person.teams_user_id, changed = user.id, True
-    if user.platform == "console" and person.email is None:
-        person.email, changed = user.id.lower(), True
+    if user.platform == "console":  # the terminal chat's user id is an email address
+        if person.email is None:
+            person.email, changed = user.id.lower(), True
+    elif person.account(user.platform) != user.id:
+        person.accounts[user.platform], changed = user.id, True
     if profile:
         if profile.display_name and person.display_name in ("", "Colleague"):
             person.display_name, changed = profile.display_name, True
@@ -114,9 +130,8 @@ class PersonRow:
     department: str | None
     manager_email: str | None
     timezone: str | None
-    slack_user_id: str | None
-    teams_user_id: str | None
     roles: frozenset[Role]
+    accounts: dict[str, str] = field(default_factory=dict)  # platform -> user id
     line: int = 0
 
 
@@ -138,11 +153,17 @@ def _header_problem(text: str, header: list[str]) -> str | None:
     return None
 
 
-def parse_people_csv(text: str, report: ImportReport) -> list[PersonRow]:
-    """Rows of the HR export that can be used; the rest are explained in `report`."""
+def parse_people_csv(
+    text: str, report: ImportReport, platforms: Collection[str] = PLATFORMS
+) -> list[PersonRow]:
+    """Rows of the HR export that can be used; the rest are explained in `report`.
+
+    A `<platform>_user_id` column gives people's user ids on that platform; one for a
+    platform not in `platforms` is a problem of the header.
+    """
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    problem = _header_problem(text, header)
+    problem = _header_problem(text, header) or _account_problem(header, platforms)
     if problem:
         report.problems.append(problem)
         return []
@@ -164,15 +185,31 @@ def parse_people_csv(text: str, report: ImportReport) -> list[PersonRow]:
                 department=row.get("department") or None,
                 manager_email=(row.get("manager_email") or "").lower() or None,
                 timezone=row.get("timezone") or None,
-                slack_user_id=row.get("slack_user_id") or None,
-                teams_user_id=row.get("teams_user_id") or None,
                 roles=frozenset(roles),
+                accounts={
+                    column.removesuffix(ACCOUNT_SUFFIX): value
+                    for column, value in row.items()
+                    if column.endswith(ACCOUNT_SUFFIX) and value
+                },
                 line=line,
             )
         )
     if not rows and not report.problems:
         report.problems.append("the file has a header but no rows")
     return rows
+
+
+def _account_problem(header: list[str], platforms: Collection[str]) -> str | None:
+    unknown = [
+        c
+        for c in header
+        if c.endswith(ACCOUNT_SUFFIX)
+        and (c.removesuffix(ACCOUNT_SUFFIX) not in platforms or c == "console" + ACCOUNT_SUFFIX)
+    ]
+    if not unknown:
+        return None
+    known = ", ".join(p + ACCOUNT_SUFFIX for p in sorted(platforms) if p != "console")
+    return f"header: unknown column(s) {', '.join(unknown)} (user id columns: {known})"
 
 
 def _split_roles(value: str) -> list[str]:
@@ -211,22 +248,19 @@ async def import_people(uow: UnitOfWork, rows: Iterable[PersonRow], report: Impo
             person.display_name,
             person.department,
             person.timezone,
-            person.slack_user_id,
-            person.teams_user_id,
+            dict(person.accounts),
             person.roles,
         )
         person.display_name = row.name
         person.department = row.department
         person.timezone = row.timezone
-        person.slack_user_id = row.slack_user_id or person.slack_user_id
-        person.teams_user_id = row.teams_user_id or person.teams_user_id
+        person.accounts.update(row.accounts)
         person.roles = row.roles
         after = (
             person.display_name,
             person.department,
             person.timezone,
-            person.slack_user_id,
-            person.teams_user_id,
+            person.accounts,
             person.roles,
         )
         people[row.email] = person

@@ -25,7 +25,7 @@ from bot import (
     training_admin,
 )
 from bot.deps import Deps
-from bot.directory import NotAllowed, Profile, identify
+from bot.directory import NotAllowed, Profile, UnknownPlatform, identify
 from bot.messages import (
     Action,
     Button,
@@ -285,7 +285,11 @@ async def _in(
     deps: Deps, uow: UnitOfWork, incoming: Incoming, profile: Profile | None
 ) -> list[Reply]:
     """The replies to one message inside an open unit of work (not committed here)."""
-    person = await identify(uow, incoming.user, profile)
+    try:
+        person = await identify(uow, incoming.user, profile, deps.platforms)
+    except UnknownPlatform as unknown:
+        log.warning("refused a message: %s", unknown)
+        return [TextReply("This chat platform is not set up for Policy Bot here.")]
     try:
         replies = await _route(deps, uow, person, incoming)
     except NotAllowed as refused:

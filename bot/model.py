@@ -29,13 +29,17 @@ class Person:
     department: str | None = None
     manager_id: str | None = None
     timezone: str | None = None
-    slack_user_id: str | None = None
-    teams_user_id: str | None = None
     roles: frozenset[Role] = frozenset({Role.EMPLOYEE})
+    accounts: dict[str, str] = field(default_factory=dict)
+    """Their user id on each chat platform they use, by platform ("slack": "U0123")."""
 
     def has(self, *roles: Role) -> bool:
         """True when the person holds any of `roles` (admins hold every role)."""
         return Role.ADMIN in self.roles or any(r in self.roles for r in roles)
+
+    def account(self, platform: str) -> str | None:
+        """Their user id on `platform`, if they use it."""
+        return self.accounts.get(platform)
 
 
 class TicketStatus(StrEnum):

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from bot.messages import UserRef
 from bot.ports import Conflict
-from storage.tables import AddressRow, PersonRow
+from storage.tables import AddressRow, IdentityRow
 from storage.uow import SqlStore
 
 
@@ -25,15 +25,21 @@ class Addresses:
             await self._remember(user, reference)
 
     async def _remember(self, user: UserRef, reference: str) -> None:
-        column = PersonRow.teams_user_id if user.platform == "teams" else PersonRow.slack_user_id
         async with self.store() as uow:
-            person = (await uow.session.exec(select(PersonRow).where(column == user.id))).first()
-            if person is None:
+            person_id = (
+                await uow.session.exec(
+                    select(IdentityRow.person_id).where(
+                        col(IdentityRow.platform) == user.platform,
+                        col(IdentityRow.user_id) == user.id,
+                    )
+                )
+            ).first()
+            if person_id is None:
                 return
-            row = await uow.session.get(AddressRow, (person.id, user.platform))
+            row = await uow.session.get(AddressRow, (person_id, user.platform))
             if row is not None and row.reference == reference and row.unreachable_at is None:
                 return
-            row = row or AddressRow(person_id=person.id, platform=user.platform, reference="")
+            row = row or AddressRow(person_id=person_id, platform=user.platform, reference="")
             row.reference = reference
             row.updated_at = datetime.now(UTC)
             row.unreachable_at = None

@@ -20,7 +20,7 @@ from sqlmodel import col, select
 
 from bot.model import Announcement, AnnouncementStatus, new_id
 from storage.announcements import CLAIMED, DELIVERED, FAILED, PENDING, _announcement
-from storage.tables import AddressRow, AnnouncementRow, PersonRow, RecipientRow
+from storage.tables import AddressRow, AnnouncementRow, IdentityRow, PersonRow, RecipientRow
 from storage.uow import SqlStore
 
 
@@ -145,6 +145,12 @@ class Broadcasts:
                     select(AddressRow.person_id).where(col(AddressRow.platform) == "console")
                 )
             )
+            accounts = {
+                (person_id, name): user_id
+                for person_id, name, user_id in await uow.session.exec(
+                    select(IdentityRow.person_id, IdentityRow.platform, IdentityRow.user_id)
+                )
+            }
             values = []
             for p in people:
                 if not (
@@ -153,11 +159,11 @@ class Broadcasts:
                     continue
                 platform, address = "", ""
                 for name in platforms:
-                    account = {
-                        "slack": p.slack_user_id,
-                        "teams": p.teams_user_id,
-                        "console": p.id if p.id in console else None,
-                    }.get(name)
+                    account = (
+                        (p.id if p.id in console else None)
+                        if name == "console"
+                        else accounts.get((p.id, name))
+                    )
                     if account:
                         platform, address = name, account
                         break

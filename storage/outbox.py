@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.messages import ConversationRef, Notification, Reply
 from bot.model import new_id
 from bot.ports import Cipher
-from storage.tables import OutboxRow, PersonRow
+from storage.tables import IdentityRow, OutboxRow, PersonRow
 
 if TYPE_CHECKING:
     from storage.uow import SqlStore
@@ -164,7 +164,6 @@ class OutboxQueue:
         Each row: (id, attempts, the person's platform user id, person id, reply). Who a row
         is for is sealed, so rows are opened a page at a time until `limit` are found.
         """
-        column = PersonRow.slack_user_id if platform == "slack" else PersonRow.teams_user_id
         found: list[tuple[str, int, str, str, Reply]] = []
         async with self.store() as uow:
             waiting = (
@@ -183,8 +182,9 @@ class OutboxQueue:
                 users = dict(
                     (
                         await uow.session.exec(
-                            select(PersonRow.id, column).where(
-                                col(PersonRow.id).in_(people), col(column).is_not(None)
+                            select(IdentityRow.person_id, IdentityRow.user_id).where(
+                                col(IdentityRow.person_id).in_(people),
+                                col(IdentityRow.platform) == platform,
                             )
                         )
                     ).all()

@@ -30,9 +30,19 @@ class PersonRow(SQLModel, table=True):
     department: str | None = Field(default=None, max_length=200, index=True)
     manager_id: str | None = Field(default=None, max_length=32, index=True)
     timezone: str | None = Field(default=None, max_length=64)
-    slack_user_id: str | None = Field(default=None, max_length=64, unique=True, index=True)
-    teams_user_id: str | None = Field(default=None, max_length=200, unique=True, index=True)
     roles: str = Field(default="employee", max_length=200)
+
+
+class IdentityRow(SQLModel, table=True):
+    """A person's user id on one chat platform: one per person and platform, and a platform's
+    user belongs to one person."""
+
+    __tablename__ = "identity"
+    __table_args__ = (UniqueConstraint("platform", "user_id", name="uq_identity_platform_user"),)
+
+    person_id: str = Field(primary_key=True, max_length=32)
+    platform: str = Field(primary_key=True, max_length=16)
+    user_id: str = Field(max_length=200)
 
 
 class TicketRow(SQLModel, table=True):

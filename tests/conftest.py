@@ -58,8 +58,8 @@ def hr_person(store: FakeStore) -> Person:
         id="hr1",
         display_name="Hana HR",
         email="hana@example.com",
-        slack_user_id="UHR",
         roles=frozenset({Role.EMPLOYEE, Role.HR}),
+        accounts={"slack": "UHR"},
     )
     store.data.people[person.id] = person
     return person

@@ -67,11 +67,9 @@ class FakePeople:
 
     async def by_user(self, user: UserRef) -> Person | None:
         for p in self.data.people.values():
-            if user.platform == "slack" and p.slack_user_id == user.id:
-                return p
-            if user.platform == "teams" and p.teams_user_id == user.id:
-                return p
             if user.platform == "console" and p.email == user.id.lower():
+                return p
+            if user.platform != "console" and p.account(user.platform) == user.id:
                 return p
         return None
 

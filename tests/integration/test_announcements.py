@@ -33,13 +33,21 @@ async def deps(
     async with deps.store() as uow:
         await uow.people.save(
             Person(
-                "hr", "Hana", "hana@example.com", slack_user_id="U0HR", roles=frozenset({Role.HR})
+                "hr",
+                "Hana",
+                "hana@example.com",
+                roles=frozenset({Role.HR}),
+                accounts={"slack": "U0HR"},
             )
         )
         for n in range(3):
             await uow.people.save(
                 Person(
-                    f"p{n}", f"P{n}", f"p{n}@example.com", department="Sales", slack_user_id=f"U{n}"
+                    f"p{n}",
+                    f"P{n}",
+                    f"p{n}@example.com",
+                    department="Sales",
+                    accounts={"slack": f"U{n}"},
                 )
             )
         await uow.people.save(Person("x", "Ops", "ops@example.com", department="Ops"))
@@ -243,7 +251,7 @@ async def test_a_forged_acknowledgement_of_a_draft_learns_and_counts_nothing(
     async with deps.store() as uow:
         person = await uow.people.get("x")
         assert person is not None
-        person.slack_user_id = ops.id
+        person.accounts["slack"] = ops.id
         await uow.people.save(person)
         await uow.commit()
     (outside,) = await handle(deps, Action(ops, DM, announcements.ACK, sent))

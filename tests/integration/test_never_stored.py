@@ -44,8 +44,8 @@ async def deps(
                 "Hana Never",
                 "hana.never@example.com",
                 department="People",
-                slack_user_id=HR.id,
                 roles=frozenset({Role.HR}),
+                accounts={"slack": HR.id},
             )
         )
         await uow.people.save(
@@ -57,7 +57,7 @@ async def deps(
                 "Sam Never",
                 "sam.never@example.com",
                 department="Sales",
-                slack_user_id=SAM.id,
+                accounts={"slack": SAM.id},
             )
         )
         await uow.commit()

@@ -47,7 +47,9 @@ async def deps(
 ) -> Deps:
     store = SqlStore(engine)
     people = [
-        Person("sam", "Sam Reporter", "sam@example.com", slack_user_id=SAM.id, manager_id="mo"),
+        Person(
+            "sam", "Sam Reporter", "sam@example.com", manager_id="mo", accounts={"slack": SAM.id}
+        ),
         Person("mo", "Mo Manager", "mo@example.com", roles=frozenset({Role.MANAGER})),
         Person("hana", "Hana HR", "hana@example.com", roles=frozenset({Role.HR})),
         Person("hal", "Hal Handler", "hal@example.com", roles=frozenset({Role.HANDLER})),
@@ -65,7 +67,7 @@ async def link(deps: Deps, person_id: str, user: UserRef) -> None:
     async with deps.store() as uow:
         person = await uow.people.get(person_id)
         assert person is not None
-        person.slack_user_id = user.id
+        person.accounts["slack"] = user.id
         await uow.people.save(person)
         await uow.commit()
 
@@ -333,11 +335,14 @@ async def test_nothing_private_in_any_table_or_raw_file_after_a_full_case(
     dumped = await dump(engine)
     for text_ in private:
         assert text_ not in dumped, text_
-    # The directory names Sam, as it names everyone, and the outbox holds Sam's undelivered
-    # notices by person; no other table and no other column ties Sam to the case.
+    # The directory (people and their chat accounts) names Sam, as it names everyone, and the
+    # outbox holds Sam's undelivered notices; no other table and no other column ties Sam to
+    # the case.
     async with engine.connect() as conn:
         notices_to = [tuple(r) for r in (await conn.execute(text("SELECT * FROM outbox"))).all()]
-    beyond = "\n".join(t for t in dumped.splitlines() if not t.startswith(("person:", "outbox:")))
+    beyond = "\n".join(
+        t for t in dumped.splitlines() if not t.startswith(("person:", "identity:", "outbox:"))
+    )
     beyond += repr([tuple(v for v in row if v != "sam") for row in notices_to])
     assert case_id not in repr(notices_to)
     for trace in ("Sam Reporter", "sam@example.com", SAM.id, "'sam'"):

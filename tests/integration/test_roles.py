@@ -82,8 +82,8 @@ async def deps(
                 "Hana HR",
                 "hana@example.com",
                 department="People",
-                slack_user_id=HR.id,
                 roles=frozenset({Role.EMPLOYEE, Role.HR}),
+                accounts={"slack": HR.id},
             )
         )
         for person_id, roles in OTHERS.items():
@@ -94,8 +94,8 @@ async def deps(
                     f"{person_id}@example.com",
                     department="Sales",
                     manager_id="mo" if person_id == "sam" else None,
-                    slack_user_id=slack(person_id).id,
                     roles=roles,
+                    accounts={"slack": slack(person_id).id},
                 )
             )
         await uow.commit()

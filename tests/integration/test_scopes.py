@@ -73,8 +73,8 @@ async def deps(
                     f"{person_id}@example.com",
                     department=department,
                     manager_id=manager,
-                    slack_user_id=slack(person_id).id,
                     roles=frozenset({Role.EMPLOYEE}) | roles,
+                    accounts={"slack": slack(person_id).id},
                 )
             )
         await uow.commit()

@@ -41,13 +41,13 @@ async def deps(
     deps = sql_deps(content, faq, engine, notices, clock, KeyCipher(b"s" * 32))
     async with deps.store() as uow:
         await uow.people.save(
-            Person("sam", "Sam", "sam@example.com", slack_user_id="U0SAMREPORTER")
+            Person("sam", "Sam", "sam@example.com", accounts={"slack": "U0SAMREPORTER"})
         )
         for pid, role in (("hal", Role.HANDLER), ("hana", Role.HR), ("ada", Role.ADMIN)):
             roles = frozenset({role})
             user = HAL.id if pid == "hal" else None
             await uow.people.save(
-                Person(pid, pid.title(), f"{pid}@x.org", slack_user_id=user, roles=roles)
+                Person(pid, pid.title(), f"{pid}@x.org", roles=roles, accounts={"slack": user})
             )
         await uow.commit()
     return deps

@@ -35,6 +35,51 @@ async def test_migrations_reach_head_and_are_idempotent(engine: AsyncEngine) -> 
     assert await current_revision(engine) == head_revision()
 
 
+async def test_the_identity_migration_moves_platform_ids_and_back(engine: AsyncEngine) -> None:
+    """A directory at the revision before keeps its Slack and Teams ids in person columns:
+    upgraded, they are identity rows the bot finds people by; downgraded, columns again."""
+    from storage.db import downgrade
+
+    await downgrade(engine, "0015")
+    people = [
+        ("p1", "Sam", "sam@example.com", "U0SAM", None),
+        ("p2", "Tess", "tess@example.com", None, "29:tess"),
+        ("p3", "Both", "both@example.com", "U0BOTH", "29:both"),
+        ("p4", "Neither", "neither@example.com", None, None),
+    ]
+    async with engine.begin() as conn:
+        for row in people:
+            await conn.execute(
+                text(
+                    "INSERT INTO person (id, display_name, email, slack_user_id, "
+                    "teams_user_id, roles) VALUES (:i, :n, :e, :s, :t, 'employee')"
+                ),
+                dict(zip("inest", row, strict=True)),
+            )
+    await upgrade(engine)
+    store = SqlStore(engine)
+    async with store() as uow:
+        conn = await uow.session.connection()
+        moved = sorted(tuple(r) for r in await conn.execute(text("SELECT * FROM identity")))
+        assert moved == [
+            ("p1", "slack", "U0SAM"),
+            ("p2", "teams", "29:tess"),
+            ("p3", "slack", "U0BOTH"),
+            ("p3", "teams", "29:both"),
+        ]
+        both = await uow.people.by_user(UserRef("teams", "29:both"))
+        assert both is not None and both.accounts == {"slack": "U0BOTH", "teams": "29:both"}
+        assert await uow.people.by_user(UserRef("slack", "29:both")) is None
+    await downgrade(engine, "0015")
+    async with engine.connect() as conn:
+        back = await conn.execute(
+            text("SELECT id, slack_user_id, teams_user_id FROM person ORDER BY id")
+        )
+        assert [tuple(r) for r in back] == [(i, s, t) for i, _, _, s, t in people]
+    await upgrade(engine)
+    assert await current_revision(engine) == head_revision()
+
+
 async def test_people_import_is_idempotent_and_reports_bad_rows(engine: AsyncEngine) -> None:
     store = SqlStore(engine)
     report = ImportReport()
@@ -76,7 +121,7 @@ async def test_identify_creates_and_completes_people(engine: AsyncEngine) -> Non
         again = await identify(uow, UserRef("teams", "29:neo"), Profile(email="neo@example.com"))
         await uow.commit()
     assert again.id == p.id
-    assert (again.slack_user_id, again.teams_user_id, again.timezone) == ("UNEW", "29:neo", "UTC")
+    assert (again.accounts, again.timezone) == ({"slack": "UNEW", "teams": "29:neo"}, "UTC")
 
 
 async def test_uncommitted_work_is_rolled_back(engine: AsyncEngine) -> None:
@@ -158,7 +203,7 @@ async def test_notices_written_before_recipients_were_sealed_are_sealed_at_start
     cipher = KeyCipher(b"o" * 32)
     store = SqlStore(engine, cipher)
     outbox = OutboxQueue(store)
-    person = Person(new_id(), "Ria Legacy", "ria@example.com", slack_user_id="U0RIA")
+    person = Person(new_id(), "Ria Legacy", "ria@example.com", accounts={"slack": "U0RIA"})
     card = Card("Your case", "A handler wrote to you", ())
     now = datetime.now(UTC)
     async with store() as uow:

@@ -30,12 +30,16 @@ async def deps(
     async with deps.store() as uow:
         await uow.people.save(
             Person(
-                "hr", "Hana", "hana@example.com", slack_user_id=HR.id, roles=frozenset({Role.HR})
+                "hr",
+                "Hana",
+                "hana@example.com",
+                roles=frozenset({Role.HR}),
+                accounts={"slack": HR.id},
             )
         )
         for n, user in enumerate(STAFF):
             await uow.people.save(
-                Person(f"p{n}", f"Person {n}", f"p{n}@example.com", slack_user_id=user.id)
+                Person(f"p{n}", f"Person {n}", f"p{n}@example.com", accounts={"slack": user.id})
             )
         await uow.commit()
     return deps

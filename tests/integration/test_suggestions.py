@@ -34,11 +34,15 @@ async def deps(
     deps = sql_deps(content, faq, engine, notices, clock, KeyCipher(b"s" * 32))
     async with deps.store() as uow:
         await uow.people.save(
-            Person("sam", "Sam Writer", "sam.writer@example.com", slack_user_id=SAM.id)
+            Person("sam", "Sam Writer", "sam.writer@example.com", accounts={"slack": SAM.id})
         )
         await uow.people.save(
             Person(
-                "hana", "Hana", "hana@example.com", slack_user_id=HR.id, roles=frozenset({Role.HR})
+                "hana",
+                "Hana",
+                "hana@example.com",
+                roles=frozenset({Role.HR}),
+                accounts={"slack": HR.id},
             )
         )
         await uow.commit()

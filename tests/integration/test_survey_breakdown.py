@@ -33,7 +33,11 @@ async def run_survey(
     async with deps.store() as uow:
         await uow.people.save(
             Person(
-                "hr", "Hana", "hana@example.com", slack_user_id=HR.id, roles=frozenset({Role.HR})
+                "hr",
+                "Hana",
+                "hana@example.com",
+                roles=frozenset({Role.HR}),
+                accounts={"slack": HR.id},
             )
         )
         for department, size in departments.items():
@@ -41,7 +45,11 @@ async def run_survey(
                 who = staff(department, n)
                 await uow.people.save(
                     Person(
-                        who.id, who.id, f"{who.id}@example.com", department, slack_user_id=who.id
+                        who.id,
+                        who.id,
+                        f"{who.id}@example.com",
+                        department,
+                        accounts={"slack": who.id},
                     )
                 )
         await uow.commit()

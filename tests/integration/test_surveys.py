@@ -53,8 +53,8 @@ async def deps(
                 "Hana HR",
                 "hana@example.com",
                 department="People",
-                slack_user_id=HR.id,
                 roles=frozenset({Role.HR}),
+                accounts={"slack": HR.id},
             )
         )
         for n in range(24):
@@ -65,7 +65,7 @@ async def deps(
                     f"Person Number{n}",
                     f"person{n}@example.com",
                     department=department,
-                    slack_user_id=user(n).id,
+                    accounts={"slack": user(n).id},
                 )
             )
         await uow.commit()

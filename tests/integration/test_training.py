@@ -229,8 +229,8 @@ async def test_training_report_scopes_by_role(deps: Deps, clock: FakeClock) -> N
                 "boss",
                 "Bo Boss",
                 "bo@example.com",
-                slack_user_id=boss.id,
                 roles=frozenset({Role.MANAGER}),
+                accounts={"slack": boss.id},
             )
         )
         await uow.people.save(
@@ -238,9 +238,9 @@ async def test_training_report_scopes_by_role(deps: Deps, clock: FakeClock) -> N
                 "hr",
                 "Hana HR",
                 "hana@example.com",
-                slack_user_id=hr.id,
                 department="People",
                 roles=frozenset({Role.HR}),
+                accounts={"slack": hr.id},
             )
         )
         await uow.people.save(
@@ -270,7 +270,11 @@ async def test_hr_chooses_the_required_modules(deps: Deps, clock: FakeClock) -> 
     async with deps.store() as uow:
         await uow.people.save(
             Person(
-                "hr", "Hana", "hana@example.com", slack_user_id="U0HR", roles=frozenset({Role.HR})
+                "hr",
+                "Hana",
+                "hana@example.com",
+                roles=frozenset({Role.HR}),
+                accounts={"slack": "U0HR"},
             )
         )
         await uow.commit()

@@ -65,7 +65,7 @@ async def test_only_hr_handlers_managers_and_admins_get_a_link_and_see_the_menu_
     for n, roles in enumerate(({Role.EMPLOYEE}, {Role.MANAGER}, {Role.HANDLER}, {Role.ADMIN})):
         user = UserRef("slack", f"U{n}")
         store.data.people[f"p{n}"] = Person(
-            f"p{n}", "Pat", slack_user_id=user.id, roles=frozenset(roles)
+            f"p{n}", "Pat", roles=frozenset(roles), accounts={"slack": user.id}
         )
         menu = (await handle(deps, Text(user, DM, "help")))[0]
         assert isinstance(menu, Choices)

@@ -1,11 +1,22 @@
-"""The CSV import's parsing and role checks, without a database."""
+"""The CSV import's parsing, role checks and who a platform user is, without a database."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.directory import ImportReport, NotAllowed, parse_people_csv, require
+from bot.deps import Deps
+from bot.directory import (
+    ImportReport,
+    NotAllowed,
+    UnknownPlatform,
+    identify,
+    parse_people_csv,
+    require,
+)
+from bot.dispatch import handle
+from bot.messages import ConversationRef, Text, TextReply, UserRef
 from bot.model import Person, Role
+from tests.fakes import FakeStore
 
 
 def test_parse_keeps_good_rows_and_explains_bad_ones() -> None:
@@ -70,3 +81,33 @@ def test_nobody_is_their_own_manager() -> None:
         "line 2: manager_email is the person's own email: nobody is their own manager"
     ]
     assert rows[0].line == 3
+
+
+def test_user_id_columns_are_read_for_any_platform_the_installation_knows() -> None:
+    report = ImportReport()
+    text = "email,name,slack_user_id,teams_user_id,matrix_user_id\na@x.org,Ann,U0A,,@ann:x.org\n"
+    (row,) = parse_people_csv(text, report, platforms=("console", "slack", "teams", "matrix"))
+    assert row.accounts == {"slack": "U0A", "matrix": "@ann:x.org"}  # an empty cell is none
+    assert report.problems == []
+    assert parse_people_csv(text, report) == []  # the default platforms: no matrix
+    assert report.problems == [
+        "header: unknown column(s) matrix_user_id (user id columns: slack_user_id, teams_user_id)"
+    ]
+
+
+async def test_a_user_of_an_unknown_platform_is_refused_and_nobody_is_created(
+    deps: Deps, store: FakeStore
+) -> None:
+    stranger = UserRef("discord", "1234")
+    async with store() as uow:
+        with pytest.raises(UnknownPlatform, match="unknown chat platform 'discord'"):
+            await identify(uow, stranger)
+    for _ in range(3):
+        (reply,) = await handle(deps, Text(stranger, ConversationRef("discord", "d1"), "hi"))
+        assert isinstance(reply, TextReply) and "not set up" in reply.text
+    assert store.data.people == {}
+    # A platform the bot has a channel for is welcome, and known the second time.
+    for _ in range(2):
+        await handle(deps, Text(UserRef("slack", "U0NEW"), ConversationRef("slack", "D1"), "hi"))
+    (person,) = store.data.people.values()
+    assert person.accounts == {"slack": "U0NEW"}

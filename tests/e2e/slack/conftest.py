@@ -15,14 +15,15 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
+from sqlmodel import SQLModel
 
 import app
 from adapters.broadcast import Broadcaster
 from bot.settings import load_settings
-from storage.tables import PersonRow
 from tests.conftest import database_url
 from tests.e2e.helpers import broadcasting, serve, task_queue
 from tests.e2e.slack.fake import FakeSlack
+from tests.people import flat, person_rows
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "slack"
@@ -146,13 +147,13 @@ async def server(
         yield Server(url, services, http)
 
 
-def hr() -> PersonRow:
-    return PersonRow(
+def hr() -> list[SQLModel]:
+    return person_rows(
         id="hana",
         display_name="Hana HR",
         email="hana@example.com",
-        slack_user_id="U0HR",
         roles="hr",
+        accounts={"slack": "U0HR"},
     )
 
 
@@ -179,22 +180,22 @@ async def hub(
             yield Server(url, services, http), broadcaster
 
 
-async def staff(server: Server, count: int, **extra: PersonRow) -> list[str]:
+async def staff(server: Server, count: int, **extra: SQLModel | list[SQLModel]) -> list[str]:
     """HR plus `count` employees with Slack accounts; their Slack ids."""
     ids = [f"U{n:05d}" for n in range(count)]
     async with server.services.store() as uow:
-        uow.session.add(hr())
+        uow.session.add_all(hr())
         for n, user in enumerate(ids):
-            uow.session.add(
-                PersonRow(
+            uow.session.add_all(
+                person_rows(
                     id=f"p{n}",
                     display_name=f"Person {n:05d}",
                     email=f"p{n}@example.com",
                     department="Sales" if n % 2 else "Support",
-                    slack_user_id=user,
+                    accounts={"slack": user},
                 )
             )
-        uow.session.add_all(extra.values())
+        uow.session.add_all(flat(extra.values()))
         await uow.commit()
     return ids
 

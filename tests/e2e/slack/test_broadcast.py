@@ -29,6 +29,7 @@ from tests.e2e.slack.conftest import (
     submit,
 )
 from tests.e2e.slack.fake import FakeSlack
+from tests.people import person_rows
 
 
 async def compose(server: Server, fake: FakeSlack, **fields: str) -> str:
@@ -366,12 +367,12 @@ async def test_announcement_to_chosen_departments(
     hub: tuple[Server, Broadcaster], fake: FakeSlack
 ) -> None:
     server, broadcaster = hub
-    nobody = PersonRow(
+    nobody = person_rows(
         id="ops",
         display_name="Ops",
         email="ops@example.com",
         department="Ops",
-        slack_user_id="U0OPS",
+        accounts={"slack": "U0OPS"},
     )
     users = await staff(server, 4, ops=nobody)
     announcement_id = await compose(server, fake, audience="Sales,Support")

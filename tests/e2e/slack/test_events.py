@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 
 from bot.messages import TextReply
 from storage.tables import OutboxRow, PersonRow, SeenEventRow, TicketRow
@@ -17,12 +17,13 @@ from tests.e2e import helpers
 from tests.e2e.helpers import eventually
 from tests.e2e.slack.conftest import Server, fixture, press, submit
 from tests.e2e.slack.fake import FakeSlack, block_problem
+from tests.people import flat, person_rows
 
 
-async def add_people(server: Server, *people: PersonRow) -> None:
+async def add_people(server: Server, *people: SQLModel | list[SQLModel]) -> None:
     """Put people in the directory, as an HR import would."""
     async with server.services.store() as uow:
-        uow.session.add_all(people)
+        uow.session.add_all(flat(people))
         await uow.commit()
 
 
@@ -66,8 +67,8 @@ async def test_dm_question_gets_the_faq_answer(server: Server, fake: FakeSlack) 
     assert block_problem(reply.args["blocks"]) is None
     assert "link_names" not in reply.args
     async with server.services.store() as uow:
-        person = (await uow.session.exec(select(PersonRow))).one()
-        assert (person.email, person.slack_user_id) == ("sam@example.com", "U0EMPLOYEE")
+        (person,) = await uow.people.all()
+        assert (person.email, person.accounts) == ("sam@example.com", {"slack": "U0EMPLOYEE"})
 
 
 async def test_web_api_calls_reuse_connections(server: Server, fake: FakeSlack) -> None:
@@ -296,12 +297,12 @@ async def test_button_opens_modal_and_submission_reaches_hr(
     # Hana (HR) is in the directory with her Slack id, as an HR import would put her.
     await add_people(
         server,
-        PersonRow(
+        person_rows(
             id="hana",
             display_name="Hana HR",
             email="hana@example.com",
-            slack_user_id="U0HR",
             roles="employee,hr",
+            accounts={"slack": "U0HR"},
         ),
     )
     press = await server.send(fixture("block_actions.json"), form=True)
@@ -342,12 +343,12 @@ async def test_button_opens_modal_and_submission_reaches_hr(
 async def test_unreachable_user_is_recorded_not_retried(server: Server, fake: FakeSlack) -> None:
     await add_people(
         server,
-        PersonRow(
+        person_rows(
             id="gone",
             display_name="Gone HR",
             email="gone@example.com",
-            slack_user_id="U0GONE",
             roles="employee,hr",
+            accounts={"slack": "U0GONE"},
         ),
     )
     fake.then("chat.postMessage", 200, {"ok": True, "ts": "1.0"})  # the employee's confirmation
@@ -365,12 +366,12 @@ async def test_unreachable_user_is_recorded_not_retried(server: Server, fake: Fa
 async def test_anonymous_report_flow_through_slack(server: Server, fake: FakeSlack) -> None:
     await add_people(
         server,
-        PersonRow(
+        person_rows(
             id="hal",
             display_name="Hal Handler",
             email="hal@example.com",
-            slack_user_id="U0HR",
             roles="employee,handler",
+            accounts={"slack": "U0HR"},
         ),
     )
     # The employee opens the form from the button and sends an anonymous report.
@@ -442,15 +443,18 @@ async def test_anonymous_report_flow_through_slack(server: Server, fake: FakeSla
 async def test_survey_flow_through_slack(server: Server, fake: FakeSlack) -> None:
     await add_people(
         server,
-        PersonRow(
+        person_rows(
             id="hana",
             display_name="Hana HR",
             email="hana@example.com",
-            slack_user_id="U0HR",
             roles="employee,hr",
+            accounts={"slack": "U0HR"},
         ),
-        PersonRow(
-            id="sam", display_name="Sam Rivera", email="sam@example.com", slack_user_id="U0EMPLOYEE"
+        person_rows(
+            id="sam",
+            display_name="Sam Rivera",
+            email="sam@example.com",
+            accounts={"slack": "U0EMPLOYEE"},
         ),
     )
     # HR opens a campaign: everyone is invited by DM.
@@ -531,11 +535,11 @@ async def test_a_burst_of_messages_and_retries_is_answered_once_each(
     await add_people(
         server,
         *(
-            PersonRow(
+            person_rows(
                 id=f"p{n}",
                 display_name=f"P{n}",
                 email=f"p{n}@example.com",
-                slack_user_id=f"U0BURST{n}",
+                accounts={"slack": f"U0BURST{n}"},
             )
             for n in range(40)
         ),
@@ -571,19 +575,19 @@ async def test_personal_replies_to_a_channel_mention_go_to_direct_messages(
 ) -> None:
     await add_people(
         server,
-        PersonRow(
+        person_rows(
             id="hr",
             display_name="Hana HR",
             email="hana@example.com",
-            slack_user_id="U0HR",
             roles="employee,hr",
+            accounts={"slack": "U0HR"},
         ),
-        PersonRow(
+        person_rows(
             id="sam",
             display_name="Sam Rivera",
             email="sam@example.com",
-            slack_user_id="U0EMPLOYEE",
             department="Warehouse",
+            accounts={"slack": "U0EMPLOYEE"},
         ),
     )
     question = "Where do I find the rota for the Christmas weekend shifts?"
@@ -619,12 +623,12 @@ async def test_a_slow_report_shows_working_then_the_receipt_in_the_same_modal(
 ) -> None:
     await add_people(
         server,
-        PersonRow(
+        person_rows(
             id="hal",
             display_name="Hal Handler",
             email="hal@example.com",
-            slack_user_id="U0HR",
             roles="employee,handler",
+            accounts={"slack": "U0HR"},
         ),
     )
     await helpers.hold_the_database(

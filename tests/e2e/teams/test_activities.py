@@ -14,6 +14,7 @@ from tests.e2e.helpers import eventually
 from tests.e2e.teams.conftest import APP_ID, SAM, Server, activity
 from tests.e2e.teams.fake import FakeConnector
 from tests.e2e.teams.tokens import CLOCK_TOLERANCE, TokenIssuer, new_key
+from tests.people import person_rows
 
 HANA = "29:1hanaHrUserId"
 
@@ -37,8 +38,8 @@ async def test_personal_question_gets_the_faq_answer(
     assert reply.path.endswith("/activities/1732545000123")  # a reply to the message
     assert "Nothing in this policy limits your right to discuss your pay" in shown(reply)
     async with server.services.store() as uow:
-        person = (await uow.session.exec(select(PersonRow))).one()
-        assert (person.email, person.teams_user_id) == ("sam@example.com", SAM)
+        (person,) = await uow.people.all()
+        assert (person.email, person.accounts) == ("sam@example.com", {"teams": SAM})
         address = (await uow.session.exec(select(AddressRow))).one()
         assert (
             address.platform == "teams" and "a:1personalConversationIdForSam" in address.reference
@@ -242,13 +243,13 @@ async def test_notification_opens_a_chat_with_someone_who_never_wrote(
 ) -> None:
     # Hana comes from the HR import with her Teams id; she has the app but never wrote to it.
     async with server.services.store() as uow:
-        uow.session.add(
-            PersonRow(
+        uow.session.add_all(
+            person_rows(
                 id="hana",
                 display_name="Hana HR",
                 email="hana@example.com",
-                teams_user_id=HANA,
                 roles="employee,hr",
+                accounts={"teams": HANA},
             )
         )
         await uow.commit()

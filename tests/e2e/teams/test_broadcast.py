@@ -23,6 +23,7 @@ from tests.conftest import database_url
 from tests.e2e.helpers import broadcasting, eventually, serve, task_queue
 from tests.e2e.teams.conftest import SAM, Server, activity
 from tests.e2e.teams.fake import FakeConnector
+from tests.people import person_rows
 
 PEOPLE = 60
 CHANNEL = "19:policyUpdatesChannel@thread.tacv2"
@@ -80,8 +81,10 @@ async def test_broadcast_reaches_every_teams_user_once_through_throttling(
             PersonRow(id="hana", display_name="Hana", email="hana@example.com", roles="hr")
         )
         for n, user in enumerate(users):
-            uow.session.add(
-                PersonRow(id=f"p{n}", display_name=f"P{n}", email=f"p{n}@x.com", teams_user_id=user)
+            uow.session.add_all(
+                person_rows(
+                    id=f"p{n}", display_name=f"P{n}", email=f"p{n}@x.com", accounts={"teams": user}
+                )
             )
         await uow.commit()
     # Sam writes first, so the bot knows the tenant's service address for proactive messages.
@@ -149,9 +152,13 @@ async def test_hr_composes_an_announcement_in_a_teams_dialog(
 ) -> None:
     server, _ = hub
     async with server.services.store() as uow:
-        uow.session.add(
-            PersonRow(
-                id="sam", display_name="Sam", email="sam@example.com", teams_user_id=SAM, roles="hr"
+        uow.session.add_all(
+            person_rows(
+                id="sam",
+                display_name="Sam",
+                email="sam@example.com",
+                roles="hr",
+                accounts={"teams": SAM},
             )
         )
         await uow.commit()
@@ -196,9 +203,12 @@ async def test_a_correction_updates_delivered_teams_messages_in_place(
             PersonRow(id="hana", display_name="Hana", email="hana@example.com", roles="hr")
         )
         for n in range(3):
-            uow.session.add(
-                PersonRow(
-                    id=f"p{n}", display_name=f"P{n}", email=f"p{n}@x.com", teams_user_id=f"29:u{n}"
+            uow.session.add_all(
+                person_rows(
+                    id=f"p{n}",
+                    display_name=f"P{n}",
+                    email=f"p{n}@x.com",
+                    accounts={"teams": f"29:u{n}"},
                 )
             )
         await uow.commit()
@@ -238,13 +248,13 @@ async def test_story_and_suggestion_through_teams(
 ) -> None:
     server, _ = hub
     async with server.services.store() as uow:
-        uow.session.add(
-            PersonRow(
+        uow.session.add_all(
+            person_rows(
                 id="hana",
                 display_name="Hana",
                 email="hana@example.com",
-                teams_user_id="29:hana",
                 roles="hr",
+                accounts={"teams": "29:hana"},
             )
         )
         await uow.commit()

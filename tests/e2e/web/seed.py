@@ -46,10 +46,10 @@ class Org:
 
 
 PEOPLE = (
-    Person("hana", "Hana HR", "hana@example.com", "People", slack_user_id="U0HR",
-           roles=frozenset({Role.EMPLOYEE, Role.HR})),
-    Person("mona", "Mona Manager", "mona@example.com", "Sales", slack_user_id="U0MONA",
-           roles=frozenset({Role.EMPLOYEE, Role.MANAGER})),
+    Person("hana", "Hana HR", "hana@example.com", "People",
+           roles=frozenset({Role.EMPLOYEE, Role.HR}), accounts={"slack": "U0HR"}),
+    Person("mona", "Mona Manager", "mona@example.com", "Sales",
+           roles=frozenset({Role.EMPLOYEE, Role.MANAGER}), accounts={"slack": "U0MONA"}),
     Person("hal", "Hal Handler", "hal@example.com", "Security",
            roles=frozenset({Role.EMPLOYEE, Role.HANDLER})),
     Person("r1", "Ria One", "r1@example.com", "Sales", "mona"),
@@ -57,7 +57,7 @@ PEOPLE = (
     Person("r3", "Ray Three", "r3@example.com", "Sales", "mona"),
     Person("e4", "Eve Four", "e4@example.com", SCRIPT_DEPT),
     Person("e5", "Eli Five", "e5@example.com", SCRIPT_DEPT),
-    Person("e6", "Emma Six", "e6@example.com", SCRIPT_DEPT, slack_user_id="U0EMPLOYEE"),
+    Person("e6", "Emma Six", "e6@example.com", SCRIPT_DEPT, accounts={"slack": "U0EMPLOYEE"}),
 )  # fmt: skip
 
 
