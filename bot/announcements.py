@@ -60,7 +60,7 @@ def _text_fields(given: dict[str, str]) -> tuple[Field, ...]:
     )
 
 
-def _check_text(fields: dict[str, str]) -> tuple[dict[str, str], str, str, str]:
+def check_text(fields: dict[str, str]) -> tuple[dict[str, str], str, str, str]:
     """Errors by field in the text fields, and the cleaned title, summary and link."""
     errors: dict[str, str] = {}
     title = clean(fields.get("title", ""))
@@ -174,7 +174,7 @@ def validate(
     deps: Deps, fields: dict[str, str], departments: list[str], timezone: str | None
 ) -> tuple[dict[str, str], dict[str, object]]:
     """Errors by field, and the clean values when there are none."""
-    errors, title, summary, link = _check_text(fields)
+    errors, title, summary, link = check_text(fields)
     version_text = fields.get("version", "none") or "none"
     version: int | None = None
     if version_text != "none":
@@ -338,12 +338,16 @@ def cancel_now(announcement: Announcement, now: datetime) -> tuple[bool, str]:
 
 async def correct_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
     """HR: the form to correct a sent announcement's text."""
-    require(person, Role.HR)
-    announcement = await _get(uow, a.value)
-    if announcement is None:
+    try:
+        return [await announcing.correction(deps, uow, person, a.value)]
+    except announcing.NoSuchAnnouncement:
         return [TextReply("I cannot find that announcement.")]
+
+
+def correction_form(announcement: Announcement, errors: dict[str, str] | None = None) -> Form:
+    """The correction form, filled with the announcement's text."""
     current = {"title": announcement.title, "summary": announcement.summary}
-    return [_correction(announcement.id, {**current, "link": announcement.link})]
+    return _correction(announcement.id, {**current, "link": announcement.link}, errors)
 
 
 def _correction(
@@ -362,17 +366,12 @@ def _correction(
 
 async def correct(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
     """HR corrected the text; the engine updates delivered messages to the new revision."""
-    require(person, Role.HR)
-    announcement = await _get(uow, f.context)
-    if announcement is None or announcement.status == AnnouncementStatus.CANCELLED:
-        return [TextReply("That announcement cannot be corrected.")]
-    errors, title, summary, link = _check_text(dict(f.fields))
-    if errors:
-        return [_correction(announcement.id, dict(f.fields), errors)]  # what HR typed, kept
-    announcement.title, announcement.summary, announcement.link = title, summary, link
-    announcement.revision += 1
-    await uow.announcements.save(announcement)
-    log.info("announcement %s corrected (revision %d)", announcement.id, announcement.revision)
+    try:
+        announcement = await announcing.correct(deps, uow, person, f.context, dict(f.fields))
+    except announcing.Refused as refused:
+        return [TextReply(str(refused))]
+    except announcing.Invalid as invalid:
+        return [_correction(f.context, dict(f.fields), invalid.errors)]  # what HR typed, kept
     return [TextReply(f"Corrected {announcement.id}; delivered messages are being updated.")]
 
 
@@ -515,7 +514,7 @@ async def remind(deps: Deps, uow: UnitOfWork, days: tuple[int, ...]) -> int:
         ):
             if count >= len(days) or now < delivered_at + timedelta(days=days[count]):
                 continue
-            if last is not None and now - last < timedelta(hours=23):
+            if last is not None and now - last < announcing.REMIND_GAP:
                 continue
             if not await uow.announcements.reminded(announcement.id, person_id, now):
                 continue  # another worker reminded them first

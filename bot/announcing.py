@@ -1,21 +1,21 @@
 """Announcements as typed changes and figures: shared by the chat, the CLI and the dashboard.
 
-`draft`, `schedule` and `withdraw` make their change in the caller's unit of work (none
-commits) and raise `Invalid` or `Refused` instead of answering; `board` and `detail` are the
-dashboard's figures. Only HR may do or see any of it.
+`draft`, `schedule`, `withdraw`, `correct` and `remind_now` make their change in the caller's
+unit of work (none commits) and raise `Invalid` or `Refused` instead of answering; `board`
+and `detail` are the dashboard's figures. Only HR may do or see any of it.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.dashboard import Missing
 from bot.deps import Deps
 from bot.directory import require
-from bot.messages import Form
+from bot.messages import Card, Form, Notification
 from bot.model import Announcement, AnnouncementStatus, BroadcastFigures, Person, Role, new_ref
 from bot.ports import UnitOfWork
 
@@ -136,6 +136,94 @@ async def withdraw(deps: Deps, uow: UnitOfWork, person: Person, announcement_id:
     return why
 
 
+async def correction(deps: Deps, uow: UnitOfWork, person: Person, announcement_id: str) -> Form:
+    """HR: the form to correct a sent (or scheduled) announcement's text, filled with it."""
+    from bot.announcements import correction_form
+
+    require(person, Role.HR)
+    announcement = await find(uow, announcement_id)
+    if announcement is None:
+        raise NoSuchAnnouncement(announcement_id)
+    return correction_form(announcement)
+
+
+async def correct(
+    deps: Deps, uow: UnitOfWork, person: Person, announcement_id: str, fields: dict[str, str]
+) -> Announcement:
+    """New title, summary and link: delivered messages are updated in place to the new
+    revision by the engine. Raises Invalid with the problems, Refused once cancelled."""
+    from bot.announcements import check_text
+
+    require(person, Role.HR)
+    announcement = await find(uow, announcement_id)
+    if announcement is None or announcement.status == AnnouncementStatus.CANCELLED:
+        raise Refused("That announcement cannot be corrected.")
+    errors, title, summary, link = check_text(fields)
+    if errors:
+        raise Invalid(errors)
+    announcement.title, announcement.summary, announcement.link = title, summary, link
+    announcement.revision += 1
+    await uow.announcements.save(announcement)
+    log.info("announcement %s corrected (revision %d)", announcement.id, announcement.revision)
+    return announcement
+
+
+REMIND_GAP = timedelta(hours=23)  # nobody is reminded twice within this
+
+
+async def remind_now(deps: Deps, uow: UnitOfWork, person: Person, announcement_id: str) -> int:
+    """Remind, now, everyone it reached who has not acknowledged it (not anyone reminded in
+    the last 23 hours); how many reminders were queued, in this unit of work's outbox."""
+    from bot.announcements import message
+
+    require(person, Role.HR)
+    announcement = await find(uow, announcement_id)
+    if announcement is None:
+        raise NoSuchAnnouncement(announcement_id)
+    went_out = announcement.status in (AnnouncementStatus.SENDING, AnnouncementStatus.SENT)
+    if not (went_out and announcement.ack_required):
+        raise Refused("Only an announcement that went out and asks to be acknowledged has "
+                      "people to remind.")  # fmt: skip
+    now = deps.clock.now()
+    sent = 0
+    for person_id, _, _, last in await uow.announcements.unacknowledged(announcement.id):
+        if last is not None and now - last < REMIND_GAP:
+            continue
+        if not await uow.announcements.reminded(announcement.id, person_id, now):
+            continue  # reminded by another at the same moment
+        card = message(announcement, reminder=True)
+        await uow.outbox.add(Notification(person_id, card, f"Reminder: {announcement.title}"))
+        sent += 1
+    log.info("announcement %s: %d reminder(s) sent by HR", announcement.id, sent)
+    return sent
+
+
+async def sample(
+    deps: Deps, uow: UnitOfWork, person: Person, fields: dict[str, str]
+) -> tuple[Card, int, dict[str, str]]:
+    """The compose form's fields as recipients would see them, without storing anything: the
+    card, the audience's head count, and the problems so far."""
+    from bot.announcements import message, validate
+
+    require(person, Role.HR)
+    errors, v = validate(deps, fields, await departments(uow), person.timezone)
+    audience = v.get("audience") or ("everyone",)
+    shown = Announcement(
+        id="A-PREVIEW",
+        title=str(v.get("title") or fields.get("title", "")) or "(no title yet)",
+        summary=str(v.get("summary") or fields.get("summary", "")),
+        author_id=person.id,
+        created_at=deps.clock.now(),
+        link="" if "link" in errors else str(v["link"]),
+        policy_version=version if isinstance(version := v.get("version"), int) else None,
+        ack_required=bool(v.get("ack", True)),
+        audience=tuple(audience),  # type: ignore[arg-type]
+    )
+    card = message(shown, preview=True)
+    card = replace(card, footer="An announcement from HR \u00b7 preview: only you can see this")
+    return card, await head_count(uow, shown), errors
+
+
 async def recipient_rows(uow: UnitOfWork, announcement_id: str) -> list[dict[str, Any]]:
     """One row per recipient (RECIPIENT_COLUMNS): the CSV of an announcement."""
     return [dict(r) for r in await uow.announcements.recipients(announcement_id)]
@@ -178,11 +266,26 @@ class Detail:
     figures: BroadcastFigures
     head_count: int
     unread: tuple[Unread, ...]
+    acknowledged: tuple[tuple[date, int], ...] = ()
+    """Acknowledgements by day (UTC), in order, from its first."""
 
     @property
     def cancellable(self) -> bool:
         """True until it has started."""
         return self.announcement.status in CANCELLABLE
+
+    @property
+    def went_out(self) -> bool:
+        """True once it has started going out."""
+        return self.announcement.status in (AnnouncementStatus.SENDING, AnnouncementStatus.SENT)
+
+    @property
+    def moving(self) -> bool:
+        """True while its figures change on their own (scheduled, or going out)."""
+        return self.announcement.status in (
+            AnnouncementStatus.SCHEDULED,
+            AnnouncementStatus.SENDING,
+        )
 
 
 async def board(deps: Deps, uow: UnitOfWork, viewer: Person, limit: int = 30) -> Board:
@@ -215,6 +318,12 @@ async def detail(deps: Deps, uow: UnitOfWork, viewer: Person, announcement_id: s
     if not announcement.ack_required:
         unread = []
     unread.sort(key=lambda u: (u.department, u.name))
+    by_day: dict[date, int] = {}
+    for row in await uow.announcements.recipients(announcement.id):
+        at = row.get("acknowledged_at")  # ISO 8601 in UTC, as in the CSV; "" when not yet
+        if at:
+            day = date.fromisoformat(str(at)[:10])
+            by_day[day] = by_day.get(day, 0) + 1
     return Detail(
         viewer.display_name,
         now,
@@ -222,4 +331,5 @@ async def detail(deps: Deps, uow: UnitOfWork, viewer: Person, announcement_id: s
         await uow.announcements.figures(announcement.id, now),
         await head_count(uow, announcement),
         tuple(unread),
+        tuple(sorted(by_day.items())),
     )

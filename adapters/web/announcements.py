@@ -28,7 +28,9 @@ DONE = {
     "drafted": "Draft saved. Check the preview, then send it or cancel it.",
     "scheduled": "Confirmed: it goes out at the time shown (the delivery figures follow).",
     "cancelled": "Cancelled. Nothing was sent.",
+    "corrected": "Corrected: delivered messages are being updated in place.",
 }
+REMINDED = "Reminded {n}: the announcement went to them again as a reminder."
 FIELDS = ("title", "summary", "link", "version", "ack", "audience", "channels", "when")
 
 
@@ -102,10 +104,35 @@ async def detail_page(request: web.Request) -> web.StreamResponse:
         "viewer": d.viewer,
         "card": announcements.message(d.announcement, preview=True),
         "chart": delivery_chart(d),
-        "done": DONE.get(request.query.get("done", ""), ""),
+        "acks": acks_chart(d),
+        "done": _done(request),
         "problem": request.query.get("problem", "") and PROBLEM,
     }
     return await render.page(request, "announcement.html", context)
+
+
+def _done(request: web.Request) -> str:
+    done = request.query.get("done", "")
+    if done == "reminded":
+        n = int(request.query.get("n", "0") or 0) if request.query.get("n", "").isdigit() else 0
+        return REMINDED.format(n="nobody" if n == 0 else f"{n} {'person' if n == 1 else 'people'}")
+    return DONE.get(done, "")
+
+
+def acks_chart(d: announcing.Detail) -> Chart:
+    """Acknowledgements so far, day by day, as shares of the people it reached."""
+    total, rows = 0, []
+    for day, n in d.acknowledged:
+        total += n
+        rows.append((f"{day.day} {day:%b}", total))
+    return Chart(
+        "acknowledged",
+        "Acknowledged so far, by day",
+        "Day",
+        "people",
+        tuple(rows),
+        whole=d.figures.delivered or None,
+    )
 
 
 PROBLEM = "That cannot be done any more: the announcement has moved on. Its status is shown."
@@ -135,6 +162,88 @@ async def send(request: web.Request) -> web.StreamResponse:
 async def cancel(request: web.Request) -> web.StreamResponse:
     """POST /dashboard/announcements/{id}/cancel: before it starts."""
     return await _change(request, "cancelled", announcing.withdraw)
+
+
+async def remind(request: web.Request) -> web.StreamResponse:
+    """POST /dashboard/announcements/{id}/remind: everyone who has not acknowledged, now."""
+    await form(request)
+    announcement_id = request.match_info["id"].upper()
+
+    async def build(deps: Deps, uow: UnitOfWork, person: Person) -> int | None:
+        try:
+            return await announcing.remind_now(deps, uow, person, announcement_id)
+        except announcing.Refused:
+            return None
+
+    n = await view(request, build)
+    where = f"/dashboard/announcements/{announcement_id}"
+    raise web.HTTPSeeOther(f"{where}?problem=1" if n is None else f"{where}?done=reminded&n={n}")
+
+
+async def correct_page(request: web.Request) -> web.StreamResponse:
+    """GET /dashboard/announcements/{id}/correct: the correction form, as the chat's."""
+    announcement_id = request.match_info["id"].upper()
+
+    async def build(deps: Deps, uow: UnitOfWork, person: Person) -> tuple[str, Form]:
+        return person.display_name, await announcing.correction(deps, uow, person, announcement_id)
+
+    viewer, found = await view(request, build)
+    context = {"form": found, "viewer": viewer, "announcement_id": announcement_id}
+    return await render.page(request, "correct.html", context)
+
+
+async def correct(request: web.Request) -> web.StreamResponse:
+    """POST /dashboard/announcements/{id}/correct: the new text; or the form again."""
+    fields = await form(request)
+    values = {k: fields.get(k, "") for k in ("title", "summary", "link")}
+    announcement_id = request.match_info["id"].upper()
+
+    async def build(deps: Deps, uow: UnitOfWork, person: Person) -> tuple[str, Form | None]:
+        try:
+            await announcing.correct(deps, uow, person, announcement_id, values)
+        except announcing.Invalid as invalid:
+            again = await announcing.correction(deps, uow, person, announcement_id)
+            filled = tuple(replace(f, initial=values[f.name]) for f in again.fields)
+            return person.display_name, replace(again, fields=filled, errors=invalid.errors)
+        except announcing.Refused:
+            return person.display_name, None
+        return person.display_name, None
+
+    viewer, again = await view(request, build)
+    if again is not None:
+        context = {"form": again, "viewer": viewer, "announcement_id": announcement_id}
+        return await render.page(request, "correct.html", context, status=400)
+    raise web.HTTPSeeOther(f"/dashboard/announcements/{announcement_id}?done=corrected")
+
+
+async def preview(request: web.Request) -> web.StreamResponse:
+    """POST /dashboard/announcements/preview (htmx, from the compose form as one types): the
+    card in Slack and in Teams, and the audience's head count; nothing is stored."""
+    fields = await form(request)
+    values = {k: fields.get(k, "") for k in FIELDS}
+    values["when"] = values["when"].replace("T", " ")
+
+    async def build(
+        deps: Deps, uow: UnitOfWork, person: Person
+    ) -> tuple[str, tuple[Any, int, dict[str, str]]]:
+        return person.display_name, await announcing.sample(deps, uow, person, values)
+
+    viewer, (card, head_count, errors) = await view(request, build)
+    context = {
+        "viewer": viewer,
+        "sample": card,
+        "head_count": head_count,
+        "problems": sorted(errors),
+        "ack": values["ack"] != "no",
+        "version": int(values["version"]) if values["version"].isdigit() else None,
+    }
+    return await render.page(request, "preview.html", context)
+
+
+async def acknowledged_csv(request: web.Request) -> web.StreamResponse:
+    """GET /dashboard/announcements/{id}/acknowledged.csv: the acknowledgements chart's rows."""
+    d = await view(request, _one(request.match_info["id"]))
+    return _csv(f"{d.announcement.id}-acknowledged", acks_chart(d).csv())
 
 
 def _csv(name: str, body: str) -> web.Response:
@@ -176,8 +285,13 @@ def routes(app: web.Application) -> None:
     app.router.add_get("/announcements", list_page)
     app.router.add_get("/announcements/new", compose_page)
     app.router.add_post("/announcements", create)
+    app.router.add_post("/announcements/preview", preview)
     app.router.add_get(f"/announcements/{ID}", detail_page)
     app.router.add_post(f"/announcements/{ID}/send", send)
     app.router.add_post(f"/announcements/{ID}/cancel", cancel)
     app.router.add_get(f"/announcements/{ID}/delivery.csv", delivery_csv)
     app.router.add_get(f"/announcements/{ID}/recipients.csv", recipients_csv)
+    app.router.add_get(f"/announcements/{ID}/acknowledged.csv", acknowledged_csv)
+    app.router.add_post(f"/announcements/{ID}/remind", remind)
+    app.router.add_get(f"/announcements/{ID}/correct", correct_page)
+    app.router.add_post(f"/announcements/{ID}/correct", correct)

@@ -162,9 +162,9 @@ HR_ONLY: list[tuple[str, Attempt]] = [
     ("announcing.schedule", lambda u, w: Action(u, DM, "announce_send", w.draft)),
     ("announcements.discard", lambda u, w: Action(u, DM, "announce_discard", w.draft)),
     ("announcing.withdraw", lambda u, w: Action(u, DM, "announce_cancel", w.later)),
-    ("announcements.correct_form", lambda u, w: Action(u, DM, "announce_correct", w.scheduled)),
+    ("announcing.correction", lambda u, w: Action(u, DM, "announce_correct", w.scheduled)),
     (
-        "announcements.correct",
+        "announcing.correct",
         lambda u, w: Submission(u, DM, "announce_correct", CORRECTION, w.scheduled),
     ),
     ("announcements.status", lambda u, w: Action(u, DM, "announce_status", w.scheduled)),
@@ -252,6 +252,10 @@ DASHBOARD_HR_ONLY = {
     "test_no_session_wrong_role_and_missing_token",
     "announcing.detail": "tests/e2e/web/test_announcements.py::"
     "test_no_session_wrong_role_and_missing_token",
+    "announcing.remind_now": "tests/e2e/web/test_announcements.py::"
+    "test_remind_correct_and_preview_are_hr_only",
+    "announcing.sample": "tests/e2e/web/test_announcements.py::"
+    "test_remind_correct_and_preview_are_hr_only",
     **{
         f"faqedit.{name}": "tests/e2e/web/test_faq.py::"
         "test_no_session_wrong_role_and_missing_token_store_nothing"

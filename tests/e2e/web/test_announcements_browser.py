@@ -71,13 +71,20 @@ def compose_and_send(driver: Any, site: Site, link: str, loop: asyncio.AbstractE
     Select(driver.find_element(By.ID, "version")).select_by_visible_text("None")
     driver.find_element(By.CSS_SELECTOR, "input[name=audience][value=everyone]").click()  # off
     driver.find_element(By.CSS_SELECTOR, "input[name=audience][value=Sales]").click()
+    sales = db("SELECT count(*) FROM person WHERE department = 'Sales'")[0]
+    # As HR types, the preview follows: in Slack and in Teams, with the audience's head count.
+    WebDriverWait(driver, 10).until(
+        ec.text_to_be_present_in_element((By.ID, "live-head-count"), f"To {sales} people")
+    )
+    live = driver.find_element(By.ID, "live-preview").text
+    assert live.count("Posting about the offsite") == 2 and "MICROSOFT TEAMS" in live.upper()
+    assert db("SELECT count(*) FROM announcement WHERE title LIKE 'Posting%'") == [0]
     assert axe_violations(driver) == []
     screenshot(driver, "announcements-3-compose")
     driver.find_element(By.CSS_SELECTOR, "#compose button[type=submit]").click()
     heading("Announcement A-")
     preview = driver.find_element(By.ID, "preview").text
     assert "Posting about the offsite" in preview and "#offsite" in preview
-    sales = db("SELECT count(*) FROM person WHERE department = 'Sales'")[0]
     assert driver.find_element(By.ID, "head-count").text.startswith(f"{sales} people")
     assert axe_violations(driver) == []
     screenshot(driver, "announcements-4-preview")
