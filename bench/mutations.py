@@ -59,7 +59,7 @@ def _role_check(module: str, function: str, where: str = "") -> Mutation:
         f"bot/{path}.py",
         "    require(person, Role.HR)\n",
         "",
-        (f"{ROLES}[{module}.{function}]",),
+        (f"{ROLES}[{where or module + '.' + function}]",),  # the check's entry in the list
         scope=scope,
     )
 
