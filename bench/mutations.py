@@ -36,6 +36,7 @@ CASES = "tests/integration/test_case_promises.py"
 ROLES = "tests/integration/test_roles.py::test_only_hr_and_a_refusal_changes_nothing"
 SCOPES = "tests/integration/test_scopes.py"
 NEVER = "tests/integration/test_never_stored.py"
+TRAINING_PAGE = "tests/e2e/web/test_training.py"
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ ROLE_CHECKS = [
         ("suggestions", ("overview",)),
         ("stories", ("queue", "approve", "decline_form", "decline", "new_round_form")),
         ("stories", ("open_round", "close_now")),
-        ("training_admin", ("required_form", "set_required")),
+        ("training_admin", ("required_form",)),
     )
     for function in functions
 ] + [
@@ -150,6 +151,8 @@ ROLE_CHECKS = [
     _role_check("announcements", "create", "announcing.draft"),
     _role_check("announcements", "send", "announcing.schedule"),
     _role_check("announcements", "cancel", "announcing.withdraw"),
+    # The training rules the chat and the dashboard share live in bot/training_status.py.
+    _role_check("training_status", "set_required"),
 ]
 
 # Checks of who may see or do what that are not a `require`, and every exclusion.
@@ -163,25 +166,39 @@ OTHER_CHECKS = [
     ),
     Mutation(
         "training figures for anyone (as a team of nobody)",
-        "bot/training_admin.py",
-        "elif person.has(Role.MANAGER):",
-        "elif True:",
-        (f"{SCOPES}::test_training_figures_everyone_for_hr_a_team_for_a_manager_none_for_others",),
-        scope="report",
+        "bot/training_status.py",
+        "    require(viewer, Role.HR, Role.MANAGER)\n",
+        "",
+        (
+            f"{SCOPES}::test_training_figures_everyone_for_hr_a_team_for_a_manager_none_for_others",
+            f"{TRAINING_PAGE}::test_no_session_wrong_role_and_missing_token",
+        ),
+        scope="figures",
     ),
     Mutation(
         "a manager's training figures cover everyone",
-        "bot/training_admin.py",
-        "scope = [p for p in people if p.manager_id == person.id]",
+        "bot/training_status.py",
+        "scope = people if hr else [p for p in people if p.manager_id == viewer.id]",
         "scope = people",
-        (f"{SCOPES}::test_training_figures_everyone_for_hr_a_team_for_a_manager_none_for_others",),
-        scope="report",
+        (
+            f"{SCOPES}::test_training_figures_everyone_for_hr_a_team_for_a_manager_none_for_others",
+            f"{TRAINING_PAGE}::test_a_manager_sees_only_their_reports",
+        ),
+        scope="figures",
+    ),
+    Mutation(
+        "a manager's most missed questions count everyone's answers",
+        "bot/training_status.py",
+        "await uow.training.miss_rates(None if hr else {p.id for p in scope})",
+        "await uow.training.miss_rates()",
+        (f"{TRAINING_PAGE}::test_a_manager_sees_only_their_reports",),
+        scope="figures",
     ),
     Mutation(
         "a manager sees the HR breakdowns of training",
         "bot/training_admin.py",
-        "    if person.has(Role.HR):\n        by_id = ",
-        "    if True:\n        by_id = ",
+        "    if not f.team_only:  # the breakdowns are HR's\n",
+        "    if True:\n",
         (f"{SCOPES}::test_training_figures_everyone_for_hr_a_team_for_a_manager_none_for_others",),
         scope="report",
     ),

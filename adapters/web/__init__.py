@@ -19,7 +19,16 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp_session import session_middleware
 
-from adapters.web import announcements, cases, overview, render, security, session, signin
+from adapters.web import (
+    announcements,
+    cases,
+    overview,
+    render,
+    security,
+    session,
+    signin,
+    training,
+)
 from bot.deps import Deps
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -45,5 +54,6 @@ def mount(app: web.Application, deps: Deps, secret: bytes) -> None:
     overview.routes(dashboard)
     cases.routes(dashboard)
     announcements.routes(dashboard)
+    training.routes(dashboard)
     app.add_subapp("/dashboard", dashboard)
     log.info("dashboard: %s/dashboard (the links the bot sends; PUBLIC_URL sets it)", deps.site_url)

@@ -15,6 +15,7 @@ NAV: list[tuple[str, str]] = [
     ("Overview", "/dashboard"),
     ("Cases", "/dashboard/cases"),
     ("Announcements", "/dashboard/announcements"),
+    ("Training", "/dashboard/training"),
 ]
 """The navigation, in order: (label, path). A new page adds itself here."""
 

@@ -203,7 +203,7 @@ HR_ONLY: list[tuple[str, Attempt]] = [
     ("stories.close_now", lambda u, w: Action(u, DM, "round_close", w.round)),
     ("training_admin.required_form", lambda u, w: Action(u, DM, "training_required")),
     (
-        "training_admin.set_required",
+        "training_status.set_required",
         lambda u, w: Submission(u, DM, "training_required", {"boundaries": "yes"}),
     ),
 ]
@@ -242,6 +242,8 @@ STAFF_ONLY = {
     "casebook.queue": "tests/e2e/web/test_cases.py::test_no_session_wrong_role_and_missing_token",
     "casebook.open_case": "tests/e2e/web/test_cases.py::"
     "test_an_excluded_handler_and_a_non_handler_are_refused_and_audited",
+    "training_status.figures": "tests/e2e/web/test_training.py::"
+    "test_no_session_wrong_role_and_missing_token",
 }
 
 # HR-only checks reached only from the dashboard, each with the test that refuses another role.
