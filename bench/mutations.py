@@ -137,8 +137,7 @@ ROLE_CHECKS = [
         ("announcements", ("new_form", "discard")),
         ("announcements", ("correct_form", "correct", "status", "overview")),
         ("askhr", ("list_open", "open_answer")),
-        ("surveys", ("new_form", "create", "remind", "close")),
-        ("survey_results", ("show",)),
+        ("surveys", ("new_form",)),
         ("review", ("show",)),
         ("suggestions", ("overview",)),
         ("stories", ("queue", "approve", "decline_form", "decline", "new_round_form")),
@@ -151,6 +150,11 @@ ROLE_CHECKS = [
     _role_check("announcements", "create", "announcing.draft"),
     _role_check("announcements", "send", "announcing.schedule"),
     _role_check("announcements", "cancel", "announcing.withdraw"),
+    # The survey rules the chat and the dashboard share live in bot/survey_admin.py.
+    _role_check("surveys", "create", "survey_admin.open_campaign"),
+    _role_check("surveys", "remind", "survey_admin.remind"),
+    _role_check("surveys", "close", "survey_admin.close"),
+    _role_check("survey_results", "show", "survey_admin.results"),
     # The training rules the chat and the dashboard share live in bot/training_status.py.
     _role_check("training_status", "set_required"),
 ]

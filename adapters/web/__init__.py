@@ -27,6 +27,7 @@ from adapters.web import (
     security,
     session,
     signin,
+    surveys,
     training,
 )
 from bot.deps import Deps
@@ -55,5 +56,6 @@ def mount(app: web.Application, deps: Deps, secret: bytes) -> None:
     cases.routes(dashboard)
     announcements.routes(dashboard)
     training.routes(dashboard)
+    surveys.routes(dashboard)
     app.add_subapp("/dashboard", dashboard)
     log.info("dashboard: %s/dashboard (the links the bot sends; PUBLIC_URL sets it)", deps.site_url)

@@ -16,6 +16,7 @@ NAV: list[tuple[str, str]] = [
     ("Cases", "/dashboard/cases"),
     ("Announcements", "/dashboard/announcements"),
     ("Training", "/dashboard/training"),
+    ("Surveys", "/dashboard/surveys"),
 ]
 """The navigation, in order: (label, path). A new page adds itself here."""
 

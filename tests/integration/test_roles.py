@@ -178,14 +178,14 @@ HR_ONLY: list[tuple[str, Attempt]] = [
     ),
     ("surveys.new_form", lambda u, w: Action(u, DM, "survey_new")),
     (
-        "surveys.create",
+        "survey_admin.open_campaign",
         lambda u, w: Submission(
             u, DM, "survey_new", {"survey": "training-pulse", "audience": "everyone", "days": "7"}
         ),
     ),
-    ("surveys.remind", lambda u, w: Action(u, DM, "survey_remind", w.campaign)),
-    ("surveys.close", lambda u, w: Action(u, DM, "survey_close", w.campaign)),
-    ("survey_results.show", lambda u, w: Action(u, DM, "survey_results", w.campaign)),
+    ("survey_admin.remind", lambda u, w: Action(u, DM, "survey_remind", w.campaign)),
+    ("survey_admin.close", lambda u, w: Action(u, DM, "survey_close", w.campaign)),
+    ("survey_admin.results", lambda u, w: Action(u, DM, "survey_results", w.campaign)),
     ("review.show", lambda u, w: Text(u, DM, "review summary")),
     ("suggestions.overview", lambda u, w: Text(u, DM, "suggestions")),
     ("stories.queue", lambda u, w: Text(u, DM, "stories")),
@@ -253,6 +253,8 @@ DASHBOARD_HR_ONLY = {
     "announcing.compose": "tests/e2e/web/test_announcements.py::"
     "test_no_session_wrong_role_and_missing_token",
     "announcing.detail": "tests/e2e/web/test_announcements.py::"
+    "test_no_session_wrong_role_and_missing_token",
+    "survey_admin.board": "tests/e2e/web/test_surveys.py::"
     "test_no_session_wrong_role_and_missing_token",
 }
 
