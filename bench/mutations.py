@@ -140,8 +140,7 @@ ROLE_CHECKS = [
         ("surveys", ("new_form",)),
         ("review", ("show",)),
         ("suggestions", ("overview",)),
-        ("stories", ("queue", "approve", "decline_form", "decline", "new_round_form")),
-        ("stories", ("open_round", "close_now")),
+        ("stories", ("queue", "decline_form", "new_round_form")),
         ("training_admin", ("required_form",)),
     )
     for function in functions
@@ -155,6 +154,11 @@ ROLE_CHECKS = [
     _role_check("surveys", "remind", "survey_admin.remind"),
     _role_check("surveys", "close", "survey_admin.close"),
     _role_check("survey_results", "show", "survey_admin.results"),
+    # The story rules the chat and the dashboard share live in bot/story_admin.py.
+    _role_check("stories", "approve", "story_admin.approve"),
+    _role_check("stories", "decline", "story_admin.decline"),
+    _role_check("stories", "open_round", "story_admin.open_round"),
+    _role_check("stories", "close_now", "story_admin.close_round"),
     # The training rules the chat and the dashboard share live in bot/training_status.py.
     _role_check("training_status", "set_required"),
 ]

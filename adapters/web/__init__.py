@@ -27,6 +27,7 @@ from adapters.web import (
     security,
     session,
     signin,
+    stories,
     surveys,
     training,
 )
@@ -57,5 +58,6 @@ def mount(app: web.Application, deps: Deps, secret: bytes) -> None:
     announcements.routes(dashboard)
     training.routes(dashboard)
     surveys.routes(dashboard)
+    stories.routes(dashboard)
     app.add_subapp("/dashboard", dashboard)
     log.info("dashboard: %s/dashboard (the links the bot sends; PUBLIC_URL sets it)", deps.site_url)

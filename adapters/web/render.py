@@ -17,6 +17,7 @@ NAV: list[tuple[str, str]] = [
     ("Announcements", "/dashboard/announcements"),
     ("Training", "/dashboard/training"),
     ("Surveys", "/dashboard/surveys"),
+    ("Stories", "/dashboard/stories"),
 ]
 """The navigation, in order: (label, path). A new page adds itself here."""
 

@@ -189,18 +189,18 @@ HR_ONLY: list[tuple[str, Attempt]] = [
     ("review.show", lambda u, w: Text(u, DM, "review summary")),
     ("suggestions.overview", lambda u, w: Text(u, DM, "suggestions")),
     ("stories.queue", lambda u, w: Text(u, DM, "stories")),
-    ("stories.approve", lambda u, w: Action(u, DM, "story_approve", w.story)),
+    ("story_admin.approve", lambda u, w: Action(u, DM, "story_approve", w.story)),
     ("stories.decline_form", lambda u, w: Action(u, DM, "story_decline", w.story)),
     (
-        "stories.decline",
+        "story_admin.decline",
         lambda u, w: Submission(u, DM, "story_decline", {"reason": "Not for us."}, w.story),
     ),
     ("stories.new_round_form", lambda u, w: Action(u, DM, "round_new")),
     (
-        "stories.open_round",
+        "story_admin.open_round",
         lambda u, w: Submission(u, DM, "round_new", {"title": "Mine", "days": "3"}),
     ),
-    ("stories.close_now", lambda u, w: Action(u, DM, "round_close", w.round)),
+    ("story_admin.close_round", lambda u, w: Action(u, DM, "round_close", w.round)),
     ("training_admin.required_form", lambda u, w: Action(u, DM, "training_required")),
     (
         "training_status.set_required",
@@ -255,6 +255,8 @@ DASHBOARD_HR_ONLY = {
     "announcing.detail": "tests/e2e/web/test_announcements.py::"
     "test_no_session_wrong_role_and_missing_token",
     "survey_admin.board": "tests/e2e/web/test_surveys.py::"
+    "test_no_session_wrong_role_and_missing_token",
+    "story_admin.board": "tests/e2e/web/test_stories.py::"
     "test_no_session_wrong_role_and_missing_token",
 }
 
