@@ -138,7 +138,6 @@ ROLE_CHECKS = [
         ("announcements", ("correct_form", "correct", "status", "overview")),
         ("askhr", ("list_open", "open_answer")),
         ("surveys", ("new_form",)),
-        ("review", ("show",)),
         ("suggestions", ("overview",)),
         ("stories", ("queue", "decline_form", "new_round_form")),
         ("training_admin", ("required_form",)),
@@ -159,6 +158,7 @@ ROLE_CHECKS = [
     _role_check("stories", "decline", "story_admin.decline"),
     _role_check("stories", "open_round", "story_admin.open_round"),
     _role_check("stories", "close_now", "story_admin.close_round"),
+    _role_check("review", "show", "policy_view.review_summary"),
     # The training rules the chat and the dashboard share live in bot/training_status.py.
     _role_check("training_status", "set_required"),
 ]

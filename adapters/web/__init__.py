@@ -23,6 +23,7 @@ from adapters.web import (
     announcements,
     cases,
     overview,
+    policy,
     render,
     security,
     session,
@@ -59,5 +60,6 @@ def mount(app: web.Application, deps: Deps, secret: bytes) -> None:
     training.routes(dashboard)
     surveys.routes(dashboard)
     stories.routes(dashboard)
+    policy.routes(dashboard)
     app.add_subapp("/dashboard", dashboard)
     log.info("dashboard: %s/dashboard (the links the bot sends; PUBLIC_URL sets it)", deps.site_url)

@@ -18,6 +18,7 @@ NAV: list[tuple[str, str]] = [
     ("Training", "/dashboard/training"),
     ("Surveys", "/dashboard/surveys"),
     ("Stories", "/dashboard/stories"),
+    ("Policy", "/dashboard/policy"),
 ]
 """The navigation, in order: (label, path). A new page adds itself here."""
 

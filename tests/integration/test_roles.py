@@ -186,7 +186,7 @@ HR_ONLY: list[tuple[str, Attempt]] = [
     ("survey_admin.remind", lambda u, w: Action(u, DM, "survey_remind", w.campaign)),
     ("survey_admin.close", lambda u, w: Action(u, DM, "survey_close", w.campaign)),
     ("survey_admin.results", lambda u, w: Action(u, DM, "survey_results", w.campaign)),
-    ("review.show", lambda u, w: Text(u, DM, "review summary")),
+    ("policy_view.review_summary", lambda u, w: Text(u, DM, "review summary")),
     ("suggestions.overview", lambda u, w: Text(u, DM, "suggestions")),
     ("stories.queue", lambda u, w: Text(u, DM, "stories")),
     ("story_admin.approve", lambda u, w: Action(u, DM, "story_approve", w.story)),
@@ -244,6 +244,7 @@ STAFF_ONLY = {
     "test_an_excluded_handler_and_a_non_handler_are_refused_and_audited",
     "training_status.figures": "tests/e2e/web/test_training.py::"
     "test_no_session_wrong_role_and_missing_token",
+    "policy_view.page": "tests/e2e/web/test_policy.py::test_an_employee_gets_no_policy_page",
 }
 
 # HR-only checks reached only from the dashboard, each with the test that refuses another role.
