@@ -36,6 +36,7 @@ CASES = "tests/integration/test_case_promises.py"
 ROLES = "tests/integration/test_roles.py::test_only_hr_and_a_refusal_changes_nothing"
 SCOPES = "tests/integration/test_scopes.py"
 NEVER = "tests/integration/test_never_stored.py"
+TRAINING_PAGE = "tests/e2e/web/test_training.py"
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def _role_check(module: str, function: str, where: str = "") -> Mutation:
         f"bot/{path}.py",
         "    require(person, Role.HR)\n",
         "",
-        (f"{ROLES}[{module}.{function}]",),
+        (f"{ROLES}[{where or module + '.' + function}]",),  # the check's entry in the list
         scope=scope,
     )
 
@@ -136,13 +137,10 @@ ROLE_CHECKS = [
         ("announcements", ("new_form", "discard")),
         ("announcements", ("correct_form", "correct", "status", "overview")),
         ("askhr", ("list_open", "open_answer")),
-        ("surveys", ("new_form", "create", "remind", "close")),
-        ("survey_results", ("show",)),
-        ("review", ("show",)),
+        ("surveys", ("new_form",)),
         ("suggestions", ("overview",)),
-        ("stories", ("queue", "approve", "decline_form", "decline", "new_round_form")),
-        ("stories", ("open_round", "close_now")),
-        ("training_admin", ("required_form", "set_required")),
+        ("stories", ("queue", "decline_form", "new_round_form")),
+        ("training_admin", ("required_form",)),
     )
     for function in functions
 ] + [
@@ -150,6 +148,19 @@ ROLE_CHECKS = [
     _role_check("announcements", "create", "announcing.draft"),
     _role_check("announcements", "send", "announcing.schedule"),
     _role_check("announcements", "cancel", "announcing.withdraw"),
+    # The survey rules the chat and the dashboard share live in bot/survey_admin.py.
+    _role_check("surveys", "create", "survey_admin.open_campaign"),
+    _role_check("surveys", "remind", "survey_admin.remind"),
+    _role_check("surveys", "close", "survey_admin.close"),
+    _role_check("survey_results", "show", "survey_admin.results"),
+    # The story rules the chat and the dashboard share live in bot/story_admin.py.
+    _role_check("stories", "approve", "story_admin.approve"),
+    _role_check("stories", "decline", "story_admin.decline"),
+    _role_check("stories", "open_round", "story_admin.open_round"),
+    _role_check("stories", "close_now", "story_admin.close_round"),
+    _role_check("review", "show", "policy_view.review_summary"),
+    # The training rules the chat and the dashboard share live in bot/training_status.py.
+    _role_check("training_status", "set_required"),
 ]
 
 # Checks of who may see or do what that are not a `require`, and every exclusion.
@@ -163,25 +174,39 @@ OTHER_CHECKS = [
     ),
     Mutation(
         "training figures for anyone (as a team of nobody)",
-        "bot/training_admin.py",
-        "elif person.has(Role.MANAGER):",
-        "elif True:",
-        (f"{SCOPES}::test_training_figures_everyone_for_hr_a_team_for_a_manager_none_for_others",),
-        scope="report",
+        "bot/training_status.py",
+        "    require(viewer, Role.HR, Role.MANAGER)\n",
+        "",
+        (
+            f"{SCOPES}::test_training_figures_everyone_for_hr_a_team_for_a_manager_none_for_others",
+            f"{TRAINING_PAGE}::test_no_session_wrong_role_and_missing_token",
+        ),
+        scope="figures",
     ),
     Mutation(
         "a manager's training figures cover everyone",
-        "bot/training_admin.py",
-        "scope = [p for p in people if p.manager_id == person.id]",
+        "bot/training_status.py",
+        "scope = people if hr else [p for p in people if p.manager_id == viewer.id]",
         "scope = people",
-        (f"{SCOPES}::test_training_figures_everyone_for_hr_a_team_for_a_manager_none_for_others",),
-        scope="report",
+        (
+            f"{SCOPES}::test_training_figures_everyone_for_hr_a_team_for_a_manager_none_for_others",
+            f"{TRAINING_PAGE}::test_a_manager_sees_only_their_reports",
+        ),
+        scope="figures",
+    ),
+    Mutation(
+        "a manager's most missed questions count everyone's answers",
+        "bot/training_status.py",
+        "await uow.training.miss_rates(None if hr else {p.id for p in scope})",
+        "await uow.training.miss_rates()",
+        (f"{TRAINING_PAGE}::test_a_manager_sees_only_their_reports",),
+        scope="figures",
     ),
     Mutation(
         "a manager sees the HR breakdowns of training",
         "bot/training_admin.py",
-        "    if person.has(Role.HR):\n        by_id = ",
-        "    if True:\n        by_id = ",
+        "    if not f.team_only:  # the breakdowns are HR's\n",
+        "    if True:\n",
         (f"{SCOPES}::test_training_figures_everyone_for_hr_a_team_for_a_manager_none_for_others",),
         scope="report",
     ),

@@ -46,7 +46,7 @@ class PolicyDiff:
 _MARKUP = re.compile(r"^\s*(?:[-*+]|\d+\.)\s+|\*\*|__|`")
 
 
-def _sentences(text: str) -> list[str]:
+def sentences(text: str) -> list[str]:
     """Plain sentences: list markers and emphasis dropped, lines joined."""
     lines = (_MARKUP.sub("", line).strip() for line in text.splitlines())
     flat = " ".join(_MARKUP.sub("", line) for line in lines if line)
@@ -62,7 +62,7 @@ def diff(old: Policy, new: Policy) -> PolicyDiff:
         before = old.section(section.id)
         if before is None or before == section:
             continue
-        a, b = _sentences(before.body), _sentences(section.body)
+        a, b = sentences(before.body), sentences(section.body)
         matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
         gone: list[str] = []
         new_lines: list[str] = []
@@ -103,12 +103,12 @@ def summary(d: PolicyDiff, detail: int = 2, full: bool = False) -> str:
         f"version {d.old.version}:"
     ]
     for s in d.added:
-        sentences = _sentences(s.body)
+        plain = sentences(s.body)
         if full:
             lines.append(f"\u2022 *Added: {s.title}*")
-            lines += [f"   New: {quote(x)}" for x in sentences]
+            lines += [f"   New: {quote(x)}" for x in plain]
         else:
-            lines.append(f"\u2022 *Added: {s.title}*. {shorten(' '.join(sentences[:1]), 200)}")
+            lines.append(f"\u2022 *Added: {s.title}*. {shorten(' '.join(plain[:1]), 200)}")
     for r in d.reworded:
         renamed = f" (was \u201c{r.retitled_from}\u201d)" if r.retitled_from else ""
         counts = []
@@ -125,7 +125,7 @@ def summary(d: PolicyDiff, detail: int = 2, full: bool = False) -> str:
     for s in d.removed:
         lines.append(f"\u2022 *Removed: {s.title}*.")
         if full:
-            lines += [f"   Removed: {quote(x)}" for x in _sentences(s.body)]
+            lines += [f"   Removed: {quote(x)}" for x in sentences(s.body)]
     unchanged = len(d.new.sections) - len(d.added) - len(d.reworded)
     lines.append(f"{unchanged} other sections are unchanged.")
     return "\n".join(lines)

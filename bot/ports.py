@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -233,7 +233,9 @@ class Training(Protocol):
 
     async def everyone_completed(self) -> dict[str, dict[str, set[int]]]: ...
 
-    async def miss_rates(self) -> dict[str, tuple[int, int]]: ...
+    async def miss_rates(
+        self, people: Collection[str] | None = None
+    ) -> dict[str, tuple[int, int]]: ...
 
     async def reminders(self, person_id: str, version: int) -> tuple[int, datetime | None]: ...
 

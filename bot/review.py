@@ -9,7 +9,6 @@ from datetime import date, timedelta
 
 from bot import survey_results
 from bot.deps import Deps
-from bot.directory import require
 from bot.messages import Card, Notification, Reply
 from bot.model import Person, Role
 from bot.ports import UnitOfWork
@@ -150,6 +149,7 @@ async def remind(deps: Deps, uow: UnitOfWork) -> int:
 
 async def show(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
     """HR: the review summary now."""
-    require(person, Role.HR)
-    text = summary(deps, await inputs(deps, uow))
-    return [Card(f"Policy review: version {deps.content.current.version}", text)]
+    from bot.policy_view import review_summary
+
+    found = await review_summary(deps, uow, person)
+    return [Card(f"Policy review: version {found.version}", found.text)]

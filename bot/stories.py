@@ -7,7 +7,6 @@ author agreed to it being shared. Links are shown as plain text, never as clicka
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from bot.deps import Deps
 from bot.directory import require
@@ -151,15 +150,12 @@ async def queue(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
 
 async def approve(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
     """HR approved a story; its author is told."""
-    require(person, Role.HR)
-    story = await uow.stories.get(a.value)
-    if story is None or story.status != StoryStatus.SUBMITTED:
-        return [TextReply("That story was already decided.")]
-    story.status, story.decided_at = StoryStatus.APPROVED, deps.clock.now()
-    await uow.stories.save(story)
-    shown = " It can now be part of a recognition round." if story.share_ok else ""
-    note = TextReply(f"HR approved your story \u201c{story.title}\u201d. Thank you!{shown}")
-    await uow.outbox.add(Notification(story.author_id, note, "Your story was approved"))
+    from bot import story_admin
+
+    try:
+        story = await story_admin.approve(deps, uow, person, a.value)
+    except story_admin.Refused as refused:
+        return [TextReply(str(refused))]
     return [TextReply(f"Approved {story.id}.")]
 
 
@@ -179,12 +175,13 @@ async def decline_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -
 
 async def decline(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
     """HR declined a story with a reason, shown to its author."""
-    require(person, Role.HR)
-    reason = clean(f.fields.get("reason", ""))
-    story = await uow.stories.get(f.context)
-    if story is None or story.status != StoryStatus.SUBMITTED:
-        return [TextReply("That story was already decided.")]
-    if not reason:
+    from bot import story_admin
+
+    try:
+        story = await story_admin.decline(deps, uow, person, f.context, f.fields.get("reason", ""))
+    except story_admin.Refused as refused:
+        return [TextReply(str(refused))]
+    except story_admin.Invalid as invalid:
         again = (
             await decline_form(deps, uow, person, Action(f.user, f.conversation, "", f.context))
         )[0]
@@ -196,15 +193,9 @@ async def decline(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) ->
                 again.fields,
                 again.submit_label,
                 context=again.context,
-                errors={"reason": "Say why, kindly."},
+                errors={invalid.field: str(invalid)},
             )
         ]
-    story.status, story.reason, story.decided_at = StoryStatus.DECLINED, reason, deps.clock.now()
-    await uow.stories.save(story)
-    note = TextReply(
-        f"HR read your story \u201c{story.title}\u201d and will not share it: {reason}"
-    )
-    await uow.outbox.add(Notification(story.author_id, note, "About your story"))
     return [TextReply(f"Declined {story.id}; the author was told why.")]
 
 
@@ -229,10 +220,13 @@ async def new_round_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action)
 async def open_round(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
     """HR opened a round: approved, shareable stories not yet in a round are the entries;
     everyone is invited through an announcement with a Vote button."""
-    require(person, Role.HR)
-    title = clean(f.fields.get("title", "")) or "Best post of the month"
-    days = (f.fields.get("days") or "").strip()
-    if not days.isdigit() or not 1 <= int(days) <= 31:
+    from bot import story_admin
+
+    try:
+        round_ = await story_admin.open_round(
+            deps, uow, person, f.fields.get("title", ""), f.fields.get("days") or ""
+        )
+    except story_admin.Invalid as invalid:
         form = round_form()
         return [
             Form(
@@ -240,39 +234,11 @@ async def open_round(deps: Deps, uow: UnitOfWork, person: Person, f: Submission)
                 form.title,
                 form.fields,
                 form.submit_label,
-                errors={"days": "From 1 to 31 days."},
+                errors={invalid.field: str(invalid)},
             )
         ]
-    used = {e for r in await uow.stories.rounds() for e in r.entries}
-    entries = tuple(
-        s.id
-        for s in await uow.stories.with_status(StoryStatus.APPROVED.value)
-        if s.share_ok and s.id not in used
-    )
-    if len(entries) < 2:
-        return [TextReply("A round needs at least two approved stories that may be shown.")]
-    now = deps.clock.now()
-    round_ = Round(
-        new_ref("R"), shorten(title, 100), entries[:10], now, now + timedelta(days=int(days))
-    )
-    await uow.stories.add_round(round_)
-    invitation = Announcement(
-        id=new_ref("A"),
-        title=f"Vote: {round_.title}",
-        summary=(
-            f"{len(round_.entries)} colleagues' stories are in the running. Read them and vote "
-            f"for your favourite before {round_.closes_at:%d %B}; you can change your vote "
-            "until then."
-        ),
-        author_id=person.id,
-        created_at=now,
-        ack_required=False,
-        status=AnnouncementStatus.SCHEDULED,
-        send_at=now,
-        action=("Read and vote", "round_ballot", round_.id),
-    )
-    await uow.announcements.add(invitation)
-    log.info("round %s opened with %d entries", round_.id, len(round_.entries))
+    except story_admin.Refused as refused:
+        return [TextReply(str(refused))]
     return [
         TextReply(
             f"Opened {round_.id} with {len(round_.entries)} stories; everyone is being invited."
@@ -329,11 +295,12 @@ async def vote(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[R
 
 async def close_now(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
     """HR closes a round early."""
-    require(person, Role.HR)
-    round_ = await uow.stories.round(a.value)
-    if round_ is None or round_.closed:
-        return [TextReply("That round is already closed.")]
-    winner = await _close(deps, uow, round_, person.id)
+    from bot import story_admin
+
+    try:
+        round_, winner = await story_admin.close_round(deps, uow, person, a.value)
+    except story_admin.Refused as refused:
+        return [TextReply(str(refused))]
     return [
         TextReply(
             f"Closed {round_.id}. "

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.deps import Deps
-from bot.directory import require
 from bot.messages import Action, Card, Reply, TextReply
-from bot.model import Campaign, Person, Role
+from bot.model import Campaign, Person
 from bot.ports import UnitOfWork
 from bot.rules import LIKERT, Survey
 from bot.surveys import _context, _survey, random_order
@@ -107,11 +106,12 @@ async def compute(deps: Deps, uow: UnitOfWork, campaign: Campaign) -> Results:
 
 async def show(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
     """HR: the results card."""
-    require(person, Role.HR)
-    campaign = await uow.campaigns.get(a.value)
-    if campaign is None:
+    from bot import survey_admin
+
+    try:
+        r = (await survey_admin.results(deps, uow, person, a.value)).results
+    except survey_admin.NoSuchCampaign:
         return [TextReply("No such survey.")]
-    r = await compute(deps, uow, campaign)
     if not r.shown:
         return [
             TextReply(

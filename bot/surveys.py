@@ -21,7 +21,7 @@ from bot.messages import (
     Submission,
     TextReply,
 )
-from bot.model import Campaign, Person, Role, new_id
+from bot.model import Campaign, Person, Role
 from bot.ports import UnitOfWork
 from bot.rules import LIKERT, Survey
 from bot.text import clean, shorten
@@ -155,32 +155,18 @@ def campaign_form(
 
 async def create(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
     """HR opened a campaign: store it; invitations go out on its opening day."""
-    require(person, Role.HR)
-    survey = deps.content.surveys.get(f.fields.get("survey", ""))
-    days = f.fields.get("days", "").strip()
-    starts = (f.fields.get("starts") or "0").strip()
-    departments = await _departments(uow)
-    chosen = [a for a in (f.fields.get("audience") or "everyone").split(",") if a]
-    errors: dict[str, str] = {}
-    if survey is None:
-        errors["survey"] = "Choose one of the surveys."
-    if not (starts.isdigit() and int(starts) <= 60):
-        errors["starts"] = "Type a whole number of days from 0 (today) to 60."
-    if not (days.isdigit() and 1 <= int(days) <= 90):
-        errors["days"] = "Type a whole number of days from 1 to 90."
-    if any(a != "everyone" and a not in departments for a in chosen):
-        errors["audience"] = "Choose everyone or departments known to the directory."
-    if errors or survey is None:
-        return [campaign_form(deps, departments, dict(f.fields), errors)]
-    opens = deps.clock.now().date() + timedelta(days=int(starts))
-    audience = "everyone" if not chosen or "everyone" in chosen else ",".join(sorted(chosen))
-    campaign = Campaign(new_id(), survey.id, audience, opens, opens + timedelta(days=int(days) - 1))
-    await uow.campaigns.add(campaign)
-    invited = await tick(deps, uow)
-    when = "today" if int(starts) == 0 else f"on {campaign.opens_on:%d %b}"
+    from bot import survey_admin
+
+    try:
+        campaign, invited = await survey_admin.open_campaign(deps, uow, person, dict(f.fields))
+    except survey_admin.Invalid as invalid:
+        return [campaign_form(deps, await _departments(uow), dict(f.fields), invalid.errors)]
+    title = _title(deps, campaign)
+    today = deps.clock.now().date()
+    when = "today" if campaign.opens_on == today else f"on {campaign.opens_on:%d %b}"
     return [
         TextReply(
-            f"“{survey.title}” opens {when} for {audience} until {campaign.closes_on:%d %b}. "
+            f"“{title}” opens {when} for {campaign.audience} until {campaign.closes_on:%d %b}. "
             f"Invitations sent now: {invited}. Those who have not answered get a reminder two "
             "days before it closes."
         )
@@ -230,31 +216,24 @@ def invite(deps: Deps, campaign: Campaign, survey: Survey, lead: str) -> Choices
 
 async def remind(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
     """HR: remind only those in the audience who have not taken part."""
-    require(person, Role.HR)
-    campaign = await uow.campaigns.get(a.value)
-    if campaign is None or not campaign.is_open(deps.clock.now().date()):
-        return [TextReply("That survey is not open.")]
-    pending = [
-        p
-        for p in await uow.people.all()
-        if campaign.includes(p) and not await uow.campaigns.took_part(_key(deps, campaign.id, p))
-    ]
-    survey = _survey(deps, campaign)
-    note = invite(deps, campaign, survey, "A reminder: there is still time for")
-    for p in pending:
-        await uow.outbox.add(Notification(p.id, note, f"Reminder: {survey.title}"))
-    who = "person who has" if len(pending) == 1 else "people who have"
-    return [TextReply(f"Reminded {len(pending)} {who} not answered yet.")]
+    from bot import survey_admin
+
+    try:
+        reminded = await survey_admin.remind(deps, uow, person, a.value)
+    except survey_admin.Refused as refused:
+        return [TextReply(str(refused))]
+    who = "person who has" if reminded == 1 else "people who have"
+    return [TextReply(f"Reminded {reminded} {who} not answered yet.")]
 
 
 async def close(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
     """HR: close a campaign early."""
-    require(person, Role.HR)
-    campaign = await uow.campaigns.get(a.value)
-    if campaign is None:
-        return [TextReply("No such survey.")]
-    campaign.closed = True
-    await uow.campaigns.save(campaign)
+    from bot import survey_admin
+
+    try:
+        await survey_admin.close(deps, uow, person, a.value)
+    except survey_admin.Refused as refused:
+        return [TextReply(str(refused))]
     return [TextReply("Closed. No more answers will be accepted.")]
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.deps import Deps
-from bot.directory import require
+from bot.directory import NotAllowed, require
 from bot.messages import (
     Action,
     Button,
@@ -87,48 +87,27 @@ async def nudge(deps: Deps, uow: UnitOfWork) -> int:
 
 async def report(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
     """Completion figures: everyone for HR, their direct reports for a manager."""
-    people = list(await uow.people.all())
-    if person.has(Role.HR):
-        scope, title = people, "Training: everyone"
-    elif person.has(Role.MANAGER):
-        scope = [p for p in people if p.manager_id == person.id]
-        title = "Training: your team"
-    else:
+    from bot import training_status
+
+    try:
+        f = await training_status.figures(deps, uow, person)
+    except NotAllowed:
         return [
             TextReply("Sorry, only people with the hr or manager role can see training figures.")
         ]
-    version = deps.content.current.version
-    attested = await uow.training.attestations(version)
-    overdue = deps.clock.now() > assigned_at(deps) + timedelta(days=DUE_DAYS)
-    done = [p for p in scope if p.id in attested]
-    late = [p for p in scope if p.id not in attested and overdue]
-    facts = [("Completed", f"{len(done)} of {len(scope)} ({len(done) / max(len(scope), 1):.0%})")]
-    if person.has(Role.HR):
-        by_id = {p.id: p for p in people}
-
-        def manager(p: Person) -> str:
-            boss = by_id.get(p.manager_id or "")
-            if boss is None:
-                return "(none)"
-            return f"{boss.display_name} ({boss.email})" if boss.email else boss.display_name
-
-        for label, group_of in (
-            ("Department", lambda p: p.department or "(none)"),
-            ("Manager", manager),
-        ):
-            groups: dict[str, list[Person]] = {}
-            for p in scope:
-                groups.setdefault(group_of(p), []).append(p)
-            for name, members in sorted(groups.items()):
-                rate = sum(m.id in attested for m in members) / len(members)
-                facts.append((f"{label} {name}", f"{rate:.0%} of {len(members)}"))
-        rates = await uow.training.miss_rates()
-        worst = sorted(((m / n, q) for q, (n, m) in rates.items() if n >= 5), reverse=True)[:3]
-        for share, qid in worst:
-            facts.append((f"Often missed: {qid}", f"{share:.0%}"))
-    body = f"Policy version {version}; due {DUE_DAYS} days after publication."
-    if late:
-        body += "\nOverdue: " + ", ".join(sorted(p.display_name for p in late))
+    title = "Training: your team" if f.team_only else "Training: everyone"
+    facts = [("Completed", f"{f.done} of {f.total} ({f.done / max(f.total, 1):.0%})")]
+    if not f.team_only:  # the breakdowns are HR's
+        for g in f.by_department:
+            facts.append((f"Department {g.name}", f"{g.ratio:.0%} of {g.total}"))
+        for g in f.by_manager:
+            label = f"{g.name} ({g.detail})" if g.detail else g.name
+            facts.append((f"Manager {label}", f"{g.ratio:.0%} of {g.total}"))
+        for m in f.missed[:3]:
+            facts.append((f"Often missed: {m.question_id}", f"{m.ratio:.0%}"))
+    body = f"Policy version {f.version}; due {DUE_DAYS} days after publication."
+    if f.overdue:
+        body += "\nOverdue: " + ", ".join(sorted(p.name for p in f.overdue))
     return [Card(title, body, tuple(facts))]
 
 
@@ -157,19 +136,19 @@ async def required_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) 
 
 async def set_required(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
     """HR saved the required modules of the current version."""
-    require(person, Role.HR)
+    from bot import training_status
+
     modules = deps.content.quizzes.modules
-    chosen = frozenset(m.id for m in modules if ticked(f.fields.get(m.id)))
-    if not chosen:
+    chosen = {m.id for m in modules if ticked(f.fields.get(m.id))}
+    try:
+        titles = await training_status.set_required(deps, uow, person, chosen)
+    except training_status.Invalid as invalid:
         form = (await required_form(deps, uow, person, Action(f.user, f.conversation, "")))[0]
         assert isinstance(form, Form)
-        errors = {modules[0].id: "Tick at least one module."}
+        errors = {modules[0].id: str(invalid)}
         return [Form(form.form_id, form.title, form.fields, form.submit_label, errors=errors)]
     version = deps.content.current.version
-    await uow.training.set_required(version, chosen, person.id, deps.clock.now())
-    log.info("required modules for version %d set", version)
-    titles = ", ".join(m.title for m in modules if m.id in chosen)
-    return [TextReply(f"Saved. Version {version} requires: {titles}.")]
+    return [TextReply(f"Saved. Version {version} requires: {', '.join(titles)}.")]
 
 
 async def daily_offer(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime
 
 from sqlalchemy import func, update
@@ -95,11 +95,12 @@ class SqlTraining:
             done.setdefault(r.person_id, {}).setdefault(r.module_id, set()).add(r.version)
         return done
 
-    async def miss_rates(self) -> dict[str, tuple[int, int]]:
+    async def miss_rates(self, people: Collection[str] | None = None) -> dict[str, tuple[int, int]]:
+        query = select(QuizAnswerRow.question_id, QuizAnswerRow.correct, func.count())
+        if people is not None:
+            query = query.where(col(QuizAnswerRow.person_id).in_(sorted(people)))
         rows = await self.session.exec(
-            select(QuizAnswerRow.question_id, QuizAnswerRow.correct, func.count()).group_by(
-                col(QuizAnswerRow.question_id), col(QuizAnswerRow.correct)
-            )
+            query.group_by(col(QuizAnswerRow.question_id), col(QuizAnswerRow.correct))
         )
         rates: dict[str, tuple[int, int]] = {}
         for question, correct, n in rows:

@@ -19,7 +19,20 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp_session import session_middleware
 
-from adapters.web import announcements, cases, faq, overview, render, security, session, signin
+from adapters.web import (
+    announcements,
+    cases,
+    faq,
+    overview,
+    policy,
+    render,
+    security,
+    session,
+    signin,
+    stories,
+    surveys,
+    training,
+)
 from bot.deps import Deps
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -46,5 +59,9 @@ def mount(app: web.Application, deps: Deps, secret: bytes) -> None:
     cases.routes(dashboard)
     announcements.routes(dashboard)
     faq.routes(dashboard)
+    training.routes(dashboard)
+    surveys.routes(dashboard)
+    stories.routes(dashboard)
+    policy.routes(dashboard)
     app.add_subapp("/dashboard", dashboard)
     log.info("dashboard: %s/dashboard (the links the bot sends; PUBLIC_URL sets it)", deps.site_url)

@@ -15,6 +15,10 @@ NAV: list[tuple[str, str]] = [
     ("Overview", "/dashboard"),
     ("Cases", "/dashboard/cases"),
     ("Announcements", "/dashboard/announcements"),
+    ("Training", "/dashboard/training"),
+    ("Surveys", "/dashboard/surveys"),
+    ("Stories", "/dashboard/stories"),
+    ("Policy", "/dashboard/policy"),
     ("FAQ", "/dashboard/faq"),
 ]
 """The navigation, in order: (label, path). A new page adds itself here."""

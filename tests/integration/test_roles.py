@@ -178,32 +178,32 @@ HR_ONLY: list[tuple[str, Attempt]] = [
     ),
     ("surveys.new_form", lambda u, w: Action(u, DM, "survey_new")),
     (
-        "surveys.create",
+        "survey_admin.open_campaign",
         lambda u, w: Submission(
             u, DM, "survey_new", {"survey": "training-pulse", "audience": "everyone", "days": "7"}
         ),
     ),
-    ("surveys.remind", lambda u, w: Action(u, DM, "survey_remind", w.campaign)),
-    ("surveys.close", lambda u, w: Action(u, DM, "survey_close", w.campaign)),
-    ("survey_results.show", lambda u, w: Action(u, DM, "survey_results", w.campaign)),
-    ("review.show", lambda u, w: Text(u, DM, "review summary")),
+    ("survey_admin.remind", lambda u, w: Action(u, DM, "survey_remind", w.campaign)),
+    ("survey_admin.close", lambda u, w: Action(u, DM, "survey_close", w.campaign)),
+    ("survey_admin.results", lambda u, w: Action(u, DM, "survey_results", w.campaign)),
+    ("policy_view.review_summary", lambda u, w: Text(u, DM, "review summary")),
     ("suggestions.overview", lambda u, w: Text(u, DM, "suggestions")),
     ("stories.queue", lambda u, w: Text(u, DM, "stories")),
-    ("stories.approve", lambda u, w: Action(u, DM, "story_approve", w.story)),
+    ("story_admin.approve", lambda u, w: Action(u, DM, "story_approve", w.story)),
     ("stories.decline_form", lambda u, w: Action(u, DM, "story_decline", w.story)),
     (
-        "stories.decline",
+        "story_admin.decline",
         lambda u, w: Submission(u, DM, "story_decline", {"reason": "Not for us."}, w.story),
     ),
     ("stories.new_round_form", lambda u, w: Action(u, DM, "round_new")),
     (
-        "stories.open_round",
+        "story_admin.open_round",
         lambda u, w: Submission(u, DM, "round_new", {"title": "Mine", "days": "3"}),
     ),
-    ("stories.close_now", lambda u, w: Action(u, DM, "round_close", w.round)),
+    ("story_admin.close_round", lambda u, w: Action(u, DM, "round_close", w.round)),
     ("training_admin.required_form", lambda u, w: Action(u, DM, "training_required")),
     (
-        "training_admin.set_required",
+        "training_status.set_required",
         lambda u, w: Submission(u, DM, "training_required", {"boundaries": "yes"}),
     ),
 ]
@@ -242,6 +242,9 @@ STAFF_ONLY = {
     "casebook.queue": "tests/e2e/web/test_cases.py::test_no_session_wrong_role_and_missing_token",
     "casebook.open_case": "tests/e2e/web/test_cases.py::"
     "test_an_excluded_handler_and_a_non_handler_are_refused_and_audited",
+    "training_status.figures": "tests/e2e/web/test_training.py::"
+    "test_no_session_wrong_role_and_missing_token",
+    "policy_view.page": "tests/e2e/web/test_policy.py::test_an_employee_gets_no_policy_page",
 }
 
 # HR-only checks reached only from the dashboard, each with the test that refuses another role.
@@ -261,6 +264,10 @@ DASHBOARD_HR_ONLY = {
         "test_no_session_wrong_role_and_missing_token_store_nothing"
         for name in ("board", "sections", "trial", "add_phrasing", "add_entry", "retire", "ticket")
     },
+    "survey_admin.board": "tests/e2e/web/test_surveys.py::"
+    "test_no_session_wrong_role_and_missing_token",
+    "story_admin.board": "tests/e2e/web/test_stories.py::"
+    "test_no_session_wrong_role_and_missing_token",
 }
 
 

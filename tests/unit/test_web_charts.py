@@ -40,3 +40,18 @@ def test_figures_read_as_people_say_them() -> None:
     assert left(-timedelta(hours=1)) == "1 h ago"
     assert left(timedelta(seconds=20)) == "in 1 min"
     assert left(timedelta(days=3)) == "in 3 d"
+
+
+def test_bars_can_each_be_a_share_of_their_own_total() -> None:
+    chart = Chart(
+        "d", "Completed", "Department", "completed", (("Sales", 2), ("Empty", 0)), totals=(3, 0)
+    )
+    sales, empty = chart.bars
+    assert (sales.share, sales.total, sales.width) == (2 / 3, 3, ROOM * 2 / 3)
+    assert (empty.share, empty.width) == (None, 0.0)
+    assert "Sales: 2 of 3 (67%)" in chart.summary
+    assert chart.csv().splitlines() == [
+        "department,completed,out of,share",
+        "Sales,2,3,0.667",
+        "Empty,0,0,",
+    ]

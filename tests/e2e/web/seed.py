@@ -1,8 +1,8 @@
 """A small organisation with known figures, written through the storage repositories.
 
 Nine people: HR (Hana), a manager (Mona) with three direct reports, a handler (Hal), three
-in a department named like a script tag. Times are relative to now, so that a server on
-the system clock sees the same deadlines as the test.
+in a department named like a script tag; quiz answers with known miss rates. Times are
+relative to now, so that a server on the system clock sees the same deadlines as the test.
 """
 
 from __future__ import annotations
@@ -43,6 +43,17 @@ class Org:
     acked: tuple[str, ...] = ("hana", "r1", "e4", "e5")
     attested: tuple[str, ...] = ("r1", "r3", "e4")
     team: tuple[str, ...] = ("r1", "r2", "r3")
+
+
+# Quiz answers (question, person, right?): boundaries-1 is missed 4 times in 6, but only 3 of
+# its answers are the team's (too few to show them); confidentiality-2, 4 in 5 by the team.
+ANSWERS = (
+    ("boundaries-1", "r1", False), ("boundaries-1", "r2", False), ("boundaries-1", "r3", True),
+    ("boundaries-1", "e4", False), ("boundaries-1", "e5", False), ("boundaries-1", "hana", True),
+    ("confidentiality-2", "r1", False), ("confidentiality-2", "r1", True),
+    ("confidentiality-2", "r2", False), ("confidentiality-2", "r3", False),
+    ("confidentiality-2", "r3", False), ("confidentiality-2", "e4", True),
+)  # fmt: skip
 
 
 PEOPLE = (
@@ -96,6 +107,8 @@ async def seed(store: SqlStore, content: Content, now: datetime | None = None) -
             await uow.announcements.acknowledge(org.announcement, who, version, now)
         for who in org.attested:
             await uow.training.attest(who, version, now - timedelta(days=1))
+        for n, (question, who, right) in enumerate(ANSWERS):
+            await uow.training.answer(f"seed{n}", question, who, right, now - timedelta(days=1))
         await _cases(uow, cipher, now)
         await uow.campaigns.add(
             Campaign("c1", content.surveys.surveys[0].id, SCRIPT_DEPT,
