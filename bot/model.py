@@ -146,6 +146,9 @@ class Campaign:
     closed: bool = False
     invited: bool = False
     reminded: bool = False
+    definition: dict[str, Any] | None = None
+    """A survey written for this campaign on the dashboard (as `content/surveys.yaml` holds
+    one), or None for a survey of the content."""
 
     def is_open(self, today: date) -> bool:
         """True while answers are accepted."""

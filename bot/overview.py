@@ -16,6 +16,7 @@ from bot.directory import require
 from bot.model import Announcement, AnnouncementStatus, Case, CaseStatus, Person, Role
 from bot.ports import UnitOfWork
 from bot.reports import ACK_LIMIT, FEEDBACK_LIMIT
+from bot.surveys import survey_of
 from bot.training_admin import DUE_DAYS, assigned_at
 
 Section = Literal["acknowledgements", "training", "cases", "survey", "attention"]
@@ -307,7 +308,7 @@ async def _survey(deps: Deps, uow: UnitOfWork, people: list[Person]) -> Survey |
     latest = max(enumerate(campaigns), key=lambda ic: (ic[1].opens_on, ic[0]))[1]
     audience = sum(latest.includes(p) for p in people)
     answered = await uow.campaigns.participants(latest.id)
-    found = deps.content.surveys.get(latest.survey_id)
+    found = survey_of(deps, latest)
     today = deps.clock.now().astimezone(UTC).date()
     return Survey(
         found.title if found else latest.survey_id,

@@ -106,6 +106,10 @@ class Survey(_Strict):
     title: str = Field(min_length=3, max_length=60)
     intro: str = ""
     questions: tuple[SurveyQuestion, ...] = Field(min_length=1)
+    threshold: int | None = Field(default=None, ge=3)
+    """Answers needed before its results show, when more than the surveys' `threshold`."""
+    comment_threshold: int | None = Field(default=None, ge=3)
+    """Comments needed before they show, when more than the surveys' `comment_threshold`."""
 
 
 class Surveys(_Strict):
@@ -118,6 +122,14 @@ class Surveys(_Strict):
     def get(self, survey_id: str) -> Survey | None:
         """The survey with this id."""
         return next((s for s in self.surveys if s.id == survey_id), None)
+
+    def thresholds(self, survey: Survey) -> tuple[int, int]:
+        """Answers and comments needed before a survey's results show: its own when higher,
+        never fewer than these rules'."""
+        return (
+            max(self.threshold, survey.threshold or 0),
+            max(self.comment_threshold, survey.comment_threshold or 0),
+        )
 
 
 class QuizQuestion(_Strict):

@@ -19,7 +19,16 @@ from bot.messages import Form, Notification
 from bot.model import Campaign, Person, Role, new_id
 from bot.ports import UnitOfWork
 from bot.survey_results import Results, compute
-from bot.surveys import _key, _survey, _title, campaign_form, invite, tick
+from bot.surveys import (
+    _key,
+    _survey,
+    _title,
+    campaign_form,
+    invite,
+    survey_of,
+    thresholds,
+    tick,
+)
 
 log = logging.getLogger(__name__)
 State = Literal["scheduled", "open", "closed"]
@@ -194,13 +203,11 @@ async def results(deps: Deps, uow: UnitOfWork, person: Person, campaign_id: str)
     """HR: a campaign's results, only what passes the thresholds (comments in random order)."""
     require(person, Role.HR)
     campaign = await uow.campaigns.get(campaign_id)
-    if campaign is None or deps.content.surveys.get(campaign.survey_id) is None:
+    if campaign is None or survey_of(deps, campaign) is None:
         raise NoSuchCampaign(campaign_id)
-    rules = deps.content.surveys
     return Outcome(
         person.display_name,
         await _listed(deps, uow, campaign, list(await uow.people.all())),
         await compute(deps, uow, campaign),
-        rules.threshold,
-        rules.comment_threshold,
+        *thresholds(deps, campaign),
     )

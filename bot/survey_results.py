@@ -65,8 +65,8 @@ def breakdown(sizes: dict[str, int], participants: int, threshold: int) -> set[s
 
 async def compute(deps: Deps, uow: UnitOfWork, campaign: Campaign) -> Results:
     """Figures for a campaign, hiding what a small group would give away."""
-    rules = deps.content.surveys
     survey = _survey(deps, campaign)
+    threshold, comment_threshold = deps.content.surveys.thresholds(survey)
     participants = await uow.campaigns.participants(campaign.id)
     by_question: dict[str, dict[str, int]] = {}
     by_department: dict[str, dict[str, dict[str, int]]] = {}
@@ -75,7 +75,7 @@ async def compute(deps: Deps, uow: UnitOfWork, campaign: Campaign) -> Results:
         by_question[qid][value] += count
         slot = by_department.setdefault(department, {}).setdefault(qid, {})
         slot[value] = slot.get(value, 0) + count
-    shown = participants >= rules.threshold
+    shown = participants >= threshold
     questions = [
         _question(survey, q.id, by_question.get(q.id, {}))
         for q in survey.questions
@@ -86,7 +86,7 @@ async def compute(deps: Deps, uow: UnitOfWork, campaign: Campaign) -> Results:
         dept: sum(tallies.get(anchor, {}).values()) if anchor else 0
         for dept, tallies in by_department.items()
     }
-    broken_out = breakdown(sizes, participants, rules.threshold) if shown else set()
+    broken_out = breakdown(sizes, participants, threshold) if shown else set()
     departments = {
         dept: [
             _question(survey, q.id, by_department[dept].get(q.id, {}))
@@ -97,7 +97,7 @@ async def compute(deps: Deps, uow: UnitOfWork, campaign: Campaign) -> Results:
     }
     comments: list[str] = []
     stored = await uow.campaigns.comments(campaign.id)
-    if shown and len(stored) >= rules.comment_threshold:
+    if shown and len(stored) >= comment_threshold:
         comments = random_order(
             [deps.cipher.open(box, _context(campaign.id)).decode() for _, box in stored]
         )
@@ -116,7 +116,8 @@ async def show(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[R
         return [
             TextReply(
                 f"“{r.survey.title}”: {r.participants} answered so far. Results appear once "
-                f"{deps.content.surveys.threshold} people have answered, so that nobody can "
+                f"{deps.content.surveys.thresholds(r.survey)[0]} people have answered, so that "
+                "nobody can "
                 "be singled out."
             )
         ]
@@ -137,5 +138,7 @@ async def show(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[R
     if r.comments:
         body += "\n\nComments, in random order:\n" + "\n".join(f"• {c}" for c in r.comments)
     else:
-        body += f"\n\nComments appear once there are {deps.content.surveys.comment_threshold}."
+        body += (
+            f"\n\nComments appear once there are {deps.content.surveys.thresholds(r.survey)[1]}."
+        )
     return [Card(f"Results: {r.survey.title}", body, tuple(facts))]

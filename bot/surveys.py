@@ -42,15 +42,30 @@ def _context(campaign_id: str) -> bytes:
     return f"survey:{campaign_id}".encode()
 
 
+def survey_of(deps: Deps, campaign: Campaign) -> Survey | None:
+    """The survey a campaign runs: written for it on the dashboard, or from the content
+    (None once removed from `content/surveys.yaml`)."""
+    if campaign.definition is not None:
+        return Survey.model_validate(campaign.definition)
+    return deps.content.surveys.get(campaign.survey_id)
+
+
+def thresholds(deps: Deps, campaign: Campaign) -> tuple[int, int]:
+    """Answers and comments a campaign needs before its results show."""
+    survey = survey_of(deps, campaign)
+    rules = deps.content.surveys
+    return rules.thresholds(survey) if survey else (rules.threshold, rules.comment_threshold)
+
+
 def _survey(deps: Deps, campaign: Campaign) -> Survey:
-    survey = deps.content.surveys.get(campaign.survey_id)
+    survey = survey_of(deps, campaign)
     if survey is None:
         raise LookupError(f"survey {campaign.survey_id} is no longer in content/surveys.yaml")
     return survey
 
 
 def _title(deps: Deps, campaign: Campaign) -> str:
-    survey = deps.content.surveys.get(campaign.survey_id)
+    survey = survey_of(deps, campaign)
     return survey.title if survey else f"{campaign.survey_id} (no longer in surveys.yaml)"
 
 
@@ -63,7 +78,7 @@ async def offer(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
         for c in campaigns
         if c.is_open(today)
         and c.includes(person)
-        and deps.content.surveys.get(c.survey_id) is not None
+        and survey_of(deps, c) is not None
         and not await uow.campaigns.took_part(_key(deps, c.id, person))
     ]
     replies: list[Reply] = []
@@ -190,7 +205,7 @@ async def tick(deps: Deps, uow: UnitOfWork) -> int:
             step, lead = "reminded", "A reminder: there is still time for"
         else:
             continue
-        survey = deps.content.surveys.get(campaign.survey_id)
+        survey = survey_of(deps, campaign)
         if survey is None:
             continue  # removed from content: reported at start-up, nobody is invited to it
         if not await uow.campaigns.flag(campaign.id, step):

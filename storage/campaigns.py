@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date
 
@@ -23,6 +24,7 @@ def _campaign(row: CampaignRow) -> Campaign:
         row.closed,
         row.invited,
         row.reminded,
+        json.loads(row.definition) if row.definition else None,
     )
 
 
@@ -43,6 +45,7 @@ class SqlCampaigns:
                 closed=campaign.closed,
                 invited=campaign.invited,
                 reminded=campaign.reminded,
+                definition=json.dumps(campaign.definition) if campaign.definition else None,
             )
         )
 

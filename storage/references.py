@@ -41,7 +41,7 @@ async def stale(store: SqlStore, content: Content) -> list[str]:
                     )
         campaigns = await uow.session.exec(
             select(CampaignRow.survey_id, func.count())
-            .where(col(CampaignRow.closed).is_(False))
+            .where(col(CampaignRow.closed).is_(False), col(CampaignRow.definition).is_(None))
             .group_by(col(CampaignRow.survey_id))
         )
         for survey_id, count in campaigns:

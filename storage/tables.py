@@ -227,6 +227,7 @@ class CampaignRow(SQLModel, table=True):
     closed: bool = Field(default=False)
     invited: bool = Field(default=False)
     reminded: bool = Field(default=False)
+    definition: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class ParticipantRow(SQLModel, table=True):

@@ -15,7 +15,7 @@ from aiohttp import web
 from adapters.web import render
 from adapters.web.charts import Chart
 from adapters.web.security import form, view
-from bot import survey_admin
+from bot import survey_admin, survey_writer
 from bot.deps import Deps
 from bot.model import Person
 from bot.ports import UnitOfWork
@@ -80,6 +80,55 @@ async def create(request: web.Request) -> web.StreamResponse:
     return await render.page(request, "surveys.html", context, status=400)
 
 
+async def write_page(request: web.Request) -> web.StreamResponse:
+    """GET /dashboard/surveys/write: the form to write a survey or a quick poll."""
+
+    async def build(deps: Deps, uow: UnitOfWork, person: Person) -> tuple[str, survey_writer.Blank]:
+        return person.display_name, await survey_writer.blank(deps, uow, person)
+
+    viewer, blank = await view(request, build)
+    return await _write_form(request, viewer, blank, {}, {})
+
+
+async def _write_form(
+    request: web.Request,
+    viewer: str,
+    blank: survey_writer.Blank,
+    values: dict[str, str],
+    errors: dict[str, str],
+) -> web.StreamResponse:
+    context = {
+        "viewer": viewer,
+        "blank": blank,
+        "values": values,
+        "errors": errors,
+        "questions": survey_writer.QUESTIONS,
+        "kinds": survey_writer.KINDS,
+    }
+    return await render.page(request, "survey_write.html", context, 400 if errors else 200)
+
+
+async def write(request: web.Request) -> web.StreamResponse:
+    """POST /dashboard/surveys/write: open a campaign of the survey written; or the form
+    again with its problems (nothing stored)."""
+    fields = await form(request)
+
+    async def build(
+        deps: Deps, uow: UnitOfWork, person: Person
+    ) -> tuple[str, survey_writer.Blank, dict[str, str]]:
+        blank = await survey_writer.blank(deps, uow, person)
+        try:
+            await survey_writer.open_written(deps, uow, person, fields)
+        except survey_admin.Invalid as invalid:
+            return person.display_name, blank, invalid.errors
+        return person.display_name, blank, {}
+
+    viewer, blank, errors = await view(request, build)
+    if errors:
+        return await _write_form(request, viewer, blank, fields, errors)
+    raise web.HTTPSeeOther("/dashboard/surveys?done=opened")
+
+
 async def _change(request: web.Request, done: str, change: Any) -> web.StreamResponse:
     await form(request)
     campaign_id = request.match_info["id"]
@@ -141,6 +190,8 @@ def routes(app: web.Application) -> None:
     """Mount the surveys pages on the dashboard's application."""
     app.router.add_get("/surveys", list_page)
     app.router.add_post("/surveys", create)
+    app.router.add_get("/surveys/write", write_page)
+    app.router.add_post("/surveys/write", write)
     app.router.add_get(f"/surveys/{ID}", results_page)
     app.router.add_post(f"/surveys/{ID}/remind", remind)
     app.router.add_post(f"/surveys/{ID}/close", close)

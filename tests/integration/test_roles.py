@@ -264,6 +264,9 @@ DASHBOARD_HR_ONLY = {
         "test_no_session_wrong_role_and_missing_token_store_nothing"
         for name in ("board", "sections", "trial", "add_phrasing", "add_entry", "retire", "ticket")
     },
+    "survey_writer.blank": "tests/e2e/web/test_survey_writer.py::test_only_hr_writes_a_survey",
+    "survey_writer.open_written": "tests/e2e/web/test_survey_writer.py::"
+    "test_only_hr_writes_a_survey",
     "survey_admin.board": "tests/e2e/web/test_surveys.py::"
     "test_no_session_wrong_role_and_missing_token",
     "story_admin.board": "tests/e2e/web/test_stories.py::"
