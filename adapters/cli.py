@@ -321,7 +321,9 @@ async def _survey_results(settings: Settings, as_csv: bool) -> int:
 
     content, faq = app.load(settings)
     engine = await app.prepare_database(settings)
-    cipher = KeyCipher(app.secret_key(settings), app.old_secret_keys(settings))
+    from storage.keys import old_secret_keys, secret_key
+
+    cipher = KeyCipher(secret_key(settings), old_secret_keys(settings))
     store = SqlStore(engine, cipher)
     deps = Deps(content, faq, store, SystemClock(), cipher)
     writer = csv.writer(sys.stdout)
@@ -491,8 +493,9 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 async def _upgrade(settings: Settings) -> int:
     import app
     from storage.db import head_revision, upgrade
+    from storage.keys import secret_key
 
-    app.secret_key(settings)  # the key belongs with the database it protects
+    secret_key(settings)  # the key belongs with the database it protects
     engine = await app.prepare_database(settings) if settings.embedded else None
     if engine is None:
         from storage.db import default_url, make_engine

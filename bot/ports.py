@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from datetime import date, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Protocol, Self
 
 from bot.faqstore import FaqChanges, FaqLog
 from bot.messages import ConversationRef, Notification, Reply, UserRef
 from bot.model import (
-    Announcement,
-    BroadcastFigures,
-    Campaign,
-    Case,
-    CaseMessage,
     Flow,
     Person,
-    QuizCard,
     Role,
-    Round,
-    Story,
     Ticket,
+)
+from bot.repositories import (
+    Announcements,
+    Campaigns,
+    Cases,
+    Stories,
+    Suggestions,
+    Training,
 )
 from bot.signins import SignIns
 
@@ -128,140 +128,6 @@ class Conversations(Protocol):
     async def set_flow(self, user: UserRef, flow: Flow | None) -> None: ...
 
 
-class Cases(Protocol):
-    """Backlash reports, who may see them, their messages and their audit trail."""
-
-    async def add(self, case: Case) -> None: ...
-
-    async def get(self, case_id: str) -> Case | None: ...
-
-    async def by_receipt(self, receipt_id: str) -> Case | None: ...
-
-    async def by_ref(self, ref: str) -> Case | None: ...
-
-    async def handled_by(self, person_id: str | None) -> Sequence[Case]:
-        """Unresolved cases `person_id` is a handler of (every one for None), oldest due first."""
-        ...
-
-    async def of_reporter(self, reporter_key: str) -> Sequence[Case]: ...
-
-    async def save(self, case: Case) -> None: ...
-
-    async def grant(self, case_id: str, person_id: str, kind: str) -> None: ...
-
-    async def access(self, case_id: str) -> dict[str, str]: ...
-
-    async def add_message(self, message: CaseMessage) -> None: ...
-
-    async def messages(self, case_id: str) -> Sequence[CaseMessage]: ...
-
-    async def audit(self, case_id: str, actor: str, action: str, at: datetime) -> None: ...
-
-    async def trail(self, case_id: str) -> Sequence[tuple[datetime, str, str]]:
-        """The case's audit trail, oldest first: (when, who, what)."""
-        ...
-
-    async def due(self, now: datetime) -> Sequence[Case]: ...
-
-    async def purge(self, before: datetime) -> int: ...
-
-    async def step(
-        self,
-        case_id: str,
-        escalations: int,
-        ack_due: datetime | None = None,
-        feedback_due: datetime | None = None,
-    ) -> bool: ...
-
-    async def all(self) -> Sequence[Case]: ...
-
-
-class Campaigns(Protocol):
-    """Survey campaigns, the participation register, and anonymous answers.
-
-    Answers are kept as counts per question, department and value, so no row stands for one
-    person; free-text comments are sealed rows with random ids and the campaign's close day.
-    """
-
-    async def add(self, campaign: Campaign) -> None: ...
-
-    async def get(self, campaign_id: str) -> Campaign | None: ...
-
-    async def all(self) -> Sequence[Campaign]: ...
-
-    async def save(self, campaign: Campaign) -> None: ...
-
-    async def flag(self, campaign_id: str, name: str) -> bool: ...
-
-    async def took_part(self, key: str) -> bool: ...
-
-    async def register(self, campaign_id: str, key: str) -> None: ...
-
-    async def participants(self, campaign_id: str) -> int: ...
-
-    async def count(self, campaign_id: str, question: str, department: str, value: str) -> None: ...
-
-    async def comment(self, campaign_id: str, question: str, box: bytes, day: date) -> None: ...
-
-    async def tallies(self, campaign_id: str) -> Sequence[tuple[str, str, str, int]]: ...
-
-    async def comments(self, campaign_id: str) -> Sequence[tuple[str, bytes]]: ...
-
-
-class Training(Protocol):
-    """Quiz progress: spaced-repetition cards, answers, module completions, attestations."""
-
-    async def cards(self, person_id: str) -> Sequence[QuizCard]: ...
-
-    async def save_card(self, card: QuizCard) -> None: ...
-
-    async def answer(
-        self, session_id: str, question_id: str, person_id: str, correct: bool, at: datetime
-    ) -> bool: ...
-
-    async def completed(self, person_id: str) -> dict[str, set[int]]: ...
-
-    async def complete(
-        self, person_id: str, module_id: str, version: int, at: datetime
-    ) -> None: ...
-
-    async def attested(self, person_id: str, version: int) -> bool: ...
-
-    async def attest(self, person_id: str, version: int, at: datetime) -> None: ...
-
-    async def attestations(self, version: int) -> dict[str, datetime]: ...
-
-    async def everyone_completed(self) -> dict[str, dict[str, set[int]]]: ...
-
-    async def miss_rates(
-        self, people: Collection[str] | None = None
-    ) -> dict[str, tuple[int, int]]: ...
-
-    async def reminders(self, person_id: str, version: int) -> tuple[int, datetime | None]: ...
-
-    async def reminded(self, person_id: str, version: int, at: datetime, seen: int) -> bool: ...
-
-    async def required_sets(self) -> dict[int, frozenset[str]]: ...
-
-    async def set_required(
-        self, version: int, modules: frozenset[str], by: str, at: datetime
-    ) -> None: ...
-
-    async def daily(self, person_id: str) -> bool: ...
-
-    async def set_daily(self, person_id: str, on: bool) -> None: ...
-
-    async def daily_due(self, today: date) -> Sequence[str]: ...
-
-    async def daily_sent(self, person_id: str, today: date) -> bool: ...
-
-    async def digest(self, manager_id: str, version: int) -> datetime | None: ...
-
-    async def digested(
-        self, manager_id: str, version: int, at: datetime, seen: datetime | None
-    ) -> bool: ...
-
-
 class Deliveries(Protocol):
     """Platform deliveries already handled, so retries and duplicates are handled once."""
 
@@ -278,104 +144,54 @@ class Deliveries(Protocol):
         ...
 
 
-class Announcements(Protocol):
-    """Announcements, their acknowledgements and reminders (deliveries are the engine's)."""
-
-    async def add(self, announcement: Announcement) -> None: ...
-
-    async def get(self, announcement_id: str) -> Announcement | None: ...
-
-    async def recent(self, limit: int = 10) -> Sequence[Announcement]: ...
-
-    async def save(self, announcement: Announcement) -> None: ...
-
-    async def acknowledge(
-        self, announcement_id: str, person_id: str, version: int | None, at: datetime
-    ) -> bool: ...
-
-    async def acknowledged(self, announcement_id: str, person_id: str) -> bool: ...
-
-    async def figures(self, announcement_id: str, now: datetime) -> BroadcastFigures: ...
-
-    async def unacknowledged(
-        self, announcement_id: str
-    ) -> Sequence[tuple[str, datetime, int, datetime | None]]: ...
-
-    async def reminded(self, announcement_id: str, person_id: str, at: datetime) -> bool: ...
-
-    async def recipients(self, announcement_id: str) -> Sequence[dict[str, Any]]: ...
-
-    async def reached(self, announcement_id: str) -> dict[str, bool]:
-        """The people it was delivered to (not channels), and whether each acknowledged it."""
-        ...
-
-
-class Suggestions(Protocol):
-    """Suggestions on the policy (anonymous ones with no person), and the review reminder."""
-
-    async def add(
-        self,
-        section_id: str,
-        kind: str,
-        box: bytes,
-        person_id: str | None,
-        day: date,
-        version: int,
-    ) -> None: ...
-
-    async def since(self, day: date) -> Sequence[tuple[str, str, bytes, str | None]]: ...
-
-    async def review_reminded(self, version: int, at: datetime) -> bool:
-        """True the first time only: the review reminder of `version` goes out once."""
-        ...
-
-
-class Stories(Protocol):
-    """Success stories, recognition rounds and their votes."""
-
-    async def add(self, story: Story) -> None: ...
-
-    async def get(self, story_id: str) -> Story | None: ...
-
-    async def save(self, story: Story) -> None: ...
-
-    async def with_status(self, status: str) -> Sequence[Story]: ...
-
-    async def all(self) -> Sequence[Story]: ...
-
-    async def add_round(self, round_: Round) -> None: ...
-
-    async def round(self, round_id: str) -> Round | None: ...
-
-    async def rounds(self) -> Sequence[Round]: ...
-
-    async def save_round(self, round_: Round) -> None: ...
-
-    async def vote(self, round_id: str, person_id: str, story_id: str, at: datetime) -> bool:
-        """Record or change a vote; True when it was a change of mind."""
-        ...
-
-    async def votes(self, round_id: str) -> dict[str, int]: ...
-
-
 class UnitOfWork(Protocol):
-    """One transaction over every repository; rolls back unless committed."""
+    """One transaction over every repository; rolls back unless committed. The repositories
+    are read-only: an implementation may hold any subtype of each port."""
 
-    people: People
-    tickets: Tickets
-    conversations: Conversations
-    faq_log: FaqLog
-    deliveries: Deliveries
-    cases: Cases
-    campaigns: Campaigns
-    training: Training
-    announcements: Announcements
-    suggestions: Suggestions
-    stories: Stories
-    sign_ins: SignIns
-    faq_changes: FaqChanges
-    outbox: Outbox
-    inbox: Inbox
+    @property
+    def people(self) -> People: ...
+
+    @property
+    def tickets(self) -> Tickets: ...
+
+    @property
+    def conversations(self) -> Conversations: ...
+
+    @property
+    def faq_log(self) -> FaqLog: ...
+
+    @property
+    def deliveries(self) -> Deliveries: ...
+
+    @property
+    def cases(self) -> Cases: ...
+
+    @property
+    def campaigns(self) -> Campaigns: ...
+
+    @property
+    def training(self) -> Training: ...
+
+    @property
+    def announcements(self) -> Announcements: ...
+
+    @property
+    def suggestions(self) -> Suggestions: ...
+
+    @property
+    def stories(self) -> Stories: ...
+
+    @property
+    def sign_ins(self) -> SignIns: ...
+
+    @property
+    def faq_changes(self) -> FaqChanges: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    @property
+    def inbox(self) -> Inbox: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -135,7 +135,7 @@ class SqlAnnouncements:
                 )
             )
         ).one()
-        result = await self.session.exec(  # type: ignore[call-overload]
+        result = await self.session.exec(
             update(RecipientRow)
             .where(col(RecipientRow.id) == row.id, col(RecipientRow.reminders) == row.reminders)
             .values(reminders=row.reminders + 1, reminded_at=at)

@@ -40,13 +40,13 @@ class Job:
 
 # What a worker needs of a row it took, in the order `_job` reads them.
 _JOB_COLUMNS = (
-    RecipientRow.id,
-    RecipientRow.person_id,
-    RecipientRow.platform,
-    RecipientRow.address,
-    RecipientRow.attempts,
-    RecipientRow.in_flight,
-    RecipientRow.message_ref,
+    col(RecipientRow.id),
+    col(RecipientRow.person_id),
+    col(RecipientRow.platform),
+    col(RecipientRow.address),
+    col(RecipientRow.attempts),
+    col(RecipientRow.in_flight),
+    col(RecipientRow.message_ref),
 )
 
 
@@ -72,7 +72,7 @@ class Broadcasts:
                 )
             )
             for announcement_id in list(rows):
-                result = await uow.session.exec(  # type: ignore[call-overload]
+                result = await uow.session.exec(
                     update(AnnouncementRow)
                     .where(
                         col(AnnouncementRow.id) == announcement_id,
@@ -204,7 +204,7 @@ class Broadcasts:
             insert = pg_insert if self.postgres else sqlite_insert
             for start in range(0, len(values), 500):
                 statement = insert(RecipientRow).values(values[start : start + 500])
-                await uow.session.exec(  # type: ignore[call-overload]
+                await uow.session.exec(
                     statement.on_conflict_do_nothing(
                         index_elements=["announcement_id", "person_id"]
                     )
@@ -244,7 +244,7 @@ class Broadcasts:
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             )
-            result = await uow.session.exec(  # type: ignore[call-overload]
+            result = await uow.session.exec(
                 update(RecipientRow)
                 .where(col(RecipientRow.id).in_(due.scalar_subquery()))
                 .values(
@@ -265,7 +265,7 @@ class Broadcasts:
         then this worker must not send.
         """
         async with self.store() as uow:
-            result = await uow.session.exec(  # type: ignore[call-overload]
+            result = await uow.session.exec(
                 update(RecipientRow)
                 .where(*self._mine(job))
                 .values(in_flight=True, lease_until=lease_until)
@@ -303,12 +303,12 @@ class Broadcasts:
     async def release(self, job: Job, not_before: datetime, problem: str) -> None:
         """Give a row back after a transient failure; it is retried after `not_before`."""
         async with self.store() as uow:
-            await uow.session.exec(  # type: ignore[call-overload]
+            await uow.session.exec(
                 update(RecipientRow)
                 .where(*self._mine(job))
                 .values(state=PENDING, lease_until=None, not_before=not_before)
             )
-            await uow.session.exec(  # type: ignore[call-overload]
+            await uow.session.exec(
                 update(AnnouncementRow)
                 .where(col(AnnouncementRow.id) == job.announcement_id)
                 .values(problem=problem[:300])
@@ -317,15 +317,13 @@ class Broadcasts:
 
     async def _finish(self, job: Job, now: datetime, **values: Any) -> None:
         async with self.store() as uow:
-            await uow.session.exec(  # type: ignore[call-overload]
-                update(RecipientRow).where(*self._mine(job)).values(**values)
-            )
+            await uow.session.exec(update(RecipientRow).where(*self._mine(job)).values(**values))
             await uow.commit()
 
     async def progress(self, announcement_id: str, now: datetime) -> None:
         """A worker moved this broadcast forward (kept coarse: once per batch)."""
         async with self.store() as uow:
-            await uow.session.exec(  # type: ignore[call-overload]
+            await uow.session.exec(
                 update(AnnouncementRow)
                 .where(col(AnnouncementRow.id) == announcement_id)
                 .values(progress_at=now, problem="")
@@ -355,7 +353,7 @@ class Broadcasts:
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             )
-            result = await uow.session.exec(  # type: ignore[call-overload]
+            result = await uow.session.exec(
                 update(RecipientRow)
                 .where(
                     col(RecipientRow.id).in_(stale.scalar_subquery()),
@@ -374,7 +372,7 @@ class Broadcasts:
     async def unlease(self, job: Job) -> None:
         """An update that did not go through: the row can be taken again at once."""
         async with self.store() as uow:
-            await uow.session.exec(  # type: ignore[call-overload]
+            await uow.session.exec(
                 update(RecipientRow)
                 .where(col(RecipientRow.id) == job.id, col(RecipientRow.state) == DELIVERED)
                 .values(lease_until=None)
@@ -384,7 +382,7 @@ class Broadcasts:
     async def updated(self, job: Job, revision: int) -> None:
         """A delivered message now shows `revision`."""
         async with self.store() as uow:
-            await uow.session.exec(  # type: ignore[call-overload]
+            await uow.session.exec(
                 update(RecipientRow)
                 .where(col(RecipientRow.id) == job.id, col(RecipientRow.revision) < revision)
                 .values(revision=revision, lease_until=None)
@@ -406,7 +404,7 @@ class Broadcasts:
             ).one()
             if waiting:
                 return False
-            await uow.session.exec(  # type: ignore[call-overload]
+            await uow.session.exec(
                 update(AnnouncementRow)
                 .where(
                     col(AnnouncementRow.id) == announcement_id,
@@ -420,7 +418,7 @@ class Broadcasts:
     async def kick_due(self, announcement_id: str, now: datetime, every: timedelta) -> bool:
         """True (and recorded) when no one has enqueued work for it within `every`."""
         async with self.store() as uow:
-            result = await uow.session.exec(  # type: ignore[call-overload]
+            result = await uow.session.exec(
                 update(AnnouncementRow)
                 .where(
                     col(AnnouncementRow.id) == announcement_id,

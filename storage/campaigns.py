@@ -70,7 +70,7 @@ class SqlCampaigns:
     async def flag(self, campaign_id: str, name: str) -> bool:
         """Set `invited` or `reminded` once; False if it was already set (by any replica)."""
         column = {"invited": CampaignRow.invited, "reminded": CampaignRow.reminded}[name]
-        result = await self.session.exec(  # type: ignore[call-overload]
+        result = await self.session.exec(
             update(CampaignRow)
             .where(col(CampaignRow.id) == campaign_id, col(column).is_(False))
             .values({name: True})
@@ -94,7 +94,7 @@ class SqlCampaigns:
         return int(rows.one())
 
     async def count(self, campaign_id: str, question: str, department: str, value: str) -> None:
-        result = await self.session.exec(  # type: ignore[call-overload]
+        result = await self.session.exec(
             update(TallyRow)
             .where(
                 col(TallyRow.campaign_id) == campaign_id,

@@ -156,17 +156,11 @@ class SqlCases:
         ids = list(rows)
         if ids:
             for table in (CaseMessageRow, CaseAccessRow, CaseAuditRow):
-                await self.session.exec(  # type: ignore[call-overload]
-                    delete(table).where(col(table.case_id).in_(ids))
-                )
-            await self.session.exec(  # type: ignore[call-overload]
-                delete(CaseRow).where(col(CaseRow.id).in_(ids))
-            )
+                await self.session.exec(delete(table).where(col(table.case_id).in_(ids)))
+            await self.session.exec(delete(CaseRow).where(col(CaseRow.id).in_(ids)))
             # Notifications about these cases (sealed, but theirs): deleted with them.
             keys = [self._about(i) for i in ids]
-            await self.session.exec(  # type: ignore[call-overload]
-                delete(OutboxRow).where(col(OutboxRow.about).in_(keys))
-            )
+            await self.session.exec(delete(OutboxRow).where(col(OutboxRow.about).in_(keys)))
         return len(ids)
 
     async def step(
@@ -182,7 +176,7 @@ class SqlCases:
             values["ack_due"] = ack_due
         if feedback_due is not None:
             values["feedback_due"] = feedback_due
-        result = await self.session.exec(  # type: ignore[call-overload]
+        result = await self.session.exec(
             update(CaseRow)
             .where(col(CaseRow.id) == case_id, col(CaseRow.escalations) == escalations)
             .values(**values)

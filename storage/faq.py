@@ -87,12 +87,12 @@ class SqlFaqLog:
     async def unanswered_since(self, day: date, limit: int) -> Sequence[tuple[str, date]]:
         await self.flush()
         rows = await self.session.exec(
-            select(UnansweredRow.text, UnansweredRow.day)
+            select(UnansweredRow)
             .where(col(UnansweredRow.day) >= day)
             .order_by(col(UnansweredRow.day).desc(), col(UnansweredRow.id).desc())
             .limit(limit)
         )
-        return [(text, day) for text, day in rows]
+        return [(r.text, r.day) for r in rows]
 
 
 def _change(row: FaqChangeRow) -> FaqChange:

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.tables import InboxRow, OutboxRow, SeenEventRow
@@ -42,9 +42,7 @@ class SqlInbox:
     async def done(self, delivery_ids: Sequence[str]) -> None:
         if delivery_ids:
             keys = [d[:200] for d in delivery_ids]
-            await self.session.exec(  # type: ignore[call-overload]
-                delete(InboxRow).where(col(InboxRow.key).in_(keys))
-            )
+            await self.session.exec(delete(InboxRow).where(col(InboxRow.key).in_(keys)))
 
 
 class Group:
@@ -102,23 +100,21 @@ class Group:
             if rows:
                 keys = list({r["key"] for r in rows})
                 answered = {
-                    str(k)
-                    for (k,) in await uow.session.exec(  # type: ignore[call-overload]
-                        select(SeenEventRow.key).where(col(SeenEventRow.key).in_(keys))
+                    seen.key
+                    for seen in await uow.session.exec(
+                        select(SeenEventRow).where(col(SeenEventRow.key).in_(keys))
                     )
                 }
                 unique = {r["key"]: r for r in rows if r["key"] not in answered}
                 if unique:
-                    inserted = await uow.session.exec(  # type: ignore[call-overload]
+                    inserted = await uow.session.exec(
                         self._insert.values(list(unique.values()))
                         .on_conflict_do_nothing()
                         .returning(_INBOX.c.key)
                     )
                     fresh = {str(k) for (k,) in inserted}
             if sent:
-                await uow.session.exec(  # type: ignore[call-overload]
-                    delete(OutboxRow).where(col(OutboxRow.id).in_(sent))
-                )
+                await uow.session.exec(delete(OutboxRow).where(col(OutboxRow.id).in_(sent)))
             await uow.commit()
             return fresh
 
@@ -156,7 +152,7 @@ class InboxQueue:
         """Give these back at once (a graceful stop): any process may take them now."""
         if keys:
             async with self.store() as uow:
-                await uow.session.exec(  # type: ignore[call-overload]
+                await uow.session.exec(
                     update(InboxRow)
                     .where(col(InboxRow.key).in_([k[:200] for k in keys]))
                     .values(lease_until=None)
@@ -174,20 +170,22 @@ class InboxQueue:
         async with self.store() as uow:
             expired = col(InboxRow.lease_until).is_(None) | (col(InboxRow.lease_until) < now)
             rows = list(
-                await uow.session.exec(  # type: ignore[call-overload]
-                    select(InboxRow.key, InboxRow.attempts, InboxRow.lease_until, InboxRow.box)
-                    .where(InboxRow.platform == platform, expired)
+                await uow.session.exec(
+                    select(InboxRow)
+                    .where(col(InboxRow.platform) == platform, expired)
                     .order_by(col(InboxRow.received_at))
                     .limit(limit)
                 )
             )
-            for key, attempts, lease, box in rows:
+            for key, attempts, lease, box in (
+                (r.key, r.attempts, r.lease_until, r.box) for r in rows
+            ):
                 lease_is = (
                     col(InboxRow.lease_until).is_(None)
                     if lease is None
                     else col(InboxRow.lease_until) == lease
                 )
-                result = await uow.session.exec(  # type: ignore[call-overload]
+                result = await uow.session.exec(
                     update(InboxRow)
                     .where(col(InboxRow.key) == key, lease_is)
                     .values(lease_until=now + self.lease, attempts=attempts + 1)
@@ -200,9 +198,7 @@ class InboxQueue:
     async def drop(self, key: str) -> None:
         """Give up on an event that failed too often (it is never answered)."""
         async with self.store() as uow:
-            await uow.session.exec(  # type: ignore[call-overload]
-                delete(InboxRow).where(col(InboxRow.key) == key[:200])
-            )
+            await uow.session.exec(delete(InboxRow).where(col(InboxRow.key) == key[:200]))
             await uow.commit()
 
     async def sent(self, reply_ids: Sequence[str]) -> None:
@@ -215,9 +211,7 @@ class InboxQueue:
         """Events waiting to be answered, and the oldest one's age in seconds."""
         async with self.store() as uow:
             count, oldest = (
-                await uow.session.exec(  # type: ignore[call-overload]
-                    select(func.count(), func.min(InboxRow.received_at))
-                )
+                await uow.session.exec(select(func.count(), func.min(col(InboxRow.received_at))))
             ).one()
         age = 0.0
         if oldest is not None:

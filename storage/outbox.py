@@ -151,9 +151,7 @@ class OutboxQueue:
         if not ids:
             return
         async with self.store() as uow:
-            await uow.session.exec(  # type: ignore[call-overload]
-                delete(OutboxRow).where(col(OutboxRow.id).in_(list(ids)))
-            )
+            await uow.session.exec(delete(OutboxRow).where(col(OutboxRow.id).in_(list(ids))))
             await uow.commit()
 
     async def due_for(
@@ -197,7 +195,7 @@ class OutboxQueue:
     async def claim(self, outbox_id: str, attempts: int) -> bool:
         """Take one notification for delivery; False if another worker took it first."""
         async with self.store() as uow:
-            result = await uow.session.exec(  # type: ignore[call-overload]
+            result = await uow.session.exec(
                 update(OutboxRow)
                 .where(col(OutboxRow.id) == outbox_id, col(OutboxRow.attempts) == attempts)
                 .values(attempts=attempts + 1, sending_at=datetime.now(UTC))
@@ -208,7 +206,7 @@ class OutboxQueue:
     async def failed(self, outbox_id: str, error: str) -> None:
         """It can never be delivered: keep the error code (never the content), drop the rest."""
         async with self.store() as uow:
-            await uow.session.exec(  # type: ignore[call-overload]
+            await uow.session.exec(
                 update(OutboxRow)
                 .where(col(OutboxRow.id) == outbox_id)
                 .values(failed_at=datetime.now(UTC), error=error[:200], box=None, payload=None)
@@ -218,7 +216,7 @@ class OutboxQueue:
     async def unclaim(self, outbox_id: str, attempts: int) -> None:
         """Give back a claim that was not a real attempt (the person is not reachable yet)."""
         async with self.store() as uow:
-            await uow.session.exec(  # type: ignore[call-overload]
+            await uow.session.exec(
                 update(OutboxRow)
                 .where(col(OutboxRow.id) == outbox_id, col(OutboxRow.attempts) == attempts)
                 .values(attempts=attempts - 1)
@@ -251,7 +249,7 @@ class OutboxQueue:
                 values: dict[str, Any] = {"sending_at": now, "attempts": row.attempts + 1}
                 if gave_up:  # the platform keeps refusing it: keep the error, not the text
                     values.update(failed_at=now, error="too many attempts", box=None)
-                result = await uow.session.exec(  # type: ignore[call-overload]
+                result = await uow.session.exec(
                     update(OutboxRow)
                     .where(col(OutboxRow.id) == row.id, col(OutboxRow.sending_at) == row.sending_at)
                     .values(**values)
@@ -282,7 +280,7 @@ class OutboxQueue:
             if row is None or row.box is None or row.person_id is not None:
                 return None
             if older_than is not None:
-                result = await uow.session.exec(  # type: ignore[call-overload]
+                result = await uow.session.exec(
                     update(OutboxRow)
                     .where(col(OutboxRow.id) == row_id, col(OutboxRow.sending_at) < older_than)
                     .values(sending_at=datetime.now(UTC))
@@ -341,9 +339,7 @@ class OutboxQueue:
     async def forget_failed(self, before: datetime) -> None:
         """Delete failure records older than `before`."""
         async with self.store() as uow:
-            await uow.session.exec(  # type: ignore[call-overload]
-                delete(OutboxRow).where(col(OutboxRow.failed_at) < before)
-            )
+            await uow.session.exec(delete(OutboxRow).where(col(OutboxRow.failed_at) < before))
             await uow.commit()
 
 

@@ -21,7 +21,7 @@ class SeenEvents:
         """Drop keys older than the platforms' retry windows."""
         cutoff = datetime.now(UTC) - timedelta(days=days)
         async with self.store() as uow:
-            result = await uow.session.exec(  # type: ignore[call-overload]
+            result = await uow.session.exec(
                 delete(SeenEventRow).where(col(SeenEventRow.seen_at) < cutoff)
             )
             await uow.commit()

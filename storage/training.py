@@ -121,7 +121,7 @@ class SqlTraining:
                 TrainingReminderRow(person_id=person_id, version=version, count=1, last_at=at)
             )
             return True  # a concurrent insert of the same key fails at commit
-        result = await self.session.exec(  # type: ignore[call-overload]
+        result = await self.session.exec(
             update(TrainingReminderRow)
             .where(
                 col(TrainingReminderRow.person_id) == person_id,
@@ -170,7 +170,7 @@ class SqlTraining:
 
     async def daily_sent(self, person_id: str, today: date) -> bool:
         """Record today's question, unless another worker already sent it."""
-        result = await self.session.exec(  # type: ignore[call-overload]
+        result = await self.session.exec(
             update(DailyQuestionRow)
             .where(
                 col(DailyQuestionRow.person_id) == person_id,
@@ -192,7 +192,7 @@ class SqlTraining:
         if seen is None:
             self.session.add(ManagerDigestRow(manager_id=manager_id, version=version, last_at=at))
             return True  # a concurrent insert of the same key fails at commit
-        result = await self.session.exec(  # type: ignore[call-overload]
+        result = await self.session.exec(
             update(ManagerDigestRow)
             .where(
                 col(ManagerDigestRow.manager_id) == manager_id,

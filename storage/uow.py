@@ -228,7 +228,7 @@ class SqlTickets:
         rows = await self.session.exec(
             select(TicketRow)
             .where(col(TicketRow.status).in_([TicketStatus.OPEN, TicketStatus.ASSIGNED]))
-            .order_by(TicketRow.created_at)
+            .order_by(col(TicketRow.created_at))
         )
         return [_ticket(r) for r in rows]
 

@@ -117,8 +117,8 @@ class Engine:
         """The task: work on one announcement until no row is left to claim."""
         task = asyncio.current_task()
         if task is not None:
-            self._running.add(task)  # type: ignore[arg-type]
-            task.add_done_callback(self._running.discard)  # type: ignore[arg-type]
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
         return await self._run(announcement_id)
 
     async def _run(self, announcement_id: str) -> int:

@@ -289,7 +289,7 @@ class SlackChannel:
                 # leave the person waiting, and stop trying.
                 log.error("dropped an event that failed %d times", attempts - 1)
                 where = _message_of(event).conversation
-                apology = [TextReply(self.deps.content.chat.unavailable)]
+                apology: list[Reply] = [TextReply(self.deps.content.chat.unavailable)]
                 await self.post(where.id, apology, where.thread)
                 await self.inbox.drop(key)
                 continue
@@ -305,7 +305,7 @@ class SlackChannel:
             "limit": 200,
             "include_all_metadata": True,
         }
-        method = self.client.conversations_history
+        method: Callable[..., Awaitable[Any]] = self.client.conversations_history
         if where.thread:
             method, args["ts"] = self.client.conversations_replies, where.thread
         try:

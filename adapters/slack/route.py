@@ -81,10 +81,9 @@ def message_event(data: dict[str, Any]) -> dict[str, Any] | None:
     """An Events API callback (over HTTP or Socket Mode) when it carries a message or a
     mention: what goes through the inbox."""
     event = data.get("event")
-    is_callback = data.get("type") == "event_callback" and isinstance(event, dict)
-    if is_callback and event.get("type") in ("message", "app_mention"):
-        return dict(data)
-    return None
+    if data.get("type") != "event_callback" or not isinstance(event, dict):
+        return None
+    return dict(data) if event.get("type") in ("message", "app_mention") else None
 
 
 def _valid(verifier: SignatureVerifier, body: str, headers: Any) -> bool:

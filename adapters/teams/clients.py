@@ -41,7 +41,7 @@ class _Reusing(ConnectorFactory):
         key = (service_url, audience or "")
         client = self._clients.get(key)
         if client is None:
-            client = await self._inner.create(service_url, audience)  # type: ignore[arg-type]
+            client = await self._inner.create(service_url, audience)
             if len(self._clients) >= MAX_CLIENTS:
                 self._clients.clear()
             self._clients[key] = client
@@ -49,7 +49,7 @@ class _Reusing(ConnectorFactory):
         return client
 
 
-class ReusingAuthentication(ConfigurationBotFrameworkAuthentication):  # type: ignore[misc]
+class ReusingAuthentication(ConfigurationBotFrameworkAuthentication):
     """The SDK's configuration-based authentication, with clients kept between turns."""
 
     def __init__(self, configuration: Any) -> None:

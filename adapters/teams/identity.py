@@ -32,7 +32,7 @@ REFRESH_MARGIN = 600.0  # a token is refreshed this long before it expires
 OPAQUE_LIFETIME = 300.0  # how long to keep a token whose expiry cannot be read
 
 
-class _OffLoopMetadata(_OpenIdMetadata):  # type: ignore[misc]
+class _OffLoopMetadata(_OpenIdMetadata):
     """Signing keys fetched in a thread; concurrent requests share one fetch."""
 
     def __init__(self, url: str) -> None:
@@ -59,7 +59,7 @@ class _OffLoopMetadata(_OpenIdMetadata):  # type: ignore[misc]
 class _MetadataCache(dict[str, Any]):
     """The SDK's per-URL metadata cache, handing out metadata that fetches off the loop."""
 
-    def get(self, url: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, url: str, default: Any = None) -> Any:
         found = super().get(url)
         if found is None:
             found = self[url] = _OffLoopMetadata(url)
@@ -123,7 +123,7 @@ class TokenSource:
         return self._token
 
 
-class OffLoopCredentials(AppCredentials):  # type: ignore[misc]
+class OffLoopCredentials(AppCredentials):
     """App credentials that sign requests with the token a TokenSource keeps."""
 
     def __init__(self, source: TokenSource) -> None:
@@ -140,7 +140,7 @@ class OffLoopCredentials(AppCredentials):  # type: ignore[misc]
         return self.source.current()
 
 
-class OffLoopCredentialsFactory(ServiceClientCredentialsFactory):  # type: ignore[misc]
+class OffLoopCredentialsFactory(ServiceClientCredentialsFactory):
     """Wraps the SDK's credentials factory: one token source per app, scope and authority."""
 
     def __init__(self, inner: ServiceClientCredentialsFactory) -> None:

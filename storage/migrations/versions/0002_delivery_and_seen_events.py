@@ -6,7 +6,7 @@ Create Date: 2026-11-25 14:00:00
 """
 
 import sqlalchemy as sa
-import sqlmodel
+from sqlmodel.sql.sqltypes import AutoString
 from alembic import op
 
 revision = "0002"
@@ -20,11 +20,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(
-            sa.Column("error", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True)
+            sa.Column("error", AutoString(length=200), nullable=True)
         )
     op.create_table(
         "seen_event",
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("key", AutoString(length=200), nullable=False),
         sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("key"),
     )

@@ -6,7 +6,7 @@ Create Date: 2026-11-25 14:20:00
 """
 
 import sqlalchemy as sa
-import sqlmodel
+from sqlmodel.sql.sqltypes import AutoString
 from alembic import op
 
 revision = "0003"
@@ -18,8 +18,8 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "address",
-        sa.Column("person_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("platform", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("person_id", AutoString(length=32), nullable=False),
+        sa.Column("platform", AutoString(length=16), nullable=False),
         sa.Column("reference", sa.Text(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("unreachable_at", sa.DateTime(timezone=True), nullable=True),

@@ -6,7 +6,7 @@ Create Date: 2026-11-25 15:30:00
 """
 
 import sqlalchemy as sa
-import sqlmodel
+from sqlmodel.sql.sqltypes import AutoString
 from alembic import op
 
 revision = "0007"
@@ -15,8 +15,8 @@ branch_labels = None
 depends_on = None
 
 
-def _s(n: int) -> sqlmodel.sql.sqltypes.AutoString:
-    return sqlmodel.sql.sqltypes.AutoString(length=n)
+def _s(n: int) -> AutoString:
+    return AutoString(length=n)
 
 
 def _t() -> sa.DateTime:

@@ -6,7 +6,7 @@ Create Date: 2026-11-25 15:45:00
 """
 
 import sqlalchemy as sa
-import sqlmodel
+from sqlmodel.sql.sqltypes import AutoString
 from alembic import op
 
 revision = "0008"
@@ -18,7 +18,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "training_reminder",
-        sa.Column("person_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("person_id", AutoString(length=32), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
         sa.Column("last_at", sa.DateTime(timezone=True), nullable=True),

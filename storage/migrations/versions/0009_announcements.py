@@ -6,7 +6,7 @@ Create Date: 2026-11-25 16:10:00
 """
 
 import sqlalchemy as sa
-import sqlmodel
+from sqlmodel.sql.sqltypes import AutoString
 from alembic import op
 
 revision = "0009"
@@ -15,8 +15,8 @@ branch_labels = None
 depends_on = None
 
 
-def _s(length: int) -> sa.types.TypeEngine:
-    return sqlmodel.sql.sqltypes.AutoString(length=length)
+def _s(length: int) -> AutoString:
+    return AutoString(length=length)
 
 
 def upgrade() -> None:

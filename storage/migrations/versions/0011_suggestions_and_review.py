@@ -6,7 +6,7 @@ Create Date: 2026-11-25 16:55:00
 """
 
 import sqlalchemy as sa
-import sqlmodel
+from sqlmodel.sql.sqltypes import AutoString
 from alembic import op
 
 revision = "0011"
@@ -18,11 +18,11 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "suggestion",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("section_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("id", AutoString(length=32), nullable=False),
+        sa.Column("section_id", AutoString(length=100), nullable=False),
+        sa.Column("kind", AutoString(length=16), nullable=False),
         sa.Column("box", sa.LargeBinary(), nullable=False),
-        sa.Column("person_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("person_id", AutoString(length=32), nullable=True),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),

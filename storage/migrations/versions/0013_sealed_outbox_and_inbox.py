@@ -10,7 +10,7 @@ needs it. Undelivered ones keep their clear payload until the server seals them 
 """
 
 import sqlalchemy as sa
-import sqlmodel
+from sqlmodel.sql.sqltypes import AutoString
 from alembic import op
 
 revision = "0013"
@@ -19,8 +19,8 @@ branch_labels = None
 depends_on = None
 
 
-def _s(length: int) -> sqlmodel.sql.sqltypes.AutoString:
-    return sqlmodel.sql.sqltypes.AutoString(length=length)
+def _s(length: int) -> AutoString:
+    return AutoString(length=length)
 
 
 def upgrade() -> None:

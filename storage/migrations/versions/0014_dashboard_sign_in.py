@@ -6,7 +6,7 @@ Create Date: 2026-12-02 07:00:00
 """
 
 import sqlalchemy as sa
-import sqlmodel
+from sqlmodel.sql.sqltypes import AutoString
 from alembic import op
 
 revision = "0014"
@@ -15,8 +15,8 @@ branch_labels = None
 depends_on = None
 
 
-def _s(length: int) -> sqlmodel.sql.sqltypes.AutoString:
-    return sqlmodel.sql.sqltypes.AutoString(length=length)
+def _s(length: int) -> AutoString:
+    return AutoString(length=length)
 
 
 def upgrade() -> None:

@@ -7,7 +7,7 @@ Create Date: 2026-12-02 16:30:00
 """
 
 import sqlalchemy as sa
-import sqlmodel
+from sqlmodel.sql.sqltypes import AutoString
 from alembic import op
 
 revision = "0016"
@@ -18,8 +18,8 @@ depends_on = None
 COLUMNS = {"slack": ("slack_user_id", 64), "teams": ("teams_user_id", 200)}
 
 
-def _s(length: int) -> sqlmodel.sql.sqltypes.AutoString:
-    return sqlmodel.sql.sqltypes.AutoString(length=length)
+def _s(length: int) -> AutoString:
+    return AutoString(length=length)
 
 
 def upgrade() -> None:
