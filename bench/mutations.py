@@ -220,9 +220,9 @@ OTHER_CHECKS = [
     ),
     Mutation(
         "HR's menu buttons shown to everyone",
-        "bot/chat.py",
-        "if person.has(Role.HR):",
-        "if True:",
+        "bot/menu.py",
+        "if not m.roles or person.has(*m.roles)",
+        "if True",
         (f"{SCOPES}::test_hr_buttons_are_offered_to_hr_only",),
         scope="help_menu",
     ),

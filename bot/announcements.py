@@ -30,6 +30,7 @@ from bot.messages import (
 )
 from bot.model import Announcement, AnnouncementStatus, BroadcastFigures, Person, Role
 from bot.ports import UnitOfWork
+from bot.routing import Hint, MenuEntry, Routes
 from bot.text import clean, is_https_url, shorten
 
 log = logging.getLogger(__name__)
@@ -522,3 +523,35 @@ async def remind(deps: Deps, uow: UnitOfWork, days: tuple[int, ...]) -> int:
             await uow.outbox.add(Notification(person_id, card, f"Reminder: {announcement.title}"))
             sent += 1
     return sent
+
+
+async def _overview(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return await overview(deps, uow, person)
+
+
+async def _to_read(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return await to_read(deps, uow, person)
+
+
+ROUTES = Routes(
+    actions={
+        "announce_new": new_form,
+        "announce_overview": _overview,
+        "announce_send": send,
+        "announce_discard": discard,
+        "announce_cancel": cancel,
+        "announce_status": status,
+        "announce_correct": correct_form,
+        ACK: acknowledge,
+        "announce_to_read": _to_read,
+    },
+    forms={"announce_new": create, "announce_correct": correct},
+    typed={
+        "announce_new": ("announce", "new announcement", "announce something"),
+        "announce_to_read": ("to read", "unread", "my announcements", "acknowledgements"),
+        "announce_overview": ("announcements", "announce status", "announcement status"),
+    },
+    slash={"announce": "announce", "announcements": "announcements", "to-read": "to read"},
+    menu=(MenuEntry("Announcements", "announce_overview", 120, (Role.HR,)),),
+    hints=(Hint("*announce*", (Role.HR,), 70),),
+)

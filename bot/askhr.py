@@ -20,6 +20,7 @@ from bot.messages import (
 )
 from bot.model import Person, Role, Ticket, TicketStatus, new_id, new_ref
 from bot.ports import UnitOfWork
+from bot.routing import Hint, MenuEntry, Routes
 from bot.text import clean, shorten
 
 log = logging.getLogger(__name__)
@@ -227,3 +228,40 @@ async def _send_all(uow: UnitOfWork, notes: list[Notification]) -> None:
     # In the same unit of work as the ticket: both are committed, or neither.
     for note in notes:
         await uow.outbox.add(note)
+
+
+async def _form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return await open_form(deps, uow, a)
+
+
+async def _discard(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return await discard(deps, uow, a)
+
+
+async def _open(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return await list_open(deps, uow, person)
+
+
+HR = (Role.HR,)
+ROUTES = Routes(
+    actions={
+        "ask_hr_form": _form,
+        "ask_hr_send": send_offered,
+        "ask_hr_discard": _discard,
+        "tickets_open": _open,
+        "ticket_assign": assign,
+        "ticket_answer": open_answer,
+        "ticket_close": close,
+    },
+    forms={"ask_hr": submit_question, "ticket_answer": submit_answer},
+    typed={
+        "ask_hr_form": ("ask hr", "ask hr directly", "talk to hr", "ask a human"),
+        "tickets_open": ("tickets", "open questions", "hr queue"),
+    },
+    slash={"tickets": "tickets"},
+    menu=(
+        MenuEntry("Ask HR directly", "ask_hr_form", 20),
+        MenuEntry("Open questions for HR", "tickets_open", 110, HR),
+    ),
+    hints=(Hint("*tickets*", HR, 50),),
+)

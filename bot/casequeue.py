@@ -11,6 +11,7 @@ from bot.deps import Deps
 from bot.messages import Action, Button, Card, Reply, Text, TextReply
 from bot.model import Case, CaseStatus, Person, Role
 from bot.ports import UnitOfWork
+from bot.routing import Hint, MenuEntry, Routes
 
 REF = re.compile(r"^R-[A-Z0-9]{6}$")
 SHOWN = 10
@@ -77,3 +78,19 @@ async def open_ref(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -
         return [await casework.status_card(deps, uow, case)]
     press = Action(message.user, message.conversation, "case_view", case.id)
     return await casework.view(deps, uow, person, press)
+
+
+async def _mine(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return await queue(deps, uow, person)
+
+
+STAFF = (Role.HR, Role.HANDLER, Role.MANAGER)
+ROUTES = Routes(
+    actions={"cases_mine": _mine},
+    typed={"cases_mine": ("my cases", "case queue", "my case queue", "my queue", "open cases")},
+    menu=(MenuEntry("My cases", "cases_mine", 100, STAFF),),
+    hints=(
+        Hint("*my cases* (your reports to handle)", STAFF, 10),
+        Hint("a report's reference such as *R-7KX3PD* to open it", STAFF, 20),
+    ),
+)

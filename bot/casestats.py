@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bot.deps import Deps
-from bot.messages import Card, Reply, TextReply
+from bot.messages import Action, Card, Reply, TextReply
 from bot.model import Case, Person, Role
 from bot.ports import UnitOfWork
+from bot.routing import Hint, Routes
 
 STAT_COLUMNS = (
     "ref",
@@ -75,3 +76,15 @@ async def summary(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
         ("Median hours to acknowledge", f"{median:.1f}" if median is not None else "n/a"),
     )
     return [Card("Backlash reports", "Figures only: no content, no identities.", facts)]
+
+
+async def _stats(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return await summary(deps, uow, person)
+
+
+ROUTES = Routes(
+    actions={"case_stats": _stats},
+    typed={"case_stats": ("cases", "report figures", "case stats")},
+    slash={"cases": "cases"},
+    hints=(Hint("*cases* (report figures)", (Role.HR, Role.HANDLER), 30),),
+)

@@ -32,6 +32,7 @@ from bot.reports import (
     deadlines,
     handler_card,
 )
+from bot.routing import MenuEntry, Routes
 from bot.text import clean, shorten
 
 log = logging.getLogger(__name__)
@@ -351,3 +352,40 @@ async def escalate(deps: Deps, uow: UnitOfWork) -> int:
             await uow.outbox.add(Notification(pid, card, note, case.id))
         steps += 1
     return steps
+
+
+async def _receipt_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return [followup_form()]
+
+
+async def _followup(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return await followup(deps, uow, person)
+
+
+async def _nothing(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
+    return []  # a form that only shows something: closing it needs no answer
+
+
+ROUTES = Routes(
+    actions={
+        "report_receipt_form": _receipt_form,
+        "report_followup": _followup,
+        "report_add": add_form,
+        "case_view": view,
+        "case_ack": acknowledge,
+        "case_assign": assign,
+        "case_message": message_form,
+        "case_resolve": resolve_form,
+    },
+    forms={
+        "report_receipt": _nothing,
+        "report_status": _nothing,
+        "report_followup": open_followup,
+        "report_add": add,
+        "case_message": send_message,
+        "case_resolve": resolve,
+    },
+    typed={"report_followup": ("follow up", "followup", "follow up on a report", "my reports")},
+    slash={"follow-up": "follow up", "followup": "follow up"},
+    menu=(MenuEntry("Follow up on a report", "report_followup", 60),),
+)

@@ -11,6 +11,7 @@ from bot.deps import Deps
 from bot.messages import Action, Button, Card, Reply, TextReply
 from bot.model import Person
 from bot.ports import UnitOfWork
+from bot.routing import Routes
 from bot.text import shorten
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -143,3 +144,23 @@ async def what_changed(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -
         footer="Training on the changed sections is required again.",
     )
     return [card]
+
+
+ROUTES = Routes(
+    actions={"policy_changes": what_changed},
+    typed={
+        "policy_changes": (
+            "what changed",
+            "what's changed",
+            "what has changed",
+            "what's new",
+            "whats new",
+            "what is new",
+            "changes",
+            "policy changes",
+            "what changed in the policy",
+            "what changed in the new version",
+        )
+    },
+    slash={"changes": "what changed", "what-changed": "what changed"},
+)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from bot.deps import Deps
 from bot.faq import Match
 from bot.messages import Action, Button, Card, Choices, Reply, TextReply, UserRef, public
-from bot.model import Flow, Person, Role
+from bot.model import Flow, Person
 from bot.ports import UnitOfWork
+from bot.routing import MenuEntry, Routes
 from bot.text import shorten, words
 
 _FEEDBACK = "faq_feedback"
@@ -29,50 +30,6 @@ def small_talk(deps: Deps, text: str) -> Reply | None:
     ):
         return TextReply(chat.thanks_reply)
     return None
-
-
-def help_menu(deps: Deps, person: Person) -> Reply:
-    """What the bot can do for this person."""
-    buttons = [
-        Button("Ask a policy question", "menu_ask"),
-        Button("Ask HR directly", "ask_hr_form"),
-        Button("Take a quiz", "quiz_start"),
-        Button("Question of the day", "quiz_daily_offer"),
-        Button("Report an incident", "report_start"),
-        Button("Follow up on a report", "report_followup"),
-        Button("Surveys", "survey_offer"),
-        Button("Share a success", "story_new"),
-    ]
-    if person.has(Role.HR, Role.HANDLER, Role.MANAGER):
-        buttons.append(Button("My cases", "cases_mine"))
-    if person.has(Role.HR):
-        buttons.append(Button("Open questions for HR", "tickets_open"))
-        buttons.append(Button("Announcements", "announce_overview"))
-        buttons.append(Button("Required training", "training_required"))
-        buttons.append(Button("Stories", "stories_open"))
-    if person.has(Role.HR, Role.HANDLER, Role.MANAGER):
-        buttons.append(Button("Web dashboard", "dashboard_link"))
-    commands = [c for roles, c in _ROLE_COMMANDS if person.has(*roles)]
-    text = deps.content.chat.help
-    if commands:
-        text += "\nFor your role you can also type: " + ", ".join(commands) + "."
-    return Choices(text, tuple(buttons))
-
-
-# Typed commands beyond the menu's buttons, by the roles that may use them.
-_ROLE_COMMANDS = (
-    ((Role.HR, Role.HANDLER, Role.MANAGER), "*my cases* (your reports to handle)"),
-    ((Role.HR, Role.HANDLER, Role.MANAGER), "a report's reference such as *R-7KX3PD* to open it"),
-    ((Role.HR, Role.HANDLER), "*cases* (report figures)"),
-    ((Role.HR, Role.MANAGER), "*training report*"),
-    ((Role.HR,), "*tickets*"),
-    ((Role.HR,), "*surveys* (campaigns and results)"),
-    ((Role.HR,), "*announce*"),
-    ((Role.HR,), "*suggestions*"),
-    ((Role.HR,), "*review summary*"),
-    ((Role.HR,), "*stories*"),
-    ((Role.HR, Role.HANDLER, Role.MANAGER, Role.ADMIN), "*dashboard* (a sign-in link)"),
-)
 
 
 def prompt_question(deps: Deps, action: Action) -> Reply:
@@ -173,3 +130,17 @@ async def feedback(deps: Deps, uow: UnitOfWork, action: Action) -> Reply:
         "Thanks, that helps us improve the answers. Would you like to ask HR instead?",
         (Button("Ask HR", "ask_hr_form"),),
     )
+
+
+async def _ask(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return [prompt_question(deps, a)]
+
+
+async def _feedback(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return [public(await feedback(deps, uow, a))]
+
+
+ROUTES = Routes(
+    actions={"menu_ask": _ask, "faq_feedback": _feedback, "faq_pick": pick},
+    menu=(MenuEntry("Ask a policy question", "menu_ask", 10),),
+)

@@ -19,6 +19,7 @@ from bot.directory import require
 from bot.messages import Action, Reply, TextReply
 from bot.model import Person, Role
 from bot.ports import UnitOfWork
+from bot.routing import Hint, MenuEntry, Routes
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -104,3 +105,18 @@ async def page(
             raise
         await uow.commit()
     return result
+
+
+ROUTES = Routes(
+    actions={"dashboard_link": link},
+    typed={"dashboard_link": ("dashboard", "web dashboard", "dashboard link")},
+    slash={"dashboard": "dashboard"},
+    menu=(
+        MenuEntry("Web dashboard", "dashboard_link", 150, (Role.HR, Role.HANDLER, Role.MANAGER)),
+    ),
+    hints=(
+        Hint(
+            "*dashboard* (a sign-in link)", (Role.HR, Role.HANDLER, Role.MANAGER, Role.ADMIN), 110
+        ),
+    ),
+)

@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
-from bot import (
-    announcements,
-    askhr,
-    casequeue,
-    casestats,
-    casework,
-    changes,
-    chat,
-    dashboard,
-    reports,
-    review,
-    stories,
-    suggestions,
-    survey_results,
-    surveys,
-    training,
-    training_admin,
-)
+from bot import askhr, casequeue, chat, menu
 from bot.deps import Deps
 from bot.directory import NotAllowed, Profile, UnknownPlatform, identify
+from bot.features import ROUTES
 from bot.messages import (
     Action,
     Button,
@@ -47,8 +31,6 @@ from bot.text import MAX_MESSAGE_CHARS, clean, shorten, valid_message, words
 
 log = logging.getLogger(__name__)
 
-ActionHandler = Callable[[Deps, UnitOfWork, Person, Action], Awaitable[list[Reply]]]
-FormHandler = Callable[[Deps, UnitOfWork, Person, Submission], Awaitable[list[Reply]]]
 
 CANCEL = frozenset({"cancel", "start over", "restart", "reset", "stop", "quit", "exit", "abort"})
 HELP = frozenset({"help", "menu", "start", "options", "what can you do", "commands"})
@@ -63,181 +45,10 @@ NO = frozenset(
 POLITE = frozenset({"please", "pls", "plz", "thanks", "thank", "you", "thx", "cheers", "ta"})
 
 
-async def _menu_ask(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
-    return [chat.prompt_question(deps, a)]
-
-
-async def _feedback(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
-    return [public(await chat.feedback(deps, uow, a))]
-
-
-async def _ask_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
-    return await askhr.open_form(deps, uow, a)
-
-
-async def _discard(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
-    return await askhr.discard(deps, uow, a)
-
-
-async def _tickets(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
-    return await askhr.list_open(deps, uow, person)
-
-
-ACTIONS: dict[str, ActionHandler] = {
-    "menu_ask": _menu_ask,
-    "faq_feedback": _feedback,
-    "faq_pick": chat.pick,
-    "ask_hr_form": _ask_form,
-    "ask_hr_send": askhr.send_offered,
-    "ask_hr_discard": _discard,
-    "tickets_open": _tickets,
-    "ticket_assign": askhr.assign,
-    "ticket_answer": askhr.open_answer,
-    "ticket_close": askhr.close,
-    "report_start": lambda deps, uow, person, a: _report_form(deps),
-    "report_receipt_form": lambda deps, uow, person, a: _followup_form(),
-    "report_followup": lambda deps, uow, person, a: casework.followup(deps, uow, person),
-    "report_add": casework.add_form,
-    "case_view": casework.view,
-    "case_ack": casework.acknowledge,
-    "case_assign": casework.assign,
-    "case_message": casework.message_form,
-    "case_resolve": casework.resolve_form,
-    "survey_offer": lambda deps, uow, person, a: surveys.offer(deps, uow, person),
-    "survey_take": surveys.take,
-    "survey_new": surveys.new_form,
-    "survey_remind": surveys.remind,
-    "survey_close": surveys.close,
-    "survey_results": survey_results.show,
-    "quiz_start": lambda deps, uow, person, a: training.start(deps, uow, person, a.user),
-    "quiz_answer": training.answer,
-    "quiz_stop": training.stop,
-    "training_attest": training.attest,
-    "training_required": training_admin.required_form,
-    "quiz_daily": training_admin.daily_choose,
-    "quiz_daily_offer": lambda deps, uow, person, a: training_admin.daily_offer(deps, uow, person),
-    "quiz_today": training.today,
-    "policy_changes": changes.what_changed,
-    "suggest_form": suggestions.open_form,
-    "story_new": lambda deps, uow, person, a: _story_form(),
-    "story_approve": stories.approve,
-    "story_decline": stories.decline_form,
-    "stories_open": lambda deps, uow, person, a: stories.queue(deps, uow, person),
-    "round_new": stories.new_round_form,
-    "round_ballot": stories.ballot,
-    "round_vote": stories.vote,
-    "round_close": stories.close_now,
-    "announce_new": announcements.new_form,
-    "announce_overview": lambda deps, uow, person, a: announcements.overview(deps, uow, person),
-    "announce_send": announcements.send,
-    "announce_discard": announcements.discard,
-    "announce_cancel": announcements.cancel,
-    "announce_status": announcements.status,
-    "announce_correct": announcements.correct_form,
-    announcements.ACK: announcements.acknowledge,
-    "announce_to_read": lambda deps, uow, person, a: announcements.to_read(deps, uow, person),
-    "round_vote_open": lambda deps, uow, person, a: _latest_ballot(deps, uow, person, a),
-    "suggestions_open": lambda deps, uow, person, a: suggestions.overview(deps, uow, person),
-    "review_open": lambda deps, uow, person, a: review.show(deps, uow, person),
-    "training_report": lambda deps, uow, person, a: training_admin.report(deps, uow, person),
-    "case_stats": lambda deps, uow, person, a: casestats.summary(deps, uow, person),
-    "dashboard_link": dashboard.link,
-    "cases_mine": lambda deps, uow, person, a: casequeue.queue(deps, uow, person),
-}
-
-FORMS: dict[str, FormHandler] = {
-    "ask_hr": askhr.submit_question,
-    "ticket_answer": askhr.submit_answer,
-    "report": reports.submit,
-    "report_receipt": lambda deps, uow, person, f: _nothing(),
-    "report_status": lambda deps, uow, person, f: _nothing(),
-    "report_followup": casework.open_followup,
-    "report_add": casework.add,
-    "case_message": casework.send_message,
-    "case_resolve": casework.resolve,
-    "survey_new": surveys.create,
-    "survey_answer": surveys.answer,
-    "survey_thanks": lambda deps, uow, person, f: _nothing(),
-    "training_required": training_admin.set_required,
-    "suggest": suggestions.submit,
-    "story": stories.submit,
-    "story_decline": stories.decline,
-    "round_new": stories.open_round,
-    "announce_new": announcements.create,
-    "announce_correct": announcements.correct,
-}
+ACTIONS = ROUTES.actions
+FORMS = ROUTES.forms
 # What people may type instead of pressing a button: phrase -> the button's action.
-TYPED: dict[str, str] = {
-    phrase: action_id
-    for action_id, phrases in (
-        ("announce_new", ("announce", "new announcement", "announce something")),
-        ("announce_to_read", ("to read", "unread", "my announcements", "acknowledgements")),
-        ("announce_overview", ("announcements", "announce status", "announcement status")),
-        ("suggest_form", ("suggest", "suggest a change", "suggestion", "improve the policy")),
-        ("story_new", ("share a story", "share a success", "story", "success story")),
-        ("stories_open", ("stories", "success stories")),
-        ("round_vote_open", ("vote", "recognition", "best post")),
-        ("suggestions_open", ("suggestions", "policy suggestions")),
-        ("review_open", ("review summary", "policy review")),
-        (
-            "policy_changes",
-            (
-                "what changed",
-                "what's changed",
-                "what has changed",
-                "what's new",
-                "whats new",
-                "what is new",
-                "changes",
-                "policy changes",
-                "what changed in the policy",
-                "what changed in the new version",
-            ),
-        ),
-        ("quiz_daily_offer", ("question of the day", "daily question", "daily quiz")),
-        ("training_required", ("required training", "training modules", "required modules")),
-        ("training_report", ("training report", "training figures")),
-        ("quiz_start", ("quiz", "training", "practice", "practise", "take a quiz")),
-        ("survey_offer", ("survey", "surveys", "take a survey")),
-        ("case_stats", ("cases", "report figures", "case stats")),
-        ("cases_mine", ("my cases", "case queue", "my case queue", "my queue", "open cases")),
-        ("report_followup", ("follow up", "followup", "follow up on a report", "my reports")),
-        ("ask_hr_form", ("ask hr", "ask hr directly", "talk to hr", "ask a human")),
-        ("tickets_open", ("tickets", "open questions", "hr queue")),
-        ("dashboard_link", ("dashboard", "web dashboard", "dashboard link")),
-    )
-    for phrase in phrases
-}
-REPORT = frozenset({"report", "report an incident", "report incident", "report something"})
-
-
-async def _report(deps: Deps) -> list[Reply]:
-    """Typed "report": the emergency guidance, and a button that opens the private form."""
-    return [reports.invitation(deps)]
-
-
-async def _report_form(deps: Deps) -> list[Reply]:
-    return [reports.intake_form(deps)]
-
-
-async def _followup_form() -> list[Reply]:
-    return [casework.followup_form()]
-
-
-async def _latest_ballot(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
-    open_rounds = [r for r in await uow.stories.rounds() if not r.closed]
-    if not open_rounds:
-        return [TextReply("There is no vote open right now.")]
-    press = Action(a.user, a.conversation, "round_ballot", open_rounds[-1].id)
-    return await stories.ballot(deps, uow, person, press)
-
-
-async def _story_form() -> list[Reply]:
-    return [stories.story_form()]
-
-
-async def _nothing() -> list[Reply]:
-    return []
+TYPED = ROUTES.phrases
 
 
 async def handle(deps: Deps, incoming: Incoming, profile: Profile | None = None) -> list[Reply]:
@@ -440,9 +251,7 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
         what = "Cancelled. " if flow else ""
         return [TextReply(f"{what}Nothing is pending. Type *help* to see what I can do.")]
     if command in HELP:
-        return [public(chat.help_menu(deps, person)), *_reminder(flow)]
-    if command in REPORT:
-        return [public(r) for r in await _report(deps)]
+        return [public(menu.help_menu(deps, person)), *_reminder(flow)]
     if casequeue.is_ref(text):
         return await casequeue.open_ref(deps, uow, person, message)
     action_id = TYPED.get(command)
@@ -499,9 +308,7 @@ def _plain(text: str) -> bool:
     if not text or len(text) > MAX_MESSAGE_CHARS:
         return True
     command = _command(text)
-    return not (
-        command in CANCEL or command in REPORT or command in TYPED or casequeue.is_ref(text)
-    )
+    return not (command in CANCEL or command in TYPED or casequeue.is_ref(text))
 
 
 def _reminder(flow: Flow | None) -> list[Reply]:

@@ -3,7 +3,7 @@ menu. Rendered by the Slack App Home tab."""
 
 from __future__ import annotations
 
-from bot import announcements, chat, surveys, training
+from bot import announcements, menu, surveys, training
 from bot.deps import Deps
 from bot.messages import Button, Choices, Reply, TextReply
 from bot.model import Person
@@ -26,7 +26,7 @@ async def view(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
     open_surveys = (await surveys.offer(deps, uow, person))[0]
     if isinstance(open_surveys, Choices):
         replies.append(open_surveys)
-    replies.append(chat.help_menu(deps, person))
+    replies.append(menu.help_menu(deps, person))
     return replies
 
 

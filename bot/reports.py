@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot import passphrases
 from bot.deps import Deps
 from bot.messages import (
+    Action,
     Button,
     Card,
     Choices,
@@ -22,9 +23,11 @@ from bot.messages import (
     Reply,
     Submission,
     TextReply,
+    public,
 )
 from bot.model import Case, CaseStatus, Person, Role, new_id, new_ref
 from bot.ports import UnitOfWork
+from bot.routing import MenuEntry, Routes
 from bot.text import clean, shorten
 
 log = logging.getLogger(__name__)
@@ -354,3 +357,23 @@ def case_buttons(case: Case) -> tuple[Button, ...]:
         Button("Resolve", "case_resolve", case.id, "danger"),
     ]
     return tuple(buttons)
+
+
+async def _start(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return [intake_form(deps)]
+
+
+async def _invite(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """Typed "report": the emergency guidance, and a button that opens the private form."""
+    return [public(invitation(deps))]
+
+
+ROUTES = Routes(
+    actions={"report_start": _start, "report_invite": _invite},
+    forms={"report": submit},
+    typed={
+        "report_invite": ("report", "report an incident", "report incident", "report something")
+    },
+    slash={"report": "report"},
+    menu=(MenuEntry("Report an incident", "report_start", 50),),
+)

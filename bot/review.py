@@ -9,9 +9,10 @@ from datetime import date, timedelta
 
 from bot import survey_results
 from bot.deps import Deps
-from bot.messages import Card, Notification, Reply
+from bot.messages import Action, Card, Notification, Reply
 from bot.model import Person, Role
 from bot.ports import UnitOfWork
+from bot.routing import Hint, Routes
 from bot.text import shorten
 
 log = logging.getLogger(__name__)
@@ -153,3 +154,15 @@ async def show(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
 
     found = await review_summary(deps, uow, person)
     return [Card(f"Policy review: version {found.version}", found.text)]
+
+
+async def _show(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return await show(deps, uow, person)
+
+
+ROUTES = Routes(
+    actions={"review_open": _show},
+    typed={"review_open": ("review summary", "policy review")},
+    slash={"review": "review summary"},
+    hints=(Hint("*review summary*", (Role.HR,), 90),),
+)

@@ -33,6 +33,7 @@ from bot.model import (
     new_ref,
 )
 from bot.ports import UnitOfWork
+from bot.routing import Hint, MenuEntry, Routes
 from bot.text import clean, is_https_url, shorten
 
 log = logging.getLogger(__name__)
@@ -345,3 +346,46 @@ async def _close(deps: Deps, uow: UnitOfWork, round_: Round, by: str) -> Story |
         await uow.announcements.add(result)
     log.info("round %s closed", round_.id)
     return winner
+
+
+async def _new(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return [story_form()]
+
+
+async def _queue(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return await queue(deps, uow, person)
+
+
+async def _latest_ballot(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    open_rounds = [r for r in await uow.stories.rounds() if not r.closed]
+    if not open_rounds:
+        return [TextReply("There is no vote open right now.")]
+    press = Action(a.user, a.conversation, "round_ballot", open_rounds[-1].id)
+    return await ballot(deps, uow, person, press)
+
+
+ROUTES = Routes(
+    actions={
+        "story_new": _new,
+        "story_approve": approve,
+        "story_decline": decline_form,
+        "stories_open": _queue,
+        "round_new": new_round_form,
+        "round_ballot": ballot,
+        "round_vote": vote,
+        "round_close": close_now,
+        "round_vote_open": _latest_ballot,
+    },
+    forms={"story": submit, "story_decline": decline, "round_new": open_round},
+    typed={
+        "story_new": ("share a story", "share a success", "story", "success story"),
+        "stories_open": ("stories", "success stories"),
+        "round_vote_open": ("vote", "recognition", "best post"),
+    },
+    slash={"story": "share a story", "stories": "stories", "vote": "vote"},
+    menu=(
+        MenuEntry("Share a success", "story_new", 80),
+        MenuEntry("Stories", "stories_open", 140, (Role.HR,)),
+    ),
+    hints=(Hint("*stories*", (Role.HR,), 100),),
+)

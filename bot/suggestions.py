@@ -12,6 +12,7 @@ from bot.messages import Action, Card, Field, Form, Option, Reply, Submission, T
 from bot.model import Person, Role
 from bot.ports import UnitOfWork
 from bot.review import inputs
+from bot.routing import Hint, Routes
 from bot.text import clean, shorten
 
 log = logging.getLogger(__name__)
@@ -134,3 +135,19 @@ async def overview(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
             lines.append(f"   and {more} more: every one in `policybot policy review-summary`")
     body = "\n".join(lines) or "No suggestions or unanswered questions since this version."
     return [Card(f"Suggestions since version {deps.content.current.version}", body)]
+
+
+async def _overview(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return await overview(deps, uow, person)
+
+
+ROUTES = Routes(
+    actions={"suggest_form": open_form, "suggestions_open": _overview},
+    forms={"suggest": submit},
+    typed={
+        "suggest_form": ("suggest", "suggest a change", "suggestion", "improve the policy"),
+        "suggestions_open": ("suggestions", "policy suggestions"),
+    },
+    slash={"suggest": "suggest", "suggestions": "suggestions"},
+    hints=(Hint("*suggestions*", (Role.HR,), 80),),
+)

@@ -8,6 +8,7 @@ from bot.deps import Deps
 from bot.messages import Action, Card, Reply, TextReply
 from bot.model import Campaign, Person
 from bot.ports import UnitOfWork
+from bot.routing import Routes
 from bot.rules import LIKERT, Survey
 from bot.surveys import _context, _survey, random_order
 
@@ -142,3 +143,6 @@ async def show(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[R
             f"\n\nComments appear once there are {deps.content.surveys.thresholds(r.survey)[1]}."
         )
     return [Card(f"Results: {r.survey.title}", body, tuple(facts))]
+
+
+ROUTES = Routes(actions={"survey_results": show})

@@ -23,6 +23,7 @@ from bot.messages import (
 )
 from bot.model import Campaign, Person, Role
 from bot.ports import UnitOfWork
+from bot.routing import Hint, MenuEntry, Routes
 from bot.rules import LIKERT, Survey
 from bot.text import clean, shorten
 
@@ -350,3 +351,27 @@ def random_order(items: list[str]) -> list[str]:
     shuffled = list(items)
     secrets.SystemRandom().shuffle(shuffled)
     return shuffled
+
+
+async def _offer(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return await offer(deps, uow, person)
+
+
+async def _thanks(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
+    return []  # the thank-you view closes with nothing more to say
+
+
+ROUTES = Routes(
+    actions={
+        "survey_offer": _offer,
+        "survey_take": take,
+        "survey_new": new_form,
+        "survey_remind": remind,
+        "survey_close": close,
+    },
+    forms={"survey_new": create, "survey_answer": answer, "survey_thanks": _thanks},
+    typed={"survey_offer": ("survey", "surveys", "take a survey")},
+    slash={"survey": "surveys", "surveys": "surveys"},
+    menu=(MenuEntry("Surveys", "survey_offer", 70),),
+    hints=(Hint("*surveys* (campaigns and results)", (Role.HR,), 60),),
+)

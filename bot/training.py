@@ -12,6 +12,7 @@ from bot.deps import Deps
 from bot.messages import Action, Button, Choices, Reply, TextReply, UserRef
 from bot.model import Flow, Person, QuizCard, new_id
 from bot.ports import UnitOfWork
+from bot.routing import MenuEntry, Routes
 from bot.rules import QuizModule, QuizQuestion
 
 log = logging.getLogger(__name__)
@@ -230,3 +231,21 @@ async def attest(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list
     if not await uow.training.attested(person.id, version):
         await uow.training.attest(person.id, version, deps.clock.now())
     return [TextReply(f"Thank you: recorded that you have read and understood version {version}.")]
+
+
+async def _start(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return await start(deps, uow, person, a.user)
+
+
+ROUTES = Routes(
+    actions={
+        "quiz_start": _start,
+        "quiz_answer": answer,
+        "quiz_stop": stop,
+        "training_attest": attest,
+        "quiz_today": today,
+    },
+    typed={"quiz_start": ("quiz", "training", "practice", "practise", "take a quiz")},
+    slash={"quiz": "quiz", "training": "quiz"},
+    menu=(MenuEntry("Take a quiz", "quiz_start", 30),),
+)

@@ -23,6 +23,7 @@ from bot.messages import (
 )
 from bot.model import Person, Role
 from bot.ports import UnitOfWork
+from bot.routing import Hint, MenuEntry, Routes
 from bot.training import outstanding, pick, required_now
 
 log = logging.getLogger(__name__)
@@ -250,3 +251,33 @@ async def digest(deps: Deps, uow: UnitOfWork) -> int:
         await uow.outbox.add(Notification(manager_id, card, "Team training overdue"))
         sent += 1
     return sent
+
+
+async def _daily_offer(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return await daily_offer(deps, uow, person)
+
+
+async def _report(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return await report(deps, uow, person)
+
+
+ROUTES = Routes(
+    actions={
+        "training_required": required_form,
+        "quiz_daily": daily_choose,
+        "quiz_daily_offer": _daily_offer,
+        "training_report": _report,
+    },
+    forms={"training_required": set_required},
+    typed={
+        "quiz_daily_offer": ("question of the day", "daily question", "daily quiz"),
+        "training_required": ("required training", "training modules", "required modules"),
+        "training_report": ("training report", "training figures"),
+    },
+    slash={"daily": "daily question"},
+    menu=(
+        MenuEntry("Question of the day", "quiz_daily_offer", 40),
+        MenuEntry("Required training", "training_required", 130, (Role.HR,)),
+    ),
+    hints=(Hint("*training report*", (Role.HR, Role.MANAGER), 40),),
+)

@@ -27,6 +27,7 @@ from bot import dispatch, home
 from bot.batch import Batcher
 from bot.deps import Deps
 from bot.directory import Profile, identify
+from bot.features import ROUTES
 from bot.messages import ConversationRef, Form, Incoming, Reply, Submission, Text, TextReply
 from bot.settings import Settings
 from storage.inbox import InboxQueue
@@ -48,32 +49,8 @@ UNREACHABLE = frozenset(
         "messages_tab_disabled",
     }
 )
-COMMANDS = {
-    "help": "help",
-    "tickets": "tickets",
-    "cancel": "cancel",
-    "report": "report",
-    "follow-up": "follow up",
-    "followup": "follow up",
-    "cases": "cases",
-    "quiz": "quiz",
-    "training": "quiz",
-    "survey": "surveys",
-    "surveys": "surveys",
-    "announce": "announce",
-    "announcements": "announcements",
-    "to-read": "to read",
-    "changes": "what changed",
-    "what-changed": "what changed",
-    "suggest": "suggest",
-    "suggestions": "suggestions",
-    "review": "review summary",
-    "story": "share a story",
-    "stories": "stories",
-    "vote": "vote",
-    "daily": "daily question",
-    "dashboard": "dashboard",
-}
+COMMANDS = {"help": "help", "cancel": "cancel", **ROUTES.slash}
+"""`/policy <subcommand>` -> what it stands for typed in chat: the features declare theirs."""
 
 
 def client(settings: Settings) -> AsyncWebClient:
