@@ -12,6 +12,7 @@ from bot import (
     changes,
     chat,
     dashboard,
+    mydata,
     reports,
     review,
     stories,
@@ -40,5 +41,6 @@ FEATURES: tuple[Routes, ...] = (
     suggestions.ROUTES,
     review.ROUTES,
     dashboard.ROUTES,
+    mydata.ROUTES,
 )
 ROUTES = compose(*FEATURES)
