@@ -448,7 +448,7 @@ ALSO = [
     ),
     Mutation(
         "the stories CSV loses the votes",
-        "adapters/cli.py",
+        "adapters/cli/stories.py",
         "votes.get(s.id, 0),",
         "0,",
         ("tests/e2e/test_cli.py::test_stories_export_csv",),

@@ -1,0 +1,7 @@
+"""`python -m adapters.cli`."""
+
+import sys
+
+from adapters.cli import main
+
+sys.exit(main())

@@ -1,0 +1,132 @@
+"""`policybot announce`: compose, send, cancel and follow announcements."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from bot.settings import Settings
+
+COMMANDS = ("announce",)
+
+
+def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Declare the command's arguments."""
+    ann = sub.add_parser("announce", help="announcements to employees")
+    ann_sub = ann.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = ann_sub.add_parser("create", help="compose one (a draft unless --send)")
+    create.add_argument("--as", dest="author", required=True, help="your email (role hr)")
+    create.add_argument("--title", required=True)
+    create.add_argument("--summary", required=True)
+    create.add_argument("--link", default="")
+    create.add_argument("--version", default="none", help="policy version it announces")
+    create.add_argument("--no-ack", action="store_true", help="no acknowledgement asked")
+    create.add_argument(
+        "--department", action="append", default=[], help="a department (repeat); default all"
+    )
+    create.add_argument(
+        "--channel", action="append", default=[], help="also post in a channel (repeat)"
+    )
+    create.add_argument("--at", default="", help="send at YYYY-MM-DD HH:MM (your time zone)")
+    create.add_argument("--send", action="store_true", help="confirm it straight away")
+    for name, text in (("send", "confirm a draft"), ("cancel", "cancel before it starts")):
+        one = ann_sub.add_parser(name, help=text)
+        one.add_argument("id")
+        one.add_argument("--as", dest="author", required=True, help="your email (role hr)")
+    status = ann_sub.add_parser("status", help="delivery and acknowledgement figures")
+    status.add_argument("id")
+    status.add_argument("--csv", action="store_true", help="one CSV row per recipient")
+    ann_sub.add_parser("list", help="recent announcements")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the command."""
+    return asyncio.run(_announce(args, settings))
+
+
+async def _announce(args: argparse.Namespace, settings: Settings) -> int:
+    import csv
+
+    import app
+    from adapters.console.render import render
+    from bot import announcements, announcing
+    from bot.directory import NotAllowed
+    from bot.messages import Action, ConversationRef, UserRef
+
+    services = await app.bootstrap(settings)
+    try:
+        deps = services.deps
+        async with services.store() as uow:
+            if args.action in ("status", "list"):
+                if args.action == "list":
+                    for a in await uow.announcements.recent(50):
+                        print(f"{a.id}\t{a.status}\t{a.created_at:%Y-%m-%d %H:%M}\t{a.title}")
+                    return 0
+                found = await uow.announcements.get(args.id.upper())
+                if found is None:
+                    print(f"policybot: no announcement {args.id}", file=sys.stderr)
+                    return 1
+                if args.csv:
+                    writer = csv.DictWriter(sys.stdout, announcing.RECIPIENT_COLUMNS)
+                    writer.writeheader()
+                    writer.writerows(await announcing.recipient_rows(uow, found.id))
+                    return 0
+                figures = await uow.announcements.figures(found.id, deps.clock.now())
+                print(render(announcements.status_card(found, figures))[0])
+                return 0
+            person = await uow.people.by_email(args.author)
+            if person is None:
+                print(f"policybot: {args.author} is not in the directory", file=sys.stderr)
+                return 1
+            user = UserRef("console", person.email or args.author)
+            where = ConversationRef("console", user.id)
+            try:
+                if args.action == "create":
+                    fields = {
+                        "title": args.title,
+                        "summary": args.summary,
+                        "link": args.link,
+                        "version": args.version.strip().lower().removeprefix("v"),
+                        "ack": "no" if args.no_ack else "yes",
+                        "audience": ",".join(args.department) or "everyone",
+                        "channels": ",".join(args.channel),
+                        "when": args.at,
+                    }
+                    try:
+                        draft = await announcing.draft(deps, uow, person, fields)
+                    except announcing.Invalid as invalid:
+                        for name, problem in invalid.errors.items():
+                            flag = _ANNOUNCE_FLAGS.get(name, f"--{name}")
+                            print(f"policybot: {flag}: {problem}", file=sys.stderr)
+                        return 1
+                    await uow.commit()
+                    announcement_id = draft.id
+                    for reply in await announcements.preview(deps, uow, draft):
+                        print(render(reply)[0])
+                    if not args.send:
+                        print(f"Draft {announcement_id}: policybot announce send {announcement_id}")
+                        return 0
+                    args.id = announcement_id
+                handler = announcements.cancel if args.action == "cancel" else announcements.send
+                replies = await handler(deps, uow, person, Action(user, where, "", args.id))
+            except NotAllowed as refused:
+                print(
+                    f"policybot: only people with the {refused} role can do that", file=sys.stderr
+                )
+                return 1
+            await uow.commit()
+            for reply in replies:
+                print(render(reply)[0])
+            return 0
+    finally:
+        await services.close()
+
+
+# The compose form's fields, by the flags that fill them.
+_ANNOUNCE_FLAGS = {
+    "when": "--at",
+    "audience": "--department",
+    "channels": "--channel",
+    "ack": "--no-ack",
+}

@@ -1,0 +1,115 @@
+"""`policybot survey results`: what passes the anonymity thresholds."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from bot.settings import Settings
+
+COMMANDS = ("survey",)
+
+
+def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Declare the command's arguments."""
+    survey = sub.add_parser("survey", help="anonymous surveys")
+    survey_sub = survey.add_subparsers(dest="action", required=True, metavar="ACTION")
+    results = survey_sub.add_parser("results", help="results that pass the anonymity thresholds")
+    results.add_argument(
+        "--csv", action="store_true", help="one CSV row per question (default: readable text)"
+    )
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the command."""
+    return asyncio.run(_survey_results(settings, args.csv))
+
+
+async def _survey_results(settings: Settings, as_csv: bool) -> int:
+    import csv
+
+    import app
+    from bot.survey_results import compute
+
+    services = await app.bootstrap(settings)  # the server's own dependencies
+    deps, store = services.deps, services.store
+    writer = csv.writer(sys.stdout)
+    header = [
+            "campaign",
+            "survey",
+            "title",
+            "opens_on",
+            "audience",
+            "closes_on",
+            "answered",
+            "question",
+            "n",
+            "mean",
+            "favourable",
+            "counts",
+        ]  # fmt: skip
+    if as_csv:
+        writer.writerow(header)
+    try:
+        async with store() as uow:
+            for campaign in await uow.campaigns.all():
+                r = await compute(deps, uow, campaign)
+                title = r.survey.title
+                if not as_csv:
+                    _print_results(r)
+                    continue
+                for q in r.questions:
+                    counts = "; ".join(f"{k}={v}" for k, v in q.counts.items())
+                    writer.writerow(
+                        [
+                            campaign.id,
+                            campaign.survey_id,
+                            title,
+                            campaign.opens_on,
+                            campaign.audience,
+                            campaign.closes_on,
+                            r.participants,
+                            q.id,
+                            q.answers,
+                            "" if q.mean is None else f"{q.mean:.2f}",
+                            "" if q.favourable is None else f"{q.favourable:.3f}",
+                            counts,
+                        ]
+                    )
+                if not r.shown:
+                    writer.writerow(
+                        [
+                            campaign.id,
+                            campaign.survey_id,
+                            title,
+                            campaign.opens_on,
+                            campaign.audience,
+                            campaign.closes_on,
+                            r.participants,
+                            "(hidden: fewer answers than the threshold)",
+                            "",
+                            "",
+                            "",
+                            "",
+                        ]
+                    )
+    finally:
+        await services.close()
+    return 0
+
+
+def _print_results(r: object) -> None:
+    from bot.survey_results import Results
+
+    assert isinstance(r, Results)
+    c = r.campaign
+    print(
+        f"{r.survey.title} ({c.audience}, {c.opens_on:%d %b %Y} to {c.closes_on:%d %b %Y}): "
+        f"{r.participants} answered"
+    )
+    if not r.shown:
+        print("  hidden: fewer answers than the anonymity threshold")
+    for q in r.questions:
+        counts = ", ".join(f"{k}: {v}" for k, v in q.counts.items()) or "no answers"
+        print(f"  {q.text}: {counts}")
