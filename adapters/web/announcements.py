@@ -247,14 +247,7 @@ async def acknowledged_csv(request: web.Request) -> web.StreamResponse:
 
 
 def _csv(name: str, body: str) -> web.Response:
-    return web.Response(
-        text=body,
-        content_type="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return render.download(f"{name}.csv", body)
 
 
 async def delivery_csv(request: web.Request) -> web.StreamResponse:

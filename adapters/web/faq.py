@@ -230,11 +230,7 @@ async def changes_yaml(request: web.Request) -> web.StreamResponse:
 
 
 def _download(name: str, kind: str, body: str) -> web.Response:
-    return web.Response(
-        text=body,
-        content_type=kind,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return render.download(name, body, kind)
 
 
 def routes(app: web.Application) -> None:

@@ -73,14 +73,7 @@ async def chart_csv(request: web.Request) -> web.StreamResponse:
     chart = charts(await view(request, overview.compute)).get(request.match_info["key"])
     if chart is None:
         raise web.HTTPNotFound()
-    return web.Response(
-        text=chart.csv(),
-        content_type="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{chart.key}.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return render.download(f"{chart.key}.csv", chart.csv())
 
 
 def routes(app: web.Application) -> None:

@@ -51,14 +51,7 @@ async def suggestions_csv(request: web.Request) -> web.StreamResponse:
     p = await _build(request)
     if p.review is None:
         raise web.HTTPNotFound()
-    return web.Response(
-        text=suggestions_chart(p, p.review).csv(),
-        content_type="text/csv",
-        headers={
-            "Content-Disposition": 'attachment; filename="policy-suggestions.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return render.download("policy-suggestions.csv", suggestions_chart(p, p.review).csv())
 
 
 def routes(app: web.Application) -> None:

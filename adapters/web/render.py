@@ -74,3 +74,15 @@ def left(value: timedelta) -> str:
     else:
         text = f"{max(minutes, 1)} min"
     return f"in {text}" if value >= timedelta(0) else f"{text} ago"
+
+
+def download(filename: str, body: str, kind: str = "text/csv") -> web.Response:
+    """A file to save (a chart's CSV, an export), kept by no cache."""
+    return web.Response(
+        text=body,
+        content_type=kind,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -127,14 +127,7 @@ async def votes_csv(request: web.Request) -> web.StreamResponse:
     found = next((r for r in b.rounds if r.round.id == request.match_info["id"].upper()), None)
     if found is None:
         raise web.HTTPNotFound()
-    return web.Response(
-        text=votes_chart(found).csv(),
-        content_type="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{found.round.id}-votes.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return render.download(f"{found.round.id}-votes.csv", votes_chart(found).csv())
 
 
 def routes(app: web.Application) -> None:

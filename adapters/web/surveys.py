@@ -176,14 +176,7 @@ async def question_csv(request: web.Request) -> web.StreamResponse:
     chart = charts(o.results).get(request.match_info["question"])
     if chart is None:
         raise web.HTTPNotFound()
-    return web.Response(
-        text=chart.csv(),
-        content_type="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="survey-{chart.key}.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return render.download(f"survey-{chart.key}.csv", chart.csv())
 
 
 def routes(app: web.Application) -> None:

@@ -71,14 +71,7 @@ async def chart_csv(request: web.Request) -> web.StreamResponse:
     chart = charts(await view(request, training_status.figures)).get(request.match_info["key"])
     if chart is None:
         raise web.HTTPNotFound()
-    return web.Response(
-        text=chart.csv(),
-        content_type="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="training-{chart.key}.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return render.download(f"training-{chart.key}.csv", chart.csv())
 
 
 async def required(request: web.Request) -> web.StreamResponse:
