@@ -126,7 +126,7 @@ EIGHT = [
         "case.passphrase_hash = issued.passphrase_hash\n"
         '        case.reporter_key = deps.cipher.keyed_hash("reporter", person.id)\n',
         (UNLINKED,),
-        scope="submit",
+        scope="file",
     ),
 ]
 
@@ -354,7 +354,7 @@ PRIVATE = [
             UNLINKED,
             f"{NEVER}::test_an_anonymous_report_writes_the_case_its_routing_and_its_audit_only",
         ),
-        scope="submit",
+        scope="file",
     ),
     Mutation(
         "an anonymous suggestion keeps its author",
