@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot import passphrases
+from bot import intakelinks, passphrases
 from bot.deps import Deps
 from bot.messages import (
     Action,
@@ -395,8 +395,11 @@ async def _start(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list
 
 
 async def _invite(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
-    """Typed "report": the emergency guidance, and a button that opens the private form."""
-    return [public(invitation(deps))]
+    """Typed "report": the emergency guidance, and a button that opens the private form; with
+    PUBLIC_URL set, a single-use link to the web intake too, for the asker only."""
+    if not deps.intake_links:
+        return [public(invitation(deps))]
+    return [invitation(deps, intakelinks.offer(await intakelinks.link(deps, uow)))]
 
 
 ROUTES = Routes(
