@@ -3,6 +3,7 @@ problems, follow-up, rate limits, and nothing about the reporter in cookies or l
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import re
@@ -353,3 +354,22 @@ async def test_the_chat_invitation_hands_out_a_link_only_with_a_public_url(site:
     assert len(stored) == 1 and len(stored[0]) == 2  # a hash and an expiry: nobody's
     status, page, _ = await call(site, "GET", found.group(0))
     assert status == 200 and field(page, "token") == intakelinks.token_of(found.group(0))
+
+
+async def test_one_link_sent_twice_at_once_files_one_report(site: Site) -> None:
+    token = intakelinks.token_of(await new_link(site))
+    first, second = await asyncio.gather(
+        send(site, token, what="Sent twice at once"), send(site, token, what="Sent twice at once")
+    )
+    assert sorted((first[0], second[0])) == [200, 403]
+    assert await rows(site, "SELECT count(*) FROM report_case WHERE anonymous") == [(1,)]
+
+
+async def test_a_reporter_in_danger_reads_the_emergency_guidance_again_with_the_receipt(
+    site: Site,
+) -> None:
+    token = intakelinks.token_of(await new_link(site))
+    status, page, _ = await send(site, token, danger="yes")
+    assert status == 200
+    guidance = html.escape(site.services.deps.content.reports.emergency)
+    assert page.index('id="receipt-code"') < page.rindex(guidance)
