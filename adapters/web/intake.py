@@ -38,6 +38,10 @@ PER_LINK = (10, 3600.0)  # sends of one link's form in an hour (bad input sent a
 REPORTS = (30, 60.0)  # reports sent a minute, by everyone together
 FOLLOW_UPS = (60, 60.0)  # follow-ups a minute, by everyone together (each a slow hash)
 BUSY = "Too many reports are being sent right now. Nothing was sent: wait a minute and send again."
+BUSY_LINK = (
+    "This link's form has been sent too many times in the last hour. Nothing was sent: wait a "
+    "while and send again."
+)
 GONE = (
     "This link has been used already or has expired (a link works once, for 24 hours). Type "
     "report to Policy Bot for a new link and paste it below, or open the new link."
@@ -164,8 +168,10 @@ async def send_report(request: web.Request) -> web.StreamResponse:
     link_key = deps.cipher.keyed_hash("intake limit", token)
     if not limits["reports"].allow() or not limits["link"].allow(link_key):
         log.info("intake: report refused (rate limit)")
-        response = _report(request, typed, token, BUSY, 429)
-        response.headers["Retry-After"] = str(limits["reports"].retry_after())
+        per_link = limits["link"].full(link_key)
+        response = _report(request, typed, token, BUSY_LINK if per_link else BUSY, 429)
+        wait = limits["link"].retry_after(link_key) if per_link else limits["reports"].retry_after()
+        response.headers["Retry-After"] = str(wait)
         return response
     try:
         receipt = await intake.file(deps, token, fields)

@@ -36,6 +36,11 @@ class Window:
         times.append(now)
         return True
 
+    def full(self, key: str = "") -> bool:
+        """True when `key` has reached its limit (nothing is counted)."""
+        now = self.clock()
+        return sum(t > now - self.seconds for t in self._seen.get(key, ())) >= self.limit
+
     def retry_after(self, key: str = "") -> int:
         """Whole seconds until `key` may be counted again (at least 1)."""
         times = self._seen.get(key)

@@ -20,6 +20,7 @@ def test_a_window_allows_its_limit_then_refuses_until_the_oldest_leaves_it() -> 
     ticks = Ticks()
     window = Window(3, 60, ticks)
     assert [window.allow("a") for _ in range(4)] == [True, True, True, False]
+    assert window.full("a") and not window.full("b")
     assert window.allow("b")  # another key counts on its own
     assert 1 <= window.retry_after("a") <= 61
     ticks.now += 59
