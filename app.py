@@ -147,6 +147,7 @@ async def bootstrap(
         clock=clock or SystemClock(),
         cipher=cipher,
         site_url=settings.site_url,
+        intake_links=settings.public_url is not None,
     )
     async with store() as uow:  # HR's changes to the FAQ, made on the dashboard
         await faqedit.refresh(deps, uow)

@@ -126,7 +126,7 @@ EIGHT = [
         "case.passphrase_hash = issued.passphrase_hash\n"
         '        case.reporter_key = deps.cipher.keyed_hash("reporter", person.id)\n',
         (UNLINKED,),
-        scope="submit",
+        scope="file",
     ),
 ]
 
@@ -354,7 +354,7 @@ PRIVATE = [
             UNLINKED,
             f"{NEVER}::test_an_anonymous_report_writes_the_case_its_routing_and_its_audit_only",
         ),
-        scope="submit",
+        scope="file",
     ),
     Mutation(
         "an anonymous suggestion keeps its author",
@@ -464,7 +464,73 @@ ALSO = [
     ),
 ]
 
-MUTATIONS = EIGHT + ROLE_CHECKS + OTHER_CHECKS + PRIVATE + ALSO
+# The anonymous web intake's promises.
+INTAKE_HTTP = "tests/e2e/web/test_intake.py"
+INTAKE = [
+    Mutation(
+        "intake: a link kept in clear",
+        "bot/intakelinks.py",
+        "await uow.intake_tokens.add(token_hash(deps, token), expiry(now))",
+        "await uow.intake_tokens.add(token, expiry(now))",
+        (
+            "tests/integration/test_intake_tokens.py"
+            "::test_a_link_is_a_keyed_hash_that_works_once_until_it_expires",
+        ),
+        scope="link",
+    ),
+    Mutation(
+        "intake: a link never spent",
+        "bot/intake.py",
+        "if not await uow.intake_tokens.take(token_hash(deps, token), deps.clock.now()):",
+        "if not await uow.intake_tokens.usable(token_hash(deps, token), deps.clock.now()):",
+        (f"{INTAKE_HTTP}::test_a_link_files_one_anonymous_report_and_its_receipt_is_shown_once",),
+        scope="file",
+    ),
+    Mutation(
+        "intake: an expired link still works",
+        "storage/intake.py",
+        "return expires is not None and expires > now",
+        "return expires is not None",
+        (f"{INTAKE_HTTP}::test_an_expired_link_is_refused",),
+        scope="usable",
+    ),
+    Mutation(
+        "intake: the client's address and browser logged",
+        "adapters/web/intake.py",
+        "    fields = await _fields(request)\n",
+        "    fields = await _fields(request)\n"
+        '    log.info("intake: from %s, %s", request.remote, request.headers.get("User-Agent"))\n',
+        (f"{INTAKE_HTTP}::test_no_address_browser_or_link_is_logged_at_debug",),
+        scope="send_report",
+    ),
+    Mutation(
+        "intake: a page sets a cookie",
+        "adapters/web/intake.py",
+        '        response.headers["X-Robots-Tag"] = "noindex"\n',
+        '        response.headers["X-Robots-Tag"] = "noindex"\n'
+        '        response.set_cookie("seen", "1")\n',
+        (f"{INTAKE_HTTP}::test_no_intake_page_sets_a_cookie_or_loads_anything_from_elsewhere",),
+        scope="run",
+    ),
+    Mutation(
+        "intake: a form with problems loses what was typed",
+        "adapters/web/intake.py",
+        'intake.form(deps, invalid.errors, fields), token, "", 400',
+        'intake.form(deps, invalid.errors), token, "", 400',
+        (f"{INTAKE_HTTP}::test_bad_input_is_a_400_with_the_form_again_and_nothing_lost",),
+        scope="send_report",
+    ),
+    Mutation(
+        "intake: no limit per link",
+        "adapters/web/intake.py",
+        'if not limits["reports"].allow() or not limits["link"].allow(link_key):',
+        'if not limits["reports"].allow():',
+        (f"{INTAKE_HTTP}::test_one_link_is_sent_at_most_ten_times_an_hour",),
+        scope="send_report",
+    ),
+]
+
+MUTATIONS = EIGHT + ROLE_CHECKS + OTHER_CHECKS + PRIVATE + ALSO + INTAKE
 
 
 def _function(text: str, name: str) -> tuple[int, int]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot import caseactions, passphrases
 from bot.caseactions import OUTCOMES, handled, outcome_label
@@ -171,13 +173,29 @@ async def followup(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
     return [*cards, way_in]
 
 
+@dataclass(frozen=True, slots=True)
+class Said:
+    """One message of a case's conversation, as its reporter reads it."""
+
+    by_reporter: bool
+    at: datetime
+    text: str
+
+
+async def conversation(deps: Deps, uow: UnitOfWork, case: Case) -> list[Said]:
+    """The messages between the reporter and the handlers, oldest first, opened."""
+    return [
+        Said(m.author == "reporter", m.at, deps.cipher.open(m.box, context(case.id)).decode())
+        for m in await uow.cases.messages(case.id)
+    ]
+
+
 async def status_card(deps: Deps, uow: UnitOfWork, case: Case) -> Card:
     """What the reporter sees: status, both clocks, and the conversation."""
     lines = []
-    for m in await uow.cases.messages(case.id):
-        text = deps.cipher.open(m.box, context(case.id)).decode()
-        who = "You" if m.author == "reporter" else "Handler"
-        lines.append(f"{who} ({m.at:%d %b %H:%M}): {shorten(text, 600)}")
+    for said in await conversation(deps, uow, case):
+        who = "You" if said.by_reporter else "Handler"
+        lines.append(f"{who} ({said.at:%d %b %H:%M}): {shorten(said.text, 600)}")
     facts = (
         ("Status", case.status.value),
         ("Acknowledge by", f"{case.ack_due:%d %b %Y %H:%M} UTC"),
@@ -228,25 +246,56 @@ async def prepare_followup(deps: Deps, form: Submission) -> FormHandler:
     return checked_followup
 
 
+class FollowUpRefused(Exception):
+    """A follow-up that opened nothing; `field` is the one to correct, the message says why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+WRONG = "That receipt and passphrase do not match a report."
+LOCKED_OUT = "Too many attempts. Try again in 15 minutes."
+
+
 async def open_followup(
     deps: Deps, uow: UnitOfWork, person: Person, f: Submission, checked: Checked | None = None
 ) -> list[Reply]:
-    """An anonymous reporter opens their case with receipt and passphrase.
+    """An anonymous reporter opens their case with receipt and passphrase, in chat."""
+    try:
+        case, added = await reopen(deps, uow, f.fields, checked)
+    except FollowUpRefused as refused:
+        return [followup_form({refused.field: str(refused)})]
+    card = await status_card(deps, uow, case)
+    intro = (
+        ("Added to the case. " if added else "")
+        + f"{card.title}: {card.body}\n"
+        + "\n".join(f"{k}: {v}" for k, v in card.facts)
+    )
+    return [Form("report_status", card.title, (), intro=intro, submit_label="Close")]
+
+
+async def reopen(
+    deps: Deps, uow: UnitOfWork, fields: Mapping[str, str], checked: Checked | None = None
+) -> tuple[Case, bool]:
+    """An anonymous reporter opens their case with receipt and passphrase, and adds what they
+    wrote, if anything: the case, and whether something was added.
 
     The passphrase is checked by `prepare_followup`, before the transaction (`checked`);
-    without it, it is checked here, inside the transaction.
+    without it, it is checked here, inside the transaction. Raises FollowUpRefused for a
+    wrong pair or a locked case; a wrong passphrase is counted (and audited) in `uow` all the
+    same, so the caller commits before passing the refusal on.
     """
-    receipt = passphrases.normal(f.fields.get("receipt", ""))
+    receipt = passphrases.normal(fields.get("receipt", ""))
     key = deps.cipher.keyed_hash("receipt", receipt)
     case = await uow.cases.by_receipt(key)
     now = deps.clock.now()
-    wrong = followup_form({"passphrase": "That receipt and passphrase do not match a report."})
     if case is None or case.passphrase_hash is None:
-        return [wrong]
+        raise FollowUpRefused("passphrase", WRONG)
     locked = case.locked_until is not None and case.locked_until > now
     if locked or (checked is not None and checked.locked):
-        return [followup_form({"receipt": "Too many attempts. Try again in 15 minutes."})]
-    typed = passphrases.normal(f.fields.get("passphrase", ""))
+        raise FollowUpRefused("receipt", LOCKED_OUT)
+    typed = passphrases.normal(fields.get("passphrase", ""))
     if checked is None or checked.receipt_key != key:
         matches = deps.cipher.slow_verify(case.passphrase_hash, typed)
     else:
@@ -257,17 +306,11 @@ async def open_followup(
             case.failed_attempts, case.locked_until = 0, now + LOCK
         await uow.cases.save(case)
         await uow.cases.audit(case.id, "reporter", "wrong passphrase", now)
-        return [wrong]
+        raise FollowUpRefused("passphrase", WRONG)
     case.failed_attempts = 0
     await uow.cases.save(case)
-    added = await _add(deps, uow, case, f.fields.get("message", ""))
-    card = await status_card(deps, uow, case)
-    intro = (
-        ("Added to the case. " if added else "")
-        + f"{card.title}: {card.body}\n"
-        + "\n".join(f"{k}: {v}" for k, v in card.facts)
-    )
-    return [Form("report_status", card.title, (), intro=intro, submit_label="Close")]
+    added = await _add(deps, uow, case, fields.get("message", ""))
+    return case, added
 
 
 async def _add(deps: Deps, uow: UnitOfWork, case: Case, raw: str) -> bool:

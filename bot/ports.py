@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from bot.faqstore import FaqChanges, FaqLog
+from bot.intaketokens import IntakeTokens
 from bot.messages import ConversationRef, Notification, Reply, UserRef
 from bot.model import (
     Flow,
@@ -186,6 +187,9 @@ class UnitOfWork(Protocol):
 
     @property
     def faq_changes(self) -> FaqChanges: ...
+
+    @property
+    def intake_tokens(self) -> IntakeTokens: ...
 
     @property
     def outbox(self) -> Outbox: ...

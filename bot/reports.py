@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot import passphrases
+from bot import intakelinks, passphrases
 from bot.deps import Deps
 from bot.messages import (
     Action,
@@ -113,16 +113,29 @@ def intake_form(
     )
 
 
-def invitation(deps: Deps) -> Reply:
-    """What typing "report" shows: the emergency guidance, then a button to the form."""
-    return Choices(
+def invitation(deps: Deps, web: str = "") -> Reply:
+    """What typing "report" shows: the emergency guidance, then a button to the form (and,
+    in `web`, the way to the web intake)."""
+    text = (
         f"{deps.content.reports.emergency}\n\nReports are made in a private form, never in this "
-        "chat. You choose whether the handlers may know who you are.",
+        "chat. You choose whether the handlers may know who you are."
+    )
+    return Choices(
+        text + (f"\n\n{web}" if web else ""),
         (Button("Open the report form", "report_start", style="primary"),),
     )
 
 
-def _problems(deps: Deps, f: dict[str, str]) -> dict[str, str]:
+class Invalid(Exception):
+    """A report form with problems; `errors` names each field to correct and why."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(", ".join(sorted(errors)))
+        self.errors = errors
+
+
+def problems(deps: Deps, f: Mapping[str, str]) -> dict[str, str]:
+    """What is wrong with a report form's (cleaned) values, by field; empty when nothing."""
     rules = deps.content.reports
     errors = {}
     if f.get("category") not in rules.categories:
@@ -212,7 +225,7 @@ async def prepare(deps: Deps, form: Submission) -> FormHandler:
     """Before the unit of work opens: an anonymous report's receipt and passphrase, hashed off
     the event loop. Returns the handler to run inside the unit of work."""
     f = {k: clean(v) for k, v in form.fields.items()}
-    if f.get("identity") != "anonymous" or _problems(deps, f):
+    if f.get("identity") != "anonymous" or problems(deps, f):
         return submit
     issued = await passphrases.issue(deps.cipher)
 
@@ -231,17 +244,59 @@ async def submit(
     form: Submission,
     issued: passphrases.Issued | None = None,
 ) -> list[Reply]:
-    """The report form was sent: seal, route, notify, and give the reporter a receipt.
+    """The report form was sent in chat: file it, and give the reporter a receipt.
 
     An anonymous report's receipt and passphrase come from `prepare` (`issued`); without
     them they are made here, hashing inside the transaction.
     """
     f = {k: clean(v) for k, v in form.fields.items()}
-    errors = _problems(deps, f)
+    try:
+        case, issued = await file(deps, uow, person, f, issued)
+    except Invalid as invalid:
+        return [intake_form(deps, invalid.errors, f)]
+    emergency = [TextReply(deps.content.reports.emergency)] if f.get("danger") == "yes" else []
+    if issued is not None:
+        guidance = f"\n\n{deps.content.reports.emergency}" if emergency else ""
+        return [
+            Form(
+                "report_receipt",
+                f"Report {case.ref} sent",
+                (),
+                intro=(
+                    f"Your receipt: {issued.receipt}\nYour passphrase: {issued.passphrase}\n\n"
+                    "Write both down now, somewhere only you can see: they are shown once, and "
+                    "they are the only way to follow up. Nobody can recover them, because nobody "
+                    f"knows who sent this report. To follow up, type *follow-up*.{guidance}"
+                ),
+                submit_label="I have saved them",
+            )
+        ]
+    return [
+        *emergency,
+        TextReply(
+            f"Report {case.ref} sent. Only the handlers of this case can see it and who you are. "
+            f"You will hear back by {case.ack_due:%d %b %H:%M} UTC at the latest; type "
+            "*follow-up* to see its status or add information."
+        ),
+    ]
+
+
+async def file(
+    deps: Deps,
+    uow: UnitOfWork,
+    person: Person | None,
+    fields: Mapping[str, str],
+    issued: passphrases.Issued | None = None,
+) -> tuple[Case, passphrases.Issued | None]:
+    """Seal, route and notify a report; the case and, when anonymous, its receipt and
+    passphrase. Without a person (the web intake) the report is anonymous whatever it says.
+    Raises Invalid, with nothing written, when the form has problems."""
+    f = {k: clean(v) for k, v in fields.items()}
+    errors = problems(deps, f)
     if errors:
-        return [intake_form(deps, errors, f)]
+        raise Invalid(errors)
     now = deps.clock.now()
-    anonymous = f["identity"] == "anonymous"
+    anonymous = person is None or f["identity"] == "anonymous"
     case_id = new_id()
     excluded = await _excluded(uow, f.get("exclude", ""))
     handlers = await _handlers(deps, uow, None if anonymous else person, f["category"], excluded)
@@ -259,13 +314,13 @@ async def submit(
         feedback_due=feedback_due,
         content_box=deps.cipher.seal(json.dumps(content).encode(), context(case_id)),
     )
-    receipt = passphrase = ""
     if anonymous:
         issued = issued or passphrases.issue_now(deps.cipher)
-        receipt, passphrase = issued.receipt, issued.passphrase
-        case.receipt_id = deps.cipher.keyed_hash("receipt", receipt)
+        case.receipt_id = deps.cipher.keyed_hash("receipt", issued.receipt)
         case.passphrase_hash = issued.passphrase_hash
     else:
+        assert person is not None  # only a report without a person is anonymous regardless
+        issued = None
         case.reporter_box = deps.cipher.seal(person.id.encode(), context(case_id))
         case.reporter_key = deps.cipher.keyed_hash("reporter", person.id)
     await uow.cases.add(case)
@@ -279,31 +334,7 @@ async def submit(
         log.warning("report %s has no handler to notify: check the hr/handler roles", case.ref)
     for handler in handlers:
         await uow.outbox.add(Notification(handler.id, card, f"New report {case.ref}", case.id))
-    emergency = [TextReply(deps.content.reports.emergency)] if f.get("danger") == "yes" else []
-    if anonymous:
-        guidance = f"\n\n{deps.content.reports.emergency}" if emergency else ""
-        return [
-            Form(
-                "report_receipt",
-                f"Report {case.ref} sent",
-                (),
-                intro=(
-                    f"Your receipt: {receipt}\nYour passphrase: {passphrase}\n\nWrite both down "
-                    "now, somewhere only you can see: they are shown once, and they are the only "
-                    "way to follow up. Nobody can recover them, because nobody knows who sent this "
-                    f"report. To follow up, type *follow-up*.{guidance}"
-                ),
-                submit_label="I have saved them",
-            )
-        ]
-    return [
-        *emergency,
-        TextReply(
-            f"Report {case.ref} sent. Only the handlers of this case can see it and who you are. "
-            f"You will hear back by {case.ack_due:%d %b %H:%M} UTC at the latest; type "
-            "*follow-up* to see its status or add information."
-        ),
-    ]
+    return case, issued
 
 
 async def reporter_label(deps: Deps, uow: UnitOfWork, case: Case) -> str:
@@ -364,8 +395,11 @@ async def _start(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list
 
 
 async def _invite(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
-    """Typed "report": the emergency guidance, and a button that opens the private form."""
-    return [public(invitation(deps))]
+    """Typed "report": the emergency guidance, and a button that opens the private form; with
+    PUBLIC_URL set, a single-use link to the web intake too, for the asker only."""
+    if not deps.intake_links:
+        return [public(invitation(deps))]
+    return [invitation(deps, intakelinks.offer(await intakelinks.link(deps, uow)))]
 
 
 ROUTES = Routes(

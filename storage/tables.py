@@ -506,3 +506,13 @@ class FaqChangeRow(SQLModel, table=True):
     created_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
     retired_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
     retired_by: str | None = Field(default=None, max_length=32)
+
+
+class IntakeTokenRow(SQLModel, table=True):
+    """A single-use link to the anonymous web intake: the keyed hash of its token and until
+    when it works; no person, no time it was made."""
+
+    __tablename__ = "intake_token"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    expires_at: datetime = _utc(nullable=False, index=True)  # type: ignore[assignment]

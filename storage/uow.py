@@ -26,6 +26,7 @@ from storage.campaigns import SqlCampaigns
 from storage.cases import SqlCases
 from storage.faq import SqlFaqChanges, SqlFaqLog
 from storage.inbox import SqlInbox
+from storage.intake import SqlIntakeTokens
 from storage.outbox import SqlOutbox
 from storage.signins import SqlSignIns
 from storage.stories import SqlStories
@@ -372,6 +373,7 @@ class SqlUnitOfWork:
         self.stories = SqlStories(self.session)
         self.sign_ins = SqlSignIns(self.session)
         self.faq_changes = SqlFaqChanges(self.session)
+        self.intake_tokens = SqlIntakeTokens(self.session)
         return self
 
     async def __aexit__(

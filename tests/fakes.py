@@ -53,6 +53,7 @@ class Data:
         self.faq_changes: list[FaqChange] = []
         self.suggestions: list[tuple[str, str, bytes, str | None, date, int]] = []
         self.reviews_reminded: set[int] = set()
+        self.intake_tokens: dict[str, datetime] = {}  # token hash -> expiry
 
 
 class FakePeople:
@@ -277,6 +278,28 @@ class FakeSignIns:
         return person_id if person_id and expires_at > now else None
 
 
+class FakeIntakeTokens:
+    def __init__(self, data: Data) -> None:
+        self.data = data
+
+    async def add(self, token_hash: str, expires_at: datetime) -> None:
+        self.data.intake_tokens[token_hash] = expires_at
+
+    async def forget(self, before: datetime) -> int:
+        old = [h for h, at in self.data.intake_tokens.items() if at < before]
+        for h in old:
+            del self.data.intake_tokens[h]
+        return len(old)
+
+    async def usable(self, token_hash: str, now: datetime) -> bool:
+        expires_at = self.data.intake_tokens.get(token_hash)
+        return expires_at is not None and expires_at > now
+
+    async def take(self, token_hash: str, now: datetime) -> bool:
+        expires_at = self.data.intake_tokens.pop(token_hash, None)
+        return expires_at is not None and expires_at > now
+
+
 class FakeUnitOfWork:
     """Works on a copy of the committed data; commit publishes it, exit without commit drops it."""
 
@@ -297,6 +320,7 @@ class FakeUnitOfWork:
         self.sign_ins = FakeSignIns(self.data)
         self.faq_changes = FakeFaqChanges(self.data)
         self.suggestions = FakeSuggestions(self.data)
+        self.intake_tokens = FakeIntakeTokens(self.data)
         return self
 
     async def __aexit__(

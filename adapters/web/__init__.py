@@ -1,7 +1,11 @@
 """The web channel: the HR dashboard, server-rendered, on the app's own aiohttp server.
 
-Everything lives under /dashboard, in a sub-application with its own middlewares (headers,
-error pages, the encrypted session), so that no other route gets a cookie or a page.
+The anonymous web intake (/report, /follow-up: `intake`) is mounted on the app itself,
+outside the dashboard: it has no session, no cookie and no sign-in.
+
+Everything else lives under /dashboard, in a sub-application with its own middlewares
+(headers, error pages, the encrypted session), so that no other route gets a cookie or a
+page.
 Scripts and styles are served from `static/`; nothing is loaded from anywhere else.
 
 A new page is a view that asks `security.view(request, build)` for what a core function
@@ -23,6 +27,7 @@ from adapters.web import (
     announcements,
     cases,
     faq,
+    intake,
     overview,
     policy,
     render,
@@ -40,7 +45,8 @@ log = logging.getLogger("policybot.web")
 
 
 def mount(app: web.Application, deps: Deps, secret: bytes) -> None:
-    """Serve the dashboard under /dashboard on `app`; `secret` is the installation's key."""
+    """Serve the dashboard under /dashboard and the intake on `app`; `secret` is the
+    installation's key."""
     # aiohttp-session keeps its objects under plain string keys, which aiohttp now warns of.
     warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module="aiohttp_session")
     secure = deps.site_url.startswith("https://")
@@ -64,4 +70,5 @@ def mount(app: web.Application, deps: Deps, secret: bytes) -> None:
     stories.routes(dashboard)
     policy.routes(dashboard)
     app.add_subapp("/dashboard", dashboard)
+    intake.routes(app, deps)
     log.info("dashboard: %s/dashboard (the links the bot sends; PUBLIC_URL sets it)", deps.site_url)
