@@ -208,3 +208,23 @@ async def test_pages_load_nothing_from_outside_and_escape_what_people_wrote(site
     assert status == 200 and "htmx" in script
     status, licence = await site.get("/dashboard/static/htmx.LICENSE.txt")
     assert status == 200 and "Zero-Clause BSD" in licence
+
+
+async def test_every_page_of_the_navigation_needs_a_session_and_loads_nothing_from_outside(
+    site: Site,
+) -> None:
+    from adapters.web.render import NAV
+
+    for _, path in NAV:
+        async with site.http.get(site.url + path, allow_redirects=False) as response:
+            assert response.status == 303, path
+            assert response.headers["Location"] == "/dashboard/sign-in", path
+    await site.sign_in("hana@example.com")  # hr: every page is hers
+    for label, path in NAV:
+        status, page = await site.get(path)
+        assert status == 200, path
+        assert f'aria-current="page">{label}</a>' in page, path
+        for attribute in ('src="', 'href="', 'action="'):
+            for value in page.split(attribute)[1:]:
+                assert value.startswith(("/dashboard", "#")), (path, value[:60])
+        assert "<script>alert" not in page, path  # what people wrote shows as text
