@@ -66,3 +66,18 @@ def test_no_hidden_group_can_be_computed_with_many_departments(departments: int)
 def test_every_small_configuration() -> None:
     for sizes in itertools.product(range(0, 8), repeat=4):
         check(names(*sizes))
+
+
+def test_a_survey_may_raise_its_thresholds_never_lower_them() -> None:
+    from bot.rules import Survey, SurveyQuestion, Surveys
+
+    question = SurveyQuestion(id="q1", kind="likert", text="It works for me.")
+    rules = Surveys(threshold=5, comment_threshold=10, surveys=(Survey(
+        id="s", title="Base", questions=(question,)),))  # fmt: skip
+    lower = Survey(id="low", title="Lower", questions=(question,), threshold=3)
+    higher = Survey(
+        id="high", title="Higher", questions=(question,), threshold=8, comment_threshold=12
+    )
+    assert rules.thresholds(rules.surveys[0]) == (5, 10)
+    assert rules.thresholds(lower) == (5, 10)  # never below the installation's
+    assert rules.thresholds(higher) == (8, 12)
