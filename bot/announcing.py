@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from bot.announce_form import check_text, compose_form, correction_form, validate
 from bot.dashboard import Missing
 from bot.deps import Deps
 from bot.directory import require
@@ -57,8 +58,6 @@ async def compose(
     deps: Deps, uow: UnitOfWork, person: Person, values: dict[str, str] | None = None
 ) -> Form:
     """HR: the compose form (filled in with `values`), as the chat shows it."""
-    from bot.announcements import compose_form
-
     require(person, Role.HR)
     return compose_form(deps, await departments(uow), values)
 
@@ -72,8 +71,6 @@ async def draft(
     deps: Deps, uow: UnitOfWork, person: Person, fields: dict[str, str]
 ) -> Announcement:
     """A new draft from the compose form's fields; raises Invalid with the problems."""
-    from bot.announcements import validate  # the form's rules live with the form
-
     require(person, Role.HR)
     errors, v = validate(deps, fields, await departments(uow), person.timezone)
     if errors:
@@ -138,8 +135,6 @@ async def withdraw(deps: Deps, uow: UnitOfWork, person: Person, announcement_id:
 
 async def correction(deps: Deps, uow: UnitOfWork, person: Person, announcement_id: str) -> Form:
     """HR: the form to correct a sent (or scheduled) announcement's text, filled with it."""
-    from bot.announcements import correction_form
-
     require(person, Role.HR)
     announcement = await find(uow, announcement_id)
     if announcement is None:
@@ -152,8 +147,6 @@ async def correct(
 ) -> Announcement:
     """New title, summary and link: delivered messages are updated in place to the new
     revision by the engine. Raises Invalid with the problems, Refused once cancelled."""
-    from bot.announcements import check_text
-
     require(person, Role.HR)
     announcement = await find(uow, announcement_id)
     if announcement is None or announcement.status == AnnouncementStatus.CANCELLED:
@@ -203,7 +196,7 @@ async def sample(
 ) -> tuple[Card, int, dict[str, str]]:
     """The compose form's fields as recipients would see them, without storing anything: the
     card, the audience's head count, and the problems so far."""
-    from bot.announcements import message, validate
+    from bot.announcements import message
 
     require(person, Role.HR)
     errors, v = validate(deps, fields, await departments(uow), person.timezone)
