@@ -140,3 +140,12 @@ class Server:
             self.proc.kill()
             out, _ = self.proc.communicate()
         return out or ""
+
+
+def settle(driver: Any, timeout: float = 10) -> Any:
+    """A wait that looks again when the page was being replaced as it looked (the browser
+    can hand over an element of the document it is leaving)."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout, ignored_exceptions=(WebDriverException,))

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from tests.e2e.web.browser import axe_violations, console_errors, screenshot
+from tests.e2e.web.browser import axe_violations, console_errors, screenshot, settle
 from tests.e2e.web.conftest import Site
 
 
@@ -21,15 +21,13 @@ async def column(site: Site, query: str) -> list[Any]:
 def compose_and_send(driver: Any, site: Site, link: str, loop: asyncio.AbstractEventLoop) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from selenium.webdriver.support.ui import Select
 
     def db(query: str) -> list[Any]:
         return asyncio.run_coroutine_threadsafe(column(site, query), loop).result(10)
 
     def heading(words: str) -> None:
-        WebDriverWait(driver, 10).until(
-            ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), words)
-        )
+        settle(driver).until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), words))
 
     driver.get(link)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
@@ -73,7 +71,7 @@ def compose_and_send(driver: Any, site: Site, link: str, loop: asyncio.AbstractE
     driver.find_element(By.CSS_SELECTOR, "input[name=audience][value=Sales]").click()
     sales = db("SELECT count(*) FROM person WHERE department = 'Sales'")[0]
     # As HR types, the preview follows: in Slack and in Teams, with the audience's head count.
-    WebDriverWait(driver, 10).until(
+    settle(driver).until(
         ec.text_to_be_present_in_element((By.ID, "live-head-count"), f"To {sales} people")
     )
     live = driver.find_element(By.ID, "live-preview").text
@@ -92,7 +90,7 @@ def compose_and_send(driver: Any, site: Site, link: str, loop: asyncio.AbstractE
     status = f"SELECT status FROM announcement WHERE id = '{announcement_id}'"
     assert db(status) == ["draft"]
     driver.find_element(By.XPATH, f"//button[text()='Send now to {sales} people']").click()
-    WebDriverWait(driver, 10).until(ec.text_to_be_present_in_element((By.ID, "done"), "Confirmed"))
+    settle(driver).until(ec.text_to_be_present_in_element((By.ID, "done"), "Confirmed"))
     assert driver.find_element(By.ID, "status").text == "Scheduled"
     assert db(status) == ["scheduled"]
     assert axe_violations(driver) == []

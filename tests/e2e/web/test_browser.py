@@ -22,7 +22,7 @@ from tests.conftest import database_url
 from tests.e2e.conftest import free_port, policybot, run_env
 from tests.e2e.slack.conftest import EMPLOYEE, HR, SECRET, sign, slash
 from tests.e2e.slack.fake import FakeSlack
-from tests.e2e.web.browser import Server, axe_violations, console_errors, screenshot
+from tests.e2e.web.browser import Server, axe_violations, console_errors, screenshot, settle
 from tests.e2e.web.seed import SCRIPT_TITLE, SECRET_KEY, Org, seed
 
 LINK = re.compile(r"http://127\.0\.0\.1:\d+/dashboard/sign-in/[A-Za-z0-9_-]+")
@@ -105,16 +105,13 @@ def sign_in_and_check(driver: Any, link: str, figures: dict[str, str], name: str
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
     driver.get(link)
     assert driver.find_element(By.TAG_NAME, "h1").text == "Sign in to the dashboard"
     assert axe_violations(driver) == []
     screenshot(driver, f"{name}-1-confirm")
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()  # the second click
-    WebDriverWait(driver, 10).until(
-        ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Overview")
-    )
+    settle(driver).until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Overview"))
     assert driver.current_url.endswith("/dashboard")
     assert "Signed in as Hana HR" in driver.find_element(By.CSS_SELECTOR, ".signout").text
 
@@ -160,7 +157,7 @@ def sign_in_and_check(driver: Any, link: str, figures: dict[str, str], name: str
         "window.stayed = true; document.getElementById('figures').dataset.old = 1"
     )
     driver.find_element(By.LINK_TEXT, "Refresh the figures").click()
-    WebDriverWait(driver, 10).until(
+    settle(driver).until(
         lambda d: d.execute_script(
             "const f = document.querySelectorAll('#figures'); return f.length === 1"
             " && !f[0].dataset.old && !f[0].classList.contains('htmx-settling')"
@@ -174,11 +171,10 @@ def sign_in_and_check(driver: Any, link: str, figures: dict[str, str], name: str
 def sign_out(driver: Any, name: str) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
     driver.find_element(By.CSS_SELECTOR, ".signout button").click()
     signed_out = ec.text_to_be_present_in_element((By.TAG_NAME, "main"), "You are signed out.")
-    WebDriverWait(driver, 10).until(signed_out)  # the next page, not the one still showing
+    settle(driver).until(signed_out)  # the next page, not the one still showing
     assert axe_violations(driver) == []
     screenshot(driver, f"{name}-3-signed-out")
     driver.get(driver.current_url.split("/dashboard")[0] + "/dashboard/nowhere")

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from tests.e2e.web.browser import axe_violations, console_errors, screenshot
+from tests.e2e.web.browser import axe_violations, console_errors, screenshot, settle
 from tests.e2e.web.conftest import Site
 
 QUEUE = (
@@ -27,19 +27,17 @@ async def scalar_rows(site: Site, query: str) -> list[Any]:
 def work_the_case(driver: Any, site: Site, link: str, loop: asyncio.AbstractEventLoop) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from selenium.webdriver.support.ui import Select
 
     def db(query: str) -> list[Any]:
         coro: Coroutine[Any, Any, list[Any]] = scalar_rows(site, query)
         return asyncio.run_coroutine_threadsafe(coro, loop).result(10)
 
     def heading(words: str) -> None:
-        WebDriverWait(driver, 10).until(
-            ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), words)
-        )
+        settle(driver).until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), words))
 
     def settled(words: str) -> None:
-        WebDriverWait(driver, 10).until(ec.text_to_be_present_in_element((By.ID, "done"), words))
+        settle(driver).until(ec.text_to_be_present_in_element((By.ID, "done"), words))
 
     driver.get(link)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()

@@ -12,7 +12,7 @@ import pytest
 
 from bot.content import Content
 from bot.faq import FaqIndex
-from tests.e2e.web.browser import axe_violations, console_errors, screenshot
+from tests.e2e.web.browser import axe_violations, console_errors, screenshot, settle
 from tests.e2e.web.conftest import Site
 from tests.e2e.web.test_faq import GAP, ask, rows
 
@@ -26,20 +26,23 @@ def faq(content: Content) -> FaqIndex:
 def run_the_faq(driver: Any, site: Site, link: str, loop: asyncio.AbstractEventLoop) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from selenium.webdriver.support.ui import Select
 
     def db(coro: Coroutine[Any, Any, Any]) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, loop).result(10)
 
     def wait_text(element_id: str, words: str) -> None:
-        WebDriverWait(driver, 10).until(
-            ec.text_to_be_present_in_element((By.ID, element_id), words)
-        )
+        # A page being replaced can hand over an element of the old document: look again.
+        settle(driver).until(ec.text_to_be_present_in_element((By.ID, element_id), words))
+
+    def page(title: str) -> None:
+        settle(driver).until(ec.title_contains(title))
 
     driver.get(link)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait_text("main", "Overview")
+    page("Overview")
     driver.find_element(By.LINK_TEXT, "FAQ").click()  # from the navigation
+    page("FAQ")
     wait_text("main", "Try a question")
     assert axe_violations(driver) == []
     screenshot(driver, "faq-1-page")

@@ -21,7 +21,7 @@ from storage.uow import SqlStore
 from tests.conftest import database_url, sql_deps
 from tests.dump import changes, dump, flat
 from tests.e2e.conftest import free_port, policybot, run_env
-from tests.e2e.web.browser import Server, axe_violations, console_errors, screenshot
+from tests.e2e.web.browser import Server, axe_violations, console_errors, screenshot, settle
 from tests.e2e.web.seed import SECRET_KEY, Org, seed
 from tests.fakes import FakeClock, NoticeLog
 
@@ -49,12 +49,10 @@ def report_and_follow_up(
     """Report, read the receipt, have a handler answer, follow up: (ref, receipt, passphrase)."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from selenium.webdriver.support.ui import Select
 
     def heading(words: str) -> None:
-        WebDriverWait(driver, 10).until(
-            ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), words)
-        )
+        settle(driver).until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), words))
 
     def checked(name: str, status: int = 200) -> None:
         assert axe_violations(driver) == [], name
@@ -81,7 +79,7 @@ def report_and_follow_up(
     driver.execute_script("document.getElementById('report').noValidate = true")
     driver.find_element(By.ID, "where").send_keys("https://social.example/p/1")
     driver.find_element(By.CSS_SELECTOR, "#report button[type=submit]").click()
-    WebDriverWait(driver, 10).until(ec.presence_of_element_located((By.ID, "problems")))
+    settle(driver).until(ec.presence_of_element_located((By.ID, "problems")))
     assert "Please describe what happened." in driver.page_source
     assert (
         driver.find_element(By.ID, "where").get_attribute("value") == "https://social.example/p/1"
@@ -115,7 +113,7 @@ def report_and_follow_up(
     driver.find_element(By.ID, "receipt").send_keys(receipt)
     driver.find_element(By.ID, "passphrase").send_keys("NOT-THE-PASSPHRASE")
     driver.find_element(By.CSS_SELECTOR, "#follow-up button[type=submit]").click()
-    WebDriverWait(driver, 10).until(ec.presence_of_element_located((By.ID, "problems")))
+    settle(driver).until(ec.presence_of_element_located((By.ID, "problems")))
     assert "do not match a report" in driver.find_element(By.ID, "problems").text
     assert driver.find_element(By.ID, "receipt").get_attribute("value") == receipt
     checked("7-wrong", 400)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import text
 
 from bot import changes
-from tests.e2e.web.browser import axe_violations, console_errors, screenshot
+from tests.e2e.web.browser import axe_violations, console_errors, screenshot, settle
 from tests.e2e.web.conftest import Site
 from tests.e2e.web.test_policy import SCRIPT_SUGGESTION, staff_input
 
@@ -25,15 +25,12 @@ def read(driver: Any, site: Site, link: str, loop: asyncio.AbstractEventLoop, wh
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
     def db(query: str) -> list[Any]:
         return asyncio.run_coroutine_threadsafe(fetch(site, query), loop).result(10)
 
     def heading(words: str) -> None:
-        WebDriverWait(driver, 10).until(
-            ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), words)
-        )
+        settle(driver).until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), words))
 
     content = site.services.deps.content
     d = changes.latest(content)
@@ -68,7 +65,7 @@ def read(driver: Any, site: Site, link: str, loop: asyncio.AbstractEventLoop, wh
     # The keyboard: the comparison link of the current version opens it on a page of its own.
     compare = driver.find_element(By.LINK_TEXT, f"Compare with version {d.old.version}")
     compare.send_keys(Keys.ENTER)
-    WebDriverWait(driver, 10).until(ec.url_contains(f"/dashboard/policy/v{d.new.version}"))
+    settle(driver).until(ec.url_contains(f"/dashboard/policy/v{d.new.version}"))
     assert driver.find_element(By.LINK_TEXT, "Policy").get_attribute("aria-current") == "page"
     assert axe_violations(driver) == []
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from tests.e2e.web.browser import axe_violations, console_errors, screenshot
+from tests.e2e.web.browser import axe_violations, console_errors, screenshot, settle
 from tests.e2e.web.conftest import Site
 from tests.e2e.web.test_stories import ROUND, SCRIPT_STORY, XSS, stories
 
@@ -24,15 +24,12 @@ def moderate(driver: Any, site: Site, link: str, loop: asyncio.AbstractEventLoop
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
     def db(query: str) -> list[Any]:
         return asyncio.run_coroutine_threadsafe(fetch(site, query), loop).result(10)
 
     def heading(words: str) -> None:
-        WebDriverWait(driver, 10).until(
-            ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), words)
-        )
+        settle(driver).until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), words))
 
     driver.get(link)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
@@ -66,13 +63,13 @@ def moderate(driver: Any, site: Site, link: str, loop: asyncio.AbstractEventLoop
     reason.send_keys("It is a test of the form, not a story.")
     story = driver.find_element(By.ID, f"story-{XSS}")
     story.find_element(By.XPATH, ".//button[starts-with(., 'Decline')]").send_keys(Keys.ENTER)
-    WebDriverWait(driver, 10).until(ec.text_to_be_present_in_element((By.ID, "done"), "Declined"))
+    settle(driver).until(ec.text_to_be_present_in_element((By.ID, "done"), "Declined"))
     assert db(f"SELECT status, reason FROM story WHERE id = '{XSS}'") == [
         ("declined", "It is a test of the form, not a story.")
     ]
     assert driver.find_elements(By.ID, f"story-{XSS}") == []
     driver.find_element(By.CSS_SELECTOR, "#story-S-WAIT02 button.primary").send_keys(Keys.ENTER)
-    WebDriverWait(driver, 10).until(ec.text_to_be_present_in_element((By.ID, "done"), "Approved"))
+    settle(driver).until(ec.text_to_be_present_in_element((By.ID, "done"), "Approved"))
     assert db("SELECT status FROM story WHERE id = 'S-WAIT02'") == [("approved",)]
     assert axe_violations(driver) == []
     screenshot(driver, "stories-2-decided")

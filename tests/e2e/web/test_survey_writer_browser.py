@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.e2e.web.browser import axe_violations, console_errors, screenshot
+from tests.e2e.web.browser import axe_violations, console_errors, screenshot, settle
 from tests.e2e.web.conftest import Site
 from tests.e2e.web.test_survey_writer import rows
 
@@ -14,12 +14,10 @@ from tests.e2e.web.test_survey_writer import rows
 def write_a_poll(driver: Any, site: Site, link: str, loop: asyncio.AbstractEventLoop) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from selenium.webdriver.support.ui import Select
 
     def heading(words: str) -> None:
-        WebDriverWait(driver, 10).until(
-            ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), words)
-        )
+        settle(driver).until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), words))
 
     driver.get(link)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
@@ -43,7 +41,7 @@ def write_a_poll(driver: Any, site: Site, link: str, loop: asyncio.AbstractEvent
     screenshot(driver, "survey-write-1-problem")
     driver.find_element(By.ID, "q1-options").send_keys(", Doxxing, Brand accounts")
     driver.find_element(By.XPATH, "//button[text()='Open the survey']").click()
-    WebDriverWait(driver, 10).until(ec.text_to_be_present_in_element((By.ID, "done"), "open"))
+    settle(driver).until(ec.text_to_be_present_in_element((By.ID, "done"), "open"))
     assert "Lunch and learn" in driver.find_element(By.ID, "campaigns").text
     assert axe_violations(driver) == []
     # The one error is the form sent back with its problem (a 400), as it should be.

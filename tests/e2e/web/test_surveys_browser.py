@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from tests.e2e.web.browser import axe_violations, console_errors, screenshot
+from tests.e2e.web.browser import axe_violations, console_errors, screenshot, settle
 from tests.e2e.web.conftest import Site
 from tests.e2e.web.test_surveys import CROWD, crowd
 
@@ -24,15 +24,13 @@ def browse(driver: Any, site: Site, link: str, loop: asyncio.AbstractEventLoop) 
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from selenium.webdriver.support.ui import Select
 
     def db(query: str) -> list[Any]:
         return asyncio.run_coroutine_threadsafe(fetch(site, query), loop).result(10)
 
     def heading(words: str) -> None:
-        WebDriverWait(driver, 10).until(
-            ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), words)
-        )
+        settle(driver).until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), words))
 
     driver.get(link)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
@@ -83,12 +81,12 @@ def browse(driver: Any, site: Site, link: str, loop: asyncio.AbstractEventLoop) 
     days = driver.find_element(By.ID, "days")
     days.clear()
     days.send_keys("5", Keys.ENTER)  # Enter in a field sends its form
-    WebDriverWait(driver, 10).until(ec.text_to_be_present_in_element((By.ID, "done"), "open"))
+    settle(driver).until(ec.text_to_be_present_in_element((By.ID, "done"), "open"))
     (campaign,) = db("SELECT id FROM survey_campaign WHERE survey_id = 'training-pulse'")
     row = driver.find_element(By.ID, f"campaign-{campaign}")
     assert "Open" in row.text
     row.find_element(By.XPATH, ".//button[starts-with(., 'Close now')]").send_keys(Keys.ENTER)
-    WebDriverWait(driver, 10).until(ec.text_to_be_present_in_element((By.ID, "done"), "Closed"))
+    settle(driver).until(ec.text_to_be_present_in_element((By.ID, "done"), "Closed"))
     assert db(f"SELECT closed FROM survey_campaign WHERE id = '{campaign}'")[0] in (True, 1)
     assert axe_violations(driver) == []
     screenshot(driver, "surveys-4-closed")

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from tests.e2e.web.browser import axe_violations, console_errors, screenshot
+from tests.e2e.web.browser import axe_violations, console_errors, screenshot, settle
 from tests.e2e.web.conftest import Site
 
 COMPLETION = (
@@ -44,15 +44,12 @@ def browse(driver: Any, site: Site, link: str, loop: asyncio.AbstractEventLoop, 
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
     def db(query: str) -> list[tuple[Any, ...]]:
         return asyncio.run_coroutine_threadsafe(fetch(site, query), loop).result(10)
 
     def heading(words: str) -> None:
-        WebDriverWait(driver, 10).until(
-            ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), words)
-        )
+        settle(driver).until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), words))
 
     version = site.services.deps.content.current.version
     driver.get(link)
@@ -89,7 +86,7 @@ def browse(driver: Any, site: Site, link: str, loop: asyncio.AbstractEventLoop, 
     assert not first.is_selected()
     save = driver.find_element(By.CSS_SELECTOR, "#required button[type=submit]")
     save.send_keys(Keys.ENTER)
-    WebDriverWait(driver, 10).until(ec.text_to_be_present_in_element((By.ID, "done"), "Saved"))
+    settle(driver).until(ec.text_to_be_present_in_element((By.ID, "done"), "Saved"))
     modules = site.services.deps.content.quizzes.modules
     assert db("SELECT modules FROM training_required") == [
         (",".join(sorted(m.id for m in modules[1:])),)
