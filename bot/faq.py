@@ -103,9 +103,13 @@ class FaqIndex:
         self.layer = layer
 
     def closest(self, question: str, k: int = 3) -> list[Near]:
-        """The phrasings nearest to `question`: by meaning with a model, else by shared words."""
+        """The phrasings nearest to `question`: by meaning with a model, else by shared words
+        (the question's vector from `prefetch` or `amatch` when there is one)."""
         if self.semantic is not None:
-            scores = self.semantic.phrasing_similarities(self._embed([question])[0])
+            vector = self._vector(question)
+            if vector is None:
+                vector = self._embed([question])[0]
+            scores = self.semantic.phrasing_similarities(vector)
         else:
             scores = self.lexical.phrasing_scores(question)
         order = [int(i) for i in np.argsort(-scores)[:k] if scores[int(i)] > 0]

@@ -182,13 +182,14 @@ def sections(deps: Deps, viewer: Person) -> list[tuple[str, str]]:
     return [(s.id, s.title) for s in deps.content.current.sections]
 
 
-def trial(deps: Deps, viewer: Person, question: str) -> Trial:
-    """What the matcher answers to `question`, how sure it is, and the closest phrasings."""
+async def trial(deps: Deps, viewer: Person, question: str) -> Trial:
+    """What the matcher answers to `question`, how sure it is, and the closest phrasings
+    (the question embedded once, off the event loop)."""
     require(viewer, Role.HR)
     question = valid(question).strip()[:500]
     if not question:
         raise Invalid({"question": "Type a question to try."})
-    found = deps.faq.match(question)
+    found = await deps.faq.amatch(question)
     entry = deps.faq.entry(found.faq_id or found.candidate)
     return Trial(question, found, entry, deps.faq.closest(question))
 

@@ -58,7 +58,7 @@ async def _page(
         if not question.strip():
             return b, None, ""
         try:
-            return b, faqedit.trial(deps, person, question), ""
+            return b, await faqedit.trial(deps, person, question), ""
         except faqedit.Invalid as invalid:
             return b, None, invalid.errors["question"]
 
@@ -86,7 +86,7 @@ async def try_question(request: web.Request) -> web.StreamResponse:
         deps: Deps, uow: UnitOfWork, person: Person
     ) -> tuple[str, faqedit.Trial | None, str]:
         try:
-            return person.display_name, faqedit.trial(deps, person, question), ""
+            return person.display_name, await faqedit.trial(deps, person, question), ""
         except faqedit.Invalid as invalid:
             return person.display_name, None, invalid.errors["question"]
 

@@ -94,5 +94,18 @@ async def test_only_hr_changes_the_faq(deps: Deps) -> None:
         with pytest.raises(NotAllowed):
             await faqedit.add_phrasing(deps, uow, manager, "doxxing", GAP)
         with pytest.raises(NotAllowed):
-            faqedit.trial(deps, manager, GAP)
+            await faqedit.trial(deps, manager, GAP)
         assert await uow.faq_changes.all() == []
+
+
+async def test_a_tried_question_is_embedded_once_off_the_event_loop(content: Content) -> None:
+    from tests.unit.test_faq_hybrid import FakeEmbedder
+
+    embedder = FakeEmbedder()
+    faq = FaqIndex(content.faq, content.vocabulary, embedder=embedder)  # type: ignore[arg-type]
+    deps = Deps(content, faq, FakeStore(), FakeClock(), FakeCipher())
+    embedder.calls.clear(), embedder.threads.clear()  # the content's vectors, at start
+    tried = await faqedit.trial(deps, HR, "someone posted my home address online")
+    assert tried.near and all(n.by == "meaning" for n in tried.near)
+    assert embedder.calls == [1]  # the match and the closest phrasings share one vector
+    assert embedder.threads[0].startswith("faq-model")  # not the event loop's thread
