@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bot.announce_form import check_text, compose_form, correction_form, validate
@@ -312,11 +312,9 @@ async def detail(deps: Deps, uow: UnitOfWork, viewer: Person, announcement_id: s
         unread = []
     unread.sort(key=lambda u: (u.department, u.name))
     by_day: dict[date, int] = {}
-    for row in await uow.announcements.recipients(announcement.id):
-        at = row.get("acknowledged_at")  # ISO 8601 in UTC, as in the CSV; "" when not yet
-        if at:
-            day = date.fromisoformat(str(at)[:10])
-            by_day[day] = by_day.get(day, 0) + 1
+    for at in await uow.announcements.acknowledgement_times(announcement.id):
+        day = at.astimezone(UTC).date()
+        by_day[day] = by_day.get(day, 0) + 1
     return Detail(
         viewer.display_name,
         now,

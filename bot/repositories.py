@@ -180,6 +180,10 @@ class Announcements(Protocol):
 
     async def recipients(self, announcement_id: str) -> Sequence[dict[str, Any]]: ...
 
+    async def acknowledgement_times(self, announcement_id: str) -> Sequence[datetime]:
+        """When each recipient who acknowledged it did."""
+        ...
+
     async def reached(self, announcement_id: str) -> dict[str, bool]:
         """The people it was delivered to (not channels), and whether each acknowledged it."""
         ...

@@ -191,6 +191,20 @@ class SqlAnnouncements:
             )
         return out
 
+    async def acknowledgement_times(self, announcement_id: str) -> Sequence[datetime]:
+        rows = await self.session.exec(
+            select(AcknowledgementRow)
+            .join(
+                RecipientRow,
+                and_(
+                    col(RecipientRow.announcement_id) == col(AcknowledgementRow.announcement_id),
+                    col(RecipientRow.person_id) == col(AcknowledgementRow.person_id),
+                ),
+            )
+            .where(col(AcknowledgementRow.announcement_id) == announcement_id)
+        )
+        return [at for ack in rows if (at := aware(ack.at)) is not None]
+
 
 def _iso(value: datetime | None) -> str:
     return value.isoformat(timespec="seconds") if value else ""
