@@ -17,11 +17,11 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters import health, logs
-from bot import faqedit
 from bot.clock import SystemClock
 from bot.content import Content, ContentError, load_content
 from bot.deps import Deps
-from bot.faq import FaqIndex
+from bot.features.faq import editing
+from bot.features.faq.index import FaqIndex
 from bot.ports import Clock
 from bot.settings import Settings
 from storage import probe, references
@@ -150,7 +150,7 @@ async def bootstrap(
         intake_links=settings.public_url is not None,
     )
     async with store() as uow:  # HR's changes to the FAQ, made on the dashboard
-        await faqedit.refresh(deps, uow)
+        await editing.refresh(deps, uow)
     services = Services(settings, deps, engine, store, outbox)
     health.register(services)
     return services
@@ -168,7 +168,12 @@ def jobs(services: Services) -> list[tuple[str, Any]]:
     announcement reminders, purging closed reports past retention (with their notices), and
     taking up FAQ changes another server made.
     """
-    from bot import announcements, casework, review, stories, surveys, training_admin
+    from bot.features.announcements import announcements
+    from bot.features.reports import casework
+    from bot.features.review import review
+    from bot.features.stories import stories
+    from bot.features.surveys import surveys
+    from bot.features.training import admin
 
     deps = services.deps
     retention = timedelta(days=deps.content.reports.retention_days)
@@ -182,14 +187,14 @@ def jobs(services: Services) -> list[tuple[str, Any]]:
     return [
         ("escalation", lambda uow: casework.escalate(deps, uow)),
         ("survey rounds", lambda uow: surveys.tick(deps, uow)),
-        ("training reminders", lambda uow: training_admin.nudge(deps, uow)),
-        ("question of the day", lambda uow: training_admin.daily(deps, uow)),
-        ("manager digests", lambda uow: training_admin.digest(deps, uow)),
+        ("training reminders", lambda uow: admin.nudge(deps, uow)),
+        ("question of the day", lambda uow: admin.daily(deps, uow)),
+        ("manager digests", lambda uow: admin.digest(deps, uow)),
         ("policy review", lambda uow: review.remind(deps, uow)),
         ("recognition rounds", lambda uow: stories.tick(deps, uow)),
         ("announcement reminders", remind),
         ("report purge", purge),
-        ("faq changes", lambda uow: faqedit.refresh(deps, uow)),
+        ("faq changes", lambda uow: editing.refresh(deps, uow)),
     ]
 
 

@@ -5,8 +5,9 @@ The features of every held-out question against every topic are computed once; t
 weights are then fitted on four folds' features and judged on the fifth (so the figure printed
 is of questions the fit never saw), and finally fitted on all of them for the shipped weights.
 
-Usage: python bench/faq_cv.py   (figures for a grid of thresholds, then the weights to paste
-                                into HybridTuning in bot/hybrid.py after a content change)
+Usage: python bench/faq_cv.py   (figures for a grid of thresholds, then the weights to
+                                paste into HybridTuning in bot/features/faq/hybrid.py after a
+                                content change)
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ sys.path.insert(0, str(ROOT))
 
 from adapters.embedding import FastEmbedder  # noqa: E402
 from bot.content import Content  # noqa: E402
-from bot.embedding import Vectors  # noqa: E402
-from bot.faq import FaqIndex, HybridTuning  # noqa: E402
-from bot.hybrid import confidence_row, features  # noqa: E402
+from bot.features.faq.embedding import Vectors  # noqa: E402
+from bot.features.faq.hybrid import confidence_row, features  # noqa: E402
+from bot.features.faq.index import FaqIndex, HybridTuning  # noqa: E402
 
 FOLDS = 5
 GRID_LOWER = (0.05, 0.1, 0.2, 0.3)

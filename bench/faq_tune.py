@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.content import Content, load_content  # noqa: E402
-from bot.lexical import LexicalIndex as FaqIndex  # noqa: E402
-from bot.lexical import Tuning  # noqa: E402
+from bot.features.faq.lexical import LexicalIndex as FaqIndex  # noqa: E402
+from bot.features.faq.lexical import Tuning  # noqa: E402
 
 GRID = {
     "threshold": [0.4, 0.45, 0.5, 0.55],

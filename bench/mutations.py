@@ -54,10 +54,10 @@ class Mutation:
 def _role_check(module: str, function: str, where: str = "") -> Mutation:
     """The check of the chat action `module.function`, kept in `where` ("module.function",
     when the action's rule lives in another function)."""
-    path, scope = where.split(".") if where else (module, function)
+    path, _, scope = where.rpartition(".") if where else (module, "", function)
     return Mutation(
         f"role check removed: {module}.{function}" + (f" (in {where})" if where else ""),
-        f"bot/{path}.py",
+        f"bot/features/{path.replace('.', '/')}.py",
         "    require(person, Role.HR)\n",
         "",
         (f"{ROLES}[{where or module + '.' + function}]",),  # the check's entry in the list
@@ -80,7 +80,7 @@ ANONYMOUS_REPORT = "test_an_anonymous_report_writes_the_case_its_routing_and_its
 EIGHT = [
     Mutation(
         "handler's message to the reporter stored in clear",
-        "bot/caseactions.py",
+        "bot/features/reports/actions.py",
         "box = deps.cipher.seal(shorten(text, MAX_TEXT).encode(), context(case.id))",
         "box = shorten(text, MAX_TEXT).encode()",
         (SEALED,),
@@ -88,7 +88,7 @@ EIGHT = [
     ),
     Mutation(
         "escalation notifies people the reporter excluded",
-        "bot/casework.py",
+        "bot/features/reports/casework.py",
         'if access.get(p.id) != "excluded"',
         "",
         (ESCALATION,),
@@ -96,24 +96,24 @@ EIGHT = [
     ),
     Mutation(
         "an excluded admin can read and act on the case",
-        "bot/caseactions.py",
+        "bot/features/reports/actions.py",
         "(kind is None and person.has(Role.ADMIN))",
         "person.has(Role.ADMIN)",
         (EXCLUDED,),
         scope="handled",
     ),
-    _role_check("askhr", "submit_answer"),
-    _role_check("askhr", "assign"),
+    _role_check("askhr.askhr", "submit_answer"),
+    _role_check("askhr.askhr", "assign"),
     Mutation(
         "passphrase lock lasts 1 minute instead of 15",
-        "bot/reports.py",
+        "bot/features/reports/reports.py",
         "LOCK = timedelta(minutes=15)",
         "LOCK = timedelta(minutes=1)",
         (LOCKED,),
     ),
     Mutation(
         "a missed quiz question is due again at once",
-        "bot/training.py",
+        "bot/features/training/training.py",
         "else timedelta(days=1))",
         "else timedelta(0))",
         (LEITNER,),
@@ -121,7 +121,7 @@ EIGHT = [
     ),
     Mutation(
         "an anonymous report stores a keyed hash of the reporter",
-        "bot/reports.py",
+        "bot/features/reports/reports.py",
         "case.passphrase_hash = issued.passphrase_hash\n",
         "case.passphrase_hash = issued.passphrase_hash\n"
         '        case.reporter_key = deps.cipher.keyed_hash("reporter", person.id)\n',
@@ -134,49 +134,50 @@ EIGHT = [
 ROLE_CHECKS = [
     _role_check(module, function)
     for module, functions in (
-        ("announcements", ("new_form", "discard")),
-        ("announcements", ("status", "overview")),
-        ("askhr", ("list_open", "open_answer")),
-        ("surveys", ("new_form",)),
-        ("suggestions", ("overview",)),
-        ("stories", ("queue", "decline_form", "new_round_form")),
-        ("training_admin", ("required_form",)),
+        ("announcements.announcements", ("new_form", "discard")),
+        ("announcements.announcements", ("status", "overview")),
+        ("askhr.askhr", ("list_open", "open_answer")),
+        ("surveys.surveys", ("new_form",)),
+        ("suggestions.suggestions", ("overview",)),
+        ("stories.stories", ("queue", "decline_form", "new_round_form")),
+        ("training.admin", ("required_form",)),
     )
     for function in functions
 ] + [
-    # The rules the chat, the CLI and the dashboard share live in bot/announcing.py.
-    _role_check("announcements", "create", "announcing.draft"),
-    _role_check("announcements", "send", "announcing.schedule"),
-    _role_check("announcements", "cancel", "announcing.withdraw"),
-    _role_check("announcements", "correct_form", "announcing.correction"),
-    _role_check("announcements", "correct", "announcing.correct"),
-    # The survey rules the chat and the dashboard share live in bot/survey_admin.py.
-    _role_check("surveys", "create", "survey_admin.open_campaign"),
-    _role_check("surveys", "remind", "survey_admin.remind"),
-    _role_check("surveys", "close", "survey_admin.close"),
-    _role_check("survey_results", "show", "survey_admin.results"),
-    # The story rules the chat and the dashboard share live in bot/story_admin.py.
-    _role_check("stories", "approve", "story_admin.approve"),
-    _role_check("stories", "decline", "story_admin.decline"),
-    _role_check("stories", "open_round", "story_admin.open_round"),
-    _role_check("stories", "close_now", "story_admin.close_round"),
-    _role_check("review", "show", "policy_view.review_summary"),
-    # The training rules the chat and the dashboard share live in bot/training_status.py.
-    _role_check("training_status", "set_required"),
+    # The rules the chat, the CLI and the dashboard share live in
+    # bot/features/announcements/service.py.
+    _role_check("announcements.announcements", "create", "announcements.service.draft"),
+    _role_check("announcements.announcements", "send", "announcements.service.schedule"),
+    _role_check("announcements.announcements", "cancel", "announcements.service.withdraw"),
+    _role_check("announcements.announcements", "correct_form", "announcements.service.correction"),
+    _role_check("announcements.announcements", "correct", "announcements.service.correct"),
+    # The survey rules the chat and the dashboard share live in bot/features/surveys/admin.py.
+    _role_check("surveys.surveys", "create", "surveys.admin.open_campaign"),
+    _role_check("surveys.surveys", "remind", "surveys.admin.remind"),
+    _role_check("surveys.surveys", "close", "surveys.admin.close"),
+    _role_check("surveys.results", "show", "surveys.admin.results"),
+    # The story rules the chat and the dashboard share live in bot/features/stories/admin.py.
+    _role_check("stories.stories", "approve", "stories.admin.approve"),
+    _role_check("stories.stories", "decline", "stories.admin.decline"),
+    _role_check("stories.stories", "open_round", "stories.admin.open_round"),
+    _role_check("stories.stories", "close_now", "stories.admin.close_round"),
+    _role_check("review.review", "show", "review.policy.review_summary"),
+    # The training rules the chat and the dashboard share live in bot/features/training/status.py.
+    _role_check("training.status", "set_required"),
 ]
 
 # Checks of who may see or do what that are not a `require`, and every exclusion.
 OTHER_CHECKS = [
     Mutation(
         "report figures for anyone",
-        "bot/casestats.py",
+        "bot/features/reports/stats.py",
         "if not person.has(Role.HR, Role.HANDLER):",
         "if False:",
         (f"{SCOPES}::test_report_figures_only_for_hr_and_handlers",),
     ),
     Mutation(
         "training figures for anyone (as a team of nobody)",
-        "bot/training_status.py",
+        "bot/features/training/status.py",
         "    require(viewer, Role.HR, Role.MANAGER)\n",
         "",
         (
@@ -187,7 +188,7 @@ OTHER_CHECKS = [
     ),
     Mutation(
         "a manager's training figures cover everyone",
-        "bot/training_status.py",
+        "bot/features/training/status.py",
         "scope = people if hr else [p for p in people if p.manager_id == viewer.id]",
         "scope = people",
         (
@@ -198,7 +199,7 @@ OTHER_CHECKS = [
     ),
     Mutation(
         "a manager's most missed questions count everyone's answers",
-        "bot/training_status.py",
+        "bot/features/training/status.py",
         "await uow.training.miss_rates(None if hr else {p.id for p in scope})",
         "await uow.training.miss_rates()",
         (f"{TRAINING_PAGE}::test_a_manager_sees_only_their_reports",),
@@ -206,7 +207,7 @@ OTHER_CHECKS = [
     ),
     Mutation(
         "a manager sees the HR breakdowns of training",
-        "bot/training_admin.py",
+        "bot/features/training/admin.py",
         "    if not f.team_only:  # the breakdowns are HR's\n",
         "    if True:\n",
         (f"{SCOPES}::test_training_figures_everyone_for_hr_a_team_for_a_manager_none_for_others",),
@@ -214,7 +215,7 @@ OTHER_CHECKS = [
     ),
     Mutation(
         "the survey campaigns menu shown to everyone",
-        "bot/surveys.py",
+        "bot/features/surveys/surveys.py",
         "if person.has(Role.HR):",
         "if True:",
         (f"{SCOPES}::test_hr_buttons_are_offered_to_hr_only",),
@@ -230,7 +231,7 @@ OTHER_CHECKS = [
     ),
     Mutation(
         "a survey opened by someone outside its audience",
-        "bot/surveys.py",
+        "bot/features/surveys/surveys.py",
         "if not campaign.includes(person):",
         "if False:",
         (f"{SCOPES}::test_a_survey_is_taken_only_by_its_audience",),
@@ -238,7 +239,7 @@ OTHER_CHECKS = [
     ),
     Mutation(
         "a survey answered by someone outside its audience",
-        "bot/surveys.py",
+        "bot/features/surveys/surveys.py",
         "if not campaign.includes(person) or await",
         "if await",
         (f"{SCOPES}::test_a_survey_is_taken_only_by_its_audience",),
@@ -246,7 +247,7 @@ OTHER_CHECKS = [
     ),
     Mutation(
         "anyone closes someone else's question",
-        "bot/askhr.py",
+        "bot/features/askhr/askhr.py",
         "if ticket is None or ticket.asker_id != person.id:",
         "if ticket is None:",
         (f"{SCOPES}::test_only_the_asker_closes_their_question",),
@@ -254,7 +255,7 @@ OTHER_CHECKS = [
     ),
     Mutation(
         "anyone opens the form to add to someone's report",
-        "bot/casework.py",
+        "bot/features/reports/casework.py",
         'if case is None or case.reporter_key != deps.cipher.keyed_hash("reporter", person.id):',
         "if case is None:",
         (f"{SCOPES}::test_only_the_reporter_adds_to_a_confidential_report",),
@@ -262,7 +263,7 @@ OTHER_CHECKS = [
     ),
     Mutation(
         "anyone adds to someone's report",
-        "bot/casework.py",
+        "bot/features/reports/casework.py",
         'if case is None or case.reporter_key != deps.cipher.keyed_hash("reporter", person.id):',
         "if case is None:",
         (f"{SCOPES}::test_only_the_reporter_adds_to_a_confidential_report",),
@@ -270,7 +271,7 @@ OTHER_CHECKS = [
     ),
     Mutation(
         "anyone not excluded may act on a case",
-        "bot/caseactions.py",
+        "bot/features/reports/actions.py",
         "(kind is None and person.has(Role.ADMIN))",
         "kind is None",
         (
@@ -281,7 +282,7 @@ OTHER_CHECKS = [
     ),
     Mutation(
         "the excluded are notified of a new report",
-        "bot/reports.py",
+        "bot/features/reports/reports.py",
         "if pid not in excluded and (person is None or pid != person.id)",
         "if person is None or pid != person.id",
         (ESCALATION, f"{CASES}::test_what_a_reporter_adds_is_told_to_the_handlers_only"),
@@ -289,7 +290,7 @@ OTHER_CHECKS = [
     ),
     Mutation(
         "the reporter handles their own confidential report",
-        "bot/reports.py",
+        "bot/features/reports/reports.py",
         "if pid not in excluded and (person is None or pid != person.id)",
         "if pid not in excluded",
         (f"{CASES}::test_the_reporter_is_never_a_handler_of_their_own_confidential_report",),
@@ -297,7 +298,7 @@ OTHER_CHECKS = [
     ),
     Mutation(
         "the exclusions typed in the form are ignored",
-        "bot/reports.py",
+        "bot/features/reports/reports.py",
         "excluded.add(other.id)",
         "pass",
         (EXCLUDED,),
@@ -305,7 +306,7 @@ OTHER_CHECKS = [
     ),
     Mutation(
         "the excluded are told what the reporter added",
-        "bot/casework.py",
+        "bot/features/reports/casework.py",
         'if kind == "handler":',
         "if True:",
         (f"{CASES}::test_what_a_reporter_adds_is_told_to_the_handlers_only",),
@@ -313,7 +314,7 @@ OTHER_CHECKS = [
     ),
     Mutation(
         "the excluded get the overdue notice of an escalation",
-        "bot/casework.py",
+        "bot/features/reports/casework.py",
         '{pid for pid, k in access.items() if k == "handler"}',
         "set(access)",
         (ESCALATION,),
@@ -321,7 +322,7 @@ OTHER_CHECKS = [
     ),
     Mutation(
         "an exclusion is lifted by a later grant",
-        "storage/cases.py",
+        "storage/reports.py",
         'elif row.kind != "excluded":',
         "else:",
         (f"{CASES}::test_an_exclusion_is_never_lifted",),
@@ -333,7 +334,7 @@ OTHER_CHECKS = [
 PRIVATE = [
     Mutation(
         "the resolve note stored in clear",
-        "bot/caseactions.py",
+        "bot/features/reports/actions.py",
         "box = deps.cipher.seal(note.encode(), context(case.id))",
         "box = note.encode()",
         (SEALED,),
@@ -341,7 +342,7 @@ PRIVATE = [
     ),
     Mutation(
         "a reporter's addition stored in clear",
-        "bot/casework.py",
+        "bot/features/reports/casework.py",
         "box = deps.cipher.seal(shorten(text, MAX_TEXT).encode(), context(case.id))",
         "box = shorten(text, MAX_TEXT).encode()",
         (SEALED,),
@@ -349,7 +350,7 @@ PRIVATE = [
     ),
     Mutation(
         "an anonymous report audited under the reporter's id",
-        "bot/reports.py",
+        "bot/features/reports/reports.py",
         'await uow.cases.audit(case.id, "reporter", "submitted", now)',
         'await uow.cases.audit(case.id, person.id, "submitted", now)',
         (
@@ -360,7 +361,7 @@ PRIVATE = [
     ),
     Mutation(
         "an anonymous suggestion keeps its author",
-        "bot/suggestions.py",
+        "bot/features/suggestions/suggestions.py",
         "person.id if named else None",
         "person.id",
         (f"{NEVER}::test_an_anonymous_suggestion_leaves_one_sealed_row_with_a_day",),
@@ -368,7 +369,7 @@ PRIVATE = [
     ),
     Mutation(
         "a survey comment dated the day it was written",
-        "bot/surveys.py",
+        "bot/features/surveys/surveys.py",
         "await uow.campaigns.comment(campaign.id, q.id, box, campaign.closes_on)",
         "await uow.campaigns.comment(campaign.id, q.id, box, deps.clock.now().date())",
         (f"{NEVER}::test_a_survey_answer_leaves_counts_a_keyed_hash_and_sealed_comments_only",),
@@ -376,7 +377,7 @@ PRIVATE = [
     ),
     Mutation(
         "the survey register keyed by the person alone",
-        "bot/surveys.py",
+        "bot/features/surveys/surveys.py",
         'return deps.cipher.keyed_hash("survey", campaign_id, person.id)',
         "return person.id",
         (f"{NEVER}::test_a_survey_answer_leaves_counts_a_keyed_hash_and_sealed_comments_only",),
@@ -391,7 +392,7 @@ ATTESTATION = (
 ALSO = [
     Mutation(
         "a department of 2 given away by subtraction (5, 5 and 2)",
-        "bot/survey_results.py",
+        "bot/features/surveys/results.py",
         "if shown and 0 < hidden < threshold:",
         "if False:",
         ("tests/unit/test_survey_results.py", "tests/integration/test_survey_breakdown.py"),
@@ -407,7 +408,7 @@ ALSO = [
     ),
     Mutation(
         "announcement reminders twice within a day",
-        "bot/announcements.py",
+        "bot/features/announcements/announcements.py",
         "if last is not None and now - last < announcing.REMIND_GAP:",
         "if False:",
         (
@@ -418,7 +419,7 @@ ALSO = [
     ),
     Mutation(
         "an attestation accepted while modules are open",
-        "bot/training.py",
+        "bot/features/training/training.py",
         "if outstanding(deps.content, done, await required_now(deps, uow)):",
         "if False:",
         (ATTESTATION,),
@@ -426,7 +427,7 @@ ALSO = [
     ),
     Mutation(
         "the attestation offered before the last module is done",
-        "bot/training.py",
+        "bot/features/training/training.py",
         "    if left:\n",
         "    if False:\n",
         (ATTESTATION,),
@@ -442,7 +443,7 @@ ALSO = [
     ),
     Mutation(
         "the cases CSV loses the time to acknowledge",
-        "bot/casestats.py",
+        "bot/features/reports/stats.py",
         '"hours_to_acknowledge": hours(c.created_at, c.acknowledged_at),',
         '"hours_to_acknowledge": "",',
         ("tests/e2e/test_cli.py::test_cases_stats_csv_has_no_content_columns",),
@@ -471,7 +472,7 @@ INTAKE_HTTP = "tests/e2e/web/test_intake.py"
 INTAKE = [
     Mutation(
         "intake: a link kept in clear",
-        "bot/intakelinks.py",
+        "bot/features/reports/links.py",
         "await uow.intake_tokens.add(token_hash(deps, token), expiry(now))",
         "await uow.intake_tokens.add(token, expiry(now))",
         (
@@ -482,7 +483,7 @@ INTAKE = [
     ),
     Mutation(
         "intake: a link never spent",
-        "bot/intake.py",
+        "bot/features/reports/intake.py",
         "if not await uow.intake_tokens.take(token_hash(deps, token), deps.clock.now()):",
         "if not await uow.intake_tokens.usable(token_hash(deps, token), deps.clock.now()):",
         (f"{INTAKE_HTTP}::test_a_link_files_one_anonymous_report_and_its_receipt_is_shown_once",),
@@ -537,7 +538,7 @@ ANNOUNCE_PAGE = "tests/e2e/web/test_announcements.py"
 LATER = [
     Mutation(
         "HR's Remind now reminds twice within a day",
-        "bot/announcing.py",
+        "bot/features/announcements/service.py",
         "if last is not None and now - last < REMIND_GAP:",
         "if False:",
         (f"{ANNOUNCE_PAGE}::test_remind_now_reminds_those_who_have_not_acknowledged_once_a_day",),
@@ -545,7 +546,7 @@ LATER = [
     ),
     Mutation(
         "a retired FAQ change still answers",
-        "bot/faqedit.py",
+        "bot/features/faq/editing.py",
         "        if c.retired_at is not None:\n            continue\n",
         "",
         (

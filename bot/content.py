@@ -306,7 +306,7 @@ def _promise_problems(
 ) -> list[str]:
     """What the current policy, the FAQ and the quizzes say the reporting process does, where
     it contradicts `reports.yaml` and the bot."""
-    from bot import promises
+    from bot.features.reports import promises
 
     texts: list[tuple[str, str]] = []
     if policies:

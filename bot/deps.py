@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.content import Content
 from bot.directory import PLATFORMS
-from bot.faq import FaqIndex
+from bot.features.faq.index import FaqIndex
 from bot.ports import Cipher, Clock, Store
 
 

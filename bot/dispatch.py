@@ -6,10 +6,13 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 
-from bot import askhr, casequeue, chat, menu
+from bot import menu
+from bot.catalog import ROUTES
 from bot.deps import Deps
 from bot.directory import NotAllowed, Profile, UnknownPlatform, identify
-from bot.features import ROUTES
+from bot.features.askhr import askhr
+from bot.features.faq import faq
+from bot.features.reports import queue
 from bot.messages import (
     Action,
     Button,
@@ -252,8 +255,8 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
         return [TextReply(f"{what}Nothing is pending. Type *help* to see what I can do.")]
     if command in HELP:
         return [public(menu.help_menu(deps, person)), *_reminder(flow)]
-    if casequeue.is_ref(text):
-        return await casequeue.open_ref(deps, uow, person, message)
+    if queue.is_ref(text):
+        return await queue.open_ref(deps, uow, person, message)
     action_id = TYPED.get(command)
     if action_id is not None:  # a typed command does what its button does
         press = Action(message.user, message.conversation, action_id)
@@ -262,13 +265,13 @@ async def _text(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -> l
         return await askhr.create(deps, uow, person, message.user, str(flow.data["question"]))
     if flow and flow.name == "ask_hr" and _said(command, NO):
         return await askhr.discard(deps, uow, Action(message.user, message.conversation, "discard"))
-    small = chat.small_talk(deps, text)
+    small = faq.small_talk(deps, text)
     if small is not None:
         return [public(small), *_reminder(flow)]
     if not any(ch.isalpha() for ch in text):  # emoji, digits, punctuation: nothing to ask
         return [public(TextReply(deps.content.chat.no_words)), *_reminder(flow)]
     # An answer from the FAQ (or "I don't know") is the same for anyone who asks.
-    replies = [public(r) for r in await chat.answer(deps, uow, message.user, text)]
+    replies = [public(r) for r in await faq.answer(deps, uow, message.user, text)]
     pointer = deps.content.chat.pointer(text)
     if pointer:
         replies = [_pointed(r, pointer) for r in replies]
@@ -308,7 +311,7 @@ def _plain(text: str) -> bool:
     if not text or len(text) > MAX_MESSAGE_CHARS:
         return True
     command = _command(text)
-    return not (command in CANCEL or command in TYPED or casequeue.is_ref(text))
+    return not (command in CANCEL or command in TYPED or queue.is_ref(text))
 
 
 def _reminder(flow: Flow | None) -> list[Reply]:

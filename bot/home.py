@@ -3,8 +3,11 @@ menu. Rendered by the Slack App Home tab."""
 
 from __future__ import annotations
 
-from bot import announcements, menu, surveys, training
+from bot import menu
 from bot.deps import Deps
+from bot.features.announcements import announcements
+from bot.features.surveys import surveys
+from bot.features.training import training
 from bot.messages import Button, Choices, Reply, TextReply
 from bot.model import Person
 from bot.ports import UnitOfWork

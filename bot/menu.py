@@ -3,8 +3,8 @@ and the typed commands their roles add."""
 
 from __future__ import annotations
 
+from bot.catalog import ROUTES
 from bot.deps import Deps
-from bot.features import ROUTES
 from bot.messages import Button, Choices, Reply
 from bot.model import Person
 

@@ -7,8 +7,9 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from bot.faqstore import FaqChanges, FaqLog
-from bot.intaketokens import IntakeTokens
+from bot.features.dashboard.signins import SignIns
+from bot.features.faq.store import FaqChanges, FaqLog
+from bot.features.reports.tokens import IntakeTokens
 from bot.messages import ConversationRef, Notification, Reply, UserRef
 from bot.model import (
     Flow,
@@ -24,7 +25,6 @@ from bot.repositories import (
     Suggestions,
     Training,
 )
-from bot.signins import SignIns
 
 
 class StoreUnavailable(Exception):

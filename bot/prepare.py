@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot import casework, reports
 from bot.deps import Deps
+from bot.features.reports import casework, reports
+from bot.features.reports.reports import FormHandler
 from bot.messages import Incoming, Submission
-from bot.reports import FormHandler
 
 STEPS: dict[str, Callable[[Deps, Submission], Awaitable[FormHandler]]] = {
     "report": reports.prepare,

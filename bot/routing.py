@@ -1,6 +1,6 @@
 """What a feature answers to: its buttons, forms and typed commands, its entries in the help
 menu and its Slack `/policy` subcommands, as one `Routes` value that the feature declares
-next to its handlers. `bot.features` lists the features; the dispatcher, the help menu and
+next to its handlers. `bot.catalog` lists the features; the dispatcher, the help menu and
 the Slack command are built from what they declare, so a feature is wired in one line."""
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from sqlalchemy import case, func, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.faqstore import ChangeKind, FaqChange
+from bot.features.faq.store import ChangeKind, FaqChange
 from bot.model import new_id
 from storage.tables import FaqAnswerRow, FaqChangeRow, UnansweredRow, aware
 

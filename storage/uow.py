@@ -20,16 +20,16 @@ from bot.messages import Notification, UserRef
 from bot.model import Flow, Ticket, TicketStatus
 from bot.ports import Cipher, Conflict, StoreUnavailable
 from storage.announcements import SqlAnnouncements
-from storage.campaigns import SqlCampaigns
-from storage.cases import SqlCases
 from storage.faq import SqlFaqChanges, SqlFaqLog
 from storage.inbox import SqlInbox
 from storage.intake import SqlIntakeTokens
 from storage.outbox import SqlOutbox
 from storage.people import SqlPeople
+from storage.reports import SqlCases
 from storage.signins import SqlSignIns
 from storage.stories import SqlStories
 from storage.suggestions import SqlSuggestions
+from storage.surveys import SqlCampaigns
 from storage.tables import (
     ConversationRow,
     SeenEventRow,

@@ -11,7 +11,7 @@ import pytest
 
 from bot.content import Content, load_content
 from bot.deps import Deps
-from bot.faq import FaqIndex
+from bot.features.faq.index import FaqIndex
 from bot.model import Person, Role
 from tests.fakes import FakeCipher, FakeClock, FakeStore, NoticeLog
 

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
-from bot.faqstore import FaqChange
+from bot.features.faq.store import FaqChange
 from bot.messages import ConversationRef, Notification, Reply, UserRef
 from bot.model import Flow, Person, Role, Ticket, TicketStatus, new_id
 from bot.ports import StoreUnavailable

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from adapters.broadcast.limiter import Limiter
-from bot import announcements
+from bot.features.announcements import announcements
 from bot.messages import Card
 from bot.model import Announcement, AnnouncementStatus
 from storage.broadcasts import Broadcasts, Job

@@ -50,8 +50,8 @@ async def _announce(args: argparse.Namespace, settings: Settings) -> int:
 
     import app
     from adapters.console.render import render
-    from bot import announcements, announcing
     from bot.directory import NotAllowed
+    from bot.features.announcements import announcements, service
     from bot.messages import Action, ConversationRef, UserRef
 
     services = await app.bootstrap(settings)
@@ -68,9 +68,9 @@ async def _announce(args: argparse.Namespace, settings: Settings) -> int:
                     print(f"policybot: no announcement {args.id}", file=sys.stderr)
                     return 1
                 if args.csv:
-                    writer = csv.DictWriter(sys.stdout, announcing.RECIPIENT_COLUMNS)
+                    writer = csv.DictWriter(sys.stdout, service.RECIPIENT_COLUMNS)
                     writer.writeheader()
-                    writer.writerows(await announcing.recipient_rows(uow, found.id))
+                    writer.writerows(await service.recipient_rows(uow, found.id))
                     return 0
                 figures = await uow.announcements.figures(found.id, deps.clock.now())
                 print(render(announcements.status_card(found, figures))[0])
@@ -94,8 +94,8 @@ async def _announce(args: argparse.Namespace, settings: Settings) -> int:
                         "when": args.at,
                     }
                     try:
-                        draft = await announcing.draft(deps, uow, person, fields)
-                    except announcing.Invalid as invalid:
+                        draft = await service.draft(deps, uow, person, fields)
+                    except service.Invalid as invalid:
                         for name, problem in invalid.errors.items():
                             flag = _ANNOUNCE_FLAGS.get(name, f"--{name}")
                             print(f"policybot: {flag}: {problem}", file=sys.stderr)

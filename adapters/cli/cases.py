@@ -28,7 +28,7 @@ async def _stats(settings: Settings, as_csv: bool) -> int:
     import csv
 
     import app
-    from bot.casestats import STAT_COLUMNS, stats_rows
+    from bot.features.reports.stats import STAT_COLUMNS, stats_rows
     from storage.uow import SqlStore
 
     engine = await app.prepare_database(settings)

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 def _policy_diff(args: argparse.Namespace, settings: Settings) -> int:
     import app
     from adapters.console.render import plain
-    from bot import changes
+    from bot.features.review import changes
 
     content, _ = app.load(settings)
     found = []
@@ -49,7 +49,7 @@ def _policy_diff(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _review_summary(settings: Settings) -> int:
     import app
-    from bot import review
+    from bot.features.review import review
 
     services = await app.bootstrap(settings)
     try:

@@ -30,7 +30,7 @@ async def _survey_results(settings: Settings, as_csv: bool) -> int:
     import csv
 
     import app
-    from bot.survey_results import compute
+    from bot.features.surveys.results import compute
 
     services = await app.bootstrap(settings)  # the server's own dependencies
     deps, store = services.deps, services.store
@@ -100,7 +100,7 @@ async def _survey_results(settings: Settings, as_csv: bool) -> int:
 
 
 def _print_results(r: object) -> None:
-    from bot.survey_results import Results
+    from bot.features.surveys.results import Results
 
     assert isinstance(r, Results)
     c = r.campaign

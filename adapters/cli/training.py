@@ -31,8 +31,8 @@ async def _training_report(settings: Settings, as_csv: bool) -> int:
     from datetime import UTC, datetime, timedelta
 
     import app
-    from bot.training import outstanding, required_modules
-    from bot.training_admin import DUE_DAYS
+    from bot.features.training.admin import DUE_DAYS
+    from bot.features.training.training import outstanding, required_modules
     from storage.uow import SqlStore
 
     if not as_csv:
@@ -90,14 +90,14 @@ async def _training_figures(settings: Settings) -> int:
     """The figures HR sees in chat (`training report`), as text."""
     import app
     from adapters.console.render import render
-    from bot import training_admin
+    from bot.features.training import admin
     from bot.model import Person, Role
 
     services = await app.bootstrap(settings)
     reader = Person(id="", display_name="policybot", roles=frozenset({Role.HR}))
     try:
         async with services.store() as uow:
-            replies = await training_admin.report(services.deps, uow, reader)
+            replies = await admin.report(services.deps, uow, reader)
     finally:
         await services.close()
     for reply in replies:

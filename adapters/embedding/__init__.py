@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.embedding import Vectors
+from bot.features.faq.embedding import Vectors
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

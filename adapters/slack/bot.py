@@ -25,9 +25,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import inbound, render
 from bot import dispatch, home
 from bot.batch import Batcher
+from bot.catalog import ROUTES
 from bot.deps import Deps
 from bot.directory import Profile, identify
-from bot.features import ROUTES
 from bot.messages import ConversationRef, Form, Incoming, Reply, Submission, Text, TextReply
 from bot.settings import Settings
 from storage.inbox import InboxQueue

@@ -26,9 +26,10 @@ from pydantic import TypeAdapter, ValidationError
 from adapters.teams import render
 from adapters.teams.clients import ReusingAuthentication
 from adapters.teams.send import Sender, Unreachable
-from bot import chat, dispatch
+from bot import dispatch
 from bot.deps import Deps
 from bot.directory import Profile
+from bot.features.faq import faq
 from bot.messages import (
     Action,
     ConversationRef,
@@ -343,7 +344,7 @@ class _Bot(ActivityHandler):
             str(data.get("value", "")),
         )
         replies = await self.channel.handle(context, press)
-        first = replies[0] if replies else chat.offer_hr(self.channel.deps)
+        first = replies[0] if replies else faq.offer_hr(self.channel.deps)
         cards, _ = render.cards(first)
         self.channel.later(activity, replies[1:] + _overflow(cards))
         return {

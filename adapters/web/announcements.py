@@ -17,8 +17,8 @@ from aiohttp import web
 from adapters.web import render
 from adapters.web.charts import Chart, cell
 from adapters.web.security import form, view
-from bot import announcements, announcing
 from bot.deps import Deps
+from bot.features.announcements import announcements, service
 from bot.messages import Form
 from bot.model import Person
 from bot.ports import UnitOfWork
@@ -34,7 +34,7 @@ REMINDED = "Reminded {n}: the announcement went to them again as a reminder."
 FIELDS = ("title", "summary", "link", "version", "ack", "audience", "channels", "when")
 
 
-def delivery_chart(d: announcing.Detail) -> Chart:
+def delivery_chart(d: service.Detail) -> Chart:
     """Delivered, waiting, failed by reason, and (when asked for) acknowledged."""
     f = d.figures
     rows: list[tuple[str, int]] = [("Delivered", f.delivered), ("Waiting", f.pending)]
@@ -53,15 +53,15 @@ def delivery_chart(d: announcing.Detail) -> Chart:
 
 
 def _one(announcement_id: str) -> Any:
-    async def build(deps: Deps, uow: UnitOfWork, person: Person) -> announcing.Detail:
-        return await announcing.detail(deps, uow, person, announcement_id)
+    async def build(deps: Deps, uow: UnitOfWork, person: Person) -> service.Detail:
+        return await service.detail(deps, uow, person, announcement_id)
 
     return build
 
 
 async def list_page(request: web.Request) -> web.StreamResponse:
     """GET /dashboard/announcements."""
-    b = await view(request, announcing.board)
+    b = await view(request, service.board)
     return await render.page(request, "announcements.html", {"b": b, "viewer": b.viewer})
 
 
@@ -69,7 +69,7 @@ async def compose_page(request: web.Request) -> web.StreamResponse:
     """GET /dashboard/announcements/new: the compose form, as the chat's."""
 
     async def build(deps: Deps, uow: UnitOfWork, person: Person) -> tuple[str, Form]:
-        return person.display_name, await announcing.compose(deps, uow, person)
+        return person.display_name, await service.compose(deps, uow, person)
 
     viewer, found = await view(request, build)
     return await render.page(request, "compose.html", {"form": found, "viewer": viewer})
@@ -84,9 +84,9 @@ async def create(request: web.Request) -> web.StreamResponse:
 
     async def build(deps: Deps, uow: UnitOfWork, person: Person) -> tuple[str, Form | str]:
         try:
-            return person.display_name, (await announcing.draft(deps, uow, person, values)).id
-        except announcing.Invalid as invalid:
-            again = await announcing.compose(deps, uow, person, values)
+            return person.display_name, (await service.draft(deps, uow, person, values)).id
+        except service.Invalid as invalid:
+            again = await service.compose(deps, uow, person, values)
             return person.display_name, replace(again, errors=invalid.errors)
 
     viewer, found = await view(request, build)
@@ -119,7 +119,7 @@ def _done(request: web.Request) -> str:
     return DONE.get(done, "")
 
 
-def acks_chart(d: announcing.Detail) -> Chart:
+def acks_chart(d: service.Detail) -> Chart:
     """Acknowledgements so far, day by day, as shares of the people it reached."""
     total, rows = 0, []
     for day, n in d.acknowledged:
@@ -145,7 +145,7 @@ async def _change(request: web.Request, done: str, change: Any) -> web.StreamRes
     async def build(deps: Deps, uow: UnitOfWork, person: Person) -> bool:
         try:
             await change(deps, uow, person, announcement_id)
-        except announcing.Refused:
+        except service.Refused:
             return False
         return True
 
@@ -156,12 +156,12 @@ async def _change(request: web.Request, done: str, change: Any) -> web.StreamRes
 
 async def send(request: web.Request) -> web.StreamResponse:
     """POST /dashboard/announcements/{id}/send: confirm the draft."""
-    return await _change(request, "scheduled", announcing.schedule)
+    return await _change(request, "scheduled", service.schedule)
 
 
 async def cancel(request: web.Request) -> web.StreamResponse:
     """POST /dashboard/announcements/{id}/cancel: before it starts."""
-    return await _change(request, "cancelled", announcing.withdraw)
+    return await _change(request, "cancelled", service.withdraw)
 
 
 async def remind(request: web.Request) -> web.StreamResponse:
@@ -171,8 +171,8 @@ async def remind(request: web.Request) -> web.StreamResponse:
 
     async def build(deps: Deps, uow: UnitOfWork, person: Person) -> int | None:
         try:
-            return await announcing.remind_now(deps, uow, person, announcement_id)
-        except announcing.Refused:
+            return await service.remind_now(deps, uow, person, announcement_id)
+        except service.Refused:
             return None
 
     n = await view(request, build)
@@ -185,7 +185,7 @@ async def correct_page(request: web.Request) -> web.StreamResponse:
     announcement_id = request.match_info["id"].upper()
 
     async def build(deps: Deps, uow: UnitOfWork, person: Person) -> tuple[str, Form]:
-        return person.display_name, await announcing.correction(deps, uow, person, announcement_id)
+        return person.display_name, await service.correction(deps, uow, person, announcement_id)
 
     viewer, found = await view(request, build)
     context = {"form": found, "viewer": viewer, "announcement_id": announcement_id}
@@ -200,12 +200,12 @@ async def correct(request: web.Request) -> web.StreamResponse:
 
     async def build(deps: Deps, uow: UnitOfWork, person: Person) -> tuple[str, Form | None]:
         try:
-            await announcing.correct(deps, uow, person, announcement_id, values)
-        except announcing.Invalid as invalid:
-            again = await announcing.correction(deps, uow, person, announcement_id)
+            await service.correct(deps, uow, person, announcement_id, values)
+        except service.Invalid as invalid:
+            again = await service.correction(deps, uow, person, announcement_id)
             filled = tuple(replace(f, initial=values[f.name]) for f in again.fields)
             return person.display_name, replace(again, fields=filled, errors=invalid.errors)
-        except announcing.Refused:
+        except service.Refused:
             return person.display_name, None
         return person.display_name, None
 
@@ -226,7 +226,7 @@ async def preview(request: web.Request) -> web.StreamResponse:
     async def build(
         deps: Deps, uow: UnitOfWork, person: Person
     ) -> tuple[str, tuple[Any, int, dict[str, str]]]:
-        return person.display_name, await announcing.sample(deps, uow, person, values)
+        return person.display_name, await service.sample(deps, uow, person, values)
 
     viewer, (card, head_count, errors) = await view(request, build)
     context = {
@@ -261,12 +261,12 @@ async def recipients_csv(request: web.Request) -> web.StreamResponse:
     announcement_id = request.match_info["id"]
 
     async def build(deps: Deps, uow: UnitOfWork, person: Person) -> list[dict[str, Any]]:
-        d = await announcing.detail(deps, uow, person, announcement_id)
-        return await announcing.recipient_rows(uow, d.announcement.id)
+        d = await service.detail(deps, uow, person, announcement_id)
+        return await service.recipient_rows(uow, d.announcement.id)
 
     rows = await view(request, build)
     out = io.StringIO()
-    writer = csv.DictWriter(out, announcing.RECIPIENT_COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(out, service.RECIPIENT_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: cell(str(v)) for k, v in row.items()})

@@ -12,9 +12,9 @@ from aiohttp import web
 
 from adapters.web import render
 from adapters.web.security import form, view
-from bot import caseactions, casebook
-from bot.caseactions import OUTCOMES
 from bot.deps import Deps
+from bot.features.reports import actions, book
+from bot.features.reports.actions import OUTCOMES
 from bot.model import Case, Person
 from bot.ports import UnitOfWork
 
@@ -35,7 +35,7 @@ Change = Callable[[Deps, UnitOfWork, Person, str], Awaitable[Case | None]]
 
 async def queue_page(request: web.Request) -> web.StreamResponse:
     """GET /dashboard/cases: the viewer's unresolved cases with their clocks."""
-    q = await view(request, casebook.queue)
+    q = await view(request, book.queue)
     return await render.page(request, "cases.html", {"q": q, "viewer": q.viewer})
 
 
@@ -43,8 +43,8 @@ async def case_page(request: web.Request) -> web.StreamResponse:
     """GET /dashboard/cases/{ref}: the case, for its handlers (the read is audited)."""
     ref = request.match_info["ref"]
 
-    async def build(deps: Deps, uow: UnitOfWork, person: Person) -> casebook.CaseView:
-        return await casebook.open_case(deps, uow, person, ref)
+    async def build(deps: Deps, uow: UnitOfWork, person: Person) -> book.CaseView:
+        return await book.open_case(deps, uow, person, ref)
 
     c = await view(request, build)
     context = {
@@ -65,21 +65,21 @@ async def _change(
     ref = request.match_info["ref"].upper()
 
     async def build(deps: Deps, uow: UnitOfWork, person: Person) -> str:
-        found = await change(deps, uow, person, await casebook.case_id(uow, ref))
+        found = await change(deps, uow, person, await book.case_id(uow, ref))
         if found is None:
-            raise casebook.NotYours(ref)
+            raise book.NotYours(ref)
         return done
 
     try:
         outcome = await view(request, build)
-    except caseactions.Invalid as invalid:
+    except actions.Invalid as invalid:
         raise web.HTTPSeeOther(f"/dashboard/cases/{ref}?problem={invalid.field}") from None
     raise web.HTTPSeeOther(f"/dashboard/cases/{ref}?done={outcome}")
 
 
 async def acknowledge(request: web.Request) -> web.StreamResponse:
     """POST /dashboard/cases/{ref}/acknowledge."""
-    return await _change(request, "acknowledged", lambda fields: caseactions.acknowledge)
+    return await _change(request, "acknowledged", lambda fields: actions.acknowledge)
 
 
 async def assign(request: web.Request) -> web.StreamResponse:
@@ -88,7 +88,7 @@ async def assign(request: web.Request) -> web.StreamResponse:
     def make(fields: dict[str, str]) -> Change:
         async def change(deps: Deps, uow: UnitOfWork, person: Person, case_id: str) -> Case | None:
             to = fields.get("assignee") or None
-            return await caseactions.assign(deps, uow, person, case_id, to)
+            return await actions.assign(deps, uow, person, case_id, to)
 
         return change
 
@@ -100,7 +100,7 @@ async def message(request: web.Request) -> web.StreamResponse:
 
     def make(fields: dict[str, str]) -> Change:
         async def change(deps: Deps, uow: UnitOfWork, person: Person, case_id: str) -> Case | None:
-            return await caseactions.message(deps, uow, person, case_id, fields.get("message", ""))
+            return await actions.message(deps, uow, person, case_id, fields.get("message", ""))
 
         return change
 
@@ -113,7 +113,7 @@ async def resolve(request: web.Request) -> web.StreamResponse:
     def make(fields: dict[str, str]) -> Change:
         async def change(deps: Deps, uow: UnitOfWork, person: Person, case_id: str) -> Case | None:
             outcome, note = fields.get("outcome", ""), fields.get("note", "")
-            return await caseactions.resolve(deps, uow, person, case_id, outcome, note)
+            return await actions.resolve(deps, uow, person, case_id, outcome, note)
 
         return change
 

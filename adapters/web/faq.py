@@ -17,9 +17,9 @@ from aiohttp import web
 from adapters.web import render
 from adapters.web.charts import Chart, cell
 from adapters.web.security import form, view
-from bot import faqedit
 from bot.deps import Deps
-from bot.faqstore import ChangeKind, FaqChange
+from bot.features.faq import editing
+from bot.features.faq.store import ChangeKind, FaqChange
 from bot.model import Person
 from bot.ports import UnitOfWork
 
@@ -31,14 +31,14 @@ DONE = {
 SHOWN = 10  # topics drawn in the chart
 
 
-def unhelpful_chart(b: faqedit.Board) -> Chart:
+def unhelpful_chart(b: editing.Board) -> Chart:
     """ "Not helpful" votes of the topics that have any, most first."""
     rows = tuple((t.faq_id, t.unhelpful) for t in b.topics if t.unhelpful)[:SHOWN]
     return Chart("unhelpful", '"Not helpful" votes by topic', "Topic", "votes", rows)
 
 
 async def _refresh(request: web.Request) -> None:
-    await view(request, lambda deps, uow, person: faqedit.refresh(deps, uow))
+    await view(request, lambda deps, uow, person: editing.refresh(deps, uow))
 
 
 async def page(request: web.Request) -> web.StreamResponse:
@@ -53,13 +53,13 @@ async def _page(
 
     async def build(
         deps: Deps, uow: UnitOfWork, person: Person
-    ) -> tuple[faqedit.Board, faqedit.Trial | None, str]:
-        b = await faqedit.board(deps, uow, person)
+    ) -> tuple[editing.Board, editing.Trial | None, str]:
+        b = await editing.board(deps, uow, person)
         if not question.strip():
             return b, None, ""
         try:
-            return b, await faqedit.trial(deps, person, question), ""
-        except faqedit.Invalid as invalid:
+            return b, await editing.trial(deps, person, question), ""
+        except editing.Invalid as invalid:
             return b, None, invalid.errors["question"]
 
     b, trial, trial_problem = await view(request, build)
@@ -84,10 +84,10 @@ async def try_question(request: web.Request) -> web.StreamResponse:
 
     async def build(
         deps: Deps, uow: UnitOfWork, person: Person
-    ) -> tuple[str, faqedit.Trial | None, str]:
+    ) -> tuple[str, editing.Trial | None, str]:
         try:
-            return person.display_name, await faqedit.trial(deps, person, question), ""
-        except faqedit.Invalid as invalid:
+            return person.display_name, await editing.trial(deps, person, question), ""
+        except editing.Invalid as invalid:
             return person.display_name, None, invalid.errors["question"]
 
     viewer, trial, problem = await view(request, build)
@@ -103,8 +103,8 @@ async def add_phrasing(request: web.Request) -> web.StreamResponse:
     async def build(deps: Deps, uow: UnitOfWork, person: Person) -> str:
         faq_id, text = fields.get("faq_id", ""), fields.get("text", "")
         try:
-            await faqedit.add_phrasing(deps, uow, person, faq_id, text, fields.get("source", ""))
-        except faqedit.Invalid as invalid:
+            await editing.add_phrasing(deps, uow, person, faq_id, text, fields.get("source", ""))
+        except editing.Invalid as invalid:
             return " ".join(invalid.errors.values())
         return ""
 
@@ -126,10 +126,10 @@ async def new_entry(request: web.Request) -> web.StreamResponse:
     async def build(
         deps: Deps, uow: UnitOfWork, person: Person
     ) -> tuple[str, dict[str, str], Sections]:
-        sections = faqedit.sections(deps, person)
+        sections = editing.sections(deps, person)
         if not ref:
             return person.display_name, {}, sections
-        found = await faqedit.ticket(uow, person, ref)
+        found = await editing.ticket(uow, person, ref)
         values = {
             "question": found.question,
             "answer": found.answer or "",
@@ -160,10 +160,10 @@ async def add_entry(request: web.Request) -> web.StreamResponse:
     async def build(
         deps: Deps, uow: UnitOfWork, person: Person
     ) -> tuple[str, dict[str, str], Sections]:
-        sections = faqedit.sections(deps, person)
+        sections = editing.sections(deps, person)
         try:
-            await faqedit.add_entry(deps, uow, person, fields, fields.get("source", ""))
-        except faqedit.Invalid as invalid:
+            await editing.add_entry(deps, uow, person, fields, fields.get("source", ""))
+        except editing.Invalid as invalid:
             return person.display_name, invalid.errors, sections
         return person.display_name, {}, sections
 
@@ -178,14 +178,14 @@ async def retire(request: web.Request) -> web.StreamResponse:
     """POST /dashboard/faq/changes/{id}/retire."""
     await form(request)
     change_id = request.match_info["id"]
-    await view(request, lambda deps, uow, person: faqedit.retire(deps, uow, person, change_id))
+    await view(request, lambda deps, uow, person: editing.retire(deps, uow, person, change_id))
     await _refresh(request)
     raise web.HTTPSeeOther("/dashboard/faq?done=retired")
 
 
 async def topics_csv(request: web.Request) -> web.StreamResponse:
     """GET /dashboard/faq/topics.csv: every topic's figures since the current version."""
-    b = await view(request, faqedit.board)
+    b = await view(request, editing.board)
     out = io.StringIO()
     out.write("topic,question,section,answers,helpful,not_helpful,phrasings,added_here\r\n")
     for t in b.topics:
@@ -224,7 +224,7 @@ def as_yaml(changes: list[FaqChange]) -> str:
 
 async def changes_yaml(request: web.Request) -> web.StreamResponse:
     """GET /dashboard/faq/changes.yaml: the changes in force, as content YAML."""
-    b = await view(request, faqedit.board)
+    b = await view(request, editing.board)
     live = [h.change for h in reversed(b.history) if h.change.retired_at is None]
     return _download("faq-changes.yaml", "application/yaml", as_yaml(live))
 

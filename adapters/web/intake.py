@@ -21,12 +21,12 @@ from aiohttp import web
 
 from adapters.web import render, security
 from adapters.web.limits import Window
-from bot import intake, intakelinks
-from bot.casework import LOCKED_OUT, FollowUpRefused
 from bot.deps import Deps
+from bot.features.reports import intake, links
+from bot.features.reports.casework import LOCKED_OUT, FollowUpRefused
+from bot.features.reports.reports import Invalid
 from bot.messages import Field, Form
 from bot.ports import StoreUnavailable
-from bot.reports import Invalid
 
 log = logging.getLogger("policybot.web.intake")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -163,7 +163,7 @@ async def send_report(request: web.Request) -> web.StreamResponse:
     deps = request.config_dict[DEPS]
     limits = request.config_dict[LIMITS]
     fields = await _fields(request)
-    token = intakelinks.token_of(fields.get("token", "") or fields.get("link", ""))
+    token = links.token_of(fields.get("token", "") or fields.get("link", ""))
     typed = intake.form(deps, values=fields)
     link_key = deps.cipher.keyed_hash("intake limit", token)
     if not limits["reports"].allow() or not limits["link"].allow(link_key):

@@ -7,8 +7,8 @@ from aiohttp import web
 from adapters.web import render
 from adapters.web.charts import Chart
 from adapters.web.security import view
-from bot import overview
-from bot.overview import Overview
+from bot.features.dashboard import overview
+from bot.features.dashboard.overview import Overview
 
 NOT_YET = "Not yet"
 

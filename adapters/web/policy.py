@@ -8,10 +8,10 @@ from aiohttp import web
 from adapters.web import render
 from adapters.web.charts import Chart
 from adapters.web.security import view
-from bot import policy_view
 from bot.deps import Deps
+from bot.features.review import policy as review_policy
+from bot.features.review.policy import PolicyPage, Review
 from bot.model import Person
-from bot.policy_view import PolicyPage, Review
 from bot.ports import UnitOfWork
 
 
@@ -33,7 +33,7 @@ async def _build(request: web.Request) -> PolicyPage:
     version = _version(request)
 
     async def build(deps: Deps, uow: UnitOfWork, person: Person) -> PolicyPage:
-        return await policy_view.page(deps, uow, person, version)
+        return await review_policy.page(deps, uow, person, version)
 
     return await view(request, build)
 

@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from adapters.web import render, session
-from bot import dashboard
 from bot.deps import Deps
 from bot.directory import NotAllowed
+from bot.features.dashboard import dashboard
 from bot.model import Person
 from bot.ports import StoreUnavailable, UnitOfWork
 

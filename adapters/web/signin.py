@@ -10,7 +10,7 @@ from aiohttp import web
 
 from adapters.web import render, session
 from adapters.web.security import DEPS, SIGN_IN, form
-from bot import dashboard
+from bot.features.dashboard import dashboard
 
 NOTES = {
     "signed-out": "You are signed out.",

@@ -15,11 +15,11 @@ from aiohttp import web
 from adapters.web import render
 from adapters.web.charts import Chart
 from adapters.web.security import form, view
-from bot import story_admin
 from bot.deps import Deps
+from bot.features.stories import admin
+from bot.features.stories.admin import RoundView
 from bot.model import Person
 from bot.ports import UnitOfWork
-from bot.story_admin import RoundView
 
 STORY = "{id:[Ss]-[A-Za-z0-9]{6}}"
 ROUND = "{id:[Rr]-[A-Za-z0-9]{6}}"
@@ -30,7 +30,7 @@ DONE = {
     "closed": "The round is closed; a winner is announced to everyone.",
 }
 PROBLEMS = {
-    "decided": story_admin.DECIDED,
+    "decided": admin.DECIDED,
     "reason": "Say why, kindly: the author reads the reason. Nothing was changed.",
     "days": "Voting is open from 1 to 31 days. Nothing was opened.",
     "entries": "A round needs at least two approved stories that may be shown.",
@@ -48,7 +48,7 @@ def votes_chart(r: RoundView) -> Chart:
 
 async def page(request: web.Request) -> web.StreamResponse:
     """GET /dashboard/stories."""
-    b = await view(request, story_admin.board)
+    b = await view(request, admin.board)
     context = {
         "b": b,
         "viewer": b.viewer,
@@ -65,9 +65,9 @@ async def _act(request: web.Request, done: str, change: Change) -> web.StreamRes
     async def build(deps: Deps, uow: UnitOfWork, person: Person) -> str:
         try:
             await change(deps, uow, person)
-        except story_admin.Invalid as invalid:
+        except admin.Invalid as invalid:
             return invalid.field
-        except story_admin.Refused as refused:
+        except admin.Refused as refused:
             return next((k for k, v in PROBLEMS.items() if v == str(refused)), "decided")
         return ""
 
@@ -83,7 +83,7 @@ async def approve(request: web.Request) -> web.StreamResponse:
     story_id = request.match_info["id"].upper()
 
     async def change(deps: Deps, uow: UnitOfWork, person: Person) -> object:
-        return await story_admin.approve(deps, uow, person, story_id)
+        return await admin.approve(deps, uow, person, story_id)
 
     return await _act(request, "approved", change)
 
@@ -94,7 +94,7 @@ async def decline(request: web.Request) -> web.StreamResponse:
     story_id = request.match_info["id"].upper()
 
     async def change(deps: Deps, uow: UnitOfWork, person: Person) -> object:
-        return await story_admin.decline(deps, uow, person, story_id, fields.get("reason", ""))
+        return await admin.decline(deps, uow, person, story_id, fields.get("reason", ""))
 
     return await _act(request, "declined", change)
 
@@ -105,7 +105,7 @@ async def open_round(request: web.Request) -> web.StreamResponse:
 
     async def change(deps: Deps, uow: UnitOfWork, person: Person) -> object:
         title, days = fields.get("title", ""), fields.get("days", "")
-        return await story_admin.open_round(deps, uow, person, title, days)
+        return await admin.open_round(deps, uow, person, title, days)
 
     return await _act(request, "opened", change)
 
@@ -116,14 +116,14 @@ async def close_round(request: web.Request) -> web.StreamResponse:
     round_id = request.match_info["id"].upper()
 
     async def change(deps: Deps, uow: UnitOfWork, person: Person) -> object:
-        return await story_admin.close_round(deps, uow, person, round_id)
+        return await admin.close_round(deps, uow, person, round_id)
 
     return await _act(request, "closed", change)
 
 
 async def votes_csv(request: web.Request) -> web.StreamResponse:
     """GET /dashboard/stories/rounds/{id}/votes.csv: one round's chart."""
-    b = await view(request, story_admin.board)
+    b = await view(request, admin.board)
     found = next((r for r in b.rounds if r.round.id == request.match_info["id"].upper()), None)
     if found is None:
         raise web.HTTPNotFound()

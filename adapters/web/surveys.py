@@ -15,12 +15,12 @@ from aiohttp import web
 from adapters.web import render
 from adapters.web.charts import Chart
 from adapters.web.security import form, view
-from bot import survey_admin, survey_writer
 from bot.deps import Deps
+from bot.features.surveys import admin, writer
+from bot.features.surveys.results import QuestionResult, Results
 from bot.model import Person
 from bot.ports import UnitOfWork
 from bot.rules import LIKERT
-from bot.survey_results import QuestionResult, Results
 
 ID = "{id:[A-Za-z0-9]{1,32}}"
 FIELDS = ("survey", "audience", "starts", "days")
@@ -51,7 +51,7 @@ def charts(r: Results) -> dict[str, Chart]:
 
 async def list_page(request: web.Request) -> web.StreamResponse:
     """GET /dashboard/surveys: the campaigns, and the form to open one."""
-    b = await view(request, survey_admin.board)
+    b = await view(request, admin.board)
     context = {
         "b": b,
         "viewer": b.viewer,
@@ -66,11 +66,11 @@ async def create(request: web.Request) -> web.StreamResponse:
     fields = await form(request)
     values = {k: fields.get(k, "") for k in FIELDS}
 
-    async def build(deps: Deps, uow: UnitOfWork, person: Person) -> survey_admin.Board | None:
+    async def build(deps: Deps, uow: UnitOfWork, person: Person) -> admin.Board | None:
         try:
-            await survey_admin.open_campaign(deps, uow, person, values)
-        except survey_admin.Invalid as invalid:
-            return await survey_admin.board(deps, uow, person, values, invalid.errors)
+            await admin.open_campaign(deps, uow, person, values)
+        except admin.Invalid as invalid:
+            return await admin.board(deps, uow, person, values, invalid.errors)
         return None
 
     again = await view(request, build)
@@ -83,8 +83,8 @@ async def create(request: web.Request) -> web.StreamResponse:
 async def write_page(request: web.Request) -> web.StreamResponse:
     """GET /dashboard/surveys/write: the form to write a survey or a quick poll."""
 
-    async def build(deps: Deps, uow: UnitOfWork, person: Person) -> tuple[str, survey_writer.Blank]:
-        return person.display_name, await survey_writer.blank(deps, uow, person)
+    async def build(deps: Deps, uow: UnitOfWork, person: Person) -> tuple[str, writer.Blank]:
+        return person.display_name, await writer.blank(deps, uow, person)
 
     viewer, blank = await view(request, build)
     return await _write_form(request, viewer, blank, {}, {})
@@ -93,7 +93,7 @@ async def write_page(request: web.Request) -> web.StreamResponse:
 async def _write_form(
     request: web.Request,
     viewer: str,
-    blank: survey_writer.Blank,
+    blank: writer.Blank,
     values: dict[str, str],
     errors: dict[str, str],
 ) -> web.StreamResponse:
@@ -102,8 +102,8 @@ async def _write_form(
         "blank": blank,
         "values": values,
         "errors": errors,
-        "questions": survey_writer.QUESTIONS,
-        "kinds": survey_writer.KINDS,
+        "questions": writer.QUESTIONS,
+        "kinds": writer.KINDS,
     }
     return await render.page(request, "survey_write.html", context, 400 if errors else 200)
 
@@ -115,11 +115,11 @@ async def write(request: web.Request) -> web.StreamResponse:
 
     async def build(
         deps: Deps, uow: UnitOfWork, person: Person
-    ) -> tuple[str, survey_writer.Blank, dict[str, str]]:
-        blank = await survey_writer.blank(deps, uow, person)
+    ) -> tuple[str, writer.Blank, dict[str, str]]:
+        blank = await writer.blank(deps, uow, person)
         try:
-            await survey_writer.open_written(deps, uow, person, fields)
-        except survey_admin.Invalid as invalid:
+            await writer.open_written(deps, uow, person, fields)
+        except admin.Invalid as invalid:
             return person.display_name, blank, invalid.errors
         return person.display_name, blank, {}
 
@@ -136,7 +136,7 @@ async def _change(request: web.Request, done: str, change: Any) -> web.StreamRes
     async def build(deps: Deps, uow: UnitOfWork, person: Person) -> bool:
         try:
             await change(deps, uow, person, campaign_id)
-        except survey_admin.Refused:
+        except admin.Refused:
             return False
         return True
 
@@ -148,17 +148,17 @@ async def _change(request: web.Request, done: str, change: Any) -> web.StreamRes
 
 async def remind(request: web.Request) -> web.StreamResponse:
     """POST /dashboard/surveys/{id}/remind: those in the audience who have not answered."""
-    return await _change(request, "reminded", survey_admin.remind)
+    return await _change(request, "reminded", admin.remind)
 
 
 async def close(request: web.Request) -> web.StreamResponse:
     """POST /dashboard/surveys/{id}/close: no more answers."""
-    return await _change(request, "closed", survey_admin.close)
+    return await _change(request, "closed", admin.close)
 
 
 def _one(campaign_id: str) -> Any:
-    async def build(deps: Deps, uow: UnitOfWork, person: Person) -> survey_admin.Outcome:
-        return await survey_admin.results(deps, uow, person, campaign_id)
+    async def build(deps: Deps, uow: UnitOfWork, person: Person) -> admin.Outcome:
+        return await admin.results(deps, uow, person, campaign_id)
 
     return build
 

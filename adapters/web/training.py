@@ -8,11 +8,11 @@ from aiohttp import web
 from adapters.web import render
 from adapters.web.charts import Chart
 from adapters.web.security import form, view
-from bot import training_status
 from bot.deps import Deps
+from bot.features.training import status as training_status
+from bot.features.training.status import TrainingFigures
 from bot.model import Person
 from bot.ports import UnitOfWork
-from bot.training_status import TrainingFigures
 
 DONE = "Saved: the required modules are the ones ticked below."
 

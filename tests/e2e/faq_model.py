@@ -6,7 +6,7 @@ from pathlib import Path
 
 from adapters.embedding import FastEmbedder, FileVectorCache
 from bot.content import Content
-from bot.faq import FaqIndex
+from bot.features.faq.index import FaqIndex
 
 VAGUE = "my account"
 """A question the shipped model is unsure about: it offers topics instead of answering."""

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import announcements
 from bot.content import Content
 from bot.deps import Deps
 from bot.dispatch import handle
-from bot.faq import FaqIndex
+from bot.features.announcements import announcements
+from bot.features.faq.index import FaqIndex
 from bot.messages import Action, Card, ConversationRef, Form, Submission, TextReply, UserRef
 from bot.model import Person, Role
 from storage.broadcasts import Broadcasts

@@ -16,7 +16,7 @@ from bot.batch import Batcher
 from bot.content import Content
 from bot.deps import Deps
 from bot.dispatch import handle, handle_many
-from bot.faq import FaqIndex
+from bot.features.faq.index import FaqIndex
 from bot.messages import Action, ConversationRef, Incoming, Reply, Text, UserRef
 from bot.model import Person, Role
 from storage.cipher import KeyCipher

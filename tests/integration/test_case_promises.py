@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import casework
 from bot.content import Content
 from bot.deps import Deps
 from bot.dispatch import handle
-from bot.faq import FaqIndex
+from bot.features.faq.index import FaqIndex
+from bot.features.reports import casework
+from bot.features.reports.reports import LOCK, MAX_FAILED
 from bot.messages import (
     Action,
     Card,
@@ -32,7 +33,6 @@ from bot.messages import (
     UserRef,
 )
 from bot.model import Person, Role
-from bot.reports import LOCK, MAX_FAILED
 from storage.cipher import KeyCipher
 from storage.outbox import OutboxQueue
 from storage.uow import SqlStore

@@ -8,7 +8,7 @@ import pytest
 
 from adapters.embedding import FastEmbedder, FileVectorCache
 from bot.content import Content
-from bot.faq import FaqIndex
+from bot.features.faq.index import FaqIndex
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
-from bot import intake, intakelinks
+from bot.features.reports import intake
+from bot.features.reports import links as reports_links
 from storage.cipher import KeyCipher
 from storage.db import current_revision, downgrade, head_revision, upgrade
 from storage.tables import IntakeTokenRow, aware
@@ -46,10 +47,10 @@ async def test_a_link_is_a_keyed_hash_that_works_once_until_it_expires(
     clock = FakeClock(NOW)
     deps = sql_deps(content, faq, SqlStore(engine, cipher), NoticeLog(), clock, cipher)  # type: ignore[arg-type]
     async with deps.store() as uow:
-        url = await intakelinks.link(deps, uow)
+        url = await reports_links.link(deps, uow)
         await uow.commit()
     token = url.rsplit("/", 1)[1]
-    assert url.startswith(deps.site_url + "/report/") and intakelinks.token_of(url) == token
+    assert url.startswith(deps.site_url + "/report/") and reports_links.token_of(url) == token
     async with deps.store() as uow:
         rows = [
             (r.token_hash, aware(r.expires_at))
@@ -70,7 +71,7 @@ async def test_a_link_is_a_keyed_hash_that_works_once_until_it_expires(
     assert not await intake.usable(deps, token)
 
     async with deps.store() as uow:
-        late = intakelinks.token_of(await intakelinks.link(deps, uow))
+        late = reports_links.token_of(await reports_links.link(deps, uow))
         await uow.commit()
     clock.advance(hours=25)
     assert not await intake.usable(deps, late)
@@ -90,15 +91,15 @@ async def test_expired_links_are_forgotten_when_a_new_one_is_made(
     clock = FakeClock(NOW)
     deps = sql_deps(content, faq, SqlStore(engine, cipher), NoticeLog(), clock, cipher)  # type: ignore[arg-type]
     async with deps.store() as uow:
-        await intakelinks.link(deps, uow)
-        await intakelinks.link(deps, uow)
+        await reports_links.link(deps, uow)
+        await reports_links.link(deps, uow)
         await uow.commit()
     clock.advance(hours=26)
     async with deps.store() as uow:
-        await intakelinks.link(deps, uow)
+        await reports_links.link(deps, uow)
         await uow.commit()
     async with engine.connect() as conn:
         assert (await conn.execute(text("SELECT count(*) FROM intake_token"))).scalar_one() == 1
-    assert intakelinks.expiry(NOW.replace(minute=0, second=0, microsecond=0)) == NOW.replace(
+    assert reports_links.expiry(NOW.replace(minute=0, second=0, microsecond=0)) == NOW.replace(
         minute=0, second=0, microsecond=0
     ) + timedelta(hours=24)

@@ -13,11 +13,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
-from bot import casestats, casework
 from bot.content import Content
 from bot.deps import Deps
 from bot.dispatch import handle
-from bot.faq import FaqIndex
+from bot.features.faq.index import FaqIndex
+from bot.features.reports import casework, stats
 from bot.messages import (
     Action,
     Card,
@@ -29,8 +29,8 @@ from bot.messages import (
     UserRef,
 )
 from bot.model import Person, Role
-from storage.cases import SqlCases
 from storage.cipher import KeyCipher
+from storage.reports import SqlCases
 from storage.uow import SqlStore
 from tests.conftest import sql_deps
 from tests.fakes import FakeClock, NoticeLog
@@ -248,7 +248,7 @@ async def test_key_rotation_keeps_old_cases_readable(
     async with deps.store() as uow:
         case = await uow.cases.get(card.buttons[0].value)
         assert case is not None
-        from bot.reports import content_of
+        from bot.features.reports.reports import content_of
 
         assert content_of(rotated, case)["what"] == WHAT
     stranger = KeyCipher(b"x" * 32)
@@ -291,7 +291,7 @@ async def test_purge_removes_only_closed_cases_past_retention(
 async def test_a_report_and_its_notices_commit_together_or_not_at_all(
     deps: Deps, engine: AsyncEngine, notices: NoticeLog
 ) -> None:
-    from bot import reports
+    from bot.features.reports import reports
 
     async def rows(table: str) -> int:
         async with engine.connect() as conn:
@@ -360,7 +360,7 @@ async def test_figures_carry_no_content_or_identity(
     await handle(deps, report())
     await handle(deps, report(identity="anonymous", category="doxxing", severity="critical"))
     async with deps.store() as uow:
-        rows = casestats.stats_rows(list(await uow.cases.all()))
+        rows = stats.stats_rows(list(await uow.cases.all()))
     assert [r["category"] for r in rows] == ["threats", "doxxing"]
     flat = repr(rows)
     for secret in (WHAT, "sam", "Sam", "video.example"):

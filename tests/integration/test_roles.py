@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.content import Content
 from bot.deps import Deps
 from bot.dispatch import handle
-from bot.faq import FaqIndex
+from bot.features.faq.index import FaqIndex
 from bot.messages import (
     Action,
     Card,
@@ -153,57 +153,66 @@ Attempt = Callable[[UserRef, World], Incoming]
 CORRECTION = {"title": "Corrected", "summary": "Read this instead.", "link": ""}
 # (where the check is, what someone presses or submits): all 29 `require` calls of the core.
 HR_ONLY: list[tuple[str, Attempt]] = [
-    ("announcements.new_form", lambda u, w: Action(u, DM, "announce_new")),
-    ("announcements.new_form (typed)", lambda u, w: Text(u, DM, "announce")),
+    ("announcements.announcements.new_form", lambda u, w: Action(u, DM, "announce_new")),
+    ("announcements.announcements.new_form (typed)", lambda u, w: Text(u, DM, "announce")),
     (
-        "announcing.draft",
+        "announcements.service.draft",
         lambda u, w: Submission(u, DM, "announce_new", {"title": "Mine", "summary": "Hi all"}),
     ),
-    ("announcing.schedule", lambda u, w: Action(u, DM, "announce_send", w.draft)),
-    ("announcements.discard", lambda u, w: Action(u, DM, "announce_discard", w.draft)),
-    ("announcing.withdraw", lambda u, w: Action(u, DM, "announce_cancel", w.later)),
-    ("announcing.correction", lambda u, w: Action(u, DM, "announce_correct", w.scheduled)),
+    ("announcements.service.schedule", lambda u, w: Action(u, DM, "announce_send", w.draft)),
     (
-        "announcing.correct",
+        "announcements.announcements.discard",
+        lambda u, w: Action(u, DM, "announce_discard", w.draft),
+    ),
+    ("announcements.service.withdraw", lambda u, w: Action(u, DM, "announce_cancel", w.later)),
+    (
+        "announcements.service.correction",
+        lambda u, w: Action(u, DM, "announce_correct", w.scheduled),
+    ),
+    (
+        "announcements.service.correct",
         lambda u, w: Submission(u, DM, "announce_correct", CORRECTION, w.scheduled),
     ),
-    ("announcements.status", lambda u, w: Action(u, DM, "announce_status", w.scheduled)),
-    ("announcements.overview", lambda u, w: Text(u, DM, "announcements")),
-    ("askhr.list_open", lambda u, w: Text(u, DM, "tickets")),
-    ("askhr.assign", lambda u, w: Action(u, DM, "ticket_assign", w.ticket)),
-    ("askhr.open_answer", lambda u, w: Action(u, DM, "ticket_answer", w.ticket)),
     (
-        "askhr.submit_answer",
+        "announcements.announcements.status",
+        lambda u, w: Action(u, DM, "announce_status", w.scheduled),
+    ),
+    ("announcements.announcements.overview", lambda u, w: Text(u, DM, "announcements")),
+    ("askhr.askhr.list_open", lambda u, w: Text(u, DM, "tickets")),
+    ("askhr.askhr.assign", lambda u, w: Action(u, DM, "ticket_assign", w.ticket)),
+    ("askhr.askhr.open_answer", lambda u, w: Action(u, DM, "ticket_answer", w.ticket)),
+    (
+        "askhr.askhr.submit_answer",
         lambda u, w: Submission(u, DM, "ticket_answer", {"answer": "Floor 2."}, w.ticket),
     ),
-    ("surveys.new_form", lambda u, w: Action(u, DM, "survey_new")),
+    ("surveys.surveys.new_form", lambda u, w: Action(u, DM, "survey_new")),
     (
-        "survey_admin.open_campaign",
+        "surveys.admin.open_campaign",
         lambda u, w: Submission(
             u, DM, "survey_new", {"survey": "training-pulse", "audience": "everyone", "days": "7"}
         ),
     ),
-    ("survey_admin.remind", lambda u, w: Action(u, DM, "survey_remind", w.campaign)),
-    ("survey_admin.close", lambda u, w: Action(u, DM, "survey_close", w.campaign)),
-    ("survey_admin.results", lambda u, w: Action(u, DM, "survey_results", w.campaign)),
-    ("policy_view.review_summary", lambda u, w: Text(u, DM, "review summary")),
-    ("suggestions.overview", lambda u, w: Text(u, DM, "suggestions")),
-    ("stories.queue", lambda u, w: Text(u, DM, "stories")),
-    ("story_admin.approve", lambda u, w: Action(u, DM, "story_approve", w.story)),
-    ("stories.decline_form", lambda u, w: Action(u, DM, "story_decline", w.story)),
+    ("surveys.admin.remind", lambda u, w: Action(u, DM, "survey_remind", w.campaign)),
+    ("surveys.admin.close", lambda u, w: Action(u, DM, "survey_close", w.campaign)),
+    ("surveys.admin.results", lambda u, w: Action(u, DM, "survey_results", w.campaign)),
+    ("review.policy.review_summary", lambda u, w: Text(u, DM, "review summary")),
+    ("suggestions.suggestions.overview", lambda u, w: Text(u, DM, "suggestions")),
+    ("stories.stories.queue", lambda u, w: Text(u, DM, "stories")),
+    ("stories.admin.approve", lambda u, w: Action(u, DM, "story_approve", w.story)),
+    ("stories.stories.decline_form", lambda u, w: Action(u, DM, "story_decline", w.story)),
     (
-        "story_admin.decline",
+        "stories.admin.decline",
         lambda u, w: Submission(u, DM, "story_decline", {"reason": "Not for us."}, w.story),
     ),
-    ("stories.new_round_form", lambda u, w: Action(u, DM, "round_new")),
+    ("stories.stories.new_round_form", lambda u, w: Action(u, DM, "round_new")),
     (
-        "story_admin.open_round",
+        "stories.admin.open_round",
         lambda u, w: Submission(u, DM, "round_new", {"title": "Mine", "days": "3"}),
     ),
-    ("story_admin.close_round", lambda u, w: Action(u, DM, "round_close", w.round)),
-    ("training_admin.required_form", lambda u, w: Action(u, DM, "training_required")),
+    ("stories.admin.close_round", lambda u, w: Action(u, DM, "round_close", w.round)),
+    ("training.admin.required_form", lambda u, w: Action(u, DM, "training_required")),
     (
-        "training_status.set_required",
+        "training.status.set_required",
         lambda u, w: Submission(u, DM, "training_required", {"boundaries": "yes"}),
     ),
 ]
@@ -215,7 +224,10 @@ def test_the_list_names_every_role_check_of_the_core() -> None:
     from pathlib import Path
 
     found = set()
-    for path in sorted((Path(__file__).parents[2] / "bot").glob("*.py")):
+    core = Path(__file__).parents[2] / "bot"
+    for path in sorted(core.rglob("*.py")):
+        module = path.relative_to(core).with_suffix("").parts
+        name = ".".join(module[1:] if module[0] == "features" else module)
         tree = ast.parse(path.read_text())
         for fn in ast.walk(tree):
             if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -225,7 +237,7 @@ def test_the_list_names_every_role_check_of_the_core() -> None:
                         and isinstance(node.func, ast.Name)
                         and node.func.id == "require"
                     ):
-                        found.add(f"{path.stem}.{fn.name}")
+                        found.add(f"{name}.{fn.name}")
     listed = {name.split(" ")[0] for name, _ in HR_ONLY}
     assert found == listed | set(STAFF_ONLY) | set(DASHBOARD_HR_ONLY)
     assert len(found) == 29 + len(STAFF_ONLY) + len(DASHBOARD_HR_ONLY)
@@ -234,42 +246,44 @@ def test_the_list_names_every_role_check_of_the_core() -> None:
 # Checks that let in more roles than HR (the dashboard: hr, handler, manager, admin), each
 # with the tests that refuse an employee and change nothing.
 STAFF_ONLY = {
-    "dashboard.link": "tests/unit/test_dashboard.py::"
+    "dashboard.dashboard.link": "tests/unit/test_dashboard.py::"
     "test_only_hr_handlers_managers_and_admins_get_a_link_and_see_the_menu_entry",
-    "dashboard.page": "tests/e2e/web/test_security.py::"
+    "dashboard.dashboard.page": "tests/e2e/web/test_security.py::"
     "test_a_person_without_a_dashboard_role_is_refused",
-    "overview.compute": "tests/e2e/web/test_overview.py::test_an_employee_gets_no_overview",
-    "casebook.queue": "tests/e2e/web/test_cases.py::test_no_session_wrong_role_and_missing_token",
-    "casebook.open_case": "tests/e2e/web/test_cases.py::"
-    "test_an_excluded_handler_and_a_non_handler_are_refused_and_audited",
-    "training_status.figures": "tests/e2e/web/test_training.py::"
+    "dashboard.overview.compute": "tests/e2e/web/test_overview.py::"
+    "test_an_employee_gets_no_overview",
+    "reports.book.queue": "tests/e2e/web/test_cases.py::"
     "test_no_session_wrong_role_and_missing_token",
-    "policy_view.page": "tests/e2e/web/test_policy.py::test_an_employee_gets_no_policy_page",
+    "reports.book.open_case": "tests/e2e/web/test_cases.py::"
+    "test_an_excluded_handler_and_a_non_handler_are_refused_and_audited",
+    "training.status.figures": "tests/e2e/web/test_training.py::"
+    "test_no_session_wrong_role_and_missing_token",
+    "review.policy.page": "tests/e2e/web/test_policy.py::test_an_employee_gets_no_policy_page",
 }
 
 # HR-only checks reached only from the dashboard, each with the test that refuses another role.
 DASHBOARD_HR_ONLY = {
-    "announcing.board": "tests/e2e/web/test_announcements.py::"
+    "announcements.service.board": "tests/e2e/web/test_announcements.py::"
     "test_no_session_wrong_role_and_missing_token",
-    "announcing.compose": "tests/e2e/web/test_announcements.py::"
+    "announcements.service.compose": "tests/e2e/web/test_announcements.py::"
     "test_no_session_wrong_role_and_missing_token",
-    "announcing.detail": "tests/e2e/web/test_announcements.py::"
+    "announcements.service.detail": "tests/e2e/web/test_announcements.py::"
     "test_no_session_wrong_role_and_missing_token",
-    "announcing.remind_now": "tests/e2e/web/test_announcements.py::"
+    "announcements.service.remind_now": "tests/e2e/web/test_announcements.py::"
     "test_remind_correct_and_preview_are_hr_only",
-    "announcing.sample": "tests/e2e/web/test_announcements.py::"
+    "announcements.service.sample": "tests/e2e/web/test_announcements.py::"
     "test_remind_correct_and_preview_are_hr_only",
     **{
-        f"faqedit.{name}": "tests/e2e/web/test_faq.py::"
+        f"faq.editing.{name}": "tests/e2e/web/test_faq.py::"
         "test_no_session_wrong_role_and_missing_token_store_nothing"
         for name in ("board", "sections", "trial", "add_phrasing", "add_entry", "retire", "ticket")
     },
-    "survey_writer.blank": "tests/e2e/web/test_survey_writer.py::test_only_hr_writes_a_survey",
-    "survey_writer.open_written": "tests/e2e/web/test_survey_writer.py::"
+    "surveys.writer.blank": "tests/e2e/web/test_survey_writer.py::test_only_hr_writes_a_survey",
+    "surveys.writer.open_written": "tests/e2e/web/test_survey_writer.py::"
     "test_only_hr_writes_a_survey",
-    "survey_admin.board": "tests/e2e/web/test_surveys.py::"
+    "surveys.admin.board": "tests/e2e/web/test_surveys.py::"
     "test_no_session_wrong_role_and_missing_token",
-    "story_admin.board": "tests/e2e/web/test_stories.py::"
+    "stories.admin.board": "tests/e2e/web/test_stories.py::"
     "test_no_session_wrong_role_and_missing_token",
 }
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.content import Content
 from bot.deps import Deps
 from bot.dispatch import handle
-from bot.faq import FaqIndex
+from bot.features.faq.index import FaqIndex
 from bot.messages import (
     Action,
     Card,

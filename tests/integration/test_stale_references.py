@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import app
-from bot import casework
 from bot.content import Content
 from bot.deps import Deps
 from bot.dispatch import handle
-from bot.faq import FaqIndex
+from bot.features.faq.index import FaqIndex
+from bot.features.reports import casework
 from bot.messages import Action, Card, UserRef
 from bot.model import Person, Role
 from bot.settings import load_settings

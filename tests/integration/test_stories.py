@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import stories
 from bot.content import Content
 from bot.deps import Deps
 from bot.dispatch import handle
-from bot.faq import FaqIndex
+from bot.features.faq.index import FaqIndex
+from bot.features.stories import stories
 from bot.messages import Action, Card, ConversationRef, Form, Submission, Text, TextReply, UserRef
 from bot.model import Person, Role
 from storage.cipher import KeyCipher

@@ -11,11 +11,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.logs import quiet_libraries
-from bot import review
 from bot.content import Content
 from bot.deps import Deps
 from bot.dispatch import handle
-from bot.faq import FaqIndex
+from bot.features.faq.index import FaqIndex
+from bot.features.review import review
 from bot.messages import Action, Card, ConversationRef, Form, Submission, Text, UserRef
 from bot.model import Person, Role
 from storage.cipher import KeyCipher

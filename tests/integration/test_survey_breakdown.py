@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import survey_results
 from bot.content import Content
 from bot.deps import Deps
 from bot.dispatch import handle
-from bot.faq import FaqIndex
+from bot.features.faq.index import FaqIndex
+from bot.features.surveys import results as surveys_results
 from bot.messages import Action, Card, ConversationRef, Submission, UserRef
 from bot.model import Person, Role
 from storage.cipher import KeyCipher
@@ -73,7 +73,7 @@ async def hidden_by_subtraction(deps: Deps, campaign_id: str) -> dict[str, dict[
     async with deps.store() as uow:
         campaign = await uow.campaigns.get(campaign_id)
         assert campaign is not None
-        results = await survey_results.compute(deps, uow, campaign)
+        results = await surveys_results.compute(deps, uow, campaign)
     assert results.shown
     left = {q.id: dict(q.counts) for q in results.questions}
     for rows in results.departments.values():

@@ -12,11 +12,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
-from bot import survey_results
 from bot.content import Content
 from bot.deps import Deps
 from bot.dispatch import handle
-from bot.faq import FaqIndex
+from bot.features.faq.index import FaqIndex
+from bot.features.surveys import results as surveys_results
 from bot.messages import (
     Action,
     Card,
@@ -183,18 +183,18 @@ async def test_thresholds_and_breakdowns(deps: Deps, clock: FakeClock) -> None:
     assert "c4" not in card.body and "Comments appear once" in card.body
     # All five are in Sales: no breakdown, since "everyone else" is empty.
     async with deps.store() as uow:
-        results = await survey_results.compute(deps, uow, (await uow.campaigns.get(campaign)))  # type: ignore[arg-type]
+        results = await surveys_results.compute(deps, uow, (await uow.campaigns.get(campaign)))  # type: ignore[arg-type]
     assert results.departments == {}
     for n in range(5, 10):
         await take(deps, n, campaign, comment=f"c{n}")
     for n in range(12, 16):  # four in Support: below the threshold
         await take(deps, n, campaign)
     async with deps.store() as uow:
-        results = await survey_results.compute(deps, uow, (await uow.campaigns.get(campaign)))  # type: ignore[arg-type]
+        results = await surveys_results.compute(deps, uow, (await uow.campaigns.get(campaign)))  # type: ignore[arg-type]
     assert set(results.departments) == set()  # Support is too small, so Sales would be exposed
     await take(deps, 16, campaign)
     async with deps.store() as uow:
-        results = await survey_results.compute(deps, uow, (await uow.campaigns.get(campaign)))  # type: ignore[arg-type]
+        results = await surveys_results.compute(deps, uow, (await uow.campaigns.get(campaign)))  # type: ignore[arg-type]
     assert set(results.departments) == {"Sales", "Support"}
     assert len(results.comments) == 10
     clock.advance(days=30)
@@ -218,7 +218,7 @@ async def test_employees_cannot_open_campaigns_or_see_results(deps: Deps) -> Non
 async def test_invitations_on_the_opening_day_and_one_reminder_before_closing(
     deps: Deps, clock: FakeClock, notices: NoticeLog
 ) -> None:
-    from bot import surveys
+    from bot.features.surveys import surveys
 
     fields = {"survey": "training-pulse", "audience": "Sales", "starts": "2", "days": "7"}
     (done,) = await handle(deps, Submission(HR, DM, "survey_new", fields))
@@ -284,7 +284,7 @@ async def test_a_survey_removed_from_content_is_left_alone_not_a_failed_job(
 ) -> None:
     import dataclasses
 
-    from bot import surveys
+    from bot.features.surveys import surveys
 
     await open_campaign(deps)
     clock.advance(days=12)  # two days before it closes: reminders are due
@@ -331,7 +331,7 @@ async def test_a_multiple_choice_question_counts_only_the_options_chosen(deps: D
     async with deps.store() as uow:
         found = await uow.campaigns.get(campaign)
         assert found is not None
-        results = await survey_results.compute(deps, uow, found)
+        results = await surveys_results.compute(deps, uow, found)
     (counts,) = [q.counts for q in results.questions if q.id == "platforms"]
     assert counts.get("X (Twitter)") == 2 and counts.get("LinkedIn") == 2
     assert sum(counts.values()) == 4

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import training
 from bot.content import Content
 from bot.deps import Deps
 from bot.dispatch import handle
-from bot.faq import FaqIndex
+from bot.features.faq.index import FaqIndex
+from bot.features.training import training
 from bot.messages import (
     Action,
     Choices,
@@ -176,7 +176,7 @@ async def test_reminders_cadence_daily_cap_working_hours_and_stop(
 ) -> None:
     from datetime import UTC, datetime
 
-    from bot import training_admin
+    from bot.features.training import admin
     from bot.model import Person
 
     async with deps.store() as uow:
@@ -191,7 +191,7 @@ async def test_reminders_cadence_daily_cap_working_hours_and_stop(
     async def nudge() -> set[str]:
         notices.sent.clear()
         async with deps.store() as uow:
-            await training_admin.nudge(deps, uow)
+            await admin.nudge(deps, uow)
             await uow.commit()
         return {n.person_id for n in notices.sent}
 
@@ -264,8 +264,8 @@ async def test_training_report_scopes_by_role(deps: Deps, clock: FakeClock) -> N
 
 
 async def test_hr_chooses_the_required_modules(deps: Deps, clock: FakeClock) -> None:
+    from bot.features.training.training import required_now
     from bot.model import Person, Role
-    from bot.training import required_now
 
     async with deps.store() as uow:
         await uow.people.save(
@@ -303,14 +303,14 @@ async def test_question_of_the_day_opt_in_working_days_once_a_day(
 ) -> None:
     from datetime import UTC, datetime
 
-    from bot import training_admin
+    from bot.features.training import admin
 
     await handle(deps, Text(SAM, DM, "hello"))  # Sam is in the directory
 
     async def send() -> list[str]:
         notices.sent.clear()
         async with deps.store() as uow:
-            await training_admin.daily(deps, uow)
+            await admin.daily(deps, uow)
             await uow.commit()
         return [n.reply.text for n in notices.sent]  # type: ignore[union-attr]
 
@@ -344,7 +344,7 @@ async def test_managers_get_their_overdue_reports_weekly(
 ) -> None:
     from datetime import UTC, datetime
 
-    from bot import training_admin
+    from bot.features.training import admin
     from bot.model import Person, Role
 
     async with deps.store() as uow:
@@ -360,7 +360,7 @@ async def test_managers_get_their_overdue_reports_weekly(
     async def digest() -> dict[str, str]:
         notices.sent.clear()
         async with deps.store() as uow:
-            await training_admin.digest(deps, uow)
+            await admin.digest(deps, uow)
             await uow.commit()
         return {n.person_id: n.reply.body for n in notices.sent}  # type: ignore[union-attr]
 

@@ -9,7 +9,7 @@ from sqlmodel import select
 from bot.content import Content
 from bot.directory import Profile
 from bot.dispatch import handle, handle_many
-from bot.faq import FaqIndex
+from bot.features.faq.index import FaqIndex
 from bot.messages import ConversationRef, Submission, Text, TextReply, UserRef
 from storage.cipher import KeyCipher
 from storage.tables import PersonRow, TicketRow, UnansweredRow

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot import changes
 from bot.content import Content
 from bot.deps import Deps
 from bot.dispatch import handle
+from bot.features.review import changes
 from bot.messages import Card, ConversationRef, Text, UserRef
 
 

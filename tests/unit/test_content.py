@@ -225,7 +225,7 @@ def test_content_check_catches_promises_the_bot_does_not_keep(tmp_path: Path) ->
 
 
 def test_promised_hours_and_days_are_compared_with_every_severity() -> None:
-    from bot.promises import problems
+    from bot.features.reports.promises import problems
     from bot.rules import ReportRules
 
     rules = ReportRules.model_validate(

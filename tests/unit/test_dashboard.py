@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot import dashboard
 from bot.deps import Deps
 from bot.dispatch import handle
+from bot.features.dashboard import dashboard
 from bot.messages import Action, Choices, ConversationRef, Text, TextReply, UserRef
 from bot.model import Person, Role
 from tests.fakes import FakeClock, FakeStore

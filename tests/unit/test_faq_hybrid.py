@@ -16,8 +16,8 @@ from adapters.embedding import FileVectorCache
 from bot.content import Content
 from bot.deps import Deps
 from bot.dispatch import handle, handle_many
-from bot.embedding import Embedder, Vectors
-from bot.faq import FaqIndex, HybridTuning
+from bot.features.faq.embedding import Embedder, Vectors
+from bot.features.faq.index import FaqIndex, HybridTuning
 from bot.messages import Action, Card, Choices, ConversationRef, Text, UserRef
 from tests.fakes import FakeCipher, FakeClock, FakeStore
 

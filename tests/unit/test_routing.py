@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.features import FEATURES, ROUTES
+from bot.catalog import FEATURES, ROUTES
 from bot.routing import MenuEntry, Routes, compose
 
 

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from bot.survey_results import breakdown
+from bot.features.surveys.results import breakdown
 
 T = 5  # the shipped threshold
 

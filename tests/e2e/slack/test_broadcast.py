@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import select
 
 from adapters.broadcast import Broadcaster
-from bot import announcements
+from bot.features.announcements import announcements
 from storage.tables import AcknowledgementRow, AnnouncementRow, PersonRow, RecipientRow
 from tests.e2e.helpers import eventually
 from tests.e2e.slack.conftest import (

@@ -15,7 +15,7 @@ import pytest
 from sqlmodel import select
 
 from adapters.broadcast import Broadcaster
-from bot import announcements
+from bot.features.announcements import announcements
 from bot.messages import Action, ConversationRef, Submission, UserRef
 from bot.settings import load_settings
 from storage.tables import AcknowledgementRow, AddressRow, AnnouncementRow, PersonRow, RecipientRow

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from bot.content import Content
-from bot.faq import FaqIndex
+from bot.features.faq.index import FaqIndex
 from storage.tables import FaqAnswerRow
 from tests.e2e.faq_model import VAGUE, hybrid_index
 from tests.e2e.teams.conftest import Server, activity

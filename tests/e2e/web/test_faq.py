@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from bot import faqedit
 from bot.content import Content
 from bot.deps import Deps
 from bot.dispatch import handle
-from bot.faq import FaqIndex
+from bot.features.faq import editing
+from bot.features.faq.index import FaqIndex
 from bot.messages import ConversationRef, Text, UserRef
 from bot.model import Ticket, TicketStatus
 from tests.e2e.web.conftest import Site, csrf
@@ -214,14 +214,14 @@ async def test_another_server_takes_a_change_up_at_its_next_round(
         site.services.deps.cipher,
     )
     async with other.store() as uow:
-        assert await faqedit.refresh(other, uow) == 1  # its first look: nothing to add
+        assert await editing.refresh(other, uow) == 1  # its first look: nothing to add
     page = await site.sign_in("hana@example.com")
     data = {"csrf": csrf(page), "text": GAP, "faq_id": "colleague-privacy"}
     await site.post("/dashboard/faq/phrasings", data)
     assert other.faq.match(GAP).faq_id is None
     async with other.store() as uow:
-        assert await faqedit.refresh(other, uow) == 1
-        assert await faqedit.refresh(other, uow) == 0  # up to date: nothing rebuilt
+        assert await editing.refresh(other, uow) == 1
+        assert await editing.refresh(other, uow) == 0  # up to date: nothing rebuilt
     assert other.faq.match(GAP).faq_id == "colleague-privacy"
 
 

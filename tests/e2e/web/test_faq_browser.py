@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.content import Content
-from bot.faq import FaqIndex
+from bot.features.faq.index import FaqIndex
 from tests.e2e.web.browser import axe_violations, console_errors, screenshot, settle
 from tests.e2e.web.conftest import Site
 from tests.e2e.web.test_faq import GAP, ask, rows

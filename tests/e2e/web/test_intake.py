@@ -16,8 +16,9 @@ from sqlalchemy import text
 
 from adapters.logs import Quiet
 from adapters.web import intake as web_intake
-from bot import caseactions, intakelinks
 from bot.dispatch import handle
+from bot.features.reports import actions
+from bot.features.reports import links as reports_links
 from bot.messages import Choices, ConversationRef, Text, UserRef
 from tests.e2e.web.conftest import Site, field
 
@@ -40,7 +41,7 @@ async def new_link(site: Site) -> str:
     """A single-use link, as the chat's report invitation hands out."""
     deps = site.services.deps
     async with deps.store() as uow:
-        url = await intakelinks.link(deps, uow)
+        url = await reports_links.link(deps, uow)
         await uow.commit()
     return url
 
@@ -77,7 +78,7 @@ async def test_a_link_files_one_anonymous_report_and_its_receipt_is_shown_once(
     site: Site,
 ) -> None:
     url = await new_link(site)
-    token = intakelinks.token_of(url)
+    token = reports_links.token_of(url)
     status, page, headers = await call(site, "GET", url)
     assert status == 200 and "Set-Cookie" not in headers
     assert page.index("If you are in danger") < page.index('<form method="post"')
@@ -131,7 +132,7 @@ async def test_an_expired_link_is_refused(site: Site) -> None:
     site.clock.advance(hours=25, minutes=1)
     status, page, _ = await call(site, "GET", url)
     assert status == 403 and "used already or has expired" in page
-    status, page, _ = await send(site, intakelinks.token_of(url))
+    status, page, _ = await send(site, reports_links.token_of(url))
     assert status == 403 and kept(page, REPORT["what"])
     assert await rows(site, "SELECT count(*) FROM report_case WHERE anonymous") == [(0,)]
 
@@ -142,7 +143,7 @@ async def test_no_intake_page_sets_a_cookie_or_loads_anything_from_elsewhere(sit
         ("GET", "/report", None),
         ("GET", url, None),
         ("GET", "/follow-up", None),
-        ("POST", "/report", {**REPORT, "token": intakelinks.token_of(url), "category": ""}),
+        ("POST", "/report", {**REPORT, "token": reports_links.token_of(url), "category": ""}),
         ("POST", "/follow-up", {"receipt": "ABCD-EFGH-JKMN-PQRS", "passphrase": "nope"}),
     ):
         status, page, headers = await call(site, method, path, data)
@@ -160,7 +161,7 @@ async def test_no_intake_page_sets_a_cookie_or_loads_anything_from_elsewhere(sit
 
 
 async def test_bad_input_is_a_400_with_the_form_again_and_nothing_lost(site: Site) -> None:
-    token = intakelinks.token_of(await new_link(site))
+    token = reports_links.token_of(await new_link(site))
     for changes, problem in (
         ({"category": ""}, "Choose what is happening."),
         ({"severity": "apocalyptic"}, "Choose how serious it feels."),
@@ -184,7 +185,7 @@ async def test_bad_input_is_a_400_with_the_form_again_and_nothing_lost(site: Sit
 
 
 async def test_nothing_returns_a_500(site: Site) -> None:
-    token = intakelinks.token_of(await new_link(site))
+    token = reports_links.token_of(await new_link(site))
     for method, path, kwargs in (
         ("POST", "/report", {}),
         ("POST", "/report", {"data": b"\xff\xfe\x00", "headers": {"Content-Type": "text/plain"}}),
@@ -217,7 +218,7 @@ async def test_nothing_returns_a_500(site: Site) -> None:
 async def test_a_reporter_follows_up_reads_the_handlers_message_and_adds_to_it(
     site: Site,
 ) -> None:
-    token = intakelinks.token_of(await new_link(site))
+    token = reports_links.token_of(await new_link(site))
     _, page, _ = await send(site, token)
     receipt, passphrase = RECEIPT.search(page), PASSPHRASE.search(page)
     assert receipt and passphrase
@@ -228,7 +229,7 @@ async def test_a_reporter_follows_up_reads_the_handlers_message_and_adds_to_it(
     async with deps.store() as uow:
         hal = await uow.people.get("hal")
         assert hal is not None
-        await caseactions.message(deps, uow, hal, case_id[0], "We have asked for it to be removed.")
+        await actions.message(deps, uow, hal, case_id[0], "We have asked for it to be removed.")
         await uow.commit()
     typed = receipt.group(1).lower().replace("-", " ")  # typed in any case, with spaces
     status, page, headers = await call(
@@ -271,7 +272,7 @@ async def test_a_reporter_follows_up_reads_the_handlers_message_and_adds_to_it(
 
 
 async def test_one_link_is_sent_at_most_ten_times_an_hour(site: Site) -> None:
-    token = intakelinks.token_of(await new_link(site))
+    token = reports_links.token_of(await new_link(site))
     for _ in range(10):
         status, _, _ = await send(site, token, category="")
         assert status == 400
@@ -280,16 +281,16 @@ async def test_one_link_is_sent_at_most_ten_times_an_hour(site: Site) -> None:
     assert 3000 < int(headers["Retry-After"]) <= 3601
     assert kept(page, REPORT["what"]) and field(page, "token") == token
     assert await rows(site, "SELECT count(*) FROM intake_token") == [(1,)]  # not spent
-    other = intakelinks.token_of(await new_link(site))
+    other = reports_links.token_of(await new_link(site))
     status, _, _ = await send(site, other)  # another link is not held back
     assert status == 200
 
 
 async def test_reports_and_follow_ups_are_limited_in_total(site: Site) -> None:
-    links = [intakelinks.token_of(await new_link(site)) for _ in range(4)]
+    links = [reports_links.token_of(await new_link(site)) for _ in range(4)]
     statuses = [(await send(site, t, category=""))[0] for t in links for _ in range(8)]
     assert statuses[:30] == [400] * 30 and statuses[30:] == [429, 429]
-    fresh = intakelinks.token_of(await new_link(site))
+    fresh = reports_links.token_of(await new_link(site))
     status, page, _ = await send(site, fresh)
     assert status == 429 and kept(page, REPORT["what"])
     follow = [
@@ -305,7 +306,7 @@ async def test_no_address_browser_or_link_is_logged_at_debug(
     caplog.set_level(logging.DEBUG)
     caplog.handler.addFilter(Quiet())  # as the server's own log handler does
     url = await new_link(site)
-    token = intakelinks.token_of(url)
+    token = reports_links.token_of(url)
     await call(site, "GET", "/report")
     await call(site, "GET", url)
     await send(site, token, category="")
@@ -353,11 +354,11 @@ async def test_the_chat_invitation_hands_out_a_link_only_with_a_public_url(site:
     stored = await rows(site, "SELECT * FROM intake_token")
     assert len(stored) == 1 and len(stored[0]) == 2  # a hash and an expiry: nobody's
     status, page, _ = await call(site, "GET", found.group(0))
-    assert status == 200 and field(page, "token") == intakelinks.token_of(found.group(0))
+    assert status == 200 and field(page, "token") == reports_links.token_of(found.group(0))
 
 
 async def test_one_link_sent_twice_at_once_files_one_report(site: Site) -> None:
-    token = intakelinks.token_of(await new_link(site))
+    token = reports_links.token_of(await new_link(site))
     first, second = await asyncio.gather(
         send(site, token, what="Sent twice at once"), send(site, token, what="Sent twice at once")
     )
@@ -368,7 +369,7 @@ async def test_one_link_sent_twice_at_once_files_one_report(site: Site) -> None:
 async def test_a_reporter_in_danger_reads_the_emergency_guidance_again_with_the_receipt(
     site: Site,
 ) -> None:
-    token = intakelinks.token_of(await new_link(site))
+    token = reports_links.token_of(await new_link(site))
     status, page, _ = await send(site, token, danger="yes")
     assert status == 200
     guidance = html.escape(site.services.deps.content.reports.emergency)

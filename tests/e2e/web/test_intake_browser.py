@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot import caseactions
+from bot.features.reports import actions
 from storage.cipher import KeyCipher
 from storage.uow import SqlStore
 from tests.conftest import database_url, sql_deps
@@ -163,7 +163,7 @@ async def test_an_anonymous_web_report_and_its_follow_up_leave_no_trace_of_the_r
                 hal = await uow.people.get(org.handler)
                 case = await uow.cases.by_ref(ref)
                 assert hal is not None and case is not None
-                await caseactions.message(deps, uow, hal, case.id, ANSWER)
+                await actions.message(deps, uow, hal, case.id, ANSWER)
                 await uow.commit()
 
         loop = asyncio.get_running_loop()

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from bot import dashboard, overview
 from bot.deps import Deps
 from bot.directory import NotAllowed
-from bot.overview import Overview, Share
-from bot.training_admin import DUE_DAYS, assigned_at
+from bot.features.dashboard import dashboard, overview
+from bot.features.dashboard.overview import Overview, Share
+from bot.features.training.admin import DUE_DAYS, assigned_at
 from storage.cipher import KeyCipher
 from storage.uow import SqlStore
 from tests.e2e.web.seed import SCRIPT_DEPT, SCRIPT_TITLE, SECRET_KEY, Org, seed

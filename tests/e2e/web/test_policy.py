@@ -12,9 +12,10 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import text
 
-from bot import changes, policy_view, review
 from bot.directory import NotAllowed
 from bot.dispatch import handle
+from bot.features.review import changes, review
+from bot.features.review import policy as review_policy
 from bot.messages import Card, ConversationRef, Text, UserRef
 from tests.e2e.web.conftest import Site
 
@@ -130,9 +131,9 @@ async def test_an_employee_gets_no_policy_page(site: Site) -> None:
         employee = await uow.people.get("e6")
         assert employee is not None
         with pytest.raises(NotAllowed):
-            await policy_view.page(deps, uow, employee)
+            await review_policy.page(deps, uow, employee)
         with pytest.raises(NotAllowed):
-            await policy_view.review_summary(deps, uow, employee)
+            await review_policy.review_summary(deps, uow, employee)
     async with site.http.get(site.url + "/dashboard/policy", allow_redirects=False) as response:
         assert response.status == 303
         assert response.headers["Location"] == "/dashboard/sign-in"

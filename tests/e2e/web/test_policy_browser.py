@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bot import changes
+from bot.features.review import changes
 from tests.e2e.web.browser import axe_violations, console_errors, screenshot, settle
 from tests.e2e.web.conftest import Site
 from tests.e2e.web.test_policy import SCRIPT_SUGGESTION, staff_input

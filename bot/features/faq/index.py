@@ -1,0 +1,198 @@
+"""FAQ matching: lexical evidence (BM25) and, with an embedding model, semantic evidence, fused
+into one confidence; "did you mean" topics when neither is sure enough to answer."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bot.content import FaqEntry, Vocabulary
+from bot.features.faq.embedding import Embedder, VectorCache, Vectors
+from bot.features.faq.hybrid import HybridTuning, SemanticIndex, fuse
+from bot.features.faq.lexical import Evidence, LexicalIndex, Match, Tuning
+
+__all__ = ["Evidence", "FaqIndex", "HybridTuning", "Match", "Near", "Tuning"]
+
+_RECENT = 2048  # question vectors kept between a batch's one model call and its answers
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A topic to offer when the bot is not sure enough to answer."""
+
+    faq_id: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Near:
+    """A phrasing close to a question: whose, which, how close, and by what measure."""
+
+    faq_id: str
+    text: str
+    score: float
+    by: str
+
+
+class FaqIndex:
+    """Finds the FAQ entry a question is about, offers likely ones, or abstains."""
+
+    def __init__(
+        self,
+        entries: Sequence[FaqEntry],
+        vocabulary: Vocabulary,
+        tuning: Tuning | None = None,
+        *,
+        embedder: Embedder | None = None,
+        cache: VectorCache | None = None,
+        hybrid: HybridTuning | None = None,
+        reason: str = "not configured",
+    ) -> None:
+        self._vocabulary = vocabulary
+        self._embedder = embedder
+        self._cache = cache
+        self.lexical = LexicalIndex(entries, vocabulary, tuning)
+        self.tuning = self.lexical.tuning
+        self.hybrid = hybrid or HybridTuning()
+        self._set(entries, self.lexical, self._semantic(entries))
+        self.reason = reason
+        self.layer = ""
+        """The stamp of HR's changes the entries include ("" for none read yet)."""
+        self._recent: OrderedDict[str, Vectors] = OrderedDict()
+        # The model runs on its own thread, one call at a time, never on the event loop.
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="faq-model")
+
+    def _semantic(self, entries: Sequence[FaqEntry]) -> SemanticIndex | None:
+        if self._embedder is None:
+            return None
+        return SemanticIndex(entries, self._vocabulary, self._embedder, self._cache)
+
+    def _set(
+        self, entries: Sequence[FaqEntry], lexical: LexicalIndex, semantic: SemanticIndex | None
+    ) -> None:
+        # On the event loop's thread, as every answer is: no question sees half of a swap.
+        self.entries = tuple(entries)
+        self._by_id = {e.id: e for e in self.entries}
+        self._ids = [e.id for e in self.entries]
+        self._texts = [(e.id, t) for e in self.entries for t in (e.question, *e.phrasings)]
+        self.lexical, self.semantic = lexical, semantic
+
+    def entry(self, faq_id: str) -> FaqEntry | None:
+        """The entry with this id, as the matcher knows it (with HR's changes)."""
+        return self._by_id.get(faq_id)
+
+    async def reload(self, entries: Sequence[FaqEntry], layer: str = "") -> None:
+        """Answer from `entries` from now on; the new indexes are built off the event loop.
+        `layer` is the stamp of the changes they include."""
+        entries = tuple(entries)
+        if entries == self.entries:
+            self.layer = layer
+            return
+
+        def build() -> tuple[LexicalIndex, SemanticIndex | None]:
+            return LexicalIndex(entries, self._vocabulary, self.tuning), self._semantic(entries)
+
+        lexical, semantic = await asyncio.get_running_loop().run_in_executor(self._pool, build)
+        self._set(entries, lexical, semantic)
+        self.layer = layer
+
+    def closest(self, question: str, k: int = 3) -> list[Near]:
+        """The phrasings nearest to `question`: by meaning with a model, else by shared words
+        (the question's vector from `prefetch` or `amatch` when there is one)."""
+        if self.semantic is not None:
+            vector = self._vector(question)
+            if vector is None:
+                vector = self._embed([question])[0]
+            scores = self.semantic.phrasing_similarities(vector)
+        else:
+            scores = self.lexical.phrasing_scores(question)
+        order = [int(i) for i in np.argsort(-scores)[:k] if scores[int(i)] > 0]
+        by = "meaning" if self.semantic is not None else "words"
+        return [Near(*self._texts[i], round(float(scores[i]), 3), by) for i in order]
+
+    @property
+    def matcher(self) -> str:
+        """ "hybrid" with a model, else "lexical"."""
+        return "lexical" if self.semantic is None else "hybrid"
+
+    def health(self) -> dict[str, Any]:
+        """What /healthz reports about the matcher."""
+        if self.semantic is None:
+            return {"status": "ok", "matcher": "lexical", "reason": self.reason}
+        return {"status": "ok", "matcher": "hybrid", "model": self.semantic.model}
+
+    def match(self, question: str) -> Match:
+        """The best entry, or none with likely topics to offer (embeds the question here)."""
+        if self.semantic is None:
+            return self.lexical.match(question)
+        vector = self._vector(question)
+        return self._fused(question, self._embed([question])[0] if vector is None else vector)
+
+    def match_many(self, questions: Sequence[str]) -> list[Match]:
+        """match() for each question, with one model call for all of them."""
+        if self.semantic is None:
+            return [self.lexical.match(q) for q in questions]
+        vectors = self._embed(list(questions))
+        return [self._fused(q, v) for q, v in zip(questions, vectors, strict=True)]
+
+    async def amatch(self, question: str) -> Match:
+        """match(), with the model run off the event loop (or the vector of a prefetch)."""
+        if self.semantic is None:
+            return self.lexical.match(question)
+        vector = self._vector(question)
+        if vector is None:
+            await self.prefetch([question])
+            vector = self._vector(question)
+        assert vector is not None
+        return self._fused(question, vector)
+
+    async def prefetch(self, questions: Iterable[str]) -> None:
+        """Embed questions that arrived together in one model call, off the event loop."""
+        if self.semantic is None:
+            return
+        todo = list(dict.fromkeys(q for q in questions if q not in self._recent))
+        if not todo:
+            return
+        loop = asyncio.get_running_loop()
+        vectors = await loop.run_in_executor(self._pool, self._embed, todo)
+        for question, vector in zip(todo, vectors, strict=True):
+            self._remember(question, vector)
+
+    def _embed(self, questions: list[str]) -> Vectors:
+        assert self.semantic is not None
+        return self.semantic.embed(questions)
+
+    def _vector(self, question: str) -> Vectors | None:
+        vector = self._recent.get(question)
+        if vector is not None:
+            self._recent.move_to_end(question)
+        return vector
+
+    def _remember(self, question: str, vector: Vectors) -> None:
+        self._recent[question] = vector
+        while len(self._recent) > _RECENT:
+            self._recent.popitem(last=False)
+
+    def _fused(self, question: str, vector: Vectors) -> Match:
+        assert self.semantic is not None
+        lexical = self.lexical.evidence(question)
+        if lexical.match.candidate == "" and not question.strip():
+            return Match(None, 0.0, "", matcher="hybrid")
+        probs, confidence = fuse(self.hybrid, lexical, self.semantic.similarities(vector))
+        order = np.argsort(-probs)
+        best = int(order[0])
+        score = round(confidence, 4)
+        if score >= self.hybrid.answer:
+            return Match(self._ids[best], score, self._ids[best], matcher="hybrid")
+        offered = tuple(
+            self._ids[int(i)]
+            for i in order[:3]
+            if score >= self.hybrid.lower and float(probs[int(i)]) >= self.hybrid.suggest
+        )
+        return Match(None, score, self._ids[best], offered, matcher="hybrid")

@@ -1,0 +1,391 @@
+"""A positive presence: success stories, curated by HR, and recognition rounds staff vote in.
+
+Nothing a person submits is shown to anyone but HR until HR approved it, and only when its
+author agreed to it being shared. Links are shown as plain text, never as clickable markup.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.deps import Deps
+from bot.directory import require
+from bot.messages import (
+    Action,
+    Button,
+    Card,
+    Field,
+    Form,
+    Notification,
+    Option,
+    Reply,
+    Submission,
+    TextReply,
+)
+from bot.model import (
+    Announcement,
+    AnnouncementStatus,
+    Person,
+    Role,
+    Round,
+    Story,
+    StoryStatus,
+    new_ref,
+)
+from bot.ports import UnitOfWork
+from bot.routing import Hint, MenuEntry, Routes
+from bot.text import clean, is_https_url, shorten
+
+log = logging.getLogger(__name__)
+TITLE_MAX, BODY_MAX = 120, 1500
+
+
+def story_form(fields: dict[str, str] | None = None) -> Form:
+    """The form to share a story or a post someone is proud of."""
+    given = fields or {}
+    return Form(
+        "story",
+        "Share a success",
+        (
+            Field("title", "Title", max_length=TITLE_MAX, initial=given.get("title", "")),
+            Field(
+                "text",
+                "What happened",
+                "textarea",
+                max_length=BODY_MAX,
+                initial=given.get("text", ""),
+            ),
+            Field(
+                "link",
+                "Link to the post (optional, https://)",
+                required=False,
+                max_length=500,
+                initial=given.get("link", ""),
+            ),
+            Field(
+                "share",
+                "May we show it to colleagues?",
+                "select",
+                options=(Option("Yes", "yes"), Option("No, only HR", "no")),
+                initial=given.get("share", "yes"),
+            ),
+        ),
+        submit_label="Send to HR",
+        intro="HR reads every story first; nothing is shown to anyone before HR approves it.",
+    )
+
+
+async def submit(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
+    """Someone shared a story: stored for HR to curate."""
+    fields = dict(f.fields)
+    title, body, link = (clean(fields.get(k, "")) for k in ("title", "text", "link"))
+    errors = {}
+    if not title or len(title) > TITLE_MAX:
+        errors["title"] = f"Give it a title of up to {TITLE_MAX} characters."
+    if not body or len(body) > BODY_MAX:
+        errors["text"] = f"Tell the story in up to {BODY_MAX} characters."
+    if link and not is_https_url(link):
+        errors["link"] = "Use a full https:// address, or leave it empty."
+    if errors:
+        again = story_form(fields)
+        return [Form(again.form_id, again.title, again.fields, again.submit_label, errors=errors)]
+    story = Story(
+        new_ref("S"),
+        person.id,
+        title,
+        body,
+        deps.clock.now(),
+        link=link,
+        share_ok=fields.get("share", "yes") != "no",
+    )
+    await uow.stories.add(story)
+    reviewers = await uow.people.with_role(Role.HR)
+    for hr in reviewers:
+        await uow.outbox.add(Notification(hr.id, _review_card(story, person), "A story to review"))
+    log.info("story %s submitted", story.id)
+    return [
+        TextReply(f"Thank you! HR will read \u201c{title}\u201d and let you know ({story.id}).")
+    ]
+
+
+def _review_card(story: Story, author: Person | None) -> Card:
+    facts = [("From", author.display_name if author else "someone who has left")]
+    if story.link:
+        facts.append(("Link", story.link))
+    facts.append(("May be shown to staff", "yes" if story.share_ok else "no, HR only"))
+    return Card(
+        f"Story {story.id}: {story.title}",
+        story.body,
+        tuple(facts),
+        (
+            Button("Approve", "story_approve", story.id, "primary"),
+            Button("Decline", "story_decline", story.id, "danger"),
+        ),
+    )
+
+
+async def queue(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
+    """HR: stories waiting for a decision, and the recognition rounds."""
+    require(person, Role.HR)
+    waiting = await uow.stories.with_status(StoryStatus.SUBMITTED.value)
+    replies: list[Reply] = []
+    for story in waiting[:5]:
+        replies.append(_review_card(story, await uow.people.get(story.author_id)))
+    approved = [s for s in await uow.stories.with_status(StoryStatus.APPROVED.value) if s.share_ok]
+    rounds = await uow.stories.rounds()
+    facts = [("Waiting for you", str(len(waiting))), ("Approved, may be shown", str(len(approved)))]
+    facts += [
+        (r.title, "closed" if r.closed else f"open until {r.closes_at:%d %b}") for r in rounds[-3:]
+    ]
+    buttons = [Button("Start a recognition round", "round_new", style="primary")]
+    buttons += [
+        Button(f"Close: {shorten(r.title, 30)}", "round_close", r.id)
+        for r in rounds
+        if not r.closed
+    ]
+    replies.append(
+        Card("Stories", "Success stories and recognition rounds.", tuple(facts), tuple(buttons))
+    )
+    return replies
+
+
+async def approve(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """HR approved a story; its author is told."""
+    from bot.features.stories import admin
+
+    try:
+        story = await admin.approve(deps, uow, person, a.value)
+    except admin.Refused as refused:
+        return [TextReply(str(refused))]
+    return [TextReply(f"Approved {story.id}.")]
+
+
+async def decline_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """HR: the reason for declining, which the author will read."""
+    require(person, Role.HR)
+    return [
+        Form(
+            "story_decline",
+            "Decline a story",
+            (Field("reason", "Why (the author will read this)", "textarea", max_length=500),),
+            submit_label="Decline",
+            context=a.value,
+        )
+    ]
+
+
+async def decline(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
+    """HR declined a story with a reason, shown to its author."""
+    from bot.features.stories import admin
+
+    try:
+        story = await admin.decline(deps, uow, person, f.context, f.fields.get("reason", ""))
+    except admin.Refused as refused:
+        return [TextReply(str(refused))]
+    except admin.Invalid as invalid:
+        again = (
+            await decline_form(deps, uow, person, Action(f.user, f.conversation, "", f.context))
+        )[0]
+        assert isinstance(again, Form)
+        return [
+            Form(
+                again.form_id,
+                again.title,
+                again.fields,
+                again.submit_label,
+                context=again.context,
+                errors={invalid.field: str(invalid)},
+            )
+        ]
+    return [TextReply(f"Declined {story.id}; the author was told why.")]
+
+
+def round_form() -> Form:
+    """HR: open a recognition round."""
+    return Form(
+        "round_new",
+        "Recognition round",
+        (
+            Field("title", "Title", max_length=100, initial="Best post of the month"),
+            Field("days", "Voting open for how many days", initial="7", max_length=2),
+        ),
+        submit_label="Open and invite everyone",
+    )
+
+
+async def new_round_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    require(person, Role.HR)
+    return [round_form()]
+
+
+async def open_round(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
+    """HR opened a round: approved, shareable stories not yet in a round are the entries;
+    everyone is invited through an announcement with a Vote button."""
+    from bot.features.stories import admin
+
+    try:
+        round_ = await admin.open_round(
+            deps, uow, person, f.fields.get("title", ""), f.fields.get("days") or ""
+        )
+    except admin.Invalid as invalid:
+        form = round_form()
+        return [
+            Form(
+                form.form_id,
+                form.title,
+                form.fields,
+                form.submit_label,
+                errors={invalid.field: str(invalid)},
+            )
+        ]
+    except admin.Refused as refused:
+        return [TextReply(str(refused))]
+    return [
+        TextReply(
+            f"Opened {round_.id} with {len(round_.entries)} stories; everyone is being invited."
+        )
+    ]
+
+
+async def ballot(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """The entries of a round, each with its vote button."""
+    round_ = await uow.stories.round(a.value.split(":")[0])
+    if round_ is None:
+        return [TextReply("That round no longer exists.")]
+    if round_.closed or deps.clock.now() >= round_.closes_at:
+        return [TextReply(f"Voting in \u201c{round_.title}\u201d has closed.")]
+    replies: list[Reply] = [
+        TextReply(f"*{round_.title}*: one vote each, changeable until {round_.closes_at:%d %B}.")
+    ]
+    for n, story_id in enumerate(round_.entries, 1):
+        story = await uow.stories.get(story_id)
+        if story is None or story.status != StoryStatus.APPROVED or not story.share_ok:
+            continue  # only approved, shareable stories are ever shown
+        facts = (("Link", story.link),) if story.link else ()
+        replies.append(
+            Card(
+                f"{n}. {story.title}",
+                story.body,
+                facts,
+                (Button("Vote for this one", "round_vote", f"{round_.id}:{story.id}", "primary"),),
+            )
+        )
+    return replies
+
+
+async def vote(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """One vote per person per round; a later vote replaces the earlier one."""
+    round_id, _, story_id = a.value.partition(":")
+    round_ = await uow.stories.round(round_id)
+    if round_ is None or story_id not in round_.entries:
+        return [TextReply("That vote button no longer works.")]
+    if round_.closed or deps.clock.now() >= round_.closes_at:
+        return [TextReply(f"Voting in \u201c{round_.title}\u201d has closed.")]
+    changed = await uow.stories.vote(round_.id, person.id, story_id, deps.clock.now())
+    story = await uow.stories.get(story_id)
+    name = story.title if story else story_id
+    if changed:
+        return [TextReply(f"Changed: your vote now goes to \u201c{name}\u201d.")]
+    until = f"{round_.closes_at:%d %B}"
+    return [
+        TextReply(
+            f"Thank you: your vote goes to \u201c{name}\u201d. You can change it until {until}."
+        )
+    ]
+
+
+async def close_now(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    """HR closes a round early."""
+    from bot.features.stories import admin
+
+    try:
+        round_, winner = await admin.close_round(deps, uow, person, a.value)
+    except admin.Refused as refused:
+        return [TextReply(str(refused))]
+    return [
+        TextReply(
+            f"Closed {round_.id}. "
+            + (f"Winner: \u201c{winner.title}\u201d." if winner else "No votes.")
+        )
+    ]
+
+
+async def tick(deps: Deps, uow: UnitOfWork) -> int:
+    """Close rounds whose time is up and announce their results."""
+    closed = 0
+    for round_ in await uow.stories.rounds():
+        if not round_.closed and deps.clock.now() >= round_.closes_at:
+            await _close(deps, uow, round_, "")
+            closed += 1
+    return closed
+
+
+async def _close(deps: Deps, uow: UnitOfWork, round_: Round, by: str) -> Story | None:
+    votes = await uow.stories.votes(round_.id)
+    ranked = sorted(round_.entries, key=lambda s: (-votes.get(s, 0), round_.entries.index(s)))
+    winner = await uow.stories.get(ranked[0]) if ranked and votes else None
+    round_.closed, round_.winner_id = True, winner.id if winner else None
+    await uow.stories.save_round(round_)
+    if winner is not None:
+        author = await uow.people.get(winner.author_id)
+        now = deps.clock.now()
+        result = Announcement(
+            id=new_ref("A"),
+            title=f"{round_.title}: \u201c{winner.title}\u201d",
+            summary=(
+                f"Congratulations to {author.display_name if author else 'our colleague'}, whose "
+                f"story won with {votes.get(winner.id, 0)} of {sum(votes.values())} votes. "
+                "Thank you to everyone who shared and voted."
+            ),
+            author_id=by or (author.id if author else ""),
+            created_at=now,
+            ack_required=False,
+            status=AnnouncementStatus.SCHEDULED,
+            send_at=now,
+        )
+        await uow.announcements.add(result)
+    log.info("round %s closed", round_.id)
+    return winner
+
+
+async def _new(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return [story_form()]
+
+
+async def _queue(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    return await queue(deps, uow, person)
+
+
+async def _latest_ballot(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
+    open_rounds = [r for r in await uow.stories.rounds() if not r.closed]
+    if not open_rounds:
+        return [TextReply("There is no vote open right now.")]
+    press = Action(a.user, a.conversation, "round_ballot", open_rounds[-1].id)
+    return await ballot(deps, uow, person, press)
+
+
+ROUTES = Routes(
+    actions={
+        "story_new": _new,
+        "story_approve": approve,
+        "story_decline": decline_form,
+        "stories_open": _queue,
+        "round_new": new_round_form,
+        "round_ballot": ballot,
+        "round_vote": vote,
+        "round_close": close_now,
+        "round_vote_open": _latest_ballot,
+    },
+    forms={"story": submit, "story_decline": decline, "round_new": open_round},
+    typed={
+        "story_new": ("share a story", "share a success", "story", "success story"),
+        "stories_open": ("stories", "success stories"),
+        "round_vote_open": ("vote", "recognition", "best post"),
+    },
+    slash={"story": "share a story", "stories": "stories", "vote": "vote"},
+    menu=(
+        MenuEntry("Share a success", "story_new", 80),
+        MenuEntry("Stories", "stories_open", 140, (Role.HR,)),
+    ),
+    hints=(Hint("*stories*", (Role.HR,), 100),),
+)
