@@ -7,24 +7,18 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.features.announcements.ports import Announcements
+from bot.features.askhr.ports import Tickets
 from bot.features.dashboard.signins import SignIns
 from bot.features.faq.store import FaqChanges, FaqLog
+from bot.features.reports.ports import Cases
 from bot.features.reports.tokens import IntakeTokens
+from bot.features.stories.ports import Stories
+from bot.features.suggestions.ports import Suggestions
+from bot.features.surveys.ports import Campaigns
+from bot.features.training.ports import Training
 from bot.messages import ConversationRef, Notification, Reply, UserRef
-from bot.model import (
-    Flow,
-    Person,
-    Role,
-    Ticket,
-)
-from bot.repositories import (
-    Announcements,
-    Campaigns,
-    Cases,
-    Stories,
-    Suggestions,
-    Training,
-)
+from bot.model import Flow, Person, Role
 
 
 class StoreUnavailable(Exception):
@@ -97,24 +91,6 @@ class People(Protocol):
     async def all(self) -> Sequence[Person]: ...
 
     async def save(self, person: Person) -> None: ...
-
-
-class Tickets(Protocol):
-    """Questions sent to HR."""
-
-    async def add(self, ticket: Ticket) -> None: ...
-
-    async def get(self, ticket_id: str) -> Ticket | None: ...
-
-    async def by_ref(self, ref: str) -> Ticket | None: ...
-
-    async def open(self) -> Sequence[Ticket]: ...
-
-    async def answered(self, limit: int) -> Sequence[Ticket]:
-        """The latest answered questions, newest first."""
-        ...
-
-    async def save(self, ticket: Ticket) -> None: ...
 
 
 class Conversations(Protocol):

@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.model import Announcement, AnnouncementStatus, BroadcastFigures
+from bot.features.announcements.model import Announcement, AnnouncementStatus, BroadcastFigures
 from storage.tables import AcknowledgementRow, AnnouncementRow, PersonRow, RecipientRow, aware
 
 PENDING, CLAIMED, DELIVERED, FAILED = "pending", "claimed", "delivered", "failed"

@@ -18,7 +18,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 
-from bot.model import Announcement, AnnouncementStatus, new_id
+from bot.features.announcements.model import Announcement, AnnouncementStatus
+from bot.model import new_id
 from storage.announcements import CLAIMED, DELIVERED, FAILED, PENDING, _announcement
 from storage.tables import AddressRow, AnnouncementRow, IdentityRow, PersonRow, RecipientRow
 from storage.uow import SqlStore

@@ -10,7 +10,8 @@ from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.model import Case, CaseMessage, CaseStatus, new_id
+from bot.features.reports.model import Case, CaseMessage, CaseStatus
+from bot.model import new_id
 from storage.tables import CaseAccessRow, CaseAuditRow, CaseMessageRow, CaseRow, OutboxRow
 
 _CASE_FIELDS = [f.name for f in fields(Case)]

@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.model import Round, Story, StoryStatus
+from bot.features.stories.model import Round, Story, StoryStatus
 from storage.tables import RoundRow, StoryRow, VoteRow, aware
 
 

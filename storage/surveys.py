@@ -10,7 +10,8 @@ from sqlalchemy import func, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.model import Campaign, new_id
+from bot.features.surveys.model import Campaign
+from bot.model import new_id
 from storage.tables import CampaignRow, CommentRow, ParticipantRow, TallyRow
 
 

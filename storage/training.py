@@ -9,7 +9,7 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.model import QuizCard
+from bot.features.training.model import QuizCard
 from storage.tables import (
     AttestationRow,
     DailyQuestionRow,

@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.features.askhr.model import Ticket, TicketStatus
 from bot.messages import Notification, UserRef
-from bot.model import Flow, Ticket, TicketStatus
+from bot.model import Flow
 from bot.ports import Cipher, Conflict, StoreUnavailable
 from storage.announcements import SqlAnnouncements
 from storage.faq import SqlFaqChanges, SqlFaqLog

@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
+from bot.features.askhr.model import Ticket, TicketStatus
 from bot.features.faq.store import FaqChange
 from bot.messages import ConversationRef, Notification, Reply, UserRef
-from bot.model import Flow, Person, Role, Ticket, TicketStatus, new_id
+from bot.model import Flow, Person, Role, new_id
 from bot.ports import StoreUnavailable
 
 

@@ -19,8 +19,8 @@ from typing import Protocol
 
 from adapters.broadcast.limiter import Limiter
 from bot.features.announcements import announcements
+from bot.features.announcements.model import Announcement, AnnouncementStatus
 from bot.messages import Card
-from bot.model import Announcement, AnnouncementStatus
 from storage.broadcasts import Broadcasts, Job
 
 log = logging.getLogger("policybot.broadcast")

@@ -4,8 +4,8 @@ printed at their prompt, as every other notification to them is."""
 from __future__ import annotations
 
 from adapters.broadcast.engine import Result
+from bot.features.announcements.model import Announcement
 from bot.messages import Card, Notification
-from bot.model import Announcement
 from storage.broadcasts import Job
 from storage.uow import SqlStore
 

@@ -12,8 +12,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.broadcast.engine import Result
 from adapters.slack import render
 from adapters.slack.bot import close_connections, keep_connections
+from bot.features.announcements.model import Announcement
 from bot.messages import Card
-from bot.model import Announcement
 from bot.settings import Settings
 from storage.broadcasts import Job
 

@@ -18,8 +18,8 @@ from adapters.broadcast.engine import Result
 from adapters.teams import render
 from adapters.teams.bot import TeamsChannel, load_reference, reference_json
 from adapters.teams.send import PER_CONVERSATION, status_of
+from bot.features.announcements.model import Announcement
 from bot.messages import Card
-from bot.model import Announcement
 from bot.settings import Settings
 from storage.broadcasts import Job
 

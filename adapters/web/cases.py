@@ -15,7 +15,8 @@ from adapters.web.security import form, view
 from bot.deps import Deps
 from bot.features.reports import actions, book
 from bot.features.reports.actions import OUTCOMES
-from bot.model import Case, Person
+from bot.features.reports.model import Case
+from bot.model import Person
 from bot.ports import UnitOfWork
 
 REF = "{ref:[Rr]-[A-Za-z0-9]{6}}"

@@ -10,8 +10,9 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.directory import ImportReport, Profile, identify, import_people, parse_people_csv
+from bot.features.askhr.model import Ticket, TicketStatus
 from bot.messages import Card, Notification, UserRef
-from bot.model import Flow, Person, Role, Ticket, TicketStatus, new_id
+from bot.model import Flow, Person, Role, new_id
 from bot.ports import StoreUnavailable
 from storage.cipher import KeyCipher
 from storage.db import current_revision, head_revision, make_engine, upgrade

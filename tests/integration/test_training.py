@@ -14,6 +14,7 @@ from bot.deps import Deps
 from bot.dispatch import handle
 from bot.features.faq.index import FaqIndex
 from bot.features.training import training
+from bot.features.training.model import QuizCard
 from bot.messages import (
     Action,
     Choices,
@@ -24,7 +25,6 @@ from bot.messages import (
     TextReply,
     UserRef,
 )
-from bot.model import QuizCard
 from storage.cipher import KeyCipher
 from tests.conftest import sql_deps
 from tests.fakes import FakeClock, NoticeLog

@@ -6,6 +6,7 @@ import pytest
 
 from bot.deps import Deps
 from bot.dispatch import handle, handle_many
+from bot.features.askhr.model import TicketStatus
 from bot.messages import (
     Action,
     Card,
@@ -18,7 +19,7 @@ from bot.messages import (
     TextReply,
     UserRef,
 )
-from bot.model import Person, TicketStatus
+from bot.model import Person
 from tests.fakes import FakeStore, NoticeLog
 
 ALICE = UserRef("slack", "UALICE")

@@ -14,6 +14,7 @@ from bot.deps import Deps
 from bot.directory import require
 from bot.features.announcements import service
 from bot.features.announcements.form import compose_form, correction_with
+from bot.features.announcements.model import Announcement, AnnouncementStatus, BroadcastFigures
 from bot.messages import (
     Action,
     Button,
@@ -25,7 +26,7 @@ from bot.messages import (
     Submission,
     TextReply,
 )
-from bot.model import Announcement, AnnouncementStatus, BroadcastFigures, Person, Role
+from bot.model import Person, Role
 from bot.ports import UnitOfWork
 from bot.routing import Hint, MenuEntry, Routes
 from bot.text import shorten

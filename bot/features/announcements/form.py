@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.deps import Deps
+from bot.features.announcements.model import Announcement
 from bot.messages import Field, Form, Option
-from bot.model import Announcement
 from bot.text import clean, is_https_url, shorten
 
 _SLACK_CHANNEL = re.compile(r"^[CG][A-Z0-9]{6,20}$")

@@ -15,9 +15,10 @@ from typing import Any
 from bot.deps import Deps
 from bot.directory import require
 from bot.features.announcements.form import check_text, compose_form, correction_form, validate
+from bot.features.announcements.model import Announcement, AnnouncementStatus, BroadcastFigures
 from bot.features.dashboard.dashboard import Missing
 from bot.messages import Card, Form, Notification
-from bot.model import Announcement, AnnouncementStatus, BroadcastFigures, Person, Role, new_ref
+from bot.model import Person, Role, new_ref
 from bot.ports import UnitOfWork
 
 log = logging.getLogger(__name__)

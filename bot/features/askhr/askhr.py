@@ -6,6 +6,7 @@ import logging
 
 from bot.deps import Deps
 from bot.directory import require
+from bot.features.askhr.model import Ticket, TicketStatus
 from bot.messages import (
     Action,
     Button,
@@ -18,7 +19,7 @@ from bot.messages import (
     TextReply,
     UserRef,
 )
-from bot.model import Person, Role, Ticket, TicketStatus, new_id, new_ref
+from bot.model import Person, Role, new_id, new_ref
 from bot.ports import UnitOfWork
 from bot.routing import Hint, MenuEntry, Routes
 from bot.text import clean, shorten

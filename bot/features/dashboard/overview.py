@@ -13,10 +13,12 @@ from typing import Literal
 
 from bot.deps import Deps
 from bot.directory import require
+from bot.features.announcements.model import Announcement, AnnouncementStatus
+from bot.features.reports.model import Case, CaseStatus
 from bot.features.reports.reports import ACK_LIMIT, FEEDBACK_LIMIT
 from bot.features.surveys.surveys import survey_of
 from bot.features.training.admin import DUE_DAYS, assigned_at
-from bot.model import Announcement, AnnouncementStatus, Case, CaseStatus, Person, Role
+from bot.model import Person, Role
 from bot.ports import UnitOfWork
 
 Section = Literal["acknowledgements", "training", "cases", "survey", "attention"]

@@ -15,11 +15,12 @@ from pydantic import ValidationError
 from bot.content import FaqEntry
 from bot.deps import Deps
 from bot.directory import require
+from bot.features.askhr.model import Ticket
 from bot.features.dashboard.dashboard import Missing
 from bot.features.faq.index import Match, Near
 from bot.features.faq.store import ChangeKind, FaqChange
 from bot.features.review import review
-from bot.model import Person, Role, Ticket, new_id
+from bot.model import Person, Role, new_id
 from bot.ports import UnitOfWork
 from bot.text import valid
 

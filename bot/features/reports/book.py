@@ -16,8 +16,9 @@ from bot.directory import require
 from bot.features.dashboard.dashboard import Forbidden, Missing
 from bot.features.dashboard.overview import CaseClocks, case_clocks
 from bot.features.reports import actions
+from bot.features.reports.model import Case, CaseStatus
 from bot.features.reports.reports import content_of, context, reporter_label
-from bot.model import Case, CaseStatus, Person, Role
+from bot.model import Person, Role
 from bot.ports import UnitOfWork
 
 ROLES = (Role.HR, Role.HANDLER)

@@ -11,6 +11,7 @@ from bot.deps import Deps
 from bot.features.reports import actions as reports_actions
 from bot.features.reports import passphrases
 from bot.features.reports.actions import OUTCOMES, handled, outcome_label
+from bot.features.reports.model import Case, CaseMessage, CaseStatus
 from bot.features.reports.reports import (
     LOCK,
     MAX_FAILED,
@@ -33,7 +34,7 @@ from bot.messages import (
     Submission,
     TextReply,
 )
-from bot.model import Case, CaseMessage, CaseStatus, Person, Role, new_id
+from bot.model import Person, Role, new_id
 from bot.ports import UnitOfWork
 from bot.routing import MenuEntry, Routes
 from bot.text import clean, shorten

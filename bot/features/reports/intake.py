@@ -17,9 +17,9 @@ from bot.deps import Deps
 from bot.features.reports import casework, passphrases, reports
 from bot.features.reports.casework import FollowUpRefused, Said
 from bot.features.reports.links import token_hash, well_formed
+from bot.features.reports.model import CaseStatus
 from bot.features.reports.reports import MAX_TEXT, Invalid
 from bot.messages import Field, Form
-from bot.model import CaseStatus
 from bot.text import clean
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,9 @@ from datetime import datetime
 
 from bot.deps import Deps
 from bot.features.reports import casework
+from bot.features.reports.model import Case, CaseStatus
 from bot.messages import Action, Button, Card, Reply, Text, TextReply
-from bot.model import Case, CaseStatus, Person, Role
+from bot.model import Person, Role
 from bot.ports import UnitOfWork
 from bot.routing import Hint, MenuEntry, Routes
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.deps import Deps
 from bot.features.reports import links as reports_links
 from bot.features.reports import passphrases
+from bot.features.reports.model import Case, CaseStatus
 from bot.messages import (
     Action,
     Button,
@@ -26,7 +27,7 @@ from bot.messages import (
     TextReply,
     public,
 )
-from bot.model import Case, CaseStatus, Person, Role, new_id, new_ref
+from bot.model import Person, Role, new_id, new_ref
 from bot.ports import UnitOfWork
 from bot.routing import MenuEntry, Routes
 from bot.text import clean, shorten

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.deps import Deps
+from bot.features.reports.model import Case
 from bot.messages import Action, Card, Reply, TextReply
-from bot.model import Case, Person, Role
+from bot.model import Person, Role
 from bot.ports import UnitOfWork
 from bot.routing import Hint, Routes
 

@@ -14,18 +14,11 @@ from datetime import datetime, timedelta
 
 from bot.deps import Deps
 from bot.directory import require
+from bot.features.announcements.model import Announcement, AnnouncementStatus
+from bot.features.stories.model import Round, Story, StoryStatus
 from bot.features.stories.stories import _close
 from bot.messages import Notification, TextReply
-from bot.model import (
-    Announcement,
-    AnnouncementStatus,
-    Person,
-    Role,
-    Round,
-    Story,
-    StoryStatus,
-    new_ref,
-)
+from bot.model import Person, Role, new_ref
 from bot.ports import UnitOfWork
 from bot.text import clean, shorten
 

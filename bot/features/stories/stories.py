@@ -10,6 +10,8 @@ import logging
 
 from bot.deps import Deps
 from bot.directory import require
+from bot.features.announcements.model import Announcement, AnnouncementStatus
+from bot.features.stories.model import Round, Story, StoryStatus
 from bot.messages import (
     Action,
     Button,
@@ -22,16 +24,7 @@ from bot.messages import (
     Submission,
     TextReply,
 )
-from bot.model import (
-    Announcement,
-    AnnouncementStatus,
-    Person,
-    Role,
-    Round,
-    Story,
-    StoryStatus,
-    new_ref,
-)
+from bot.model import Person, Role, new_ref
 from bot.ports import UnitOfWork
 from bot.routing import Hint, MenuEntry, Routes
 from bot.text import clean, is_https_url, shorten

@@ -15,6 +15,7 @@ from typing import Literal
 from bot.deps import Deps
 from bot.directory import require
 from bot.features.dashboard.dashboard import Missing
+from bot.features.surveys.model import Campaign
 from bot.features.surveys.results import Results, compute
 from bot.features.surveys.surveys import (
     _key,
@@ -27,7 +28,7 @@ from bot.features.surveys.surveys import (
     tick,
 )
 from bot.messages import Form, Notification
-from bot.model import Campaign, Person, Role, new_id
+from bot.model import Person, Role, new_id
 from bot.ports import UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from bot.deps import Deps
 from bot.directory import require
+from bot.features.surveys.model import Campaign
 from bot.messages import (
     Action,
     Button,
@@ -21,7 +22,7 @@ from bot.messages import (
     Submission,
     TextReply,
 )
-from bot.model import Campaign, Person, Role
+from bot.model import Person, Role
 from bot.ports import UnitOfWork
 from bot.routing import Hint, MenuEntry, Routes
 from bot.rules import LIKERT, Survey

@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from bot.content import Content
 from bot.deps import Deps
 from bot.features.review import changes
+from bot.features.training.model import QuizCard
 from bot.messages import Action, Button, Choices, Reply, TextReply, UserRef
-from bot.model import Flow, Person, QuizCard, new_id
+from bot.model import Flow, Person, new_id
 from bot.ports import UnitOfWork
 from bot.routing import MenuEntry, Routes
 from bot.rules import QuizModule, QuizQuestion

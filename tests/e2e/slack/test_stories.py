@@ -152,7 +152,8 @@ async def test_app_home_shows_training_progress_and_open_surveys(
 ) -> None:
     from datetime import timedelta
 
-    from bot.model import Campaign, new_id
+    from bot.features.surveys.model import Campaign
+    from bot.model import new_id
 
     server, _ = hub
     users = await staff(server, 1)

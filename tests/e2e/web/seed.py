@@ -11,17 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.content import Content
-from bot.model import (
-    Announcement,
-    AnnouncementStatus,
-    Campaign,
-    Case,
-    CaseStatus,
-    Person,
-    Role,
-    Ticket,
-    TicketStatus,
-)
+from bot.features.announcements.model import Announcement, AnnouncementStatus
+from bot.features.askhr.model import Ticket, TicketStatus
+from bot.features.reports.model import Case, CaseStatus
+from bot.features.surveys.model import Campaign
+from bot.model import Person, Role
 from bot.ports import Cipher
 from storage.tables import RecipientRow
 from storage.uow import SqlStore, SqlUnitOfWork

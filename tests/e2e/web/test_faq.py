@@ -15,10 +15,10 @@ from sqlalchemy import text
 from bot.content import Content
 from bot.deps import Deps
 from bot.dispatch import handle
+from bot.features.askhr.model import Ticket, TicketStatus
 from bot.features.faq import editing
 from bot.features.faq.index import FaqIndex
 from bot.messages import ConversationRef, Text, UserRef
-from bot.model import Ticket, TicketStatus
 from tests.e2e.web.conftest import Site, csrf
 
 GAP = "is it fine to stream our team offsite"  # the content answers none of its phrasings

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.model import Round, Story, StoryStatus
+from bot.features.stories.model import Round, Story, StoryStatus
 from tests.dump import changes, dump
 from tests.e2e.web.conftest import Site, csrf
 

@@ -32,7 +32,7 @@ async def rows(site: Site, query: str, **params: Any) -> list[tuple[Any, ...]]:
 
 async def crowd(site: Site) -> None:
     """A campaign twelve people answered, with ten comments."""
-    from bot.model import Campaign
+    from bot.features.surveys.model import Campaign
 
     store = site.services.store
     assert store.cipher is not None
