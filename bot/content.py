@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from bot.rules import QuizBank, ReportRules, Surveys
+from bot.features.reports.rules import ReportRules
+from bot.features.surveys.rules import Surveys
+from bot.features.training.rules import QuizBank
+from bot.rules import ID_PATTERN, Strict
 
 _SECTION_RE = re.compile(r"^##\s+(?P<title>.+?)\s*(?:\{#(?P<id>[a-z0-9-]+)\})?\s*$")
-_ID_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _WORD = re.compile(r"[\w'-]+")
 M = TypeVar("M", bound=BaseModel)
 
@@ -28,11 +30,7 @@ class ContentError(Exception):
         self.problems = problems
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class PolicyMeta(_Strict):
+class PolicyMeta(Strict):
     """Front matter of one policy version."""
 
     version: int = Field(ge=1)
@@ -71,13 +69,13 @@ class Policy:
         return next((s for s in self.sections if s.id == section_id), None)
 
 
-class FaqEntry(_Strict):
+class FaqEntry(Strict):
     """One FAQ topic: a canonical question, an answer citing a section, and phrasings."""
 
-    id: str = Field(pattern=_ID_RE)
+    id: str = Field(pattern=ID_PATTERN)
     question: str = Field(min_length=5)
     answer: str = Field(min_length=20, max_length=2500)
-    section: str = Field(pattern=_ID_RE)
+    section: str = Field(pattern=ID_PATTERN)
     phrasings: tuple[str, ...] = Field(min_length=3)
 
     @field_validator("phrasings")
@@ -88,7 +86,7 @@ class FaqEntry(_Strict):
         return value
 
 
-class Vocabulary(_Strict):
+class Vocabulary(Strict):
     """Chat shorthand and synonyms, mapped to the words the FAQ uses."""
 
     shorthand: dict[str, str] = Field(default_factory=dict)
@@ -102,14 +100,14 @@ class Vocabulary(_Strict):
         return {k.lower().strip(): v.lower().strip() for k, v in merged.items()}
 
 
-class Elsewhere(_Strict):
+class Elsewhere(Strict):
     """Where to ask a question that is not about the policy (IT, payroll...)."""
 
     words: tuple[str, ...] = Field(min_length=1)
     reply: str = Field(min_length=10)
 
 
-class ChatTexts(_Strict):
+class ChatTexts(Strict):
     """What the bot says outside the FAQ: greetings, help, abstention."""
 
     greetings: tuple[str, ...]

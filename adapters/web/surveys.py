@@ -18,9 +18,9 @@ from adapters.web.security import form, view
 from bot.deps import Deps
 from bot.features.surveys import admin, writer
 from bot.features.surveys.results import QuestionResult, Results
+from bot.features.surveys.rules import LIKERT
 from bot.model import Person
 from bot.ports import UnitOfWork
-from bot.rules import LIKERT
 
 ID = "{id:[A-Za-z0-9]{1,32}}"
 FIELDS = ("survey", "audience", "starts", "days")

@@ -226,7 +226,7 @@ def test_content_check_catches_promises_the_bot_does_not_keep(tmp_path: Path) ->
 
 def test_promised_hours_and_days_are_compared_with_every_severity() -> None:
     from bot.features.reports.promises import problems
-    from bot.rules import ReportRules
+    from bot.features.reports.rules import ReportRules
 
     rules = ReportRules.model_validate(
         yaml.safe_load((CONTENT / "reports.yaml").read_text(encoding="utf-8"))

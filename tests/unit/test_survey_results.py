@@ -69,7 +69,7 @@ def test_every_small_configuration() -> None:
 
 
 def test_a_survey_may_raise_its_thresholds_never_lower_them() -> None:
-    from bot.rules import Survey, SurveyQuestion, Surveys
+    from bot.features.surveys.rules import Survey, SurveyQuestion, Surveys
 
     question = SurveyQuestion(id="q1", kind="likert", text="It works for me.")
     rules = Surveys(threshold=5, comment_threshold=10, surveys=(Survey(

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 
 from bot.deps import Deps
 from bot.features.surveys.model import Campaign
+from bot.features.surveys.rules import LIKERT, Survey
 from bot.features.surveys.surveys import _context, _survey, random_order
 from bot.messages import Action, Card, Reply, TextReply
 from bot.model import Person
 from bot.ports import UnitOfWork
 from bot.routing import Routes
-from bot.rules import LIKERT, Survey
 
 
 @dataclass

@@ -9,6 +9,7 @@ from datetime import timedelta
 from bot.deps import Deps
 from bot.directory import require
 from bot.features.surveys.model import Campaign
+from bot.features.surveys.rules import LIKERT, Survey
 from bot.messages import (
     Action,
     Button,
@@ -25,7 +26,6 @@ from bot.messages import (
 from bot.model import Person, Role
 from bot.ports import UnitOfWork
 from bot.routing import Hint, MenuEntry, Routes
-from bot.rules import LIKERT, Survey
 from bot.text import clean, shorten
 
 log = logging.getLogger(__name__)

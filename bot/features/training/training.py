@@ -10,11 +10,11 @@ from bot.content import Content
 from bot.deps import Deps
 from bot.features.review import changes
 from bot.features.training.model import QuizCard
+from bot.features.training.rules import QuizModule, QuizQuestion
 from bot.messages import Action, Button, Choices, Reply, TextReply, UserRef
 from bot.model import Flow, Person, new_id
 from bot.ports import UnitOfWork
 from bot.routing import MenuEntry, Routes
-from bot.rules import QuizModule, QuizQuestion
 
 log = logging.getLogger(__name__)
 SESSION = 5

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.rules import LIKERT
+from bot.features.surveys.rules import LIKERT
 from tests.dump import changes, dump
 from tests.e2e.web.conftest import Site, csrf
 
