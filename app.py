@@ -9,6 +9,7 @@ import logging
 import socket
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -17,12 +18,14 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters import health, logs
+from bot.catalog import ROUTES
 from bot.clock import SystemClock
 from bot.content import Content, ContentError, load_content
 from bot.deps import Deps
 from bot.features.faq import editing
 from bot.features.faq.index import FaqIndex
-from bot.ports import Clock
+from bot.ports import Clock, UnitOfWork
+from bot.routing import Job
 from bot.settings import Settings
 from storage import probe, references
 from storage.cipher import KeyCipher
@@ -147,6 +150,7 @@ async def bootstrap(
         clock=clock or SystemClock(),
         cipher=cipher,
         site_url=settings.site_url,
+        reminder_days=settings.reminder_days,
         intake_links=settings.public_url is not None,
     )
     async with store() as uow:  # HR's changes to the FAQ, made on the dashboard
@@ -160,42 +164,15 @@ SERVICES = web.AppKey("services", Services)
 CASE_CHECK_SECONDS = 60.0
 
 
-def jobs(services: Services) -> list[tuple[str, Any]]:
-    """The periodic jobs, by name: each runs in its own unit of work, committed by the runner.
-
-    Escalating overdue reports, survey invitations, training reminders, questions of the day,
-    managers' overdue lists, the policy review reminder, closing recognition rounds,
-    announcement reminders, purging closed reports past retention (with their notices), and
-    taking up FAQ changes another server made.
-    """
-    from bot.features.announcements import announcements
-    from bot.features.reports import casework
-    from bot.features.review import review
-    from bot.features.stories import stories
-    from bot.features.surveys import surveys
-    from bot.features.training import admin
-
+def jobs(services: Services) -> list[tuple[str, Callable[[UnitOfWork], Awaitable[int]]]]:
+    """The periodic jobs the features declare (`Routes.jobs`), by name, bound to the core's
+    dependencies: each runs in its own unit of work, committed by the runner."""
     deps = services.deps
-    retention = timedelta(days=deps.content.reports.retention_days)
 
-    async def purge(uow: Any) -> int:
-        return int(await uow.cases.purge(deps.clock.now() - retention))
+    def bound(job: Job) -> Callable[[UnitOfWork], Awaitable[int]]:
+        return lambda uow: job(deps, uow)
 
-    async def remind(uow: Any) -> int:
-        return int(await announcements.remind(deps, uow, services.settings.reminder_days))
-
-    return [
-        ("escalation", lambda uow: casework.escalate(deps, uow)),
-        ("survey rounds", lambda uow: surveys.tick(deps, uow)),
-        ("training reminders", lambda uow: admin.nudge(deps, uow)),
-        ("question of the day", lambda uow: admin.daily(deps, uow)),
-        ("manager digests", lambda uow: admin.digest(deps, uow)),
-        ("policy review", lambda uow: review.remind(deps, uow)),
-        ("recognition rounds", lambda uow: stories.tick(deps, uow)),
-        ("announcement reminders", remind),
-        ("report purge", purge),
-        ("faq changes", lambda uow: editing.refresh(deps, uow)),
-    ]
+    return [(name, bound(job)) for name, job in ROUTES.jobs.items()]
 
 
 async def run_jobs(services: Services) -> dict[str, int | None]:

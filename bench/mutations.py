@@ -155,13 +155,13 @@ ROLE_CHECKS = [
     _role_check("surveys.surveys", "create", "surveys.admin.open_campaign"),
     _role_check("surveys.surveys", "remind", "surveys.admin.remind"),
     _role_check("surveys.surveys", "close", "surveys.admin.close"),
-    _role_check("surveys.results", "show", "surveys.admin.results"),
+    _role_check("surveys.surveys", "show", "surveys.admin.results"),
     # The story rules the chat and the dashboard share live in bot/features/stories/admin.py.
     _role_check("stories.stories", "approve", "stories.admin.approve"),
     _role_check("stories.stories", "decline", "stories.admin.decline"),
     _role_check("stories.stories", "open_round", "stories.admin.open_round"),
     _role_check("stories.stories", "close_now", "stories.admin.close_round"),
-    _role_check("review.review", "show", "review.policy.review_summary"),
+    _role_check("review.review", "show", "review.review.review_summary"),
     # The training rules the chat and the dashboard share live in bot/features/training/status.py.
     _role_check("training.status", "set_required"),
 ]
@@ -377,11 +377,11 @@ PRIVATE = [
     ),
     Mutation(
         "the survey register keyed by the person alone",
-        "bot/features/surveys/surveys.py",
+        "bot/features/surveys/definition.py",
         'return deps.cipher.keyed_hash("survey", campaign_id, person.id)',
         "return person.id",
         (f"{NEVER}::test_a_survey_answer_leaves_counts_a_keyed_hash_and_sealed_comments_only",),
-        scope="_key",
+        scope="answer_key",
     ),
 ]
 
@@ -409,7 +409,7 @@ ALSO = [
     Mutation(
         "announcement reminders twice within a day",
         "bot/features/announcements/announcements.py",
-        "if last is not None and now - last < announcing.REMIND_GAP:",
+        "if last is not None and now - last < service.REMIND_GAP:",
         "if False:",
         (
             "tests/integration/test_announcements.py"
@@ -568,7 +568,7 @@ LATER = [
     ),
     Mutation(
         "a survey's own threshold lower than the installation's is used",
-        "bot/rules.py",
+        "bot/features/surveys/rules.py",
         "max(self.threshold, survey.threshold or 0)",
         "survey.threshold or self.threshold",
         (

@@ -13,7 +13,7 @@ from bot.features.reports import casework, queue, reports, stats
 from bot.features.review import changes, review
 from bot.features.stories import stories
 from bot.features.suggestions import suggestions
-from bot.features.surveys import results, surveys
+from bot.features.surveys import surveys
 from bot.features.training import admin, training
 from bot.routing import Routes, compose
 
@@ -27,7 +27,6 @@ FEATURES: tuple[Routes, ...] = (
     queue.ROUTES,
     stats.ROUTES,
     surveys.ROUTES,
-    results.ROUTES,
     stories.ROUTES,
     announcements.ROUTES,
     changes.ROUTES,

@@ -23,6 +23,9 @@ class Deps:
     """Where people reach the server: the base of links the bot hands out (PUBLIC_URL)."""
     platforms: tuple[str, ...] = PLATFORMS
     """The chat platforms the bot has channels for: a user of any other is refused."""
+    reminder_days: tuple[int, ...] = (3, 7)
+    """Days after an announcement went out when those who have not acknowledged it are
+    reminded (ANNOUNCE_REMINDER_DAYS)."""
     intake_links: bool = False
     """The report invitation hands out a single-use link to the web intake (PUBLIC_URL is
     set, so people can reach the server)."""

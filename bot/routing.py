@@ -1,7 +1,8 @@
 """What a feature answers to: its buttons, forms and typed commands, its entries in the help
-menu and its Slack `/policy` subcommands, as one `Routes` value that the feature declares
-next to its handlers. `bot.catalog` lists the features; the dispatcher, the help menu and
-the Slack command are built from what they declare, so a feature is wired in one line."""
+menu, its Slack `/policy` subcommands and its periodic jobs, as one `Routes` value that the
+feature declares next to its handlers. `bot.catalog` lists the features; the dispatcher, the
+help menu, the Slack command and the job runner are built from what they declare, so a
+feature is wired in one line."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 
 ActionHandler = Callable[["Deps", "UnitOfWork", "Person", "Action"], Awaitable[list["Reply"]]]
 FormHandler = Callable[["Deps", "UnitOfWork", "Person", "Submission"], Awaitable[list["Reply"]]]
+Job = Callable[["Deps", "UnitOfWork"], Awaitable[int]]
+"""A periodic job: runs in its own unit of work (committed by the runner); returns a count."""
 EVERYONE: tuple[Role, ...] = ()
 V = TypeVar("V")
 
@@ -53,6 +56,7 @@ class Routes:
     slash: Mapping[str, str] = field(default_factory=dict)
     menu: tuple[MenuEntry, ...] = ()
     hints: tuple[Hint, ...] = ()
+    jobs: Mapping[str, Job] = field(default_factory=dict)
 
     @property
     def phrases(self) -> dict[str, str]:
@@ -82,4 +86,5 @@ def compose(*features: Routes) -> Routes:
         slash=_merge("subcommand", (f.slash for f in features)),
         menu=tuple(sorted((m for f in features for m in f.menu), key=lambda m: m.order)),
         hints=tuple(sorted((h for f in features for h in f.hints), key=lambda h: h.order)),
+        jobs=_merge("periodic job", (f.jobs for f in features)),
     )

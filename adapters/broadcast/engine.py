@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from adapters.broadcast.limiter import Limiter
-from bot.features.announcements import announcements
+from bot.features.announcements.card import message
 from bot.features.announcements.model import Announcement, AnnouncementStatus
 from bot.messages import Card
 from storage.broadcasts import Broadcasts, Job
@@ -129,7 +129,7 @@ class Engine:
         ):
             return 0
         await self.broadcasts.materialize(announcement_id, list(self.senders), self.now())
-        card = announcements.message(announcement)
+        card = message(announcement)
         done = 0
         while jobs := await self.broadcasts.claim(
             announcement_id, self.now(), self.lease, self.batch

@@ -31,7 +31,7 @@ async def _training_report(settings: Settings, as_csv: bool) -> int:
     from datetime import UTC, datetime, timedelta
 
     import app
-    from bot.features.training.admin import DUE_DAYS
+    from bot.features.training.status import DUE_DAYS
     from bot.features.training.training import outstanding, required_modules
     from storage.uow import SqlStore
 

@@ -18,7 +18,7 @@ from adapters.web import render
 from adapters.web.charts import Chart, cell
 from adapters.web.security import form, view
 from bot.deps import Deps
-from bot.features.announcements import announcements, service
+from bot.features.announcements import card, service
 from bot.messages import Form
 from bot.model import Person
 from bot.ports import UnitOfWork
@@ -102,7 +102,7 @@ async def detail_page(request: web.Request) -> web.StreamResponse:
     context = {
         "d": d,
         "viewer": d.viewer,
-        "card": announcements.message(d.announcement, preview=True),
+        "card": card.message(d.announcement, preview=True),
         "chart": delivery_chart(d),
         "acks": acks_chart(d),
         "done": _done(request),

@@ -10,7 +10,8 @@ from adapters.web.charts import Chart
 from adapters.web.security import view
 from bot.deps import Deps
 from bot.features.review import policy as review_policy
-from bot.features.review.policy import PolicyPage, Review
+from bot.features.review.policy import PolicyPage
+from bot.features.review.review import Review
 from bot.model import Person
 from bot.ports import UnitOfWork
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.content import Content
 from bot.deps import Deps
 from bot.dispatch import handle
-from bot.features.announcements import announcements
+from bot.features.announcements import announcements, card
 from bot.features.faq.index import FaqIndex
 from bot.messages import Action, Card, ConversationRef, Form, Submission, TextReply, UserRef
 from bot.model import Person, Role
@@ -236,7 +236,7 @@ async def test_a_forged_acknowledgement_of_a_draft_learns_and_counts_nothing(
     replies = await handle(deps, Submission(HR, DM, "announce_new", fields))
     draft = replies[-1].buttons[0].value  # type: ignore[union-attr]
     employee = UserRef("slack", "U0")
-    (refused,) = await handle(deps, Action(employee, DM, announcements.ACK, draft))
+    (refused,) = await handle(deps, Action(employee, DM, card.ACK, draft))
     assert isinstance(refused, TextReply)
     assert "Secret reorganisation" not in refused.text
     assert refused.text == "That announcement was not sent to you."
@@ -245,7 +245,7 @@ async def test_a_forged_acknowledgement_of_a_draft_learns_and_counts_nothing(
         assert (await uow.announcements.figures(draft, clock.now())).acknowledged == 0
     # Once it went out, its recipients can; someone outside its audience still cannot.
     sent = await delivered_announcement(deps, clock)
-    (thanks,) = await handle(deps, Action(employee, DM, announcements.ACK, sent))
+    (thanks,) = await handle(deps, Action(employee, DM, card.ACK, sent))
     assert "recorded that you read" in thanks.text  # type: ignore[union-attr]
     ops = UserRef("slack", "U0OPS")
     async with deps.store() as uow:
@@ -254,5 +254,5 @@ async def test_a_forged_acknowledgement_of_a_draft_learns_and_counts_nothing(
         person.accounts["slack"] = ops.id
         await uow.people.save(person)
         await uow.commit()
-    (outside,) = await handle(deps, Action(ops, DM, announcements.ACK, sent))
+    (outside,) = await handle(deps, Action(ops, DM, card.ACK, sent))
     assert outside.text == "That announcement was not sent to you."  # type: ignore[union-attr]

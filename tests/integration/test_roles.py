@@ -195,7 +195,7 @@ HR_ONLY: list[tuple[str, Attempt]] = [
     ("surveys.admin.remind", lambda u, w: Action(u, DM, "survey_remind", w.campaign)),
     ("surveys.admin.close", lambda u, w: Action(u, DM, "survey_close", w.campaign)),
     ("surveys.admin.results", lambda u, w: Action(u, DM, "survey_results", w.campaign)),
-    ("review.policy.review_summary", lambda u, w: Text(u, DM, "review summary")),
+    ("review.review.review_summary", lambda u, w: Text(u, DM, "review summary")),
     ("suggestions.suggestions.overview", lambda u, w: Text(u, DM, "suggestions")),
     ("stories.stories.queue", lambda u, w: Text(u, DM, "stories")),
     ("stories.admin.approve", lambda u, w: Action(u, DM, "story_approve", w.story)),

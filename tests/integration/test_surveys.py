@@ -218,17 +218,17 @@ async def test_employees_cannot_open_campaigns_or_see_results(deps: Deps) -> Non
 async def test_invitations_on_the_opening_day_and_one_reminder_before_closing(
     deps: Deps, clock: FakeClock, notices: NoticeLog
 ) -> None:
-    from bot.features.surveys import surveys
+    from bot.features.surveys import admin as surveys_admin
 
     fields = {"survey": "training-pulse", "audience": "Sales", "starts": "2", "days": "7"}
     (done,) = await handle(deps, Submission(HR, DM, "survey_new", fields))
     assert "Invitations sent now: 0" in done.text and notices.sent == []
     clock.advance(days=2)
     async with deps.store() as uow:
-        assert await surveys.tick(deps, uow) == 12  # Sales only
+        assert await surveys_admin.tick(deps, uow) == 12  # Sales only
         await uow.commit()
     async with deps.store() as uow:
-        assert await surveys.tick(deps, uow) == 0  # once
+        assert await surveys_admin.tick(deps, uow) == 0  # once
         await uow.commit()
         campaign = (await uow.campaigns.all())[-1].id
     assert {n.person_id for n in notices.sent} == {f"p{n}" for n in range(12)}
@@ -244,10 +244,10 @@ async def test_invitations_on_the_opening_day_and_one_reminder_before_closing(
     notices.sent.clear()
     clock.advance(days=4)  # two days before closing
     async with deps.store() as uow:
-        assert await surveys.tick(deps, uow) == 9  # only those who have not answered
+        assert await surveys_admin.tick(deps, uow) == 9  # only those who have not answered
         await uow.commit()
     async with deps.store() as uow:
-        assert await surveys.tick(deps, uow) == 0
+        assert await surveys_admin.tick(deps, uow) == 0
         await uow.commit()
     assert not {"p0", "p1", "p2"} & {n.person_id for n in notices.sent}
 
@@ -284,7 +284,7 @@ async def test_a_survey_removed_from_content_is_left_alone_not_a_failed_job(
 ) -> None:
     import dataclasses
 
-    from bot.features.surveys import surveys
+    from bot.features.surveys import admin as surveys_admin
 
     await open_campaign(deps)
     clock.advance(days=12)  # two days before it closes: reminders are due
@@ -292,7 +292,7 @@ async def test_a_survey_removed_from_content_is_left_alone_not_a_failed_job(
     gone = deps.content.surveys.model_copy(update={"surveys": ()})
     edited = dataclasses.replace(deps, content=dataclasses.replace(deps.content, surveys=gone))
     async with edited.store() as uow:
-        assert await surveys.tick(edited, uow) == 0  # nobody reminded, and no LookupError
+        assert await surveys_admin.tick(edited, uow) == 0  # nobody reminded, and no LookupError
         await uow.commit()
     assert len(notices.sent) == before
     (none,) = await handle(edited, Action(user(1), DM, "survey_offer", ""))

@@ -8,11 +8,12 @@ whose status is `scheduled` and whose time has come, and keeps one row per recip
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.deps import Deps
 from bot.directory import require
 from bot.features.announcements import service
+from bot.features.announcements.card import ACK, message
 from bot.features.announcements.form import compose_form, correction_with
 from bot.features.announcements.model import Announcement, AnnouncementStatus, BroadcastFigures
 from bot.messages import (
@@ -32,7 +33,6 @@ from bot.routing import Hint, MenuEntry, Routes
 from bot.text import shorten
 
 log = logging.getLogger(__name__)
-ACK = "announcement_ack"
 
 
 async def new_form(
@@ -82,35 +82,6 @@ async def preview(deps: Deps, uow: UnitOfWork, announcement: Announcement) -> li
     return [message(announcement, preview=True), confirm]
 
 
-def message(announcement: Announcement, preview: bool = False, reminder: bool = False) -> Card:
-    """What each recipient sees; with an "I have read it" button when acknowledgement counts."""
-    facts: list[tuple[str, str]] = []
-    if announcement.policy_version is not None:
-        facts.append(("Policy version", str(announcement.policy_version)))
-    if announcement.link:
-        facts.append(("Read more", announcement.link))
-    if announcement.ack_required:
-        facts.append(("Please", "confirm below that you have read it"))
-    buttons: tuple[Button, ...] = ()
-    if announcement.ack_required and not preview:
-        buttons = (Button("I have read it", ACK, announcement.id, "primary"),)
-    if len(announcement.action) == 3 and not preview:
-        label, action_id, value = announcement.action
-        buttons += (Button(label, action_id, value, "primary"),)
-    if announcement.policy_version is not None and not preview:
-        # The section-by-section summary of what this version changed.
-        buttons += (Button("What changed", "policy_changes", str(announcement.policy_version)),)
-    title = announcement.title
-    if reminder:
-        title = f"Reminder: {title}"
-    if announcement.revision > 1:
-        title = f"{title} (corrected)"
-    footer = f"Announcement {announcement.id} from HR"
-    if preview:
-        footer += " \u00b7 preview: only you can see this"
-    return Card(title, announcement.summary, tuple(facts), buttons, footer)
-
-
 async def _get(uow: UnitOfWork, announcement_id: str) -> Announcement | None:
     return await uow.announcements.get(announcement_id.strip().upper()[:16])
 
@@ -148,17 +119,6 @@ async def cancel(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list
         return [TextReply(await service.withdraw(deps, uow, person, a.value))]
     except service.Refused as refused:
         return [TextReply(str(refused))]
-
-
-def cancel_now(announcement: Announcement, now: datetime) -> tuple[bool, str]:
-    """Cancel unless it has started; (done, what to tell the person)."""
-    if announcement.status in (AnnouncementStatus.DRAFT, AnnouncementStatus.SCHEDULED):
-        announcement.status = AnnouncementStatus.CANCELLED
-        return True, f"Cancelled announcement {announcement.id}. Nothing was sent."
-    return False, (
-        f"Announcement {announcement.id} is {announcement.status}: it can no longer be "
-        "cancelled. You can correct it instead."
-    )
 
 
 async def correct_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
@@ -337,7 +297,12 @@ async def _to_read(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> li
     return await to_read(deps, uow, person)
 
 
+async def _remind(deps: Deps, uow: UnitOfWork) -> int:
+    return await remind(deps, uow, deps.reminder_days)
+
+
 ROUTES = Routes(
+    jobs={"announcement reminders": _remind},
     actions={
         "announce_new": new_form,
         "announce_overview": _overview,

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.deps import Deps
 from bot.directory import require
+from bot.features.announcements.card import message
 from bot.features.announcements.form import check_text, compose_form, correction_form, validate
 from bot.features.announcements.model import Announcement, AnnouncementStatus, BroadcastFigures
 from bot.features.dashboard.dashboard import Missing
@@ -120,7 +121,6 @@ def later(deps: Deps, announcement: Announcement) -> bool:
 
 async def withdraw(deps: Deps, uow: UnitOfWork, person: Person, announcement_id: str) -> str:
     """Cancel a draft or a scheduled announcement before it starts; what to tell HR."""
-    from bot.features.announcements.announcements import cancel_now
 
     require(person, Role.HR)
     announcement = await find(uow, announcement_id)
@@ -168,7 +168,6 @@ REMIND_GAP = timedelta(hours=23)  # nobody is reminded twice within this
 async def remind_now(deps: Deps, uow: UnitOfWork, person: Person, announcement_id: str) -> int:
     """Remind, now, everyone it reached who has not acknowledged it (not anyone reminded in
     the last 23 hours); how many reminders were queued, in this unit of work's outbox."""
-    from bot.features.announcements.announcements import message
 
     require(person, Role.HR)
     announcement = await find(uow, announcement_id)
@@ -197,7 +196,6 @@ async def sample(
 ) -> tuple[Card, int, dict[str, str]]:
     """The compose form's fields as recipients would see them, without storing anything: the
     card, the audience's head count, and the problems so far."""
-    from bot.features.announcements.announcements import message
 
     require(person, Role.HR)
     errors, v = validate(deps, fields, await departments(uow), person.timezone)
@@ -324,4 +322,15 @@ async def detail(deps: Deps, uow: UnitOfWork, viewer: Person, announcement_id: s
         await head_count(uow, announcement),
         tuple(unread),
         tuple(sorted(by_day.items())),
+    )
+
+
+def cancel_now(announcement: Announcement, now: datetime) -> tuple[bool, str]:
+    """Cancel unless it has started; (done, what to tell the person)."""
+    if announcement.status in (AnnouncementStatus.DRAFT, AnnouncementStatus.SCHEDULED):
+        announcement.status = AnnouncementStatus.CANCELLED
+        return True, f"Cancelled announcement {announcement.id}. Nothing was sent."
+    return False, (
+        f"Announcement {announcement.id} is {announcement.status}: it can no longer be "
+        "cancelled. You can correct it instead."
     )

@@ -16,8 +16,8 @@ from bot.directory import require
 from bot.features.announcements.model import Announcement, AnnouncementStatus
 from bot.features.reports.model import Case, CaseStatus
 from bot.features.reports.reports import ACK_LIMIT, FEEDBACK_LIMIT
-from bot.features.surveys.surveys import survey_of
-from bot.features.training.admin import DUE_DAYS, assigned_at
+from bot.features.surveys.definition import survey_of
+from bot.features.training.status import DUE_DAYS, assigned_at
 from bot.model import Person, Role
 from bot.ports import UnitOfWork
 

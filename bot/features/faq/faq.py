@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.deps import Deps
+from bot.features.faq import editing
 from bot.features.faq.index import Match
 from bot.messages import Action, Button, Card, Choices, Reply, TextReply, UserRef, public
 from bot.model import Flow, Person
@@ -141,6 +142,7 @@ async def _feedback(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> l
 
 
 ROUTES = Routes(
+    jobs={"faq changes": editing.refresh},
     actions={"menu_ask": _ask, "faq_feedback": _feedback, "faq_pick": pick},
     menu=(MenuEntry("Ask a policy question", "menu_ask", 10),),
 )

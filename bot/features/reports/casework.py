@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.deps import Deps
 from bot.features.reports import actions as reports_actions
@@ -413,7 +413,15 @@ async def _nothing(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -
     return []  # a form that only shows something: closing it needs no answer
 
 
+async def purge(deps: Deps, uow: UnitOfWork) -> int:
+    """Delete closed reports past the content's retention, with everything that belongs to
+    them (messages, audit trail, notices)."""
+    retention = timedelta(days=deps.content.reports.retention_days)
+    return await uow.cases.purge(deps.clock.now() - retention)
+
+
 ROUTES = Routes(
+    jobs={"escalation": escalate, "report purge": purge},
     actions={
         "report_receipt_form": _receipt_form,
         "report_followup": _followup,

@@ -15,7 +15,7 @@ from bot.directory import require
 from bot.features.dashboard.dashboard import Missing
 from bot.features.review import changes, review
 from bot.features.review.changes import PolicyDiff
-from bot.features.review.review import Inputs
+from bot.features.review.review import Review, review_summary
 from bot.model import Person, Role
 from bot.ports import UnitOfWork
 
@@ -37,17 +37,6 @@ class Version:
 
 
 @dataclass(frozen=True, slots=True)
-class Review:
-    """The current version's review: its date and what staff said since publication."""
-
-    version: int
-    published: date
-    due: date
-    inputs: Inputs
-    text: str  # the summary as the chat and the reminder word it
-
-
-@dataclass(frozen=True, slots=True)
 class PolicyPage:
     """Everything the policy page shows, for one viewer."""
 
@@ -60,20 +49,6 @@ class PolicyPage:
     titles: dict[str, str]  # section id -> title in the current version
     sentences: dict[str, tuple[str, ...]]  # the added and removed sections' plain sentences
     review: Review | None  # HR only
-
-
-async def review_summary(deps: Deps, uow: UnitOfWork, person: Person) -> Review:
-    """HR: the current version's review date and the staff input since it was published."""
-    require(person, Role.HR)
-    found = await review.inputs(deps, uow)
-    policy = deps.content.current
-    return Review(
-        policy.version,
-        policy.meta.published,
-        review.review_date(deps),
-        found,
-        review.summary(deps, found),
-    )
 
 
 async def page(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from bot.deps import Deps
+from bot.directory import require
 from bot.features.surveys import results as surveys_results
 from bot.messages import Action, Card, Notification, Reply
 from bot.model import Person, Role
@@ -150,7 +151,6 @@ async def remind(deps: Deps, uow: UnitOfWork) -> int:
 
 async def show(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
     """HR: the review summary now."""
-    from bot.features.review.policy import review_summary
 
     found = await review_summary(deps, uow, person)
     return [Card(f"Policy review: version {found.version}", found.text)]
@@ -161,8 +161,34 @@ async def _show(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[
 
 
 ROUTES = Routes(
+    jobs={"policy review": remind},
     actions={"review_open": _show},
     typed={"review_open": ("review summary", "policy review")},
     slash={"review": "review summary"},
     hints=(Hint("*review summary*", (Role.HR,), 90),),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """The current version's review: its date and what staff said since publication."""
+
+    version: int
+    published: date
+    due: date
+    inputs: Inputs
+    text: str  # the summary as the chat and the reminder word it
+
+
+async def review_summary(deps: Deps, uow: UnitOfWork, person: Person) -> Review:
+    """HR: the current version's review date and the staff input since it was published."""
+    require(person, Role.HR)
+    found = await inputs(deps, uow)
+    policy = deps.content.current
+    return Review(
+        policy.version,
+        policy.meta.published,
+        review_date(deps),
+        found,
+        summary(deps, found),
+    )

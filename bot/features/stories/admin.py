@@ -16,7 +16,6 @@ from bot.deps import Deps
 from bot.directory import require
 from bot.features.announcements.model import Announcement, AnnouncementStatus
 from bot.features.stories.model import Round, Story, StoryStatus
-from bot.features.stories.stories import _close
 from bot.messages import Notification, TextReply
 from bot.model import Person, Role, new_ref
 from bot.ports import UnitOfWork
@@ -212,4 +211,34 @@ async def close_round(
     round_ = await uow.stories.round(round_id)
     if round_ is None or round_.closed:
         raise Refused("That round is already closed.")
-    return round_, await _close(deps, uow, round_, person.id)
+    return round_, await finish_round(deps, uow, round_, person.id)
+
+
+async def finish_round(deps: Deps, uow: UnitOfWork, round_: Round, by: str) -> Story | None:
+    """Close `round_`: its winner (most votes, the first entered on a tie) becomes an
+    announcement to everyone; `by` is who closed it ("" for the schedule)."""
+    votes = await uow.stories.votes(round_.id)
+    ranked = sorted(round_.entries, key=lambda s: (-votes.get(s, 0), round_.entries.index(s)))
+    winner = await uow.stories.get(ranked[0]) if ranked and votes else None
+    round_.closed, round_.winner_id = True, winner.id if winner else None
+    await uow.stories.save_round(round_)
+    if winner is not None:
+        author = await uow.people.get(winner.author_id)
+        now = deps.clock.now()
+        result = Announcement(
+            id=new_ref("A"),
+            title=f"{round_.title}: \u201c{winner.title}\u201d",
+            summary=(
+                f"Congratulations to {author.display_name if author else 'our colleague'}, whose "
+                f"story won with {votes.get(winner.id, 0)} of {sum(votes.values())} votes. "
+                "Thank you to everyone who shared and voted."
+            ),
+            author_id=by or (author.id if author else ""),
+            created_at=now,
+            ack_required=False,
+            status=AnnouncementStatus.SCHEDULED,
+            send_at=now,
+        )
+        await uow.announcements.add(result)
+    log.info("round %s closed", round_.id)
+    return winner

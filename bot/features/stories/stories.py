@@ -10,8 +10,8 @@ import logging
 
 from bot.deps import Deps
 from bot.directory import require
-from bot.features.announcements.model import Announcement, AnnouncementStatus
-from bot.features.stories.model import Round, Story, StoryStatus
+from bot.features.stories import admin
+from bot.features.stories.model import Story, StoryStatus
 from bot.messages import (
     Action,
     Button,
@@ -144,7 +144,6 @@ async def queue(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
 
 async def approve(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
     """HR approved a story; its author is told."""
-    from bot.features.stories import admin
 
     try:
         story = await admin.approve(deps, uow, person, a.value)
@@ -169,7 +168,6 @@ async def decline_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -
 
 async def decline(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
     """HR declined a story with a reason, shown to its author."""
-    from bot.features.stories import admin
 
     try:
         story = await admin.decline(deps, uow, person, f.context, f.fields.get("reason", ""))
@@ -214,7 +212,6 @@ async def new_round_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action)
 async def open_round(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
     """HR opened a round: approved, shareable stories not yet in a round are the entries;
     everyone is invited through an announcement with a Vote button."""
-    from bot.features.stories import admin
 
     try:
         round_ = await admin.open_round(
@@ -289,7 +286,6 @@ async def vote(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[R
 
 async def close_now(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
     """HR closes a round early."""
-    from bot.features.stories import admin
 
     try:
         round_, winner = await admin.close_round(deps, uow, person, a.value)
@@ -308,37 +304,9 @@ async def tick(deps: Deps, uow: UnitOfWork) -> int:
     closed = 0
     for round_ in await uow.stories.rounds():
         if not round_.closed and deps.clock.now() >= round_.closes_at:
-            await _close(deps, uow, round_, "")
+            await admin.finish_round(deps, uow, round_, "")
             closed += 1
     return closed
-
-
-async def _close(deps: Deps, uow: UnitOfWork, round_: Round, by: str) -> Story | None:
-    votes = await uow.stories.votes(round_.id)
-    ranked = sorted(round_.entries, key=lambda s: (-votes.get(s, 0), round_.entries.index(s)))
-    winner = await uow.stories.get(ranked[0]) if ranked and votes else None
-    round_.closed, round_.winner_id = True, winner.id if winner else None
-    await uow.stories.save_round(round_)
-    if winner is not None:
-        author = await uow.people.get(winner.author_id)
-        now = deps.clock.now()
-        result = Announcement(
-            id=new_ref("A"),
-            title=f"{round_.title}: \u201c{winner.title}\u201d",
-            summary=(
-                f"Congratulations to {author.display_name if author else 'our colleague'}, whose "
-                f"story won with {votes.get(winner.id, 0)} of {sum(votes.values())} votes. "
-                "Thank you to everyone who shared and voted."
-            ),
-            author_id=by or (author.id if author else ""),
-            created_at=now,
-            ack_required=False,
-            status=AnnouncementStatus.SCHEDULED,
-            send_at=now,
-        )
-        await uow.announcements.add(result)
-    log.info("round %s closed", round_.id)
-    return winner
 
 
 async def _new(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
@@ -358,6 +326,7 @@ async def _latest_ballot(deps: Deps, uow: UnitOfWork, person: Person, a: Action)
 
 
 ROUTES = Routes(
+    jobs={"recognition rounds": tick},
     actions={
         "story_new": _new,
         "story_approve": approve,

@@ -15,18 +15,17 @@ from typing import Literal
 from bot.deps import Deps
 from bot.directory import require
 from bot.features.dashboard.dashboard import Missing
-from bot.features.surveys.model import Campaign
-from bot.features.surveys.results import Results, compute
-from bot.features.surveys.surveys import (
-    _key,
-    _survey,
-    _title,
+from bot.features.surveys.definition import (
+    answer_key,
     campaign_form,
     invite,
+    survey_asked,
     survey_of,
     thresholds,
-    tick,
+    title_of,
 )
+from bot.features.surveys.model import Campaign
+from bot.features.surveys.results import Results, compute
 from bot.messages import Form, Notification
 from bot.model import Person, Role, new_id
 from bot.ports import UnitOfWork
@@ -106,7 +105,7 @@ async def _departments(uow: UnitOfWork) -> list[str]:
 async def _listed(deps: Deps, uow: UnitOfWork, campaign: Campaign, people: list[Person]) -> Listed:
     return Listed(
         campaign.id,
-        _title(deps, campaign),
+        title_of(deps, campaign),
         campaign.audience,
         campaign.opens_on,
         campaign.closes_on,
@@ -179,9 +178,10 @@ async def remind(deps: Deps, uow: UnitOfWork, person: Person, campaign_id: str) 
     pending = [
         p
         for p in await uow.people.all()
-        if campaign.includes(p) and not await uow.campaigns.took_part(_key(deps, campaign.id, p))
+        if campaign.includes(p)
+        and not await uow.campaigns.took_part(answer_key(deps, campaign.id, p))
     ]
-    survey = _survey(deps, campaign)
+    survey = survey_asked(deps, campaign)
     note = invite(deps, campaign, survey, "A reminder: there is still time for")
     for p in pending:
         await uow.outbox.add(Notification(p.id, note, f"Reminder: {survey.title}"))
@@ -212,3 +212,41 @@ async def results(deps: Deps, uow: UnitOfWork, person: Person, campaign_id: str)
         await compute(deps, uow, campaign),
         *thresholds(deps, campaign),
     )
+
+
+async def tick(deps: Deps, uow: UnitOfWork) -> int:
+    """Invite on the opening day; remind non-takers two days before closing. Once each."""
+    today = deps.clock.now().date()
+    sent = 0
+    for campaign in await uow.campaigns.all():
+        if campaign.closed or today > campaign.closes_on:
+            continue
+        if not campaign.invited and campaign.opens_on <= today:
+            step, lead = "invited", "Would you take a short anonymous survey?"
+        elif (
+            campaign.invited
+            and not campaign.reminded
+            and (today >= campaign.closes_on - timedelta(days=2))
+        ):
+            step, lead = "reminded", "A reminder: there is still time for"
+        else:
+            continue
+        survey = survey_of(deps, campaign)
+        if survey is None:
+            continue  # removed from content: reported at start-up, nobody is invited to it
+        if not await uow.campaigns.flag(campaign.id, step):
+            continue  # another worker did it
+        people = [
+            p
+            for p in await uow.people.all()
+            if campaign.includes(p)
+            and (
+                step == "invited"
+                or not await uow.campaigns.took_part(answer_key(deps, campaign.id, p))
+            )
+        ]
+        note = invite(deps, campaign, survey, lead)
+        for p in people:
+            await uow.outbox.add(Notification(p.id, note, f"Survey: {survey.title}"))
+        sent += len(people)
+    return sent

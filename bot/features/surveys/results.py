@@ -5,13 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.deps import Deps
+from bot.features.surveys.definition import answer_context, random_order, survey_asked
 from bot.features.surveys.model import Campaign
-from bot.features.surveys.rules import LIKERT, Survey
-from bot.features.surveys.surveys import _context, _survey, random_order
-from bot.messages import Action, Card, Reply, TextReply
-from bot.model import Person
+from bot.features.surveys.rules import Survey
 from bot.ports import UnitOfWork
-from bot.routing import Routes
 
 
 @dataclass
@@ -67,7 +64,7 @@ def breakdown(sizes: dict[str, int], participants: int, threshold: int) -> set[s
 
 async def compute(deps: Deps, uow: UnitOfWork, campaign: Campaign) -> Results:
     """Figures for a campaign, hiding what a small group would give away."""
-    survey = _survey(deps, campaign)
+    survey = survey_asked(deps, campaign)
     threshold, comment_threshold = deps.content.surveys.thresholds(survey)
     participants = await uow.campaigns.participants(campaign.id)
     by_question: dict[str, dict[str, int]] = {}
@@ -101,49 +98,6 @@ async def compute(deps: Deps, uow: UnitOfWork, campaign: Campaign) -> Results:
     stored = await uow.campaigns.comments(campaign.id)
     if shown and len(stored) >= comment_threshold:
         comments = random_order(
-            [deps.cipher.open(box, _context(campaign.id)).decode() for _, box in stored]
+            [deps.cipher.open(box, answer_context(campaign.id)).decode() for _, box in stored]
         )
     return Results(campaign, survey, participants, shown, questions, departments, comments)
-
-
-async def show(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
-    """HR: the results card."""
-    from bot.features.surveys import admin
-
-    try:
-        r = (await admin.results(deps, uow, person, a.value)).results
-    except admin.NoSuchCampaign:
-        return [TextReply("No such survey.")]
-    if not r.shown:
-        return [
-            TextReply(
-                f"“{r.survey.title}”: {r.participants} answered so far. Results appear once "
-                f"{deps.content.surveys.thresholds(r.survey)[0]} people have answered, so that "
-                "nobody can "
-                "be singled out."
-            )
-        ]
-    facts = []
-    for q in r.questions:
-        if q.mean is not None and q.favourable is not None:
-            facts.append(
-                (q.text, f"mean {q.mean:.1f}/5, {q.favourable:.0%} favourable (n={q.answers})")
-            )
-        else:
-            facts.append((q.text, ", ".join(f"{k}: {v}" for k, v in q.counts.items()) or "-"))
-    for dept, rows in sorted(r.departments.items()):
-        likert = [q for q in rows if q.favourable is not None]
-        if likert:
-            avg = sum(q.favourable or 0 for q in likert) / len(likert)
-            facts.append((f"{dept}", f"{avg:.0%} favourable on average"))
-    body = f"{r.participants} people answered. Scale: {LIKERT[0]} (1) to {LIKERT[-1]} (5)."
-    if r.comments:
-        body += "\n\nComments, in random order:\n" + "\n".join(f"• {c}" for c in r.comments)
-    else:
-        body += (
-            f"\n\nComments appear once there are {deps.content.surveys.thresholds(r.survey)[1]}."
-        )
-    return [Card(f"Results: {r.survey.title}", body, tuple(facts))]
-
-
-ROUTES = Routes(actions={"survey_results": show})

@@ -13,10 +13,9 @@ from pydantic import ValidationError
 
 from bot.deps import Deps
 from bot.directory import require
-from bot.features.surveys.admin import Invalid
+from bot.features.surveys.admin import Invalid, tick
 from bot.features.surveys.model import Campaign
 from bot.features.surveys.rules import Survey
-from bot.features.surveys.surveys import tick
 from bot.model import Person, Role, new_id
 from bot.ports import UnitOfWork
 from bot.text import valid

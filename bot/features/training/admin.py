@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.deps import Deps
 from bot.directory import NotAllowed, require
+from bot.features.training import status
+from bot.features.training.status import DUE_DAYS, assigned_at
 from bot.features.training.training import outstanding, pick, required_now
 from bot.messages import (
     Action,
@@ -27,15 +29,8 @@ from bot.ports import UnitOfWork
 from bot.routing import Hint, MenuEntry, Routes
 
 log = logging.getLogger(__name__)
-DUE_DAYS = 30  # the policy: complete the training within 30 days
 CADENCE = (0, 3, 7)  # days after assignment; then weekly
 WORKING_HOURS = range(9, 17)
-
-
-def assigned_at(deps: Deps) -> datetime:
-    """When the current version's training was assigned: the day it was published."""
-    published = deps.content.current.meta.published
-    return datetime(published.year, published.month, published.day, tzinfo=UTC)
 
 
 def reminders_due(since: timedelta) -> int:
@@ -88,7 +83,6 @@ async def nudge(deps: Deps, uow: UnitOfWork) -> int:
 
 async def report(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
     """Completion figures: everyone for HR, their direct reports for a manager."""
-    from bot.features.training import status
 
     try:
         f = await status.figures(deps, uow, person)
@@ -137,7 +131,6 @@ async def required_form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) 
 
 async def set_required(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
     """HR saved the required modules of the current version."""
-    from bot.features.training import status
 
     modules = deps.content.quizzes.modules
     chosen = {m.id for m in modules if ticked(f.fields.get(m.id))}
@@ -262,6 +255,7 @@ async def _report(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> lis
 
 
 ROUTES = Routes(
+    jobs={"training reminders": nudge, "question of the day": daily, "manager digests": digest},
     actions={
         "training_required": required_form,
         "quiz_daily": daily_choose,

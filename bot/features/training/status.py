@@ -10,11 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from bot.deps import Deps
 from bot.directory import require
-from bot.features.training.admin import DUE_DAYS, assigned_at
 from bot.features.training.training import required_now
 from bot.model import Person, Role
 from bot.ports import UnitOfWork
@@ -176,3 +175,12 @@ async def set_required(
     await uow.training.set_required(version, picked, person.id, deps.clock.now())
     log.info("required modules for version %d set", version)
     return tuple(m.title for m in modules if m.id in picked)
+
+
+DUE_DAYS = 30  # the policy: complete the training within 30 days
+
+
+def assigned_at(deps: Deps) -> datetime:
+    """When the current version's training was assigned: the day it was published."""
+    published = deps.content.current.meta.published
+    return datetime(published.year, published.month, published.day, tzinfo=UTC)

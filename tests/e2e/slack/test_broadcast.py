@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import select
 
 from adapters.broadcast import Broadcaster
-from bot.features.announcements import announcements
+from bot.features.announcements import card
 from storage.tables import AcknowledgementRow, AnnouncementRow, PersonRow, RecipientRow
 from tests.e2e.helpers import eventually
 from tests.e2e.slack.conftest import (
@@ -210,9 +210,7 @@ async def test_a_send_in_flight_when_its_worker_died_is_found_not_repeated(
     announcement = await engine.broadcasts.announcement(announcement_id)
     assert announcement is not None
 
-    result = await engine.senders["slack"].send(
-        job, announcement, announcements.message(announcement)
-    )
+    result = await engine.senders["slack"].send(job, announcement, card.message(announcement))
     assert result.sent
     # The lease ran out (2 s in this test, set to the past here); another worker takes over.
     sent = len(fake.of("chat.postMessage"))

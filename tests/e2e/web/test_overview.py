@@ -13,7 +13,7 @@ from bot.deps import Deps
 from bot.directory import NotAllowed
 from bot.features.dashboard import dashboard, overview
 from bot.features.dashboard.overview import Overview, Share
-from bot.features.training.admin import DUE_DAYS, assigned_at
+from bot.features.training.status import DUE_DAYS, assigned_at
 from storage.cipher import KeyCipher
 from storage.uow import SqlStore
 from tests.e2e.web.seed import SCRIPT_DEPT, SCRIPT_TITLE, SECRET_KEY, Org, seed

@@ -133,7 +133,7 @@ async def test_an_employee_gets_no_policy_page(site: Site) -> None:
         with pytest.raises(NotAllowed):
             await review_policy.page(deps, uow, employee)
         with pytest.raises(NotAllowed):
-            await review_policy.review_summary(deps, uow, employee)
+            await review.review_summary(deps, uow, employee)
     async with site.http.get(site.url + "/dashboard/policy", allow_redirects=False) as response:
         assert response.status == 303
         assert response.headers["Location"] == "/dashboard/sign-in"
