@@ -7,12 +7,84 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, update
-from sqlmodel import col, select
+from sqlalchemy import (
+    Column,
+    Index,
+    Text,
+    UniqueConstraint,
+    and_,
+    func,
+    update,
+)
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.features.announcements.model import Announcement, AnnouncementStatus, BroadcastFigures
-from storage.tables import AcknowledgementRow, AnnouncementRow, PersonRow, RecipientRow, aware
+from storage.tables import PersonRow, aware, utc_column
+
+
+class AnnouncementRow(SQLModel, table=True):
+    """An announcement from HR, and where its broadcast stands."""
+
+    __tablename__ = "announcement"
+
+    id: str = Field(primary_key=True, max_length=16)
+    title: str = Field(max_length=200)
+    summary: str = Field(sa_column=Column(Text, nullable=False))
+    link: str = Field(default="", max_length=500)
+    author_id: str = Field(max_length=32)
+    created_at: datetime = utc_column(nullable=False)  # type: ignore[assignment]
+    policy_version: int | None = Field(default=None)
+    ack_required: bool = Field(default=True)
+    audience: str = Field(sa_column=Column(Text, nullable=False))  # JSON list
+    status: str = Field(max_length=16, index=True)
+    send_at: datetime | None = utc_column(nullable=True, index=True)  # type: ignore[assignment]
+    started_at: datetime | None = utc_column(nullable=True)  # type: ignore[assignment]
+    finished_at: datetime | None = utc_column(nullable=True)  # type: ignore[assignment]
+    revision: int = Field(default=1)
+    kicked_at: datetime | None = utc_column(nullable=True)  # type: ignore[assignment]
+    progress_at: datetime | None = utc_column(nullable=True)  # type: ignore[assignment]
+    problem: str = Field(default="", max_length=300)
+    action: str = Field(default="", max_length=300)  # JSON: an extra button, or ""
+
+
+class RecipientRow(SQLModel, table=True):
+    """One recipient of one announcement: the source of truth for its delivery."""
+
+    __tablename__ = "announcement_recipient"
+    __table_args__ = (
+        UniqueConstraint("announcement_id", "person_id", name="uq_recipient"),
+        Index("ix_recipient_work", "announcement_id", "state"),
+    )
+
+    id: str = Field(primary_key=True, max_length=32)
+    announcement_id: str = Field(max_length=16)
+    person_id: str = Field(max_length=32)
+    platform: str = Field(default="", max_length=16)
+    address: str = Field(default="", max_length=200)
+    state: str = Field(max_length=16)  # pending, claimed, delivered, failed
+    attempts: int = Field(default=0)
+    lease_until: datetime | None = utc_column(nullable=True)  # type: ignore[assignment]
+    not_before: datetime | None = utc_column(nullable=True)  # type: ignore[assignment]
+    in_flight: bool = Field(default=False)  # a send was started and its outcome not recorded
+    reason: str = Field(default="", max_length=64)
+    message_ref: str = Field(default="", max_length=400)
+    revision: int = Field(default=0)
+    delivered_at: datetime | None = utc_column(nullable=True)  # type: ignore[assignment]
+    reminders: int = Field(default=0)
+    reminded_at: datetime | None = utc_column(nullable=True)  # type: ignore[assignment]
+
+
+class AcknowledgementRow(SQLModel, table=True):
+    """ "I have read it": who, which announcement, which policy version, when. Once."""
+
+    __tablename__ = "announcement_ack"
+
+    announcement_id: str = Field(primary_key=True, max_length=16)
+    person_id: str = Field(primary_key=True, max_length=32)
+    policy_version: int | None = Field(default=None)
+    at: datetime = utc_column(nullable=False)  # type: ignore[assignment]
+
 
 PENDING, CLAIMED, DELIVERED, FAILED = "pending", "claimed", "delivered", "failed"
 STALLED_AFTER = timedelta(minutes=2)

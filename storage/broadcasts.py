@@ -20,8 +20,16 @@ from sqlmodel import col, select
 
 from bot.features.announcements.model import Announcement, AnnouncementStatus
 from bot.model import new_id
-from storage.announcements import CLAIMED, DELIVERED, FAILED, PENDING, _announcement
-from storage.tables import AddressRow, AnnouncementRow, IdentityRow, PersonRow, RecipientRow
+from storage.announcements import (
+    CLAIMED,
+    DELIVERED,
+    FAILED,
+    PENDING,
+    AnnouncementRow,
+    RecipientRow,
+    _announcement,
+)
+from storage.tables import AddressRow, IdentityRow, PersonRow
 from storage.uow import SqlStore
 
 

@@ -7,13 +7,63 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, func, insert, update
-from sqlmodel import col, select
+from sqlalchemy import (
+    Column,
+    Text,
+    case,
+    func,
+    insert,
+    update,
+)
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.features.faq.store import ChangeKind, FaqChange
 from bot.model import new_id
-from storage.tables import FaqAnswerRow, FaqChangeRow, UnansweredRow, aware
+from storage.tables import aware, utc_column
+
+
+class FaqAnswerRow(SQLModel, table=True):
+    """An answer the bot gave: which entry, how sure, which day; no identity, no question."""
+
+    __tablename__ = "faq_answer"
+
+    id: str = Field(primary_key=True, max_length=32)
+    faq_id: str = Field(max_length=100, index=True)
+    score: float
+    day: date = Field(index=True)
+    helpful: bool | None = Field(default=None)
+
+
+class UnansweredRow(SQLModel, table=True):
+    """A question the bot could not answer: the text and the day, nothing about who asked."""
+
+    __tablename__ = "unanswered_question"
+
+    id: str = Field(primary_key=True, max_length=32)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    day: date = Field(index=True)
+
+
+class FaqChangeRow(SQLModel, table=True):
+    """HR's change to the FAQ from the dashboard: a new phrasing of an entry, or a new entry
+    (its question in `text`, the rest alongside). Retired, never deleted: the history."""
+
+    __tablename__ = "faq_change"
+
+    id: str = Field(primary_key=True, max_length=32)
+    kind: str = Field(max_length=16)
+    faq_id: str = Field(max_length=100, index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    answer: str = Field(default="", sa_column=Column(Text, nullable=False))
+    section: str = Field(default="", max_length=100)
+    phrasings: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    source: str = Field(default="", max_length=100)
+    author_id: str | None = Field(default=None, max_length=32)
+    created_at: datetime = utc_column(nullable=False)  # type: ignore[assignment]
+    retired_at: datetime | None = utc_column(nullable=True)  # type: ignore[assignment]
+    retired_by: str | None = Field(default=None, max_length=32)
+
 
 _ANSWER = insert(FaqAnswerRow.__table__)  # type: ignore[attr-defined]
 _UNANSWERED = insert(UnansweredRow.__table__)  # type: ignore[attr-defined]

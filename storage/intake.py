@@ -5,10 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlmodel import col
+from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.tables import IntakeTokenRow, aware
+from storage.tables import aware, utc_column
+
+
+class IntakeTokenRow(SQLModel, table=True):
+    """A single-use link to the anonymous web intake: the keyed hash of its token and until
+    when it works; no person, no time it was made."""
+
+    __tablename__ = "intake_token"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    expires_at: datetime = utc_column(nullable=False, index=True)  # type: ignore[assignment]
 
 
 class SqlIntakeTokens:

@@ -12,7 +12,8 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.content import Content
-from storage.tables import CampaignRow, CaseRow
+from storage.reports import CaseRow
+from storage.surveys import CampaignRow
 from storage.uow import SqlStore
 
 

@@ -6,13 +6,77 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, update
-from sqlmodel import col, select
+from sqlalchemy import Column, LargeBinary, delete, update
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.features.reports.model import Case, CaseMessage, CaseStatus
 from bot.model import new_id
-from storage.tables import CaseAccessRow, CaseAuditRow, CaseMessageRow, CaseRow, OutboxRow
+from storage.tables import OutboxRow, utc_column
+
+
+class CaseRow(SQLModel, table=True):
+    """A backlash report. Content and reporter are sealed; anonymous cases have no reporter."""
+
+    __tablename__ = "report_case"
+
+    id: str = Field(primary_key=True, max_length=32)
+    ref: str = Field(max_length=16, unique=True, index=True)
+    category: str = Field(max_length=40, index=True)
+    severity: str = Field(max_length=20)
+    anonymous: bool
+    status: str = Field(max_length=16, index=True)
+    created_at: datetime = utc_column(nullable=False)  # type: ignore[assignment]
+    ack_due: datetime = utc_column(nullable=False, index=True)  # type: ignore[assignment]
+    feedback_due: datetime = utc_column(nullable=False)  # type: ignore[assignment]
+    content_box: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    reporter_box: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    reporter_key: str | None = Field(default=None, max_length=64, index=True)
+    receipt_id: str | None = Field(default=None, max_length=64, unique=True, index=True)
+    passphrase_hash: str | None = Field(default=None, max_length=200)
+    acknowledged_at: datetime | None = utc_column(nullable=True)  # type: ignore[assignment]
+    first_feedback_at: datetime | None = utc_column(nullable=True)  # type: ignore[assignment]
+    resolved_at: datetime | None = utc_column(nullable=True, index=True)  # type: ignore[assignment]
+    outcome: str | None = Field(default=None, max_length=40)
+    assignee_id: str | None = Field(default=None, max_length=32)
+    escalations: int = Field(default=0)
+    failed_attempts: int = Field(default=0)
+    locked_until: datetime | None = utc_column(nullable=True)  # type: ignore[assignment]
+
+
+class CaseAccessRow(SQLModel, table=True):
+    """Who handles a case, and who must never see it."""
+
+    __tablename__ = "case_access"
+
+    case_id: str = Field(primary_key=True, max_length=32)
+    person_id: str = Field(primary_key=True, max_length=32)
+    kind: str = Field(max_length=16)
+
+
+class CaseMessageRow(SQLModel, table=True):
+    """A sealed message on a case."""
+
+    __tablename__ = "case_message"
+
+    id: str = Field(primary_key=True, max_length=32)
+    case_id: str = Field(max_length=32, index=True)
+    author: str = Field(max_length=16)
+    box: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    at: datetime = utc_column(nullable=False)  # type: ignore[assignment]
+
+
+class CaseAuditRow(SQLModel, table=True):
+    """Append-only: every read and action on a case, by whom and when."""
+
+    __tablename__ = "case_audit"
+
+    id: str = Field(primary_key=True, max_length=32)
+    case_id: str = Field(max_length=32, index=True)
+    actor: str = Field(max_length=32)
+    action: str = Field(max_length=60)
+    at: datetime = utc_column(nullable=False)  # type: ignore[assignment]
+
 
 _CASE_FIELDS = [f.name for f in fields(Case)]
 

@@ -5,10 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlmodel import col
+from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.tables import SignInRow, aware
+from storage.tables import aware, utc_column
+
+
+class SignInRow(SQLModel, table=True):
+    """A one-time link to the dashboard: the keyed hash of its token, whose, until when."""
+
+    __tablename__ = "sign_in"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    person_id: str = Field(max_length=32)
+    expires_at: datetime = utc_column(nullable=False, index=True)  # type: ignore[assignment]
 
 
 class SqlSignIns:

@@ -5,12 +5,54 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func
-from sqlmodel import col, select
+from sqlalchemy import Column, Text, func
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.features.stories.model import Round, Story, StoryStatus
-from storage.tables import RoundRow, StoryRow, VoteRow, aware
+from storage.tables import aware, utc_column
+
+
+class StoryRow(SQLModel, table=True):
+    """A success story; its text is shown only once HR approved it."""
+
+    __tablename__ = "story"
+
+    id: str = Field(primary_key=True, max_length=16)
+    author_id: str = Field(max_length=32, index=True)
+    title: str = Field(max_length=200)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    link: str = Field(default="", max_length=500)
+    share_ok: bool = Field(default=True)
+    status: str = Field(max_length=16, index=True)
+    reason: str = Field(default="", max_length=500)
+    created_at: datetime = utc_column(nullable=False)  # type: ignore[assignment]
+    decided_at: datetime | None = utc_column(nullable=True)  # type: ignore[assignment]
+
+
+class RoundRow(SQLModel, table=True):
+    """A recognition round."""
+
+    __tablename__ = "recognition_round"
+
+    id: str = Field(primary_key=True, max_length=16)
+    title: str = Field(max_length=200)
+    entries: str = Field(sa_column=Column(Text, nullable=False))  # comma-separated story ids
+    opened_at: datetime = utc_column(nullable=False)  # type: ignore[assignment]
+    closes_at: datetime = utc_column(nullable=False)  # type: ignore[assignment]
+    closed: bool = Field(default=False)
+    winner_id: str | None = Field(default=None, max_length=16)
+
+
+class VoteRow(SQLModel, table=True):
+    """One person's vote in one round (changeable until the round closes)."""
+
+    __tablename__ = "vote"
+
+    round_id: str = Field(primary_key=True, max_length=16)
+    person_id: str = Field(primary_key=True, max_length=32)
+    story_id: str = Field(max_length=16)
+    at: datetime = utc_column(nullable=False)  # type: ignore[assignment]
 
 
 def _story(row: StoryRow) -> Story:

@@ -6,10 +6,35 @@ import secrets
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlmodel import col, select
+from sqlalchemy import Column, LargeBinary
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.tables import ReviewReminderRow, SuggestionRow
+from storage.tables import utc_column
+
+
+class SuggestionRow(SQLModel, table=True):
+    """A suggestion on the policy. Anonymous ones have no person and only a day, like survey
+    comments; the text is encrypted."""
+
+    __tablename__ = "suggestion"
+
+    id: str = Field(primary_key=True, max_length=32)
+    section_id: str = Field(max_length=100, index=True)
+    kind: str = Field(max_length=16)  # change, unclear
+    box: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    person_id: str | None = Field(default=None, max_length=32)
+    day: date = Field(index=True)
+    version: int
+
+
+class ReviewReminderRow(SQLModel, table=True):
+    """The review reminder of a policy version, sent once."""
+
+    __tablename__ = "review_reminder"
+
+    version: int = Field(primary_key=True)
+    at: datetime = utc_column(nullable=False)  # type: ignore[assignment]
 
 
 class SqlSuggestions:

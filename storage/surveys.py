@@ -6,13 +6,61 @@ import json
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import func, text, update
-from sqlmodel import col, select
+from sqlalchemy import Column, LargeBinary, Text, func, text, update
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.features.surveys.model import Campaign
 from bot.model import new_id
-from storage.tables import CampaignRow, CommentRow, ParticipantRow, TallyRow
+
+
+class CampaignRow(SQLModel, table=True):
+    """A survey sent to an audience between two days."""
+
+    __tablename__ = "survey_campaign"
+
+    id: str = Field(primary_key=True, max_length=32)
+    survey_id: str = Field(max_length=64)
+    audience: str = Field(max_length=200)
+    opens_on: date
+    closes_on: date
+    closed: bool = Field(default=False)
+    invited: bool = Field(default=False)
+    reminded: bool = Field(default=False)
+    definition: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class ParticipantRow(SQLModel, table=True):
+    """Who took part: a keyed hash of campaign and person only. No answers, no time."""
+
+    __tablename__ = "survey_participant"
+
+    key: str = Field(primary_key=True, max_length=64)
+    campaign_id: str = Field(max_length=32, index=True)
+
+
+class TallyRow(SQLModel, table=True):
+    """How many chose a value: answers are only ever counts, never one person's row."""
+
+    __tablename__ = "survey_tally"
+
+    campaign_id: str = Field(primary_key=True, max_length=32)
+    question_id: str = Field(primary_key=True, max_length=64)
+    department: str = Field(primary_key=True, max_length=200)
+    value: str = Field(primary_key=True, max_length=200)
+    count: int = Field(default=0)
+
+
+class CommentRow(SQLModel, table=True):
+    """A sealed free-text answer: a random id, and the campaign's closing day as its date."""
+
+    __tablename__ = "survey_comment"
+
+    id: str = Field(primary_key=True, max_length=32)
+    campaign_id: str = Field(max_length=32, index=True)
+    question_id: str = Field(max_length=64)
+    box: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    day: date
 
 
 def _campaign(row: CampaignRow) -> Campaign:

@@ -5,21 +5,98 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, update
-from sqlmodel import col, select
+from sqlalchemy import Column, Text, func, update
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.features.training.model import QuizCard
-from storage.tables import (
-    AttestationRow,
-    DailyQuestionRow,
-    ManagerDigestRow,
-    ModuleDoneRow,
-    QuizAnswerRow,
-    QuizCardRow,
-    TrainingReminderRow,
-    TrainingRequiredRow,
-)
+from storage.tables import utc_column
+
+
+class QuizCardRow(SQLModel, table=True):
+    """Spaced-repetition state of one question for one person."""
+
+    __tablename__ = "quiz_card"
+
+    person_id: str = Field(primary_key=True, max_length=32)
+    question_id: str = Field(primary_key=True, max_length=64)
+    box: int
+    due_at: datetime = utc_column(nullable=False)  # type: ignore[assignment]
+
+
+class QuizAnswerRow(SQLModel, table=True):
+    """One answer in one session: the key makes a double click count once."""
+
+    __tablename__ = "quiz_answer"
+
+    session_id: str = Field(primary_key=True, max_length=32)
+    question_id: str = Field(primary_key=True, max_length=64)
+    person_id: str = Field(max_length=32, index=True)
+    correct: bool
+    at: datetime = utc_column(nullable=False)  # type: ignore[assignment]
+
+
+class ModuleDoneRow(SQLModel, table=True):
+    """A training module completed under a policy version."""
+
+    __tablename__ = "module_done"
+
+    person_id: str = Field(primary_key=True, max_length=32)
+    module_id: str = Field(primary_key=True, max_length=64)
+    version: int = Field(primary_key=True)
+    at: datetime = utc_column(nullable=False)  # type: ignore[assignment]
+
+
+class AttestationRow(SQLModel, table=True):
+    """ "I have read and understood version N", with who and when."""
+
+    __tablename__ = "attestation"
+
+    person_id: str = Field(primary_key=True, max_length=32)
+    version: int = Field(primary_key=True)
+    at: datetime = utc_column(nullable=False)  # type: ignore[assignment]
+
+
+class TrainingReminderRow(SQLModel, table=True):
+    """How many training reminders a person got for a policy version, and the last one."""
+
+    __tablename__ = "training_reminder"
+
+    person_id: str = Field(primary_key=True, max_length=32)
+    version: int = Field(primary_key=True)
+    count: int = Field(default=0)
+    last_at: datetime | None = utc_column(nullable=True)  # type: ignore[assignment]
+
+
+class TrainingRequiredRow(SQLModel, table=True):
+    """The modules HR made required for a policy version."""
+
+    __tablename__ = "training_required"
+
+    version: int = Field(primary_key=True)
+    modules: str = Field(sa_column=Column(Text, nullable=False))  # comma-separated ids
+    set_by: str = Field(max_length=32)
+    set_at: datetime = utc_column(nullable=False)  # type: ignore[assignment]
+
+
+class DailyQuestionRow(SQLModel, table=True):
+    """Who asked for a question of the day, and the last day one was sent."""
+
+    __tablename__ = "daily_question"
+
+    person_id: str = Field(primary_key=True, max_length=32)
+    opted_in: bool = Field(default=True)
+    last_day: date | None = Field(default=None)
+
+
+class ManagerDigestRow(SQLModel, table=True):
+    """The last list of overdue reports sent to a manager, per policy version."""
+
+    __tablename__ = "manager_digest"
+
+    manager_id: str = Field(primary_key=True, max_length=32)
+    version: int = Field(primary_key=True)
+    last_at: datetime = utc_column(nullable=False)  # type: ignore[assignment]
 
 
 def _utc(value: datetime) -> datetime:

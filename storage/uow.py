@@ -13,14 +13,13 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.features.askhr.model import Ticket, TicketStatus
 from bot.messages import Notification, UserRef
 from bot.model import Flow
 from bot.ports import Cipher, Conflict, StoreUnavailable
 from storage.announcements import SqlAnnouncements
+from storage.askhr import SqlTickets
 from storage.faq import SqlFaqChanges, SqlFaqLog
 from storage.inbox import SqlInbox
 from storage.intake import SqlIntakeTokens
@@ -31,12 +30,7 @@ from storage.signins import SqlSignIns
 from storage.stories import SqlStories
 from storage.suggestions import SqlSuggestions
 from storage.surveys import SqlCampaigns
-from storage.tables import (
-    ConversationRow,
-    SeenEventRow,
-    TicketRow,
-    aware,
-)
+from storage.tables import ConversationRow, SeenEventRow
 from storage.training import SqlTraining
 
 _STATE = ConversationRow.__table__  # type: ignore[attr-defined]
@@ -59,71 +53,6 @@ _UNAVAILABLE = (
 def unavailable(error: BaseException) -> bool:
     """True when `error` means the database could not be reached (worth a retry later)."""
     return isinstance(error, _UNAVAILABLE)
-
-
-def _ticket(row: TicketRow) -> Ticket:
-    return Ticket(
-        id=row.id,
-        ref=row.ref,
-        asker_id=row.asker_id,
-        question=row.question,
-        status=TicketStatus(row.status),
-        created_at=aware(row.created_at) or row.created_at,
-        assignee_id=row.assignee_id,
-        answer=row.answer,
-        answered_at=aware(row.answered_at),
-    )
-
-
-class SqlTickets:
-    """Questions for HR in SQL."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, ticket: Ticket) -> None:
-        await self.save(ticket)
-
-    async def get(self, ticket_id: str) -> Ticket | None:
-        row = await self.session.get(TicketRow, ticket_id)
-        return _ticket(row) if row else None
-
-    async def by_ref(self, ref: str) -> Ticket | None:
-        row = (await self.session.exec(select(TicketRow).where(TicketRow.ref == ref))).first()
-        return _ticket(row) if row else None
-
-    async def open(self) -> Sequence[Ticket]:
-        rows = await self.session.exec(
-            select(TicketRow)
-            .where(col(TicketRow.status).in_([TicketStatus.OPEN, TicketStatus.ASSIGNED]))
-            .order_by(col(TicketRow.created_at))
-        )
-        return [_ticket(r) for r in rows]
-
-    async def answered(self, limit: int) -> Sequence[Ticket]:
-        rows = await self.session.exec(
-            select(TicketRow)
-            .where(col(TicketRow.answer).is_not(None))
-            .order_by(col(TicketRow.answered_at).desc())
-            .limit(limit)
-        )
-        return [_ticket(r) for r in rows]
-
-    async def save(self, ticket: Ticket) -> None:
-        row = await self.session.get(TicketRow, ticket.id) or TicketRow(
-            id=ticket.id,
-            ref=ticket.ref,
-            asker_id=ticket.asker_id,
-            question=ticket.question,
-            status=ticket.status.value,
-            created_at=ticket.created_at,
-        )
-        row.status = ticket.status.value
-        row.assignee_id = ticket.assignee_id
-        row.answer = ticket.answer
-        row.answered_at = ticket.answered_at
-        self.session.add(row)
-        await self.session.flush()
 
 
 def _key(user: UserRef) -> str:

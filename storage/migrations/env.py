@@ -3,7 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import storage.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+import storage.uow  # noqa: F401  (imports every repository module: registers all tables)
 
 connection = context.config.attributes.get("connection")
 if connection is None:

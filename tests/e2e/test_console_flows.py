@@ -149,7 +149,7 @@ async def test_notifications_are_printed_while_the_prompt_waits(
 async def test_announcements_reach_people_who_use_the_console_and_the_figures_add_up(
     services: Any,
 ) -> None:
-    from storage.tables import AnnouncementRow
+    from storage.announcements import AnnouncementRow
     from tests.e2e.helpers import broadcasting, eventually
 
     async with services.store() as uow:  # in the directory, but never chatted here

@@ -12,7 +12,8 @@ from bot.features.reports import intake
 from bot.features.reports import links as reports_links
 from storage.cipher import KeyCipher
 from storage.db import current_revision, downgrade, head_revision, upgrade
-from storage.tables import IntakeTokenRow, aware
+from storage.intake import IntakeTokenRow
+from storage.tables import aware
 from storage.uow import SqlStore
 from tests.conftest import sql_deps
 from tests.fakes import FakeClock, NoticeLog

@@ -277,7 +277,7 @@ async def test_migrations_match_the_tables(engine: AsyncEngine) -> None:
     from alembic.migration import MigrationContext
     from sqlmodel import SQLModel
 
-    import storage.tables  # noqa: F401
+    import storage.uow  # noqa: F401  (every table on SQLModel.metadata)
 
     def diff(connection: object) -> list[object]:
         context = MigrationContext.configure(connection)  # type: ignore[arg-type]

@@ -11,8 +11,10 @@ from bot.directory import Profile
 from bot.dispatch import handle, handle_many
 from bot.features.faq.index import FaqIndex
 from bot.messages import ConversationRef, Submission, Text, TextReply, UserRef
+from storage.askhr import TicketRow
 from storage.cipher import KeyCipher
-from storage.tables import PersonRow, TicketRow, UnansweredRow
+from storage.faq import UnansweredRow
+from storage.tables import PersonRow
 from tests.conftest import sql_deps
 from tests.fakes import FakeClock, NoticeLog
 

@@ -16,7 +16,8 @@ from sqlmodel import select
 
 from adapters.broadcast import Broadcaster
 from bot.features.announcements import card
-from storage.tables import AcknowledgementRow, AnnouncementRow, PersonRow, RecipientRow
+from storage.announcements import AcknowledgementRow, AnnouncementRow, RecipientRow
+from storage.tables import PersonRow
 from tests.e2e.helpers import eventually
 from tests.e2e.slack.conftest import (
     Server,

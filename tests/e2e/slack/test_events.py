@@ -12,7 +12,8 @@ from sqlalchemy import text
 from sqlmodel import SQLModel, select
 
 from bot.messages import TextReply
-from storage.tables import OutboxRow, PersonRow, SeenEventRow, TicketRow
+from storage.askhr import TicketRow
+from storage.tables import OutboxRow, PersonRow, SeenEventRow
 from tests.e2e import helpers
 from tests.e2e.helpers import eventually
 from tests.e2e.slack.conftest import Server, fixture, press, submit

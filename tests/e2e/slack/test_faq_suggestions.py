@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from bot.content import Content
 from bot.features.faq.index import FaqIndex
-from storage.tables import FaqAnswerRow
+from storage.faq import FaqAnswerRow
 from tests.e2e.faq_model import VAGUE, hybrid_index
 from tests.e2e.slack.conftest import Server, fixture, press
 from tests.e2e.slack.fake import FakeSlack, block_problem

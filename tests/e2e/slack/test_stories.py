@@ -8,7 +8,8 @@ from typing import Any
 from sqlmodel import select
 
 from adapters.broadcast import Broadcaster
-from storage.tables import AnnouncementRow, SuggestionRow
+from storage.announcements import AnnouncementRow
+from storage.suggestions import SuggestionRow
 from tests.e2e.helpers import eventually
 from tests.e2e.slack.conftest import (
     Server,

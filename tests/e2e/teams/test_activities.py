@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from storage.tables import AddressRow, OutboxRow, PersonRow, SeenEventRow, TicketRow
+from storage.askhr import TicketRow
+from storage.tables import AddressRow, OutboxRow, PersonRow, SeenEventRow
 from tests.e2e import helpers
 from tests.e2e.helpers import eventually
 from tests.e2e.teams.conftest import APP_ID, SAM, Server, activity

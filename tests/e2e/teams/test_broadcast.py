@@ -18,7 +18,8 @@ from adapters.broadcast import Broadcaster
 from bot.features.announcements import announcements
 from bot.messages import Action, ConversationRef, Submission, UserRef
 from bot.settings import load_settings
-from storage.tables import AcknowledgementRow, AddressRow, AnnouncementRow, PersonRow, RecipientRow
+from storage.announcements import AcknowledgementRow, AnnouncementRow, RecipientRow
+from storage.tables import AddressRow, PersonRow
 from tests.conftest import database_url
 from tests.e2e.helpers import broadcasting, eventually, serve, task_queue
 from tests.e2e.teams.conftest import SAM, Server, activity

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from bot.content import Content
 from bot.features.faq.index import FaqIndex
-from storage.tables import FaqAnswerRow
+from storage.faq import FaqAnswerRow
 from tests.e2e.faq_model import VAGUE, hybrid_index
 from tests.e2e.teams.conftest import Server, activity
 from tests.e2e.teams.fake import FakeConnector

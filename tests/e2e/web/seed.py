@@ -17,7 +17,7 @@ from bot.features.reports.model import Case, CaseStatus
 from bot.features.surveys.model import Campaign
 from bot.model import Person, Role
 from bot.ports import Cipher
-from storage.tables import RecipientRow
+from storage.announcements import RecipientRow
 from storage.uow import SqlStore, SqlUnitOfWork
 
 SCRIPT_DEPT = '<script>alert("dept")</script>'

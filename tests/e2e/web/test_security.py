@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from adapters.web import session
 from bot.model import Role
-from storage.tables import SignInRow
+from storage.signins import SignInRow
 from tests.e2e.web.conftest import Site, csrf, field
 from tests.e2e.web.seed import SCRIPT_DEPT, SCRIPT_TITLE, SECRET_KEY
 
