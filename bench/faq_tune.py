@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.content import Content, load_content  # noqa: E402
 from bot.features.faq.lexical import LexicalIndex as FaqIndex  # noqa: E402
-from bot.features.faq.lexical import Tuning  # noqa: E402
+from bot.features.faq.normalise import Tuning  # noqa: E402
 
 GRID = {
     "threshold": [0.4, 0.45, 0.5, 0.55],

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.content import Vocabulary
-from bot.features.faq.index import FaqIndex, Tuning
-from bot.features.faq.lexical import Normaliser
+from bot.features.faq.index import FaqIndex
+from bot.features.faq.normalise import Normaliser, Tuning
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,8 @@ import numpy as np
 from bot.content import FaqEntry, Vocabulary
 from bot.features.faq.embedding import Embedder, VectorCache, Vectors
 from bot.features.faq.hybrid import HybridTuning, SemanticIndex, fuse
-from bot.features.faq.lexical import Evidence, LexicalIndex, Match, Tuning
+from bot.features.faq.lexical import Evidence, LexicalIndex, Match
+from bot.features.faq.normalise import Tuning
 
 __all__ = ["Evidence", "FaqIndex", "HybridTuning", "Match", "Near", "Tuning"]
 
