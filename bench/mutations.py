@@ -255,7 +255,7 @@ OTHER_CHECKS = [
     ),
     Mutation(
         "anyone opens the form to add to someone's report",
-        "bot/features/reports/casework.py",
+        "bot/features/reports/followup.py",
         'if case is None or case.reporter_key != deps.cipher.keyed_hash("reporter", person.id):',
         "if case is None:",
         (f"{SCOPES}::test_only_the_reporter_adds_to_a_confidential_report",),
@@ -263,7 +263,7 @@ OTHER_CHECKS = [
     ),
     Mutation(
         "anyone adds to someone's report",
-        "bot/features/reports/casework.py",
+        "bot/features/reports/followup.py",
         'if case is None or case.reporter_key != deps.cipher.keyed_hash("reporter", person.id):',
         "if case is None:",
         (f"{SCOPES}::test_only_the_reporter_adds_to_a_confidential_report",),
@@ -306,7 +306,7 @@ OTHER_CHECKS = [
     ),
     Mutation(
         "the excluded are told what the reporter added",
-        "bot/features/reports/casework.py",
+        "bot/features/reports/followup.py",
         'if kind == "handler":',
         "if True:",
         (f"{CASES}::test_what_a_reporter_adds_is_told_to_the_handlers_only",),
@@ -342,7 +342,7 @@ PRIVATE = [
     ),
     Mutation(
         "a reporter's addition stored in clear",
-        "bot/features/reports/casework.py",
+        "bot/features/reports/followup.py",
         "box = deps.cipher.seal(shorten(text, MAX_TEXT).encode(), context(case.id))",
         "box = shorten(text, MAX_TEXT).encode()",
         (SEALED,),

@@ -9,7 +9,7 @@ from bot.features.askhr import askhr
 from bot.features.dashboard import dashboard
 from bot.features.faq import faq
 from bot.features.mydata import mydata
-from bot.features.reports import casework, queue, reports, stats
+from bot.features.reports import casework, followup, queue, reports, stats
 from bot.features.review import changes, review
 from bot.features.stories import stories
 from bot.features.suggestions import suggestions
@@ -24,6 +24,7 @@ FEATURES: tuple[Routes, ...] = (
     admin.ROUTES,
     reports.ROUTES,
     casework.ROUTES,
+    followup.ROUTES,
     queue.ROUTES,
     stats.ROUTES,
     surveys.ROUTES,

@@ -11,13 +11,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.deps import Deps
-from bot.features.reports import casework, reports
+from bot.features.reports import followup, reports
 from bot.features.reports.reports import FormHandler
 from bot.messages import Incoming, Submission
 
 STEPS: dict[str, Callable[[Deps, Submission], Awaitable[FormHandler]]] = {
     "report": reports.prepare,
-    "report_followup": casework.prepare_followup,
+    "report_followup": followup.prepare_followup,
 }
 
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.deps import Deps
-from bot.features.reports import casework, passphrases, reports
-from bot.features.reports.casework import FollowUpRefused, Said
+from bot.features.reports import followup, passphrases, reports
+from bot.features.reports.followup import FollowUpRefused, Said
 from bot.features.reports.links import token_hash, well_formed
 from bot.features.reports.model import CaseStatus
 from bot.features.reports.reports import MAX_TEXT, Invalid
@@ -122,7 +122,7 @@ def followup_form(
     errors: Mapping[str, str] | None = None, values: Mapping[str, str] | None = None
 ) -> Form:
     """The chat's follow-up form, with what was typed kept (bar the passphrase)."""
-    chat = casework.followup_form(dict(errors or {}))
+    chat = followup.followup_form(dict(errors or {}))
     v = values or {}
     kept: list[Field] = [
         f if f.name == "passphrase" else replace(f, initial=v.get(f.name, f.initial))
@@ -144,15 +144,15 @@ async def follow_up(deps: Deps, fields: Mapping[str, str]) -> Status:
         raise FollowUpRefused("passphrase", "Enter the passphrase you were given with it.")
     if len(clean(fields.get("message", ""))) > MAX_TEXT:
         raise FollowUpRefused("message", f"Please keep it under {MAX_TEXT} characters.")
-    checked = await casework.check_followup(deps, receipt, passphrase)  # slow: outside
+    checked = await followup.check_followup(deps, receipt, passphrase)  # slow: outside
     async with deps.store() as uow:
         try:
-            case, added = await casework.reopen(deps, uow, fields, checked)
+            case, added = await followup.reopen(deps, uow, fields, checked)
         except FollowUpRefused:
             await uow.commit()  # the wrong attempt counts towards the lock
             log.info("intake: follow-up refused")
             raise
-        messages = tuple(await casework.conversation(deps, uow, case))
+        messages = tuple(await followup.conversation(deps, uow, case))
         await uow.commit()
     log.info("intake: follow-up")
     return Status(case.ref, case.status, case.ack_due, case.feedback_due, messages, added)

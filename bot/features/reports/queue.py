@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 
 from bot.deps import Deps
-from bot.features.reports import casework
+from bot.features.reports import casework, followup
 from bot.features.reports.model import Case, CaseStatus
 from bot.messages import Action, Button, Card, Reply, Text, TextReply
 from bot.model import Person, Role
@@ -76,7 +76,7 @@ async def open_ref(deps: Deps, uow: UnitOfWork, person: Person, message: Text) -
     if case is None:
         return [TextReply(f"There is no report {ref.strip().upper()}. Type *my cases* for yours.")]
     if case.reporter_key and case.reporter_key == deps.cipher.keyed_hash("reporter", person.id):
-        return [await casework.status_card(deps, uow, case)]
+        return [await followup.status_card(deps, uow, case)]
     press = Action(message.user, message.conversation, "case_view", case.id)
     return await casework.view(deps, uow, person, press)
 
