@@ -24,7 +24,7 @@ from adapters.web.limits import Window
 from bot.deps import Deps
 from bot.features.reports import intake, links
 from bot.features.reports.followup import LOCKED_OUT, FollowUpRefused
-from bot.features.reports.reports import Invalid
+from bot.features.reports.forms import Invalid
 from bot.messages import Field, Form
 from bot.ports import StoreUnavailable
 

@@ -14,8 +14,8 @@ from typing import Literal
 from bot.deps import Deps
 from bot.directory import require
 from bot.features.announcements.model import Announcement, AnnouncementStatus
+from bot.features.reports.forms import ACK_LIMIT, FEEDBACK_LIMIT
 from bot.features.reports.model import Case, CaseStatus
-from bot.features.reports.reports import ACK_LIMIT, FEEDBACK_LIMIT
 from bot.features.surveys.definition import survey_of
 from bot.features.training.status import DUE_DAYS, assigned_at
 from bot.model import Person, Role

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 
 from bot.deps import Deps
+from bot.features.reports.forms import MAX_TEXT
 from bot.features.reports.model import Case, CaseMessage, CaseStatus
-from bot.features.reports.reports import MAX_TEXT, context
+from bot.features.reports.reports import context
 from bot.messages import Notification, Option, TextReply
 from bot.model import Person, Role, new_id
 from bot.ports import UnitOfWork

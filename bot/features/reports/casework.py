@@ -8,14 +8,9 @@ from datetime import timedelta
 from bot.deps import Deps
 from bot.features.reports import actions as reports_actions
 from bot.features.reports.actions import OUTCOMES, handled, outcome_label
+from bot.features.reports.forms import MAX_TEXT, deadlines
 from bot.features.reports.model import Case, CaseStatus
-from bot.features.reports.reports import (
-    MAX_TEXT,
-    case_buttons,
-    context,
-    deadlines,
-    handler_card,
-)
+from bot.features.reports.reports import case_buttons, context, handler_card
 from bot.messages import (
     Action,
     Card,

@@ -9,14 +9,9 @@ from datetime import datetime
 
 from bot.deps import Deps
 from bot.features.reports import passphrases
+from bot.features.reports.forms import MAX_TEXT
 from bot.features.reports.model import Case, CaseMessage
-from bot.features.reports.reports import (
-    LOCK,
-    MAX_FAILED,
-    MAX_TEXT,
-    FormHandler,
-    context,
-)
+from bot.features.reports.reports import LOCK, MAX_FAILED, FormHandler, context
 from bot.messages import (
     Action,
     Button,

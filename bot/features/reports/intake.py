@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.deps import Deps
-from bot.features.reports import followup, passphrases, reports
+from bot.features.reports import followup, forms, passphrases, reports
 from bot.features.reports.followup import FollowUpRefused, Said
+from bot.features.reports.forms import MAX_TEXT, Invalid
 from bot.features.reports.links import token_hash, well_formed
 from bot.features.reports.model import CaseStatus
-from bot.features.reports.reports import MAX_TEXT, Invalid
 from bot.messages import Field, Form
 from bot.text import clean
 
@@ -58,7 +58,7 @@ def form(
 ) -> Form:
     """The chat's report form as the web page asks it: always anonymous, so without the
     choice of identity."""
-    chat = reports.intake_form(deps, dict(errors or {}), dict(values or {}))
+    chat = forms.intake_form(deps, dict(errors or {}), dict(values or {}))
     return replace(
         chat,
         fields=tuple(f for f in chat.fields if f.name != "identity"),
@@ -89,7 +89,7 @@ async def file(deps: Deps, token: str, fields: Mapping[str, str]) -> Receipt:
     if not await usable(deps, token):
         log.info("intake: report refused (link used, expired or unknown)")
         raise Spent()
-    errors = _shape(form(deps), values) | reports.problems(deps, values)
+    errors = _shape(form(deps), values) | forms.problems(deps, values)
     if errors:
         raise Invalid(errors)
     issued = await passphrases.issue(deps.cipher)  # slow: before the transaction opens
