@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = "tests/integration/test_case_promises.py"
+CASES = "tests/integration/test_reports_promises.py"
 ROLES = "tests/integration/test_roles.py::test_only_hr_and_a_refusal_changes_nothing"
 SCOPES = "tests/integration/test_scopes.py"
 NEVER = "tests/integration/test_never_stored.py"
@@ -70,7 +70,7 @@ ESCALATION = f"{CASES}::test_escalation_never_reaches_the_people_the_reporter_ex
 EXCLUDED = f"{CASES}::test_an_excluded_person_can_neither_read_nor_act_whatever_their_role"
 LOCKED = f"{CASES}::test_the_lock_holds_fifteen_minutes_after_five_wrong_passphrases"
 UNLINKED = f"{CASES}::test_an_anonymous_report_stores_nothing_that_ties_it_to_its_reporter"
-LEITNER = "tests/integration/test_quiz_schedule.py"
+LEITNER = "tests/integration/test_training_schedule.py"
 STRANGERS = (
     "tests/integration/test_reports.py::test_every_read_is_audited_and_strangers_cannot_read"
 )
@@ -395,7 +395,7 @@ ALSO = [
         "bot/features/surveys/results.py",
         "if shown and 0 < hidden < threshold:",
         "if False:",
-        ("tests/unit/test_survey_results.py", "tests/integration/test_survey_breakdown.py"),
+        ("tests/unit/test_surveys_results.py", "tests/integration/test_surveys_breakdown.py"),
         scope="breakdown",
     ),
     Mutation(
@@ -468,7 +468,7 @@ ALSO = [
 ]
 
 # The anonymous web intake's promises.
-INTAKE_HTTP = "tests/e2e/web/test_intake.py"
+INTAKE_HTTP = "tests/e2e/web/test_reports_intake.py"
 INTAKE = [
     Mutation(
         "intake: a link kept in clear",
@@ -476,7 +476,7 @@ INTAKE = [
         "await uow.intake_tokens.add(token_hash(deps, token), expiry(now))",
         "await uow.intake_tokens.add(token, expiry(now))",
         (
-            "tests/integration/test_intake_tokens.py"
+            "tests/integration/test_reports_intake_links.py"
             "::test_a_link_is_a_keyed_hash_that_works_once_until_it_expires",
         ),
         scope="link",
@@ -572,7 +572,7 @@ LATER = [
         "max(self.threshold, survey.threshold or 0)",
         "survey.threshold or self.threshold",
         (
-            "tests/unit/test_survey_results.py::test_a_survey_may_raise_its_thresholds_never_lower_them",
+            "tests/unit/test_surveys_results.py::test_a_survey_may_raise_its_thresholds_never_lower_them",
         ),
         scope="thresholds",
     ),

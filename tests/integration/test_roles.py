@@ -252,9 +252,9 @@ STAFF_ONLY = {
     "test_a_person_without_a_dashboard_role_is_refused",
     "dashboard.overview.compute": "tests/e2e/web/test_overview.py::"
     "test_an_employee_gets_no_overview",
-    "reports.book.queue": "tests/e2e/web/test_cases.py::"
+    "reports.book.queue": "tests/e2e/web/test_reports.py::"
     "test_no_session_wrong_role_and_missing_token",
-    "reports.book.open_case": "tests/e2e/web/test_cases.py::"
+    "reports.book.open_case": "tests/e2e/web/test_reports.py::"
     "test_an_excluded_handler_and_a_non_handler_are_refused_and_audited",
     "training.status.figures": "tests/e2e/web/test_training.py::"
     "test_no_session_wrong_role_and_missing_token",
@@ -278,8 +278,8 @@ DASHBOARD_HR_ONLY = {
         "test_no_session_wrong_role_and_missing_token_store_nothing"
         for name in ("board", "sections", "trial", "add_phrasing", "add_entry", "retire", "ticket")
     },
-    "surveys.writer.blank": "tests/e2e/web/test_survey_writer.py::test_only_hr_writes_a_survey",
-    "surveys.writer.open_written": "tests/e2e/web/test_survey_writer.py::"
+    "surveys.writer.blank": "tests/e2e/web/test_surveys_writer.py::test_only_hr_writes_a_survey",
+    "surveys.writer.open_written": "tests/e2e/web/test_surveys_writer.py::"
     "test_only_hr_writes_a_survey",
     "surveys.admin.board": "tests/e2e/web/test_surveys.py::"
     "test_no_session_wrong_role_and_missing_token",

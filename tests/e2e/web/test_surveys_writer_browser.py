@@ -8,7 +8,7 @@ from typing import Any
 
 from tests.e2e.web.browser import axe_violations, console_errors, screenshot, settle
 from tests.e2e.web.conftest import Site
-from tests.e2e.web.test_survey_writer import rows
+from tests.e2e.web.test_surveys_writer import rows
 
 
 def write_a_poll(driver: Any, site: Site, link: str, loop: asyncio.AbstractEventLoop) -> None:
