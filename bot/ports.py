@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Generic, Protocol, Self, TypeVar
 
 from bot.features.announcements.ports import Announcements
 from bot.features.askhr.ports import Tickets
@@ -121,6 +122,19 @@ class Deliveries(Protocol):
         ...
 
 
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class RepositoryKey(Generic[R]):
+    """Names the repository port of a feature that brings its own, so that it needs no
+    property here: the feature declares `KEY: RepositoryKey[Port] = RepositoryKey("name")`
+    beside its port, its storage module registers the implementation under the key, and the
+    feature reads `uow.repository(KEY)`."""
+
+    name: str
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository; rolls back unless committed. The repositories
     are read-only: an implementation may hold any subtype of each port."""
@@ -172,6 +186,10 @@ class UnitOfWork(Protocol):
 
     @property
     def inbox(self) -> Inbox: ...
+
+    def repository(self, key: RepositoryKey[R]) -> R:
+        """The repository registered under `key`, in this unit of work's transaction."""
+        ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self, TypeVar, cast
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import select as sa_select
@@ -17,7 +20,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.messages import Notification, UserRef
 from bot.model import Flow
-from bot.ports import Cipher, Conflict, StoreUnavailable
+from bot.ports import Cipher, Conflict, RepositoryKey, StoreUnavailable
+from storage import repositories
 from storage.announcements import SqlAnnouncements
 from storage.askhr import SqlTickets
 from storage.faq import SqlFaqChanges, SqlFaqLog
@@ -33,6 +37,7 @@ from storage.surveys import SqlCampaigns
 from storage.tables import ConversationRow, SeenEventRow
 from storage.training import SqlTraining
 
+R = TypeVar("R")
 _STATE = ConversationRow.__table__  # type: ignore[attr-defined]
 _FLOW = sa_select(_STATE.c.user_key, _STATE.c.flow, _STATE.c.step, _STATE.c.data)
 
@@ -170,7 +175,14 @@ class SqlUnitOfWork:
         self.sign_ins = SqlSignIns(self.session)
         self.faq_changes = SqlFaqChanges(self.session)
         self.intake_tokens = SqlIntakeTokens(self.session)
+        self._registered: dict[str, Any] = {}
         return self
+
+    def repository(self, key: RepositoryKey[R]) -> R:
+        """The repository a feature registered under `key` (`storage.repositories`)."""
+        if key.name not in self._registered:
+            self._registered[key.name] = repositories.make(key, self.session)
+        return cast(R, self._registered[key.name])
 
     async def __aexit__(
         self,
@@ -219,3 +231,14 @@ class SqlStore:
 
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self)
+
+
+def _import_storage_modules() -> None:
+    """Every module of this package: each feature's storage module registers its repository
+    and its tables join SQLModel.metadata (which the migrations are checked against)."""
+    for found in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if not found.ispkg:
+            importlib.import_module(f"storage.{found.name}")
+
+
+_import_storage_modules()

@@ -7,13 +7,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import Any, Self, TypeVar, cast
 
 from bot.features.askhr.model import Ticket, TicketStatus
 from bot.features.faq.store import FaqChange
 from bot.messages import ConversationRef, Notification, Reply, UserRef
 from bot.model import Flow, Person, Role, new_id
-from bot.ports import StoreUnavailable
+from bot.ports import RepositoryKey, StoreUnavailable
+
+R = TypeVar("R")
+FAKE_REPOSITORIES: dict[str, Callable[[Data], Any]] = {}
+
+
+def register_fake(key: RepositoryKey[R], make: Callable[[Data], R]) -> None:
+    """A feature's fake of its own repository port: made on each fake unit of work's data
+    (it keeps its state in `data.registered[key.name]`, so commit and rollback hold)."""
+    FAKE_REPOSITORIES[key.name] = make
 
 
 class FakeClock:
@@ -55,6 +64,7 @@ class Data:
         self.suggestions: list[tuple[str, str, bytes, str | None, date, int]] = []
         self.reviews_reminded: set[int] = set()
         self.intake_tokens: dict[str, datetime] = {}  # token hash -> expiry
+        self.registered: dict[str, Any] = {}  # the state of features' registered fakes
 
 
 class FakePeople:
@@ -323,6 +333,12 @@ class FakeUnitOfWork:
         self.suggestions = FakeSuggestions(self.data)
         self.intake_tokens = FakeIntakeTokens(self.data)
         return self
+
+    def repository(self, key: RepositoryKey[R]) -> R:
+        try:
+            return cast(R, FAKE_REPOSITORIES[key.name](self.data))
+        except KeyError:
+            raise LookupError(f"no fake is registered as {key.name!r}") from None
 
     async def __aexit__(
         self,

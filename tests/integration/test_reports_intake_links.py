@@ -27,7 +27,7 @@ async def tables(engine: AsyncEngine) -> set[str]:
 
 
 async def test_the_migration_adds_the_table_and_takes_it_away_again(engine: AsyncEngine) -> None:
-    assert head_revision() == "0018"
+    assert await current_revision(engine) == head_revision() >= "0018"
     assert "intake_token" in await tables(engine)
     async with engine.connect() as conn:
         columns = await conn.run_sync(lambda c: inspect(c).get_columns("intake_token"))
@@ -37,7 +37,7 @@ async def test_the_migration_adds_the_table_and_takes_it_away_again(engine: Asyn
     found = await tables(engine)
     assert "intake_token" not in found and {"identity", "faq_change", "sign_in"} <= found
     await upgrade(engine)
-    assert await current_revision(engine) == "0018"
+    assert await current_revision(engine) == head_revision()
     assert "intake_token" in await tables(engine)
 
 
