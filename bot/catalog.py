@@ -8,6 +8,7 @@ from bot.features.announcements import announcements
 from bot.features.askhr import askhr
 from bot.features.dashboard import dashboard
 from bot.features.faq import faq
+from bot.features.impersonation import impersonation
 from bot.features.mydata import mydata
 from bot.features.reports import casework, followup, queue, reports, stats
 from bot.features.review import changes, review
@@ -35,5 +36,6 @@ FEATURES: tuple[Routes, ...] = (
     review.ROUTES,
     dashboard.ROUTES,
     mydata.ROUTES,
+    impersonation.ROUTES,
 )
 ROUTES = compose(*FEATURES)
