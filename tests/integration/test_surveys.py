@@ -32,6 +32,7 @@ from storage.cipher import KeyCipher
 from storage.uow import SqlStore
 from tests.conftest import sql_deps
 from tests.fakes import FakeClock, NoticeLog
+from tests.replies import as_text
 
 DM = ConversationRef("slack", "D0")
 HR = UserRef("slack", "U0HRLEAD")
@@ -158,7 +159,7 @@ async def test_one_answer_per_person_and_reminders_skip_takers(
     campaign = await open_campaign(deps)
     await take(deps, 0, campaign)
     again = await handle(deps, Action(user(0), DM, "survey_take", campaign))
-    assert "already answered" in again[0].text
+    assert "already answered" in as_text(again[0]).text
     (second,) = await handle(deps, Submission(user(0), DM, "survey_answer", answers(9), campaign))
     assert isinstance(second, Form) and "first answers stand" in second.intro
     async with deps.store() as uow:
@@ -166,7 +167,7 @@ async def test_one_answer_per_person_and_reminders_skip_takers(
         tallies = await uow.campaigns.tallies(campaign)
     assert sum(c for q, _, _, c in tallies if q == "understand") == 1
     notices.sent.clear()
-    (reminded,) = await handle(deps, Action(HR, DM, "survey_remind", campaign))
+    (reminded,) = map(as_text, await handle(deps, Action(HR, DM, "survey_remind", campaign)))
     assert "Reminded 24" in reminded.text
     assert "p0" not in {n.person_id for n in notices.sent}
 
@@ -199,15 +200,15 @@ async def test_thresholds_and_breakdowns(deps: Deps, clock: FakeClock) -> None:
     assert len(results.comments) == 10
     clock.advance(days=30)
     closed = await handle(deps, Action(user(20), DM, "survey_take", campaign))
-    assert "closed" in closed[0].text
+    assert "closed" in as_text(closed[0]).text
 
 
 async def test_employees_cannot_open_campaigns_or_see_results(deps: Deps) -> None:
     refused = await handle(deps, Action(user(1), DM, "survey_new", ""))
-    assert "hr role" in refused[0].text
+    assert "hr role" in as_text(refused[0]).text
     campaign = await open_campaign(deps)
     refused = await handle(deps, Action(user(1), DM, "survey_results", campaign))
-    assert "hr role" in refused[0].text
+    assert "hr role" in as_text(refused[0]).text
     offered = await handle(deps, Submission(user(1), DM, "survey_thanks", {}))
     assert offered == []
     (choices,) = (await handle(deps, Action(user(1), DM, "survey_offer", "")))[:1]
@@ -221,7 +222,7 @@ async def test_invitations_on_the_opening_day_and_one_reminder_before_closing(
     from bot import surveys
 
     fields = {"survey": "training-pulse", "audience": "Sales", "starts": "2", "days": "7"}
-    (done,) = await handle(deps, Submission(HR, DM, "survey_new", fields))
+    (done,) = map(as_text, await handle(deps, Submission(HR, DM, "survey_new", fields)))
     assert "Invitations sent now: 0" in done.text and notices.sent == []
     clock.advance(days=2)
     async with deps.store() as uow:

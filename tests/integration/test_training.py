@@ -28,6 +28,7 @@ from bot.model import QuizCard
 from storage.cipher import KeyCipher
 from tests.conftest import sql_deps
 from tests.fakes import FakeClock, NoticeLog
+from tests.replies import as_card, as_text
 
 SAM = UserRef("slack", "U0SAMLEARNER")
 DM = ConversationRef("slack", "D0")
@@ -60,7 +61,8 @@ async def test_session_feedback_double_click_and_resume(deps: Deps, engine: Asyn
     assert first.text.startswith("Question 1 of 5")
     click = press(deps, first, right=True)
     replies = await handle(deps, click)
-    assert replies[0].text.startswith("Right!") and "(Policy v2, " in replies[0].text
+    feedback = as_text(replies[0]).text
+    assert feedback.startswith("Right!") and "(Policy v2, " in feedback
     second = question_of(replies)
     assert second.text.startswith("Question 2 of 5")
     again = await handle(deps, click)  # a double click, or an old button
@@ -69,20 +71,21 @@ async def test_session_feedback_double_click_and_resume(deps: Deps, engine: Asyn
         answers = (await conn.execute(text("SELECT count(*) FROM quiz_answer"))).scalar()
     assert answers == 1
     wrong = await handle(deps, press(deps, second, right=False))
-    assert wrong[0].text.startswith("Not quite")
+    assert as_text(wrong[0]).text.startswith("Not quite")
     third = question_of(wrong)
     paused = await handle(deps, Action(SAM, DM, "quiz_stop", third.buttons[-1].value))
-    assert "Paused" in paused[0].text
+    assert "Paused" in as_text(paused[0]).text
     resumed = await handle(deps, Text(SAM, DM, "quiz"))
-    assert "where you left off" in resumed[0].text
+    assert "where you left off" in as_text(resumed[0]).text
     assert question_of(resumed).text.startswith("Question 3 of 5")
     current = question_of(resumed)
     for _ in range(3):
         replies = await handle(deps, press(deps, current, right=True))
         if any(isinstance(r, Choices) and r.text.startswith("Question") for r in replies):
             current = question_of(replies)
-    assert "You scored 4 out of 5." in replies[-1].text
-    assert "Worth a second look" in replies[-1].text
+    summary = as_text(replies[-1]).text
+    assert "You scored 4 out of 5." in summary
+    assert "Worth a second look" in summary
 
 
 def test_missed_questions_come_back_before_known_ones(content: Content) -> None:
@@ -137,7 +140,7 @@ async def test_completing_every_module_leads_to_an_attestation(
 
     async def completed() -> int:
         async with engine.connect() as conn:
-            return int((await conn.execute(text("SELECT count(*) FROM module_done"))).scalar())
+            return int((await conn.execute(text("SELECT count(*) FROM module_done"))).scalar_one())
 
     refused = "Some required modules are still open. Type *quiz* to continue."
     assert await handle(deps, Action(SAM, DM, "training_attest", "2")) == [TextReply(refused)]
@@ -161,14 +164,14 @@ async def test_completing_every_module_leads_to_an_attestation(
     button = attest.buttons[0]
     assert button.value == "2"
     done = await handle(deps, Action(SAM, DM, button.action_id, button.value))
-    assert "version 2" in done[0].text
+    assert "version 2" in as_text(done[0]).text
     async with engine.connect() as conn:
         rows = (await conn.execute(text("SELECT version FROM attestation"))).all()
-        modules = (await conn.execute(text("SELECT count(*) FROM module_done"))).scalar()
+        modules = (await conn.execute(text("SELECT count(*) FROM module_done"))).scalar_one()
     assert [tuple(r) for r in rows] == [(2,)]
     assert modules == len(deps.content.quizzes.modules)
     stale = await handle(deps, Action(SAM, DM, "training_attest", "1"))
-    assert "current policy is version 2" in stale[0].text
+    assert "current policy is version 2" in as_text(stale[0]).text
 
 
 async def test_reminders_cadence_daily_cap_working_hours_and_stop(
@@ -250,17 +253,17 @@ async def test_training_report_scopes_by_role(deps: Deps, clock: FakeClock) -> N
         await uow.training.attest("a", 2, datetime(2026, 9, 2, tzinfo=UTC))
         await uow.commit()
     clock.current = datetime(2026, 10, 15, 12, 0, tzinfo=UTC)  # past the 30 days
-    (team,) = await handle(deps, Text(boss, DM, "training report"))
+    (team,) = map(as_card, await handle(deps, Text(boss, DM, "training report")))
     assert team.title == "Training: your team" and ("Completed", "1 of 1 (100%)") in team.facts
     assert "Ben" not in team.body
-    (everyone,) = await handle(deps, Text(hr, DM, "training report"))
+    (everyone,) = map(as_card, await handle(deps, Text(hr, DM, "training report")))
     assert ("Completed", "1 of 4 (25%)") in everyone.facts
     assert "Overdue: Ben Other, Bo Boss, Hana HR" in everyone.body
     assert ("Department Sales", "50% of 2") in everyone.facts
     assert ("Manager Bo Boss (bo@example.com)", "100% of 1") in everyone.facts  # by name
     assert not any("boss" in label.split() for label, _ in everyone.facts)  # never by id
     refused = await handle(deps, Text(SAM, DM, "training report"))
-    assert "only people with the hr or manager role" in refused[0].text
+    assert "only people with the hr or manager role" in as_text(refused[0]).text
 
 
 async def test_hr_chooses_the_required_modules(deps: Deps, clock: FakeClock) -> None:
