@@ -9,11 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 from bot import intake, intakelinks
+from bot.content import Content
+from bot.faq import FaqIndex
 from storage.cipher import KeyCipher
 from storage.db import current_revision, downgrade, head_revision, upgrade
 from storage.tables import IntakeTokenRow, aware
 from storage.uow import SqlStore
-from tests.conftest import sql_deps
+from tests.conftest import sql_deps, sql_unit
 from tests.fakes import FakeClock, NoticeLog
 
 NOW = datetime(2026, 3, 2, 9, 17, 42, tzinfo=UTC)
@@ -40,17 +42,17 @@ async def test_the_migration_adds_the_table_and_takes_it_away_again(engine: Asyn
 
 
 async def test_a_link_is_a_keyed_hash_that_works_once_until_it_expires(
-    engine: AsyncEngine, content: object, faq: object
+    engine: AsyncEngine, content: Content, faq: FaqIndex
 ) -> None:
     cipher = KeyCipher(b"k" * 32)
     clock = FakeClock(NOW)
-    deps = sql_deps(content, faq, SqlStore(engine, cipher), NoticeLog(), clock, cipher)  # type: ignore[arg-type]
+    deps = sql_deps(content, faq, SqlStore(engine, cipher), NoticeLog(), clock, cipher)
     async with deps.store() as uow:
         url = await intakelinks.link(deps, uow)
         await uow.commit()
     token = url.rsplit("/", 1)[1]
     assert url.startswith(deps.site_url + "/report/") and intakelinks.token_of(url) == token
-    async with deps.store() as uow:
+    async with sql_unit(deps) as uow:
         rows = [
             (r.token_hash, aware(r.expires_at))
             for r in await uow.session.exec(select(IntakeTokenRow))
@@ -84,11 +86,11 @@ async def test_a_link_is_a_keyed_hash_that_works_once_until_it_expires(
 
 
 async def test_expired_links_are_forgotten_when_a_new_one_is_made(
-    engine: AsyncEngine, content: object, faq: object
+    engine: AsyncEngine, content: Content, faq: FaqIndex
 ) -> None:
     cipher = KeyCipher(b"k" * 32)
     clock = FakeClock(NOW)
-    deps = sql_deps(content, faq, SqlStore(engine, cipher), NoticeLog(), clock, cipher)  # type: ignore[arg-type]
+    deps = sql_deps(content, faq, SqlStore(engine, cipher), NoticeLog(), clock, cipher)
     async with deps.store() as uow:
         await intakelinks.link(deps, uow)
         await intakelinks.link(deps, uow)
