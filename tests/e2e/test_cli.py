@@ -159,7 +159,8 @@ def seed(env: dict[str, str], tmp_path: Path, steps: Callable[[Deps], Awaitable[
 
     async def run() -> None:
         names = ("POLICYBOT_DATA_DIR", "DATABASE_URL", "POLICYBOT_SECRET_KEY")
-        settings = load_settings(**{k: env[k] for k in names if k in env}, POLICYBOT_WORKER="false")
+        given = {k: env[k] for k in names if k in env}
+        settings = load_settings(channels=True, **given, POLICYBOT_WORKER="false")
         services = await app.bootstrap(settings)
         try:
             await steps(services.deps)

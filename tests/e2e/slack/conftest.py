@@ -164,6 +164,7 @@ async def hub(
     """The app and a broadcaster (ticked by the test): on PostgreSQL with Redis as the task
     queue and limiter, on SQLite with the in-memory queue."""
     settings = load_settings(
+        channels=True,
         **await task_queue(),
         DATABASE_URL=database_url(tmp_path),
         POLICYBOT_DATA_DIR=str(tmp_path / "data"),

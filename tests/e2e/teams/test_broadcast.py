@@ -34,6 +34,7 @@ async def hub(
     engine: object, connector: FakeConnector, tmp_path: Path, content: Any, faq: Any
 ) -> AsyncIterator[tuple[Server, Broadcaster]]:
     settings = load_settings(
+        channels=True,
         **await task_queue(),
         DATABASE_URL=database_url(tmp_path),
         POLICYBOT_DATA_DIR=str(tmp_path / "data"),

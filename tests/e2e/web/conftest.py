@@ -84,6 +84,7 @@ def csrf(page: str) -> str:
 def site_settings(tmp_path: Path, port: int, **extra: str) -> Any:
     """Settings of a test server on `port` (its links point there)."""
     return load_settings(
+        channels=True,
         DATABASE_URL=database_url(tmp_path),
         POLICYBOT_DATA_DIR=str(tmp_path / "data"),
         POLICYBOT_SECRET_KEY=SECRET_KEY,
