@@ -16,7 +16,7 @@ from bot.model import Person, Role
 from tests.fakes import FakeCipher, FakeClock, FakeStore, NoticeLog
 
 if TYPE_CHECKING:
-    from storage.uow import SqlUnitOfWork
+    from storage.uow import SqlStore, SqlUnitOfWork
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
@@ -127,10 +127,15 @@ def sql_deps(
     return Deps(content, faq, store, clock, cipher)
 
 
-def sql_unit(deps: Deps) -> SqlUnitOfWork:
-    """A unit of work of the real database `deps` were made on (see `sql_deps`), whose
-    session a test may query directly."""
+def sql_store(deps: Deps) -> SqlStore:
+    """The store of the real database `deps` were made on (see `sql_deps`)."""
     from storage.uow import SqlStore
 
     assert isinstance(deps.store, SqlStore), deps.store
-    return deps.store()
+    return deps.store
+
+
+def sql_unit(deps: Deps) -> SqlUnitOfWork:
+    """A unit of work of the real database `deps` were made on, whose session a test may
+    query directly."""
+    return sql_store(deps)()

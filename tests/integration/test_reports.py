@@ -33,7 +33,7 @@ from bot.model import Person, Role
 from storage.cases import SqlCases
 from storage.cipher import KeyCipher
 from storage.uow import SqlStore
-from tests.conftest import sql_deps
+from tests.conftest import sql_deps, sql_unit
 from tests.fakes import FakeClock, NoticeLog
 from tests.replies import as_card, as_form, as_text, text_of
 
@@ -287,8 +287,8 @@ async def test_purge_removes_only_closed_cases_past_retention(
         assert await uow.cases.get(closed) is None
         assert await uow.cases.get(cards[1].buttons[0].value) is not None
         assert await uow.cases.access(closed) == {}
-    async with deps.store() as uow:
-        key = uow.outbox.about_key  # type: ignore[attr-defined]
+    async with sql_unit(deps) as uow:
+        key = uow.outbox.about_key
     async with engine.connect() as conn:
         about = [r[0] for r in (await conn.execute(text("SELECT about FROM outbox"))).all()]
     # The purged case's undelivered notices went with it; the open case's stay.

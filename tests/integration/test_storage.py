@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import CursorResult, event, text
+from sqlalchemy import Connection, CursorResult, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.directory import ImportReport, Profile, identify, import_people, parse_people_csv
@@ -284,8 +284,8 @@ async def test_migrations_match_the_tables(engine: AsyncEngine) -> None:
 
     import storage.tables  # noqa: F401
 
-    def diff(connection: object) -> list[object]:
-        context = MigrationContext.configure(connection)  # type: ignore[arg-type]
+    def diff(connection: Connection) -> list[object]:
+        context = MigrationContext.configure(connection)
         return list(compare_metadata(context, SQLModel.metadata))
 
     async with engine.connect() as conn:

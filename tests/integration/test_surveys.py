@@ -27,7 +27,8 @@ from bot.messages import (
     TextReply,
     UserRef,
 )
-from bot.model import Person, Role
+from bot.model import Campaign, Person, Role
+from bot.ports import UnitOfWork
 from storage.cipher import KeyCipher
 from storage.uow import SqlStore
 from tests.conftest import sql_deps
@@ -138,7 +139,7 @@ async def test_twenty_answers_cannot_be_traced_to_anyone(
     assert max(r[-1] for r in rows["survey_tally"]) > 1
     # Stored comments: random ids, the closing day, and an order unrelated to answering.
     async with deps.store() as uow:
-        closes = (await uow.campaigns.get(campaign)).closes_on  # type: ignore[union-attr]
+        closes = (await _campaign(uow, campaign)).closes_on
         texts = [
             deps.cipher.open(box, f"survey:{campaign}".encode()).decode()
             for _, box in await uow.campaigns.comments(campaign)
@@ -184,18 +185,18 @@ async def test_thresholds_and_breakdowns(deps: Deps, clock: FakeClock) -> None:
     assert "c4" not in card.body and "Comments appear once" in card.body
     # All five are in Sales: no breakdown, since "everyone else" is empty.
     async with deps.store() as uow:
-        results = await survey_results.compute(deps, uow, (await uow.campaigns.get(campaign)))  # type: ignore[arg-type]
+        results = await survey_results.compute(deps, uow, await _campaign(uow, campaign))
     assert results.departments == {}
     for n in range(5, 10):
         await take(deps, n, campaign, comment=f"c{n}")
     for n in range(12, 16):  # four in Support: below the threshold
         await take(deps, n, campaign)
     async with deps.store() as uow:
-        results = await survey_results.compute(deps, uow, (await uow.campaigns.get(campaign)))  # type: ignore[arg-type]
+        results = await survey_results.compute(deps, uow, await _campaign(uow, campaign))
     assert set(results.departments) == set()  # Support is too small, so Sales would be exposed
     await take(deps, 16, campaign)
     async with deps.store() as uow:
-        results = await survey_results.compute(deps, uow, (await uow.campaigns.get(campaign)))  # type: ignore[arg-type]
+        results = await survey_results.compute(deps, uow, await _campaign(uow, campaign))
     assert set(results.departments) == {"Sales", "Support"}
     assert len(results.comments) == 10
     clock.advance(days=30)
@@ -270,14 +271,22 @@ async def test_a_survey_for_several_departments(deps: Deps, clock: FakeClock) ->
     assert isinstance(refused, Form) and "audience" in refused.errors
 
 
-async def _everyone(deps: Deps) -> list:  # type: ignore[type-arg]
+async def _campaign(uow: UnitOfWork, campaign_id: str) -> Campaign:
+    found = await uow.campaigns.get(campaign_id)
+    assert found is not None, campaign_id
+    return found
+
+
+async def _everyone(deps: Deps) -> list[Person]:
     async with deps.store() as uow:
         return list(await uow.people.all())
 
 
-async def _person(deps: Deps, person_id: str):  # type: ignore[no-untyped-def]
+async def _person(deps: Deps, person_id: str) -> Person:
     async with deps.store() as uow:
-        return await uow.people.get(person_id)
+        found = await uow.people.get(person_id)
+    assert found is not None, person_id
+    return found
 
 
 async def test_a_survey_removed_from_content_is_left_alone_not_a_failed_job(

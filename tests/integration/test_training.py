@@ -28,7 +28,7 @@ from bot.model import QuizCard
 from storage.cipher import KeyCipher
 from tests.conftest import sql_deps
 from tests.fakes import FakeClock, NoticeLog
-from tests.replies import as_card, as_text
+from tests.replies import as_card, as_choices, as_form, as_text, text_of
 
 SAM = UserRef("slack", "U0SAMLEARNER")
 DM = ConversationRef("slack", "D0")
@@ -283,16 +283,16 @@ async def test_hr_chooses_the_required_modules(deps: Deps, clock: FakeClock) -> 
         await uow.commit()
     hr = UserRef("slack", "U0HR")
     refused = await handle(deps, Action(SAM, DM, "training_required"))
-    assert "only people with the hr role" in refused[0].text  # type: ignore[union-attr]
-    (form,) = await handle(deps, Action(hr, DM, "training_required"))
+    assert "only people with the hr role" in as_text(refused[0]).text
+    (form,) = map(as_form, await handle(deps, Action(hr, DM, "training_required")))
     modules = deps.content.quizzes.modules
-    assert [f.name for f in form.fields] == [m.id for m in modules]  # type: ignore[union-attr]
-    assert {f.initial for f in form.fields} == {"yes"}  # type: ignore[union-attr]
+    assert [f.name for f in form.fields] == [m.id for m in modules]
+    assert {f.initial for f in form.fields} == {"yes"}
     none = await handle(deps, Submission(hr, DM, "training_required", {}))
-    assert "Tick at least one module" in str(none[0].errors)  # type: ignore[union-attr]
+    assert "Tick at least one module" in str(as_form(none[0]).errors)
     first = modules[0]
     saved = await handle(deps, Submission(hr, DM, "training_required", {first.id: "yes"}))
-    assert saved[0].text == f"Saved. Version 2 requires: {first.title}."  # type: ignore[union-attr]
+    assert as_text(saved[0]).text == f"Saved. Version 2 requires: {first.title}."
     async with deps.store() as uow:
         assert await required_now(deps, uow) == {first.id}
     # A new learner practises the required module first.
@@ -315,12 +315,12 @@ async def test_question_of_the_day_opt_in_working_days_once_a_day(
         async with deps.store() as uow:
             await training_admin.daily(deps, uow)
             await uow.commit()
-        return [n.reply.text for n in notices.sent]  # type: ignore[union-attr]
+        return [text_of(n.reply) for n in notices.sent]
 
     clock.current = datetime(2026, 9, 1, 10, 0, tzinfo=UTC)  # a Tuesday
     assert await send() == []  # not opted in
-    (offer,) = await handle(deps, Text(SAM, DM, "question of the day"))
-    assert offer.buttons[0].value == "on"  # type: ignore[union-attr]
+    (offer,) = map(as_choices, await handle(deps, Text(SAM, DM, "question of the day")))
+    assert offer.buttons[0].value == "on"
     await handle(deps, Action(SAM, DM, "quiz_daily", "on"))
     (sent,) = await send()
     assert sent.startswith("Question of the day: ")
@@ -332,10 +332,12 @@ async def test_question_of_the_day_opt_in_working_days_once_a_day(
     clock.current = datetime(2026, 9, 7, 9, 30, tzinfo=UTC)
     assert len(await send()) == 1
     # "Answer it" asks that one question, with feedback and a score out of one.
-    button = notices.sent[0].reply.buttons[0]  # type: ignore[union-attr]
-    (question,) = await handle(deps, Action(SAM, DM, button.action_id, button.value))
-    replies = await handle(deps, press(deps, question, right=True))  # type: ignore[arg-type]
-    assert "Right!" in replies[0].text  # type: ignore[union-attr]
+    button = as_choices(notices.sent[0].reply).buttons[0]
+    (question,) = map(
+        as_choices, await handle(deps, Action(SAM, DM, button.action_id, button.value))
+    )
+    replies = await handle(deps, press(deps, question, right=True))
+    assert "Right!" in as_text(replies[0]).text
     assert any("You scored 1 out of 1" in getattr(r, "text", "") for r in replies)
     await handle(deps, Action(SAM, DM, "quiz_daily", "off"))
     clock.current = datetime(2026, 9, 8, 10, 0, tzinfo=UTC)
@@ -365,7 +367,7 @@ async def test_managers_get_their_overdue_reports_weekly(
         async with deps.store() as uow:
             await training_admin.digest(deps, uow)
             await uow.commit()
-        return {n.person_id: n.reply.body for n in notices.sent}  # type: ignore[union-attr]
+        return {n.person_id: as_card(n.reply).body for n in notices.sent}
 
     clock.current = datetime(2026, 9, 15, 10, 0, tzinfo=UTC)  # within the 30 days
     assert await digest() == {}
