@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -14,6 +14,9 @@ from bot.deps import Deps
 from bot.features.faq.index import FaqIndex
 from bot.model import Person, Role
 from tests.fakes import FakeCipher, FakeClock, FakeStore, NoticeLog
+
+if TYPE_CHECKING:
+    from storage.uow import SqlStore, SqlUnitOfWork
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
@@ -122,3 +125,17 @@ def sql_deps(
         store.cipher = cipher
     store.listeners.append(notices)
     return Deps(content, faq, store, clock, cipher)
+
+
+def sql_store(deps: Deps) -> SqlStore:
+    """The store of the real database `deps` were made on (see `sql_deps`)."""
+    from storage.uow import SqlStore
+
+    assert isinstance(deps.store, SqlStore), deps.store
+    return deps.store
+
+
+def sql_unit(deps: Deps) -> SqlUnitOfWork:
+    """A unit of work of the real database `deps` were made on, whose session a test may
+    query directly."""
+    return sql_store(deps)()

@@ -25,7 +25,7 @@ async def serve(
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    (_, port) = runner.addresses[0]  # the port the system chose
     async with aiohttp.ClientSession() as http:
         yield f"http://127.0.0.1:{port}", services, http
     await runner.cleanup()

@@ -19,6 +19,7 @@ from bot.messages import Action, ConversationRef, Submission, UserRef
 from bot.settings import load_settings
 from tests.conftest import CONTENT
 from tests.e2e.conftest import policybot
+from tests.replies import as_text
 
 
 def test_ask_jsonl_answers_and_abstains(env: dict[str, str]) -> None:
@@ -159,7 +160,8 @@ def seed(env: dict[str, str], tmp_path: Path, steps: Callable[[Deps], Awaitable[
 
     async def run() -> None:
         names = ("POLICYBOT_DATA_DIR", "DATABASE_URL", "POLICYBOT_SECRET_KEY")
-        settings = load_settings(**{k: env[k] for k in names if k in env}, POLICYBOT_WORKER="false")
+        given = {k: env[k] for k in names if k in env}
+        settings = load_settings(channels=True, **given, POLICYBOT_WORKER="false")
         services = await app.bootstrap(settings)
         try:
             await steps(services.deps)
@@ -388,8 +390,9 @@ def test_stories_export_csv(env: dict[str, str], tmp_path: Path) -> None:
         shared = []
         for n, title in enumerate(("Three hundred answers", "Accessibility post", "A rant")):
             fields = {"title": title, "text": "The story.", "link": "", "share": "yes"}
-            (thanks,) = await handle(deps, Submission(as_(f"U0P{n}"), DM, "story", fields))
-            shared.append(thanks.text.rsplit("(", 1)[1].rstrip(")."))  # type: ignore[union-attr]
+            shared_by = Submission(as_(f"U0P{n}"), DM, "story", fields)
+            (thanks,) = map(as_text, await handle(deps, shared_by))
+            shared.append(thanks.text.rsplit("(", 1)[1].rstrip(")."))
         for story_id in shared[:2]:
             await handle(deps, Action(hr, DM, "story_approve", story_id))
         reason = {"reason": "Not about our work."}

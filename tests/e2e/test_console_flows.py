@@ -51,7 +51,9 @@ class Keyboard(io.StringIO):
         self.count = 0
         self.before: dict[int, Callable[[], Any]] = {}
 
-    def readline(self, size: int | None = -1) -> str:
+    # The standard library's stubs give IOBase.readline bytes and waive the clash for their own
+    # text streams the same way.
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
         self.count += 1
         hook = self.before.get(self.count)
         if hook is not None:

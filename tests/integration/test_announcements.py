@@ -18,8 +18,9 @@ from bot.messages import Action, Card, ConversationRef, Form, Submission, TextRe
 from bot.model import Person, Role
 from storage.broadcasts import Broadcasts
 from storage.cipher import KeyCipher
-from tests.conftest import sql_deps
+from tests.conftest import sql_deps, sql_store
 from tests.fakes import FakeClock, NoticeLog
+from tests.replies import as_card, as_choices, as_form, as_text
 
 HR = UserRef("slack", "U0HR")
 DM = ConversationRef("slack", "D0")
@@ -59,10 +60,10 @@ async def delivered_announcement(deps: Deps, clock: FakeClock) -> str:
     """HR announces to Sales through the core; the engine's rows are marked delivered."""
     fields = {"title": "Version 2", "summary": "Read it.", "version": "2", "audience": "Sales"}
     replies = await handle(deps, Submission(HR, DM, "announce_new", fields))
-    announcement_id = replies[-1].buttons[0].value  # type: ignore[union-attr]
+    announcement_id = as_choices(replies[-1]).buttons[0].value
     sent = await handle(deps, Action(HR, DM, "announce_send", announcement_id))
-    assert "going out now" in sent[0].text  # type: ignore[union-attr]
-    broadcasts = Broadcasts(deps.store)  # type: ignore[arg-type]
+    assert "going out now" in as_choices(sent[0]).text
+    broadcasts = Broadcasts(sql_store(deps))
     assert await broadcasts.due(clock.now()) == [announcement_id]
     assert await broadcasts.materialize(announcement_id, ["slack"], clock.now()) == 3
     for job in await broadcasts.claim(announcement_id, clock.now(), timedelta(minutes=1), 10):
@@ -98,8 +99,8 @@ async def test_reminders_follow_the_cadence_and_stop_on_acknowledgement(
     ack = Action(UserRef("slack", "U1"), DM, "announcement_ack", announcement_id)
     first = await handle(deps, ack)
     again = await handle(deps, ack)
-    assert "recorded that you read" in first[0].text  # type: ignore[union-attr]
-    assert "already confirmed" in again[0].text  # type: ignore[union-attr]
+    assert "recorded that you read" in as_text(first[0]).text
+    assert "already confirmed" in as_text(again[0]).text
     clock.advance(days=3)
     assert await remind() == ["p0", "p2"]  # day 7; p1 acknowledged
     for days in (1, 7, 30):
@@ -109,9 +110,9 @@ async def test_reminders_follow_the_cadence_and_stop_on_acknowledgement(
     # The figures HR sees are the rows' own counts.
     async with deps.store() as uow:
         figures = await uow.announcements.figures(announcement_id, clock.now())
-    engine = deps.store.engine  # type: ignore[attr-defined]
+    engine = sql_store(deps).engine
     async with engine.connect() as session:
-        rows = dict(
+        rows: dict[str, int] = dict(
             (
                 await session.execute(
                     text(
@@ -185,8 +186,8 @@ async def test_invalid_compositions_are_refused_field_by_field(deps: Deps) -> No
         "audience": "Nowhere",
         "when": "tomorrow",
     }
-    (form,) = await handle(deps, Submission(HR, DM, "announce_new", fields))
-    assert set(form.errors) == {"title", "summary", "link", "version", "audience", "when"}  # type: ignore[union-attr]
+    (form,) = map(as_form, await handle(deps, Submission(HR, DM, "announce_new", fields)))
+    assert set(form.errors) == {"title", "summary", "link", "version", "audience", "when"}
     async with deps.store() as uow:
         assert await uow.announcements.recent() == []
 
@@ -194,24 +195,24 @@ async def test_invalid_compositions_are_refused_field_by_field(deps: Deps) -> No
 async def test_a_stalled_broadcast_says_why(deps: Deps, clock: FakeClock) -> None:
     fields = {"title": "Version 2", "summary": "Read it.", "version": "2", "audience": "Sales"}
     replies = await handle(deps, Submission(HR, DM, "announce_new", fields))
-    announcement_id = replies[-1].buttons[0].value  # type: ignore[union-attr]
+    announcement_id = as_choices(replies[-1]).buttons[0].value
     await handle(deps, Action(HR, DM, "announce_send", announcement_id))
-    broadcasts = Broadcasts(deps.store)  # type: ignore[arg-type]
+    broadcasts = Broadcasts(sql_store(deps))
     await broadcasts.due(clock.now())
     await broadcasts.materialize(announcement_id, ["slack"], clock.now())
-    (status,) = await handle(deps, Action(HR, DM, "announce_status", announcement_id))
-    assert dict(status.facts)["Waiting to be sent"] == "3"  # type: ignore[union-attr]
-    assert "Problem" not in dict(status.facts)  # type: ignore[union-attr]
+    (status,) = map(as_card, await handle(deps, Action(HR, DM, "announce_status", announcement_id)))
+    assert dict(status.facts)["Waiting to be sent"] == "3"
+    assert "Problem" not in dict(status.facts)
     # Nobody works on it (no worker runs): after a few minutes the status says so.
     clock.advance(minutes=5)
-    (status,) = await handle(deps, Action(HR, DM, "announce_status", announcement_id))
-    problem = dict(status.facts)["Problem"]  # type: ignore[union-attr]
+    (status,) = map(as_card, await handle(deps, Action(HR, DM, "announce_status", announcement_id)))
+    problem = dict(status.facts)["Problem"]
     assert "no progress since" in problem and "is a worker running?" in problem
     # A worker that cannot send on a platform gives the rows back and says why.
     (job, *_) = await broadcasts.claim(announcement_id, clock.now(), timedelta(minutes=1), 1)
     await broadcasts.release(job, clock.now(), "slack is not configured on this worker")
-    (status,) = await handle(deps, Action(HR, DM, "announce_status", announcement_id))
-    assert "slack is not configured" in dict(status.facts)["Problem"]  # type: ignore[union-attr]
+    (status,) = map(as_card, await handle(deps, Action(HR, DM, "announce_status", announcement_id)))
+    assert "slack is not configured" in dict(status.facts)["Problem"]
 
 
 async def test_an_invalid_correction_keeps_what_hr_typed(deps: Deps, clock: FakeClock) -> None:
@@ -222,8 +223,9 @@ async def test_an_invalid_correction_keeps_what_hr_typed(deps: Deps, clock: Fake
     assert {f.name: f.initial for f in form.fields} == typed
     assert form.context == announcement_id
     typed["link"] = ""
-    (done,) = await handle(deps, Submission(HR, DM, "announce_correct", typed, announcement_id))
-    assert "Corrected" in done.text  # type: ignore[union-attr]
+    corrected = Submission(HR, DM, "announce_correct", typed, announcement_id)
+    (done,) = map(as_text, await handle(deps, corrected))
+    assert "Corrected" in done.text
     async with deps.store() as uow:
         found = await uow.announcements.get(announcement_id)
     assert found is not None and (found.title, found.revision) == ("Version 2, corrected", 2)
@@ -234,7 +236,7 @@ async def test_a_forged_acknowledgement_of_a_draft_learns_and_counts_nothing(
 ) -> None:
     fields = {"title": "Secret reorganisation", "summary": "Not yet.", "audience": "Sales"}
     replies = await handle(deps, Submission(HR, DM, "announce_new", fields))
-    draft = replies[-1].buttons[0].value  # type: ignore[union-attr]
+    draft = as_choices(replies[-1]).buttons[0].value
     employee = UserRef("slack", "U0")
     (refused,) = await handle(deps, Action(employee, DM, card.ACK, draft))
     assert isinstance(refused, TextReply)
@@ -245,8 +247,8 @@ async def test_a_forged_acknowledgement_of_a_draft_learns_and_counts_nothing(
         assert (await uow.announcements.figures(draft, clock.now())).acknowledged == 0
     # Once it went out, its recipients can; someone outside its audience still cannot.
     sent = await delivered_announcement(deps, clock)
-    (thanks,) = await handle(deps, Action(employee, DM, card.ACK, sent))
-    assert "recorded that you read" in thanks.text  # type: ignore[union-attr]
+    (thanks,) = map(as_text, await handle(deps, Action(employee, DM, card.ACK, sent)))
+    assert "recorded that you read" in thanks.text
     ops = UserRef("slack", "U0OPS")
     async with deps.store() as uow:
         person = await uow.people.get("x")
@@ -254,5 +256,5 @@ async def test_a_forged_acknowledgement_of_a_draft_learns_and_counts_nothing(
         person.accounts["slack"] = ops.id
         await uow.people.save(person)
         await uow.commit()
-    (outside,) = await handle(deps, Action(ops, DM, card.ACK, sent))
-    assert outside.text == "That announcement was not sent to you."  # type: ignore[union-attr]
+    (outside,) = map(as_text, await handle(deps, Action(ops, DM, card.ACK, sent)))
+    assert outside.text == "That announcement was not sent to you."

@@ -11,11 +11,11 @@ import pytest
 
 import app
 from adapters.embedding import MODEL_DIR, FastEmbedder, ModelError, semantic_parts
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
 
 
-def _settings(tmp_path: Path, **extra: str) -> object:
-    return load_settings(POLICYBOT_DATA_DIR=str(tmp_path / "data"), **extra)
+def _settings(tmp_path: Path, **extra: str) -> Settings:
+    return load_settings(channels=True, POLICYBOT_DATA_DIR=str(tmp_path / "data"), **extra)
 
 
 def test_the_model_ships_with_its_licence_and_provenance() -> None:
@@ -53,7 +53,7 @@ def test_an_unusable_model_falls_back_to_lexical_with_one_line(
     folder = tmp_path / "nowhere" if kind == "missing" else _broken(tmp_path)
     settings = _settings(tmp_path, FAQ_MODEL_PATH=str(folder))
     with caplog.at_level(logging.ERROR):
-        _, faq = app.load(settings)  # type: ignore[arg-type]
+        _, faq = app.load(settings)
     assert faq.matcher == "lexical"
     assert str(folder) in faq.health()["reason"]
     (line,) = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
@@ -68,14 +68,14 @@ def test_an_unusable_model_stops_the_start_when_semantic_is_required(
     folder = tmp_path / "nowhere" if kind == "missing" else _broken(tmp_path)
     settings = _settings(tmp_path, FAQ_MODEL_PATH=str(folder), FAQ_SEMANTIC="true")
     with pytest.raises(app.StartupError, match="FAQ model unusable") as err:
-        app.load(settings)  # type: ignore[arg-type]
+        app.load(settings)
     assert "\n" not in str(err.value)
     with pytest.raises(ModelError):
-        semantic_parts(settings)  # type: ignore[arg-type]
+        semantic_parts(settings)
 
 
 def test_semantic_matching_can_be_turned_off(tmp_path: Path) -> None:
-    _, faq = app.load(_settings(tmp_path, FAQ_SEMANTIC="false"))  # type: ignore[arg-type]
+    _, faq = app.load(_settings(tmp_path, FAQ_SEMANTIC="false"))
     assert faq.health() == {
         "status": "ok",
         "matcher": "lexical",
@@ -87,6 +87,6 @@ def test_by_default_the_hybrid_matcher_runs_on_the_shipped_model(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    _, faq = app.load(_settings(tmp_path))  # type: ignore[arg-type]
+    _, faq = app.load(_settings(tmp_path))
     assert faq.health() == {"status": "ok", "matcher": "hybrid", "model": MODEL_DIR.name}
     assert list((tmp_path / "cache" / "policybot").glob("faq-vectors-*.npy"))

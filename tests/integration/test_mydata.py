@@ -15,6 +15,7 @@ from bot.model import Person, Role
 from storage.cipher import KeyCipher
 from tests.conftest import sql_deps
 from tests.fakes import FakeClock, NoticeLog
+from tests.replies import as_card
 
 SAM = UserRef("slack", "U0SAMDATA")
 RIA = UserRef("slack", "U0RIADATA")
@@ -56,7 +57,7 @@ async def test_a_person_reads_what_the_bot_holds_about_them_and_only_theirs(deps
     }  # fmt: skip
     await handle(deps, Submission(SAM, DM, "report", report))
     await handle(deps, Submission(RIA, DM, "ask_hr", {"question": "Ria's own question"}))
-    (card,) = await handle(deps, Text(SAM, DM, "what do you know about me"))
+    (card,) = map(as_card, await handle(deps, Text(SAM, DM, "what do you know about me")))
     mine = facts(card)
     assert (mine["Name"], mine["Email"], mine["Department"]) == (
         "Sam Data",

@@ -24,6 +24,7 @@ from bot.messages import (
     Choices,
     ConversationRef,
     Form,
+    Reply,
     Submission,
     TextReply,
     UserRef,
@@ -32,8 +33,9 @@ from bot.model import Person, Role
 from storage.cipher import KeyCipher
 from storage.reports import SqlCases
 from storage.uow import SqlStore
-from tests.conftest import sql_deps
+from tests.conftest import sql_deps, sql_unit
 from tests.fakes import FakeClock, NoticeLog
+from tests.replies import as_card, as_form, as_text, text_of
 
 SECRET = b"r" * 32
 SAM = UserRef("slack", "U0SAMREPORTER")
@@ -97,8 +99,13 @@ async def dump(engine: AsyncEngine) -> str:
     return "\n".join(out)
 
 
-def for_person(notices: NoticeLog, person_id: str) -> list[Any]:
+def for_person(notices: NoticeLog, person_id: str) -> list[Reply]:
     return [n.reply for n in notices.sent if n.person_id == person_id]
+
+
+def cards_for(notices: NoticeLog, person_id: str) -> list[Card]:
+    """What one person was notified of, every one a card (a case's alert)."""
+    return [as_card(r) for r in for_person(notices, person_id)]
 
 
 async def test_anonymous_report_leaves_no_trace_of_the_reporter(
@@ -132,7 +139,7 @@ async def test_confidential_identity_only_for_handlers_and_exclusions_hold(
 ) -> None:
     replies = await handle(deps, report(category="harassment", exclude="mo@example.com"))
     assert isinstance(replies[-1], TextReply) and "Report R-" in replies[-1].text
-    (card,) = for_person(notices, "hana")  # harassment goes to HR (and the manager, excluded)
+    (card,) = cards_for(notices, "hana")  # harassment goes to HR (and the manager, excluded)
     assert ("Reporter", "Sam Reporter (sam@example.com)") in card.facts
     assert for_person(notices, "mo") == [] and for_person(notices, "hal") == []
     case_id = card.buttons[0].value
@@ -149,11 +156,12 @@ async def test_handler_and_reporter_talk_both_ways_confidentially(
     deps: Deps, notices: NoticeLog
 ) -> None:
     await handle(deps, report())
-    (card,) = for_person(notices, "hal")
+    (card,) = cards_for(notices, "hal")
     case_id = card.buttons[0].value
     hal = UserRef("slack", "U0HAL")
     await link(deps, "hal", hal)
-    assert "acknowledged" in (await handle(deps, Action(hal, DM, "case_ack", case_id)))[0].text
+    acked = await handle(deps, Action(hal, DM, "case_ack", case_id))
+    assert "acknowledged" in text_of(acked[0])
     (form,) = await handle(deps, Action(hal, DM, "case_message", case_id))
     assert isinstance(form, Form) and form.context == case_id
     await handle(deps, Submission(hal, DM, "case_message", {"message": "We are on it."}, case_id))
@@ -179,7 +187,7 @@ def Text_(words: str) -> Any:
 async def test_anonymous_follow_up_with_receipt_rate_limited_and_locked(
     deps: Deps, clock: FakeClock, notices: NoticeLog
 ) -> None:
-    (receipt,) = await handle(deps, report(identity="anonymous"))
+    (receipt,) = map(as_form, await handle(deps, report(identity="anonymous")))
     lines = dict(line.split(": ", 1) for line in receipt.intro.splitlines()[:2])
     code, passphrase = lines["Your receipt"], lines["Your passphrase"]
     other = UserRef("slack", "U0ANYONE")  # follow-up works from any account
@@ -188,7 +196,7 @@ async def test_anonymous_follow_up_with_receipt_rate_limited_and_locked(
         fields = {"receipt": code.lower(), "passphrase": secret, "message": message}
         return Submission(other, DM, "report_followup", fields)
 
-    (opened,) = await handle(deps, attempt(passphrase, "They found my address too."))
+    (opened,) = map(as_form, await handle(deps, attempt(passphrase, "They found my address too.")))
     assert opened.form_id == "report_status" and "They found my address too." in opened.intro
     assert any(
         "added information" in r.text
@@ -196,12 +204,12 @@ async def test_anonymous_follow_up_with_receipt_rate_limited_and_locked(
         if isinstance(r, TextReply | Choices)  # Choices: with the case's View button
     )
     for _ in range(5):
-        (wrong,) = await handle(deps, attempt("WRONG-PASS"))
+        (wrong,) = map(as_form, await handle(deps, attempt("WRONG-PASS")))
         assert wrong.form_id == "report_followup" and wrong.errors
-    (locked,) = await handle(deps, attempt(passphrase))
+    (locked,) = map(as_form, await handle(deps, attempt(passphrase)))
     assert "Too many attempts" in locked.errors.get("receipt", "")
     clock.advance(minutes=16)
-    (again,) = await handle(deps, attempt(passphrase))
+    (again,) = map(as_form, await handle(deps, attempt(passphrase)))
     assert again.form_id == "report_status"
 
 
@@ -237,7 +245,7 @@ async def test_key_rotation_keeps_old_cases_readable(
     deps: Deps, engine: AsyncEngine, notices: NoticeLog
 ) -> None:
     await handle(deps, report())
-    (card,) = for_person(notices, "hal")
+    (card,) = cards_for(notices, "hal")
     rotated = Deps(
         deps.content,
         deps.faq,
@@ -261,7 +269,7 @@ async def test_purge_removes_only_closed_cases_past_retention(
 ) -> None:
     await handle(deps, report())
     await handle(deps, report(what="A second, still open case"))
-    cards = for_person(notices, "hal")
+    cards = cards_for(notices, "hal")
     hal = UserRef("slack", "U0HAL2")
     await link(deps, "hal", hal)
     closed = cards[0].buttons[0].value
@@ -279,8 +287,8 @@ async def test_purge_removes_only_closed_cases_past_retention(
         assert await uow.cases.get(closed) is None
         assert await uow.cases.get(cards[1].buttons[0].value) is not None
         assert await uow.cases.access(closed) == {}
-    async with deps.store() as uow:
-        key = uow.outbox.about_key  # type: ignore[attr-defined]
+    async with sql_unit(deps) as uow:
+        key = uow.outbox.about_key
     async with engine.connect() as conn:
         about = [r[0] for r in (await conn.execute(text("SELECT about FROM outbox"))).all()]
     # The purged case's undelivered notices went with it; the open case's stay.
@@ -316,7 +324,7 @@ async def test_nothing_private_in_any_table_or_raw_file_after_a_full_case(
     """Report, handler's message, reporter's reply, resolution: dump every table (and, on
     SQLite, grep the database and WAL files) for the text and the confidential identity."""
     await handle(deps, report())
-    (card,) = for_person(notices, "hal")
+    (card,) = cards_for(notices, "hal")
     case_id = card.buttons[0].value
     hal = UserRef("slack", "U0HAL3")
     await link(deps, "hal", hal)
@@ -347,8 +355,8 @@ async def test_nothing_private_in_any_table_or_raw_file_after_a_full_case(
     assert case_id not in repr(notices_to)
     for trace in ("Sam Reporter", "sam@example.com", SAM.id, "'sam'"):
         assert trace not in beyond, [t[:80] for t in beyond.splitlines() if trace in t]
-    if engine.url.get_backend_name() == "sqlite":  # type: ignore[attr-defined]
-        db = pathlib.Path(str(engine.url.database))  # type: ignore[attr-defined]
+    if engine.url.get_backend_name() == "sqlite":
+        db = pathlib.Path(str(engine.url.database))
         raw = b"".join(f.read_bytes() for f in db.parent.glob(db.name + "*"))
         for text_ in private:
             assert text_.encode() not in raw, text_
@@ -366,7 +374,7 @@ async def test_figures_carry_no_content_or_identity(
     for secret in (WHAT, "sam", "Sam", "video.example"):
         assert secret not in flat
     sam_as_employee = await handle(deps, Text_("cases"))
-    assert "only people with the hr or handler role" in sam_as_employee[0].text
+    assert "only people with the hr or handler role" in as_text(sam_as_employee[0]).text
     hana = UserRef("slack", "U0HANA")
     await link(deps, "hana", hana)
     from bot.messages import Text
@@ -379,7 +387,7 @@ async def test_missing_first_feedback_escalates_too(
     deps: Deps, clock: FakeClock, notices: NoticeLog
 ) -> None:
     await handle(deps, report(severity="high", category="harassment"))  # feedback within 72h
-    (card,) = for_person(notices, "hana")
+    (card,) = cards_for(notices, "hana")
     hana = UserRef("slack", "U0HANA")
     await link(deps, "hana", hana)
     await handle(deps, Action(hana, DM, "case_ack", card.buttons[0].value))
@@ -409,7 +417,7 @@ async def test_every_read_is_audited_and_strangers_cannot_read(
     deps: Deps, engine: AsyncEngine, notices: NoticeLog
 ) -> None:
     await handle(deps, report())
-    (card,) = for_person(notices, "hal")
+    (card,) = cards_for(notices, "hal")
     case_id = card.buttons[0].value
     hal, mo = UserRef("slack", "U0HALREAD"), UserRef("slack", "U0MOREAD")
     await link(deps, "hal", hal)
@@ -445,7 +453,7 @@ async def test_working_day_deadlines_end_in_the_handlers_working_hours(
         await uow.commit()
     clock.current = datetime(2026, 3, 6, 20, 0, tzinfo=UTC)  # a Friday evening
     await handle(deps, report(severity="normal"))  # one working day
-    (card,) = for_person(notices, "hal")
+    (card,) = cards_for(notices, "hal")
     async with deps.store() as uow:
         case = await uow.cases.get(card.buttons[0].value)
     assert case is not None

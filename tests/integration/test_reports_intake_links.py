@@ -8,6 +8,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
+from bot.content import Content
+from bot.features.faq.index import FaqIndex
 from bot.features.reports import intake
 from bot.features.reports import links as reports_links
 from storage.cipher import KeyCipher
@@ -15,7 +17,7 @@ from storage.db import current_revision, downgrade, head_revision, upgrade
 from storage.intake import IntakeTokenRow
 from storage.tables import aware
 from storage.uow import SqlStore
-from tests.conftest import sql_deps
+from tests.conftest import sql_deps, sql_unit
 from tests.fakes import FakeClock, NoticeLog
 
 NOW = datetime(2026, 3, 2, 9, 17, 42, tzinfo=UTC)
@@ -27,7 +29,8 @@ async def tables(engine: AsyncEngine) -> set[str]:
 
 
 async def test_the_migration_adds_the_table_and_takes_it_away_again(engine: AsyncEngine) -> None:
-    assert await current_revision(engine) == head_revision() >= "0018"
+    head = head_revision()
+    assert head is not None and head >= "0018" and await current_revision(engine) == head
     assert "intake_token" in await tables(engine)
     async with engine.connect() as conn:
         columns = await conn.run_sync(lambda c: inspect(c).get_columns("intake_token"))
@@ -42,17 +45,17 @@ async def test_the_migration_adds_the_table_and_takes_it_away_again(engine: Asyn
 
 
 async def test_a_link_is_a_keyed_hash_that_works_once_until_it_expires(
-    engine: AsyncEngine, content: object, faq: object
+    engine: AsyncEngine, content: Content, faq: FaqIndex
 ) -> None:
     cipher = KeyCipher(b"k" * 32)
     clock = FakeClock(NOW)
-    deps = sql_deps(content, faq, SqlStore(engine, cipher), NoticeLog(), clock, cipher)  # type: ignore[arg-type]
+    deps = sql_deps(content, faq, SqlStore(engine, cipher), NoticeLog(), clock, cipher)
     async with deps.store() as uow:
         url = await reports_links.link(deps, uow)
         await uow.commit()
     token = url.rsplit("/", 1)[1]
     assert url.startswith(deps.site_url + "/report/") and reports_links.token_of(url) == token
-    async with deps.store() as uow:
+    async with sql_unit(deps) as uow:
         rows = [
             (r.token_hash, aware(r.expires_at))
             for r in await uow.session.exec(select(IntakeTokenRow))
@@ -86,11 +89,11 @@ async def test_a_link_is_a_keyed_hash_that_works_once_until_it_expires(
 
 
 async def test_expired_links_are_forgotten_when_a_new_one_is_made(
-    engine: AsyncEngine, content: object, faq: object
+    engine: AsyncEngine, content: Content, faq: FaqIndex
 ) -> None:
     cipher = KeyCipher(b"k" * 32)
     clock = FakeClock(NOW)
-    deps = sql_deps(content, faq, SqlStore(engine, cipher), NoticeLog(), clock, cipher)  # type: ignore[arg-type]
+    deps = sql_deps(content, faq, SqlStore(engine, cipher), NoticeLog(), clock, cipher)
     async with deps.store() as uow:
         await reports_links.link(deps, uow)
         await reports_links.link(deps, uow)

@@ -24,6 +24,7 @@ from storage.cipher import KeyCipher
 from storage.uow import SqlStore, SqlUnitOfWork
 from tests.fakes import FakeClock, NoticeLog
 from tests.integration.test_reports import DM, SAM, report
+from tests.replies import as_form
 
 
 class Counting:
@@ -89,7 +90,7 @@ async def watched(
             Person("hal", "Hal", "hal@example.com", roles=frozenset({Role.HANDLER}))
         )
         await uow.commit()
-    return Deps(content, faq, store, clock, cipher), cipher  # type: ignore[arg-type]
+    return Deps(content, faq, store, clock, cipher), cipher
 
 
 async def anonymous(deps: Deps) -> tuple[str, str]:
@@ -183,7 +184,7 @@ async def test_thirty_concurrent_checks_leave_the_database_and_the_loop_free(
     blocked = sum(s for s in stalls if s > 0.05)
     print(f"30 checks: {took:.2f} s; other transactions waited at most {max(waits):.3f} s;")
     print(f"the event loop stalled {blocked:.2f} s in all, at most {max(stalls):.3f} s at once")
-    assert all(r[0].form_id == "report_status" for r in results)  # type: ignore[union-attr]
+    assert all(as_form(r[0]).form_id == "report_status" for r in results)
     # Generous bounds, compared with the seconds the checks take together.
     assert blocked < took / 4, (blocked, took)
     assert max(waits) < min(1.0, took / 4), (max(waits), took)

@@ -36,10 +36,11 @@ from bot.model import Person, Role
 from storage.cipher import KeyCipher
 from storage.outbox import OutboxQueue
 from storage.uow import SqlStore
-from tests.conftest import sql_deps
+from tests.conftest import sql_deps, sql_store
 from tests.dump import changes, dump, flat
 from tests.fakes import FakeClock, NoticeLog
 from tests.notices import forget, recipients, sent_to
+from tests.replies import text_of
 
 SECRET = b"p" * 32
 DM = ConversationRef("slack", "D0CASES")
@@ -135,10 +136,10 @@ async def test_every_message_on_a_case_is_sealed_at_rest(deps: Deps, engine: Asy
     anonymous = await case_id_of(deps, "hal")
     hal = user("hal")
     message = Submission(hal, DM, "case_message", {"message": secrets["handler"]}, confidential)
-    assert "Sent to the reporter" in (await handle(deps, message))[0].text  # type: ignore[union-attr]
+    assert "Sent to the reporter" in text_of((await handle(deps, message))[0])
     addition = {"message": secrets["reporter"]}
     added = Submission(user("sam"), DM, "report_add", addition, confidential)
-    assert "The handlers have been told" in (await handle(deps, added))[0].text  # type: ignore[union-attr]
+    assert "The handlers have been told" in text_of((await handle(deps, added))[0])
     (opened,) = await handle(deps, followup(code, passphrase, secrets["anonymous"]))
     assert isinstance(opened, Form) and secrets["anonymous"] in opened.intro
     resolved = {"outcome": "action-taken", "note": secrets["note"]}
@@ -160,7 +161,7 @@ async def test_every_message_on_a_case_is_sealed_at_rest(deps: Deps, engine: Asy
         assert secret.encode() not in on_disk, secret
     # The directory knows Sam; nothing else names him, not even the notices waiting for him
     # in the outbox (they are addressed by a keyed hash, his id sealed inside).
-    assert await OutboxQueue(deps.store).pending("sam")  # type: ignore[arg-type]
+    assert await OutboxQueue(sql_store(deps)).pending("sam")
     rows = await dump(engine)
     del rows["person"], rows["identity"]  # the directory: who Sam is, his Slack id
     for identity in ("Sam Reporter", "sam@example.com", user("sam").id, "'sam'"):

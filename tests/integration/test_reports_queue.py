@@ -9,7 +9,8 @@ from bot.deps import Deps
 from bot.dispatch import handle
 from bot.messages import Action, Card, Choices, Reply, Submission, Text, TextReply, UserRef
 from tests.fakes import FakeClock, NoticeLog
-from tests.integration.test_reports import DM, deps, for_person, link, report
+from tests.integration.test_reports import DM, cards_for, deps, for_person, link, report
+from tests.replies import as_card
 
 __all__ = ["deps"]  # the fixture, shared with the report tests
 HAL = UserRef("slack", "U0HAL")
@@ -26,7 +27,7 @@ async def test_a_handler_finds_their_cases_and_opens_one_by_reference(
 ) -> None:
     await link(deps, "hal", HAL)
     await handle(deps, report())  # threats: to the handler and HR
-    (alert,) = for_person(notices, "hal")
+    (alert,) = cards_for(notices, "hal")
     ref = alert.title.split(":")[0].removeprefix("Report ")
     assert ("Assigned to", "nobody yet") in alert.facts
 
@@ -56,7 +57,7 @@ async def test_a_handler_finds_their_cases_and_opens_one_by_reference(
 async def test_every_reply_about_a_case_carries_its_buttons(deps: Deps, notices: NoticeLog) -> None:
     await link(deps, "hal", HAL)
     await handle(deps, report())
-    (alert,) = for_person(notices, "hal")
+    (alert,) = cards_for(notices, "hal")
     case_id = alert.buttons[0].value
     (acked,) = await handle(deps, Action(HAL, DM, "case_ack", case_id))
     assert actions(acked) == ["case_view", "case_assign", "case_message", "case_resolve"]
@@ -77,7 +78,7 @@ async def test_every_reply_about_a_case_carries_its_buttons(deps: Deps, notices:
 
     # The reporter adds information: the handler's notice opens the case.
     (status, *_) = await handle(deps, Text(SAM, DM, "follow up"))
-    add = next(b for b in status.buttons if b.action_id == "report_add")  # type: ignore[union-attr]
+    add = next(b for b in as_card(status).buttons if b.action_id == "report_add")
     await handle(deps, Submission(SAM, DM, "report_add", {"message": "More."}, add.value))
     note = for_person(notices, "hal")[-1]
     assert isinstance(note, Choices) and actions(note) == ["case_view"]

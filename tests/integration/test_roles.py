@@ -40,6 +40,7 @@ from tests.conftest import sql_deps
 from tests.dump import changes, dump
 from tests.fakes import FakeClock, NoticeLog
 from tests.notices import forget, notified
+from tests.replies import as_text
 
 DM = ConversationRef("slack", "D0ROLES")
 REFUSED = [public(TextReply("Sorry, only people with the hr role can do that."))]
@@ -115,8 +116,8 @@ async def draft(deps: Deps, title: str, when: str = "") -> str:
 
 async def story(deps: Deps, title: str) -> str:
     fields = {"title": title, "text": f"{title}, all of it.", "link": "", "share": "yes"}
-    (thanks,) = await handle(deps, Submission(SAM, DM, "story", fields))
-    return thanks.text.rsplit("(", 1)[1].rstrip(").")  # type: ignore[union-attr]
+    (thanks,) = map(as_text, await handle(deps, Submission(SAM, DM, "story", fields)))
+    return thanks.text.rsplit("(", 1)[1].rstrip(").")
 
 
 @pytest.fixture

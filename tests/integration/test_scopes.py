@@ -32,6 +32,7 @@ from tests.conftest import sql_deps
 from tests.dump import changes, dump
 from tests.fakes import FakeClock, NoticeLog
 from tests.notices import forget, notified
+from tests.replies import text_of
 
 DM = ConversationRef("slack", "D0SCOPES")
 ROLES = {
@@ -101,7 +102,9 @@ async def test_report_figures_only_for_hr_and_handlers(deps: Deps, engine: Async
         "identity": "confidential",
     }
     await handle(deps, Submission(slack("sam"), DM, "report", report))
-    no = [TextReply("Sorry, only people with the hr or handler role can see report figures.")]
+    no: list[Reply] = [
+        TextReply("Sorry, only people with the hr or handler role can see report figures.")
+    ]
     for person_id in ("sam", "mo"):
         await refused_without_change(deps, engine, Text(slack(person_id), DM, "cases"), no)
     for person_id in ("hana", "hal"):
@@ -113,7 +116,9 @@ async def test_training_figures_everyone_for_hr_a_team_for_a_manager_none_for_ot
     deps: Deps, engine: AsyncEngine, clock: FakeClock
 ) -> None:
     clock.current = datetime(2026, 10, 15, 12, 0, tzinfo=UTC)  # training is overdue
-    no = [TextReply("Sorry, only people with the hr or manager role can see training figures.")]
+    no: list[Reply] = [
+        TextReply("Sorry, only people with the hr or manager role can see training figures.")
+    ]
     for person_id in ("sam", "hal"):
         asked = Text(slack(person_id), DM, "training report")
         await refused_without_change(deps, engine, asked, no)
@@ -192,7 +197,7 @@ async def test_only_the_reporter_adds_to_a_confidential_report(
     async with deps.store() as uow:
         (case,) = await uow.cases.all()
     await forget(deps)
-    not_yours = [TextReply("That report is not yours.")]
+    not_yours: list[Reply] = [TextReply("That report is not yours.")]
     for person_id in ("sue", "hal", "hana"):  # a colleague, and even the case's handlers
         who = slack(person_id)
         pressed = Action(who, DM, "report_add", case.id)
@@ -201,4 +206,4 @@ async def test_only_the_reporter_adds_to_a_confidential_report(
         await refused_without_change(deps, engine, added, not_yours)
     assert await notified(deps) == []
     mine = Submission(slack("sam"), DM, "report_add", {"message": "More today."}, case.id)
-    assert "The handlers have been told" in (await handle(deps, mine))[0].text  # type: ignore[union-attr]
+    assert "The handlers have been told" in text_of((await handle(deps, mine))[0])

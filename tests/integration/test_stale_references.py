@@ -45,9 +45,9 @@ async def deps(
         )
         for pid, role in (("hal", Role.HANDLER), ("hana", Role.HR), ("ada", Role.ADMIN)):
             roles = frozenset({role})
-            user = HAL.id if pid == "hal" else None
+            accounts = {"slack": HAL.id} if pid == "hal" else {}
             await uow.people.save(
-                Person(pid, pid.title(), f"{pid}@x.org", roles=roles, accounts={"slack": user})
+                Person(pid, pid.title(), f"{pid}@x.org", roles=roles, accounts=accounts)
             )
         await uow.commit()
     return deps

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import Connection, CursorResult, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.directory import ImportReport, Profile, identify, import_people, parse_people_csv
@@ -17,7 +18,7 @@ from bot.ports import StoreUnavailable
 from storage.cipher import KeyCipher
 from storage.db import current_revision, head_revision, make_engine, upgrade
 from storage.outbox import OutboxQueue
-from storage.uow import SqlStore
+from storage.uow import SqlStore, SqlUnitOfWork
 
 PEOPLE_CSV = """email,name,department,manager_email,timezone,slack_user_id,teams_user_id,roles
 boss@example.com,Bea Boss,Sales,,Europe/Paris,UBOSS,,manager
@@ -28,6 +29,11 @@ dup@example.com,Dup,Sales,,Mars/Base,,,
 ann@example.com,Ann Again,Sales,,,,,
 x@example.com,X,Sales,,,,,wizard
 """
+
+
+async def sql(uow: SqlUnitOfWork, query: str) -> CursorResult[*tuple[Any, ...]]:
+    """Plain SQL in the unit of work's own transaction (sees what it has flushed)."""
+    return await (await uow.session.connection()).execute(text(query))
 
 
 async def test_migrations_reach_head_and_are_idempotent(engine: AsyncEngine) -> None:
@@ -163,7 +169,7 @@ async def test_tickets_flows_and_faq_log(engine: AsyncEngine) -> None:
     async with store() as uow:
         assert await uow.tickets.open() == []
         assert await uow.conversations.flow(user) is None
-        rows = (await uow.session.exec(text("SELECT faq_id, helpful FROM faq_answer"))).all()
+        rows = (await sql(uow, "SELECT faq_id, helpful FROM faq_answer")).all()
         assert [tuple(r) for r in rows] == [("doxxing", False)]
 
 
@@ -183,12 +189,12 @@ async def test_outbox_round_trip_is_sealed_and_deleted_once_delivered(
     pending = await outbox.pending("p1")
     assert [(s, r) for _, s, r in pending] == [("hello", card)]
     async with store() as uow:
-        raw = (await uow.session.exec(text("SELECT * FROM outbox"))).all()
+        raw = (await sql(uow, "SELECT * FROM outbox")).all()
     assert "private note" not in repr(raw) and "hello" not in repr(raw)
     await outbox.delivered([i for i, _, _ in pending])
     assert await outbox.pending("p1") == []
     async with store() as uow:
-        assert (await uow.session.exec(text("SELECT count(*) FROM outbox"))).one()[0] == 0
+        assert (await sql(uow, "SELECT count(*) FROM outbox")).one()[0] == 0
 
 
 async def test_notices_written_before_recipients_were_sealed_are_sealed_at_start_up(
@@ -219,7 +225,7 @@ async def test_notices_written_before_recipients_were_sealed_are_sealed_at_start
     assert await outbox.seal_legacy() == 3
     assert await outbox.seal_legacy() == 0  # once is enough
     async with store() as uow:
-        rows = (await uow.session.exec(text("SELECT * FROM outbox"))).all()
+        rows = (await sql(uow, "SELECT * FROM outbox")).all()
     assert person.id not in repr(rows) and "A handler wrote" not in repr(rows)
     assert {r.person_id for r in rows} == {recipient_key(cipher, person.id)}
     pending = await outbox.pending(person.id)
@@ -279,8 +285,8 @@ async def test_migrations_match_the_tables(engine: AsyncEngine) -> None:
 
     import storage.uow  # noqa: F401  (every table on SQLModel.metadata)
 
-    def diff(connection: object) -> list[object]:
-        context = MigrationContext.configure(connection)  # type: ignore[arg-type]
+    def diff(connection: Connection) -> list[object]:
+        context = MigrationContext.configure(connection)
         return list(compare_metadata(context, SQLModel.metadata))
 
     async with engine.connect() as conn:
@@ -343,7 +349,7 @@ async def test_a_reply_that_keeps_failing_is_given_up_keeping_only_its_error(
         taken.append(len(await queue.stale_replies("slack", later)))
     assert taken == [1] * (MAX_REPLY_ATTEMPTS - 1) + [0]
     async with store() as uow:
-        row = (await uow.session.exec(text("SELECT id, error, box FROM outbox"))).one()
+        row = (await sql(uow, "SELECT id, error, box FROM outbox")).one()
     assert row[0] == reply_id("slack:Ev0X") and row[1] == "too many attempts" and row[2] is None
 
 

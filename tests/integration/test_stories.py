@@ -11,11 +11,22 @@ from bot.deps import Deps
 from bot.dispatch import handle
 from bot.features.faq.index import FaqIndex
 from bot.features.stories import stories
-from bot.messages import Action, Card, ConversationRef, Form, Submission, Text, TextReply, UserRef
+from bot.messages import (
+    Action,
+    Card,
+    ConversationRef,
+    Form,
+    Reply,
+    Submission,
+    Text,
+    TextReply,
+    UserRef,
+)
 from bot.model import Person, Role
 from storage.cipher import KeyCipher
 from tests.conftest import sql_deps
 from tests.fakes import FakeClock, NoticeLog
+from tests.replies import text_of
 
 HR = UserRef("slack", "U0HR")
 DM = ConversationRef("slack", "D0")
@@ -52,7 +63,7 @@ async def share(deps: Deps, user: UserRef, title: str, share: str = "yes") -> st
     return thanks.text.rsplit("(", 1)[1].rstrip(").")
 
 
-def texts(replies: list) -> str:  # type: ignore[type-arg]
+def texts(replies: list[Reply]) -> str:
     return " ".join(
         getattr(r, "text", "") + getattr(r, "title", "") + getattr(r, "body", "") for r in replies
     )
@@ -91,8 +102,8 @@ async def test_stories_are_curated_then_voted_on_once_per_person(
         for n in notices.sent
         if n.summary in ("Your story was approved", "About your story")
     }
-    assert "approved" in told["p0"].text  # type: ignore[union-attr]
-    assert "We do not comment on competitors." in told["p3"].text  # type: ignore[union-attr]
+    assert "approved" in text_of(told["p0"])
+    assert "We do not comment on competitors." in text_of(told["p3"])
 
     (opened,) = await handle(
         deps, Submission(HR, DM, "round_new", {"title": "Best post of November", "days": "7"})

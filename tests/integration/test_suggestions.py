@@ -21,6 +21,7 @@ from bot.model import Person, Role
 from storage.cipher import KeyCipher
 from tests.conftest import sql_deps
 from tests.fakes import FakeClock, NoticeLog
+from tests.replies import as_card, as_text
 
 SAM = UserRef("slack", "U0SAMWRITER")
 HR = UserRef("slack", "U0HROWNER")
@@ -71,13 +72,15 @@ async def test_anonymous_suggestions_keep_no_identity_named_ones_do(
     quiet_libraries()  # as the app configures logging: SQL parameters are never logged
     caplog.set_level(logging.DEBUG)
     caplog.clear()
-    (thanks,) = await handle(deps, suggestion("Say how long breaks may be.", "anonymous"))
-    assert "anonymously" in thanks.text  # type: ignore[union-attr]
+    (thanks,) = map(
+        as_text, await handle(deps, suggestion("Say how long breaks may be.", "anonymous"))
+    )
+    assert "anonymously" in thanks.text
     traces = ("sam", SAM.id, "sam.writer@example.com", "Sam Writer")
     logged = " ".join(r.getMessage() for r in caplog.records)
     assert caplog.records and not any(t in logged for t in traces) and "breaks" not in logged
-    (named,) = await handle(deps, suggestion("Mention the Teams status.", "named"))
-    assert "with your name" in named.text  # type: ignore[union-attr]
+    (named,) = map(as_text, await handle(deps, suggestion("Mention the Teams status.", "named")))
+    assert "with your name" in named.text
 
     async with engine.connect() as conn:
         rows = (
@@ -103,7 +106,7 @@ async def test_anonymous_suggestions_keep_no_identity_named_ones_do(
 
     # The owner sees them grouped by section, the named one with its name.
     refused = await handle(deps, Text(SAM, DM, "suggestions"))
-    assert "only people with the hr role" in refused[0].text  # type: ignore[union-attr]
+    assert "only people with the hr role" in as_text(refused[0]).text
     (view,) = await handle(deps, Text(HR, DM, "suggestions"))
     assert isinstance(view, Card)
     assert "*Work time and devices*: 2 suggestions (1 named)" in view.body
@@ -122,7 +125,7 @@ async def test_review_reminder_fires_once_ahead_with_figures_from_the_records(
     await handle(deps, suggestion("Say how long breaks may be.", "anonymous"))
     await handle(deps, suggestion("Add an example.", "named", section="reporting"))
     (answer,) = await handle(deps, Text(SAM, DM, "can I use social media at work?"))
-    vote = next(b for b in answer.buttons if b.value.endswith(":no"))  # type: ignore[union-attr]
+    vote = next(b for b in as_card(answer).buttons if b.value.endswith(":no"))
     await handle(deps, Action(SAM, DM, vote.action_id, vote.value))
     await handle(deps, Text(SAM, DM, "how do I feed my neighbour's cat while on holiday?"))
 
@@ -140,7 +143,7 @@ async def test_review_reminder_fires_once_ahead_with_figures_from_the_records(
     assert await remind() == 0  # once
     (note,) = [n for n in notices.sent if n.summary == "Policy review coming up"]
     assert note.person_id == "hana"
-    body = note.reply.body  # type: ignore[union-attr]
+    body = as_card(note.reply).body
     async with engine.connect() as conn:
         suggested = (await conn.execute(text("SELECT count(*) FROM suggestion"))).scalar()
         unanswered = (await conn.execute(text("SELECT count(*) FROM unanswered_question"))).scalar()

@@ -17,6 +17,7 @@ from bot.deps import Deps
 from bot.dispatch import handle
 from bot.features.faq.index import FaqIndex
 from bot.features.surveys import results as surveys_results
+from bot.features.surveys.model import Campaign
 from bot.messages import (
     Action,
     Card,
@@ -28,10 +29,12 @@ from bot.messages import (
     UserRef,
 )
 from bot.model import Person, Role
+from bot.ports import UnitOfWork
 from storage.cipher import KeyCipher
 from storage.uow import SqlStore
 from tests.conftest import sql_deps
 from tests.fakes import FakeClock, NoticeLog
+from tests.replies import as_text
 
 DM = ConversationRef("slack", "D0")
 HR = UserRef("slack", "U0HRLEAD")
@@ -137,7 +140,7 @@ async def test_twenty_answers_cannot_be_traced_to_anyone(
     assert max(r[-1] for r in rows["survey_tally"]) > 1
     # Stored comments: random ids, the closing day, and an order unrelated to answering.
     async with deps.store() as uow:
-        closes = (await uow.campaigns.get(campaign)).closes_on  # type: ignore[union-attr]
+        closes = (await _campaign(uow, campaign)).closes_on
         texts = [
             deps.cipher.open(box, f"survey:{campaign}".encode()).decode()
             for _, box in await uow.campaigns.comments(campaign)
@@ -158,7 +161,7 @@ async def test_one_answer_per_person_and_reminders_skip_takers(
     campaign = await open_campaign(deps)
     await take(deps, 0, campaign)
     again = await handle(deps, Action(user(0), DM, "survey_take", campaign))
-    assert "already answered" in again[0].text
+    assert "already answered" in as_text(again[0]).text
     (second,) = await handle(deps, Submission(user(0), DM, "survey_answer", answers(9), campaign))
     assert isinstance(second, Form) and "first answers stand" in second.intro
     async with deps.store() as uow:
@@ -166,7 +169,7 @@ async def test_one_answer_per_person_and_reminders_skip_takers(
         tallies = await uow.campaigns.tallies(campaign)
     assert sum(c for q, _, _, c in tallies if q == "understand") == 1
     notices.sent.clear()
-    (reminded,) = await handle(deps, Action(HR, DM, "survey_remind", campaign))
+    (reminded,) = map(as_text, await handle(deps, Action(HR, DM, "survey_remind", campaign)))
     assert "Reminded 24" in reminded.text
     assert "p0" not in {n.person_id for n in notices.sent}
 
@@ -183,31 +186,31 @@ async def test_thresholds_and_breakdowns(deps: Deps, clock: FakeClock) -> None:
     assert "c4" not in card.body and "Comments appear once" in card.body
     # All five are in Sales: no breakdown, since "everyone else" is empty.
     async with deps.store() as uow:
-        results = await surveys_results.compute(deps, uow, (await uow.campaigns.get(campaign)))  # type: ignore[arg-type]
+        results = await surveys_results.compute(deps, uow, await _campaign(uow, campaign))
     assert results.departments == {}
     for n in range(5, 10):
         await take(deps, n, campaign, comment=f"c{n}")
     for n in range(12, 16):  # four in Support: below the threshold
         await take(deps, n, campaign)
     async with deps.store() as uow:
-        results = await surveys_results.compute(deps, uow, (await uow.campaigns.get(campaign)))  # type: ignore[arg-type]
+        results = await surveys_results.compute(deps, uow, await _campaign(uow, campaign))
     assert set(results.departments) == set()  # Support is too small, so Sales would be exposed
     await take(deps, 16, campaign)
     async with deps.store() as uow:
-        results = await surveys_results.compute(deps, uow, (await uow.campaigns.get(campaign)))  # type: ignore[arg-type]
+        results = await surveys_results.compute(deps, uow, await _campaign(uow, campaign))
     assert set(results.departments) == {"Sales", "Support"}
     assert len(results.comments) == 10
     clock.advance(days=30)
     closed = await handle(deps, Action(user(20), DM, "survey_take", campaign))
-    assert "closed" in closed[0].text
+    assert "closed" in as_text(closed[0]).text
 
 
 async def test_employees_cannot_open_campaigns_or_see_results(deps: Deps) -> None:
     refused = await handle(deps, Action(user(1), DM, "survey_new", ""))
-    assert "hr role" in refused[0].text
+    assert "hr role" in as_text(refused[0]).text
     campaign = await open_campaign(deps)
     refused = await handle(deps, Action(user(1), DM, "survey_results", campaign))
-    assert "hr role" in refused[0].text
+    assert "hr role" in as_text(refused[0]).text
     offered = await handle(deps, Submission(user(1), DM, "survey_thanks", {}))
     assert offered == []
     (choices,) = (await handle(deps, Action(user(1), DM, "survey_offer", "")))[:1]
@@ -221,7 +224,7 @@ async def test_invitations_on_the_opening_day_and_one_reminder_before_closing(
     from bot.features.surveys import admin as surveys_admin
 
     fields = {"survey": "training-pulse", "audience": "Sales", "starts": "2", "days": "7"}
-    (done,) = await handle(deps, Submission(HR, DM, "survey_new", fields))
+    (done,) = map(as_text, await handle(deps, Submission(HR, DM, "survey_new", fields)))
     assert "Invitations sent now: 0" in done.text and notices.sent == []
     clock.advance(days=2)
     async with deps.store() as uow:
@@ -269,14 +272,22 @@ async def test_a_survey_for_several_departments(deps: Deps, clock: FakeClock) ->
     assert isinstance(refused, Form) and "audience" in refused.errors
 
 
-async def _everyone(deps: Deps) -> list:  # type: ignore[type-arg]
+async def _campaign(uow: UnitOfWork, campaign_id: str) -> Campaign:
+    found = await uow.campaigns.get(campaign_id)
+    assert found is not None, campaign_id
+    return found
+
+
+async def _everyone(deps: Deps) -> list[Person]:
     async with deps.store() as uow:
         return list(await uow.people.all())
 
 
-async def _person(deps: Deps, person_id: str):  # type: ignore[no-untyped-def]
+async def _person(deps: Deps, person_id: str) -> Person:
     async with deps.store() as uow:
-        return await uow.people.get(person_id)
+        found = await uow.people.get(person_id)
+    assert found is not None, person_id
+    return found
 
 
 async def test_a_survey_removed_from_content_is_left_alone_not_a_failed_job(

@@ -28,6 +28,7 @@ from bot.messages import (
 from storage.cipher import KeyCipher
 from tests.conftest import sql_deps
 from tests.fakes import FakeClock, NoticeLog
+from tests.replies import as_card, as_choices, as_form, as_text, text_of
 
 SAM = UserRef("slack", "U0SAMLEARNER")
 DM = ConversationRef("slack", "D0")
@@ -60,7 +61,8 @@ async def test_session_feedback_double_click_and_resume(deps: Deps, engine: Asyn
     assert first.text.startswith("Question 1 of 5")
     click = press(deps, first, right=True)
     replies = await handle(deps, click)
-    assert replies[0].text.startswith("Right!") and "(Policy v2, " in replies[0].text
+    feedback = as_text(replies[0]).text
+    assert feedback.startswith("Right!") and "(Policy v2, " in feedback
     second = question_of(replies)
     assert second.text.startswith("Question 2 of 5")
     again = await handle(deps, click)  # a double click, or an old button
@@ -69,20 +71,21 @@ async def test_session_feedback_double_click_and_resume(deps: Deps, engine: Asyn
         answers = (await conn.execute(text("SELECT count(*) FROM quiz_answer"))).scalar()
     assert answers == 1
     wrong = await handle(deps, press(deps, second, right=False))
-    assert wrong[0].text.startswith("Not quite")
+    assert as_text(wrong[0]).text.startswith("Not quite")
     third = question_of(wrong)
     paused = await handle(deps, Action(SAM, DM, "quiz_stop", third.buttons[-1].value))
-    assert "Paused" in paused[0].text
+    assert "Paused" in as_text(paused[0]).text
     resumed = await handle(deps, Text(SAM, DM, "quiz"))
-    assert "where you left off" in resumed[0].text
+    assert "where you left off" in as_text(resumed[0]).text
     assert question_of(resumed).text.startswith("Question 3 of 5")
     current = question_of(resumed)
     for _ in range(3):
         replies = await handle(deps, press(deps, current, right=True))
         if any(isinstance(r, Choices) and r.text.startswith("Question") for r in replies):
             current = question_of(replies)
-    assert "You scored 4 out of 5." in replies[-1].text
-    assert "Worth a second look" in replies[-1].text
+    summary = as_text(replies[-1]).text
+    assert "You scored 4 out of 5." in summary
+    assert "Worth a second look" in summary
 
 
 def test_missed_questions_come_back_before_known_ones(content: Content) -> None:
@@ -137,7 +140,7 @@ async def test_completing_every_module_leads_to_an_attestation(
 
     async def completed() -> int:
         async with engine.connect() as conn:
-            return int((await conn.execute(text("SELECT count(*) FROM module_done"))).scalar())
+            return int((await conn.execute(text("SELECT count(*) FROM module_done"))).scalar_one())
 
     refused = "Some required modules are still open. Type *quiz* to continue."
     assert await handle(deps, Action(SAM, DM, "training_attest", "2")) == [TextReply(refused)]
@@ -161,14 +164,14 @@ async def test_completing_every_module_leads_to_an_attestation(
     button = attest.buttons[0]
     assert button.value == "2"
     done = await handle(deps, Action(SAM, DM, button.action_id, button.value))
-    assert "version 2" in done[0].text
+    assert "version 2" in as_text(done[0]).text
     async with engine.connect() as conn:
         rows = (await conn.execute(text("SELECT version FROM attestation"))).all()
-        modules = (await conn.execute(text("SELECT count(*) FROM module_done"))).scalar()
+        modules = (await conn.execute(text("SELECT count(*) FROM module_done"))).scalar_one()
     assert [tuple(r) for r in rows] == [(2,)]
     assert modules == len(deps.content.quizzes.modules)
     stale = await handle(deps, Action(SAM, DM, "training_attest", "1"))
-    assert "current policy is version 2" in stale[0].text
+    assert "current policy is version 2" in as_text(stale[0]).text
 
 
 async def test_reminders_cadence_daily_cap_working_hours_and_stop(
@@ -250,17 +253,17 @@ async def test_training_report_scopes_by_role(deps: Deps, clock: FakeClock) -> N
         await uow.training.attest("a", 2, datetime(2026, 9, 2, tzinfo=UTC))
         await uow.commit()
     clock.current = datetime(2026, 10, 15, 12, 0, tzinfo=UTC)  # past the 30 days
-    (team,) = await handle(deps, Text(boss, DM, "training report"))
+    (team,) = map(as_card, await handle(deps, Text(boss, DM, "training report")))
     assert team.title == "Training: your team" and ("Completed", "1 of 1 (100%)") in team.facts
     assert "Ben" not in team.body
-    (everyone,) = await handle(deps, Text(hr, DM, "training report"))
+    (everyone,) = map(as_card, await handle(deps, Text(hr, DM, "training report")))
     assert ("Completed", "1 of 4 (25%)") in everyone.facts
     assert "Overdue: Ben Other, Bo Boss, Hana HR" in everyone.body
     assert ("Department Sales", "50% of 2") in everyone.facts
     assert ("Manager Bo Boss (bo@example.com)", "100% of 1") in everyone.facts  # by name
     assert not any("boss" in label.split() for label, _ in everyone.facts)  # never by id
     refused = await handle(deps, Text(SAM, DM, "training report"))
-    assert "only people with the hr or manager role" in refused[0].text
+    assert "only people with the hr or manager role" in as_text(refused[0]).text
 
 
 async def test_hr_chooses_the_required_modules(deps: Deps, clock: FakeClock) -> None:
@@ -280,16 +283,16 @@ async def test_hr_chooses_the_required_modules(deps: Deps, clock: FakeClock) -> 
         await uow.commit()
     hr = UserRef("slack", "U0HR")
     refused = await handle(deps, Action(SAM, DM, "training_required"))
-    assert "only people with the hr role" in refused[0].text  # type: ignore[union-attr]
-    (form,) = await handle(deps, Action(hr, DM, "training_required"))
+    assert "only people with the hr role" in as_text(refused[0]).text
+    (form,) = map(as_form, await handle(deps, Action(hr, DM, "training_required")))
     modules = deps.content.quizzes.modules
-    assert [f.name for f in form.fields] == [m.id for m in modules]  # type: ignore[union-attr]
-    assert {f.initial for f in form.fields} == {"yes"}  # type: ignore[union-attr]
+    assert [f.name for f in form.fields] == [m.id for m in modules]
+    assert {f.initial for f in form.fields} == {"yes"}
     none = await handle(deps, Submission(hr, DM, "training_required", {}))
-    assert "Tick at least one module" in str(none[0].errors)  # type: ignore[union-attr]
+    assert "Tick at least one module" in str(as_form(none[0]).errors)
     first = modules[0]
     saved = await handle(deps, Submission(hr, DM, "training_required", {first.id: "yes"}))
-    assert saved[0].text == f"Saved. Version 2 requires: {first.title}."  # type: ignore[union-attr]
+    assert as_text(saved[0]).text == f"Saved. Version 2 requires: {first.title}."
     async with deps.store() as uow:
         assert await required_now(deps, uow) == {first.id}
     # A new learner practises the required module first.
@@ -312,12 +315,12 @@ async def test_question_of_the_day_opt_in_working_days_once_a_day(
         async with deps.store() as uow:
             await admin.daily(deps, uow)
             await uow.commit()
-        return [n.reply.text for n in notices.sent]  # type: ignore[union-attr]
+        return [text_of(n.reply) for n in notices.sent]
 
     clock.current = datetime(2026, 9, 1, 10, 0, tzinfo=UTC)  # a Tuesday
     assert await send() == []  # not opted in
-    (offer,) = await handle(deps, Text(SAM, DM, "question of the day"))
-    assert offer.buttons[0].value == "on"  # type: ignore[union-attr]
+    (offer,) = map(as_choices, await handle(deps, Text(SAM, DM, "question of the day")))
+    assert offer.buttons[0].value == "on"
     await handle(deps, Action(SAM, DM, "quiz_daily", "on"))
     (sent,) = await send()
     assert sent.startswith("Question of the day: ")
@@ -329,10 +332,12 @@ async def test_question_of_the_day_opt_in_working_days_once_a_day(
     clock.current = datetime(2026, 9, 7, 9, 30, tzinfo=UTC)
     assert len(await send()) == 1
     # "Answer it" asks that one question, with feedback and a score out of one.
-    button = notices.sent[0].reply.buttons[0]  # type: ignore[union-attr]
-    (question,) = await handle(deps, Action(SAM, DM, button.action_id, button.value))
-    replies = await handle(deps, press(deps, question, right=True))  # type: ignore[arg-type]
-    assert "Right!" in replies[0].text  # type: ignore[union-attr]
+    button = as_choices(notices.sent[0].reply).buttons[0]
+    (question,) = map(
+        as_choices, await handle(deps, Action(SAM, DM, button.action_id, button.value))
+    )
+    replies = await handle(deps, press(deps, question, right=True))
+    assert "Right!" in as_text(replies[0]).text
     assert any("You scored 1 out of 1" in getattr(r, "text", "") for r in replies)
     await handle(deps, Action(SAM, DM, "quiz_daily", "off"))
     clock.current = datetime(2026, 9, 8, 10, 0, tzinfo=UTC)
@@ -362,7 +367,7 @@ async def test_managers_get_their_overdue_reports_weekly(
         async with deps.store() as uow:
             await admin.digest(deps, uow)
             await uow.commit()
-        return {n.person_id: n.reply.body for n in notices.sent}  # type: ignore[union-attr]
+        return {n.person_id: as_card(n.reply).body for n in notices.sent}
 
     clock.current = datetime(2026, 9, 15, 10, 0, tzinfo=UTC)  # within the 30 days
     assert await digest() == {}

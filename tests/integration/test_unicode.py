@@ -15,7 +15,7 @@ from storage.askhr import TicketRow
 from storage.cipher import KeyCipher
 from storage.faq import UnansweredRow
 from storage.tables import PersonRow
-from tests.conftest import sql_deps
+from tests.conftest import sql_deps, sql_unit
 from tests.fakes import FakeClock, NoticeLog
 
 LONE = "\ud800"
@@ -40,7 +40,7 @@ async def test_a_lone_surrogate_is_dropped_and_the_message_answered(
     for result in await handle_many(deps, batch):
         assert isinstance(result, list) and result, result
         assert all(getattr(r, "text", "") != unavailable for r in result)
-    async with deps.store() as uow:
+    async with sql_unit(deps) as uow:
         stored = [r.text for r in await uow.session.exec(select(UnansweredRow))]
         names = [p.display_name for p in await uow.session.exec(select(PersonRow))]
         tickets = [t.question for t in await uow.session.exec(select(TicketRow))]

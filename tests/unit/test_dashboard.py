@@ -8,9 +8,10 @@ from datetime import timedelta
 from bot.deps import Deps
 from bot.dispatch import handle
 from bot.features.dashboard import dashboard
-from bot.messages import Action, Choices, ConversationRef, Text, TextReply, UserRef
+from bot.messages import Action, Choices, ConversationRef, Reply, Text, TextReply, UserRef
 from bot.model import Person, Role
 from tests.fakes import FakeClock, FakeStore
+from tests.replies import as_text
 
 HR = UserRef("slack", "UHR")
 DM = ConversationRef("slack", "D1")
@@ -18,7 +19,7 @@ CHANNEL = ConversationRef("slack", "C1", shared=True)
 TOKEN = re.compile(r"/dashboard/sign-in/([A-Za-z0-9_-]+)")
 
 
-def token_of(replies: list[object]) -> str:
+def token_of(replies: list[Reply]) -> str:
     for reply in replies:
         if isinstance(reply, TextReply) and (found := TOKEN.search(reply.text)):
             return found.group(1)
@@ -73,7 +74,8 @@ async def test_only_hr_handlers_managers_and_admins_get_a_link_and_see_the_menu_
         pressed = await handle(deps, Action(user, DM, "dashboard_link"))
         if Role.EMPLOYEE in roles:
             assert not offered
-            assert "Sorry, only people with the hr, handler, manager role" in pressed[0].text  # type: ignore[union-attr]
+            refused = as_text(pressed[0]).text
+            assert "Sorry, only people with the hr, handler, manager role" in refused
         else:
             assert offered
             assert token_of(pressed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.content import Vocabulary
+from bot.content import Content, Vocabulary
 from bot.features.faq.index import FaqIndex
 from bot.features.faq.normalise import Normaliser, Tuning
 
@@ -55,7 +55,7 @@ def test_very_long_input_is_bounded_and_still_answers(faq: FaqIndex) -> None:
     assert faq.match("can I discuss my salary online?").faq_id == "pay-and-conditions"
 
 
-def test_every_canonical_question_finds_its_own_entry(faq: FaqIndex, content) -> None:  # type: ignore[no-untyped-def]
+def test_every_canonical_question_finds_its_own_entry(faq: FaqIndex, content: Content) -> None:
     for entry in content.faq:
         assert faq.match(entry.question).faq_id == entry.id, entry.id
 

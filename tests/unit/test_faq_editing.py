@@ -102,9 +102,10 @@ async def test_a_tried_question_is_embedded_once_off_the_event_loop(content: Con
     from tests.unit.test_faq_hybrid import FakeEmbedder
 
     embedder = FakeEmbedder()
-    faq = FaqIndex(content.faq, content.vocabulary, embedder=embedder)  # type: ignore[arg-type]
+    faq = FaqIndex(content.faq, content.vocabulary, embedder=embedder)
     deps = Deps(content, faq, FakeStore(), FakeClock(), FakeCipher())
-    embedder.calls.clear(), embedder.threads.clear()  # the content's vectors, at start
+    embedder.calls.clear()  # the content's vectors, at start
+    embedder.threads.clear()
     tried = await editing.trial(deps, HR, "someone posted my home address online")
     assert tried.near and all(n.by == "meaning" for n in tried.near)
     assert embedder.calls == [1]  # the match and the closest phrasings share one vector

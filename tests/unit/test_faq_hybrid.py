@@ -16,10 +16,11 @@ from adapters.embedding import FileVectorCache
 from bot.content import Content
 from bot.deps import Deps
 from bot.dispatch import handle, handle_many
-from bot.features.faq.embedding import Embedder, Vectors
+from bot.features.faq.embedding import Embedder, VectorCache, Vectors
 from bot.features.faq.index import FaqIndex, HybridTuning
 from bot.messages import Action, Card, Choices, ConversationRef, Text, UserRef
 from tests.fakes import FakeCipher, FakeClock, FakeStore
+from tests.replies import as_text
 
 ALICE = UserRef("slack", "UALICE")
 DM = ConversationRef("slack", "D1")
@@ -44,12 +45,19 @@ class FakeEmbedder:
             for word in text.lower().split():
                 slot = int(hashlib.md5(word.strip("?,.!").encode()).hexdigest(), 16)
                 out[row, slot % self.dimensions] += 1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms == 0, 1, norms)
+        norms: Vectors = np.linalg.norm(out, axis=1, keepdims=True)
+        norms[norms == 0] = 1
+        return out / norms
 
 
-def _index(content: Content, embedder: FakeEmbedder, **kw: object) -> FaqIndex:
-    return FaqIndex(content.faq, content.vocabulary, embedder=embedder, **kw)  # type: ignore[arg-type]
+def _index(
+    content: Content,
+    embedder: FakeEmbedder,
+    *,
+    hybrid: HybridTuning | None = None,
+    cache: VectorCache | None = None,
+) -> FaqIndex:
+    return FaqIndex(content.faq, content.vocabulary, embedder=embedder, hybrid=hybrid, cache=cache)
 
 
 def test_the_fake_is_an_embedder() -> None:
@@ -179,7 +187,8 @@ async def test_did_you_mean_offers_buttons_and_pressing_one_answers(content: Con
     chosen = next(b for b in picks if b.value.startswith("pay-and-conditions:"))
     (card,) = await handle(deps, Action(ALICE, DM, "faq_pick", chosen.value))
     assert isinstance(card, Card)
-    assert card.title == content.entry("pay-and-conditions").question  # type: ignore[union-attr]
+    entry = content.entry("pay-and-conditions")
+    assert entry is not None and card.title == entry.question
     ((faq_id, score, _, _),) = store.data.answers.values()
     assert faq_id == "pay-and-conditions" and 0 <= score < 1  # logged like any answer
     # The question was answered: no reminder of a question waiting for HR.
@@ -191,7 +200,7 @@ async def test_a_stale_or_forged_pick_is_refused_politely(content: Content) -> N
     store = FakeStore()
     deps = _deps(content, _index(content, FakeEmbedder()), store)
     (reply,) = await handle(deps, Action(ALICE, DM, "faq_pick", "no-such-topic:0.3"))
-    assert "no longer" in reply.text  # type: ignore[union-attr]
+    assert "no longer" in as_text(reply).text
     (card,) = await handle(deps, Action(ALICE, DM, "faq_pick", "doxxing:nonsense"))
     assert isinstance(card, Card)
     assert store.data.answers

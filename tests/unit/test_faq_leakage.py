@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -67,7 +68,7 @@ def near_copy(question: str, text: str) -> float:
     return 100.0 if _contained(q, t) else score
 
 
-def _leaks(content: Content, name: str, data: dict[str, list]) -> list[str]:
+def _leaks(content: Content, name: str, data: dict[str, list[Any]]) -> list[str]:
     questions = [item["q"] for item in data["in_scope"]] + list(data["out_of_scope"])
     texts = _content_texts(content)
     choices = [_normalise(text) for text, _ in texts]
@@ -93,7 +94,7 @@ def _phrase_in(phrase: str, text: str) -> bool:
     return f" {phrase} " in f" {text} "
 
 
-def _vocabulary_leaks(content: Content, name: str, data: dict[str, list]) -> list[str]:
+def _vocabulary_leaks(content: Content, name: str, data: dict[str, list[Any]]) -> list[str]:
     """Vocabulary keys of two or more words that occur in an evaluation question but in no
     content text (phrasings, questions, answers, off-topic examples)."""
     questions = [item["q"] for item in data["in_scope"]] + list(data["out_of_scope"])

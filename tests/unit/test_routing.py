@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 
 from bot.catalog import FEATURES, ROUTES
+from bot.messages import Reply
 from bot.routing import MenuEntry, Routes, compose
 
 
-async def _nothing(*_: object) -> list[object]:
+async def _nothing(*_: object) -> list[Reply]:
     return []
 
 

@@ -28,7 +28,7 @@ class Credentials:
 
 async def test_a_fresh_token_is_kept_and_one_close_to_expiry_refreshed() -> None:
     credentials = Credentials(lifetime=3600)
-    source = TokenSource(credentials)  # type: ignore[arg-type]
+    source = TokenSource(credentials)
     with pytest.raises(PermissionError):
         source.current()  # nothing fetched yet: never a blocking fetch here
     await source.ready()
@@ -45,7 +45,7 @@ async def test_a_fresh_token_is_kept_and_one_close_to_expiry_refreshed() -> None
 
 async def test_a_failed_refresh_keeps_the_token_in_hand() -> None:
     credentials = Credentials(lifetime=REFRESH_MARGIN + 60)
-    source = TokenSource(credentials)  # type: ignore[arg-type]
+    source = TokenSource(credentials)
     await source.ready()
     token = source.current()
     source._expires = time.time() + 60

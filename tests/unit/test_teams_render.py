@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 from adapters.teams import render
+from bot.deps import Deps
 from bot.messages import Button, Card, Choices, Field, Form, TextReply
+from bot.model import Person
 
 
 def test_user_text_cannot_make_links_or_mentions() -> None:
@@ -72,7 +74,7 @@ def test_multiselect_is_a_multi_choice_set() -> None:
 
 
 async def test_an_invalid_survey_campaign_shows_its_errors_in_the_teams_dialog(
-    deps: object, hr_person: object
+    deps: Deps, hr_person: Person
 ) -> None:
     from bot.dispatch import handle
     from bot.messages import ConversationRef, Submission, UserRef
@@ -81,7 +83,7 @@ async def test_an_invalid_survey_campaign_shows_its_errors_in_the_teams_dialog(
     fields = {"survey": "policy-awareness", "audience": "everyone", "starts": "-5", "days": "1"}
     (again,) = await handle(
         deps, Submission(hr, ConversationRef("slack", "D1"), "survey_new", fields)
-    )  # type: ignore[arg-type]
+    )
     assert isinstance(again, Form)
     shown = json.dumps(render.form_card(again))
     assert "Type a whole number of days from 0" in shown  # under the field, in Attention

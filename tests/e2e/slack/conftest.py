@@ -22,19 +22,19 @@ from adapters.broadcast import Broadcaster
 from bot.settings import load_settings
 from tests.conftest import database_url
 from tests.e2e.helpers import broadcasting, serve, task_queue
-from tests.e2e.slack.fake import FakeSlack
+from tests.e2e.slack.fake import Call, FakeSlack
 from tests.people import flat, person_rows
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "slack"
-EMPLOYEE = {
+EMPLOYEE: dict[str, Any] = {
     "id": "U0EMPLOYEE",
     "name": "sam",
     "real_name": "Sam Rivera",
     "tz": "Europe/London",
     "profile": {"real_name": "Sam Rivera", "email": "sam@example.com"},
 }
-HR = {
+HR: dict[str, Any] = {
     "id": "U0HR",
     "name": "hana",
     "real_name": "Hana HR",
@@ -59,7 +59,7 @@ def sign(body: str, timestamp: int | None = None, secret: str = SECRET) -> dict[
 
 def press(action_id: str, value: str, user: str = "U0EMPLOYEE") -> dict[str, Any]:
     """A button press (block_actions) by `user` in their DM with the bot."""
-    body = copy.deepcopy(fixture("block_actions.json"))
+    body: dict[str, Any] = copy.deepcopy(fixture("block_actions.json"))
     body["user"]["id"] = user
     if user != "U0EMPLOYEE":  # someone else's DM with the bot
         body["channel"]["id"] = body["container"]["channel_id"] = f"D{user}"
@@ -73,13 +73,13 @@ SELECTS = frozenset({"danger", "category", "severity", "identity", "version", "a
 
 def submit(callback: str, values: dict[str, str], user: str = "U0EMPLOYEE") -> dict[str, Any]:
     """A modal submission (view_submission) by `user`; select fields by their names."""
-    body = copy.deepcopy(fixture("view_submission.json"))
+    body: dict[str, Any] = copy.deepcopy(fixture("view_submission.json"))
     body["user"]["id"] = user
     body["view"]["callback_id"] = callback
     state: dict[str, Any] = {}
     for name, value in values.items():
         kind = "static_select" if name in SELECTS else ""
-        element = (
+        element: dict[str, Any] = (
             {"type": "static_select", "selected_option": {"value": value}}
             if kind
             else {"type": "plain_text_input", "value": value}
@@ -93,11 +93,11 @@ def submit(callback: str, values: dict[str, str], user: str = "U0EMPLOYEE") -> d
 
 
 @dataclass
-class Server:
-    """The running app: its URL, services and an HTTP session to call it."""
+class Endpoint:
+    """A running app's Slack endpoint (in this process or another): its URL and an HTTP
+    session to call it."""
 
     url: str
-    services: app.Services
     http: aiohttp.ClientSession
 
     async def send(
@@ -122,6 +122,13 @@ class Server:
         return response
 
 
+@dataclass
+class Server(Endpoint):
+    """The app running in this process: its endpoint and its services."""
+
+    services: app.Services
+
+
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeSlack]:
     slack = FakeSlack(users={"U0EMPLOYEE": EMPLOYEE, "U0HR": HR})
@@ -144,7 +151,7 @@ async def server(
         SLACK_API_URL=fake.url,
     )
     async for url, services, http in serve(settings, content, faq):
-        yield Server(url, services, http)
+        yield Server(url, http, services)
 
 
 def hr() -> list[SQLModel]:
@@ -164,6 +171,7 @@ async def hub(
     """The app and a broadcaster (ticked by the test): on PostgreSQL with Redis as the task
     queue and limiter, on SQLite with the in-memory queue."""
     settings = load_settings(
+        channels=True,
         **await task_queue(),
         DATABASE_URL=database_url(tmp_path),
         POLICYBOT_DATA_DIR=str(tmp_path / "data"),
@@ -177,7 +185,7 @@ async def hub(
     )
     async for url, services, http in serve(settings, content, faq):
         async for broadcaster in broadcasting(services):
-            yield Server(url, services, http), broadcaster
+            yield Server(url, http, services), broadcaster
 
 
 async def staff(server: Server, count: int, **extra: SQLModel | list[SQLModel]) -> list[str]:
@@ -201,14 +209,15 @@ async def staff(server: Server, count: int, **extra: SQLModel | list[SQLModel]) 
 
 
 def slash(text: str, user: str = "U0HR") -> str:
-    command = fixture("slash_command.txt")
+    command: str = fixture("slash_command.txt")
     return command.replace("text=ask+is+the+survey+anonymous%3F", f"text={text}").replace(
         "user_id=U0EMPLOYEE", f"user_id={user}"
     )
 
 
-def shown(call: Any) -> str:
-    return call.args.get("text", "") + json.dumps(call.args.get("blocks") or [])
+def shown(call: Call) -> str:
+    text: str = call.args.get("text", "")
+    return text + json.dumps(call.args.get("blocks") or [])
 
 
 def buttons(call: Any) -> dict[str, str]:

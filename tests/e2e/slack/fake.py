@@ -89,7 +89,7 @@ class FakeSlack:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        (_, port) = self._runner.addresses[0]  # the port the system chose
         self.url = f"http://127.0.0.1:{port}/api/"
 
     async def stop(self) -> None:

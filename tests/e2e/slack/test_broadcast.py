@@ -217,8 +217,8 @@ async def test_a_send_in_flight_when_its_worker_died_is_found_not_repeated(
     sent = len(fake.of("chat.postMessage"))
     async with server.services.store() as uow:
         row = await uow.session.get(RecipientRow, job.id)
-        assert row is not None and row.in_flight
-        row.lease_until = row.lease_until.replace(year=2000)  # type: ignore[union-attr]
+        assert row is not None and row.in_flight and row.lease_until is not None
+        row.lease_until = row.lease_until.replace(year=2000)
         uow.session.add(row)
         await uow.commit()
     # The first look at the history is rate limited: the row waits, nothing is sent blind.

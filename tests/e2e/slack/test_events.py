@@ -17,7 +17,7 @@ from storage.tables import OutboxRow, PersonRow, SeenEventRow
 from tests.e2e import helpers
 from tests.e2e.helpers import eventually
 from tests.e2e.slack.conftest import Server, fixture, press, submit
-from tests.e2e.slack.fake import FakeSlack, block_problem
+from tests.e2e.slack.fake import Call, FakeSlack, block_problem
 from tests.people import flat, person_rows
 
 
@@ -29,18 +29,19 @@ async def add_people(server: Server, *people: SQLModel | list[SQLModel]) -> None
 
 
 def dm(text: str, event_id: str, user: str = "U0EMPLOYEE", **extra: Any) -> dict[str, Any]:
-    body = fixture("message_im.json")
+    body: dict[str, Any] = fixture("message_im.json")
     body["event_id"] = event_id
     body["event"].update(text=text, user=user, ts=f"{time.time():.6f}", **extra)
     return body
 
 
-def texts(call: Any) -> str:
+def texts(call: Call) -> str:
     """Everything a posted message shows, as one string."""
     blocks = call.args.get("blocks") or []
     if isinstance(blocks, str):
         blocks = json.loads(blocks)
-    return call.args.get("text", "") + "\n" + json.dumps(blocks)
+    text: str = call.args.get("text", "")
+    return text + "\n" + json.dumps(blocks)
 
 
 async def count(server: Server, table: Any) -> int:
@@ -260,7 +261,7 @@ async def test_own_edits_deletes_and_other_bots_are_ignored(
 async def test_mention_is_answered_in_thread_without_the_mention(
     server: Server, fake: FakeSlack
 ) -> None:
-    body = fixture("app_mention.json")
+    body: dict[str, Any] = fixture("app_mention.json")
     await server.send(body)
     (reply,) = await fake.wait_for("chat.postMessage")
     assert reply.args["channel"] == "C0GENERAL"
@@ -565,7 +566,7 @@ async def test_a_burst_of_messages_and_retries_is_answered_once_each(
 
 
 def mention(text: str, event_id: str, user: str = "U0EMPLOYEE") -> dict[str, Any]:
-    body = fixture("app_mention.json")
+    body: dict[str, Any] = fixture("app_mention.json")
     body["event_id"] = event_id
     body["event"].update(text=f"<@U0BOT> {text}", user=user, ts=f"{time.time():.6f}")
     return body
@@ -659,7 +660,8 @@ async def test_a_slow_report_shows_working_then_the_receipt_in_the_same_modal(
     assert updated.args["view_id"] == fixture("view_submission.json")["view"]["id"]
     assert await count(server, PersonRow) >= 1
     async with server.services.store() as uow:
-        cases = (await uow.session.exec(text("SELECT count(*) FROM report_case"))).one()
+        conn = await uow.session.connection()
+        cases = (await conn.execute(text("SELECT count(*) FROM report_case"))).one()
     assert cases[0] == 1
     # Nothing of it went to the reporter's chat history.
     assert not [c for c in fake.of("chat.postMessage") if c.args["channel"] != "U0HR"]
@@ -684,6 +686,7 @@ async def test_an_event_that_keeps_failing_is_dropped_with_an_apology(
     assert await channel.inbox.record("slack:Ev0FAILING", "slack", event)
     async with server.services.store() as uow:
         row = await uow.session.get(InboxRow, "slack:Ev0FAILING")
+        assert row is not None
         row.attempts, row.lease_until = MAX_ATTEMPTS, datetime(2000, 1, 1, tzinfo=UTC)
         uow.session.add(row)
         await uow.commit()
@@ -761,6 +764,7 @@ async def test_health_reports_the_inbox_and_a_stuck_one_is_degraded(
     assert await server.services.slack.inbox.record("slack:Ev0STUCK", "slack", event)
     async with server.services.store() as uow:
         row = await uow.session.get(InboxRow, "slack:Ev0STUCK")
+        assert row is not None
         row.received_at = datetime(2026, 1, 1, tzinfo=UTC)
         uow.session.add(row)
         await uow.commit()

@@ -19,23 +19,19 @@ from sqlalchemy import text
 
 from storage.db import default_url, make_engine
 from tests.e2e.conftest import free_port, policybot
-from tests.e2e.slack.conftest import EMPLOYEE, HR, SECRET, fixture, press, sign
-from tests.e2e.slack.fake import FakeSlack
+from tests.e2e.slack.conftest import EMPLOYEE, HR, SECRET, fixture, press, shown, sign
+from tests.e2e.slack.fake import Call, FakeSlack
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def shown(call: Any) -> str:
-    return call.args.get("text", "") + json.dumps(call.args.get("blocks") or [])
-
-
-def in_dm(call: Any) -> bool:
+def in_dm(call: Call) -> bool:
     """A message in the employee's DM (not, say, a training reminder to HR)."""
     return bool(call.args.get("channel") == "D0DMCHANNEL")
 
 
 def dm(text: str, event_id: str) -> dict[str, Any]:
-    body = copy.deepcopy(fixture("message_im.json"))
+    body: dict[str, Any] = copy.deepcopy(fixture("message_im.json"))
     body["event_id"] = event_id
     body["event"].update(text=text, ts=f"{time.time():.6f}")
     return body

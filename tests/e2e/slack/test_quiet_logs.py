@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 
 from tests.e2e.conftest import free_port, policybot
-from tests.e2e.slack.conftest import EMPLOYEE, HR, SECRET, Server, press, submit
+from tests.e2e.slack.conftest import EMPLOYEE, HR, SECRET, Endpoint, press, submit
 from tests.e2e.slack.fake import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -85,7 +85,7 @@ async def test_debug_log_holds_nothing_anyone_wrote(env: dict[str, str], tmp_pat
     try:
         async with aiohttp.ClientSession() as http:
             await wait_up(http, url, proc)
-            server = Server(url, None, http)  # type: ignore[arg-type]
+            server = Endpoint(url, http)  # the app runs in its own process
             await server.send(press("report_start", "-"), form=True)
             await fake.wait_for("views.open")
             fields = {

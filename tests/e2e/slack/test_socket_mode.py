@@ -32,7 +32,7 @@ async def socket_server(
         SLACK_API_URL=fake.url,
     )
     async for url, services, http in serve(settings, content, faq):
-        yield Server(url, services, http)
+        yield Server(url, http, services)
 
 
 def envelope(envelope_id: str, retry: int = 0) -> dict[str, Any]:

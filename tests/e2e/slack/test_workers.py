@@ -118,7 +118,7 @@ async def test_a_worker_killed_mid_broadcast_loses_and_repeats_no_one(
                 await asyncio.sleep(0.1)
             assert status == "sent", (tmp_path / "worker1.log").read_text()[-3000:]
             async with engine.connect() as conn:
-                states = dict(
+                states: dict[str, int] = dict(
                     (
                         await conn.execute(
                             text(

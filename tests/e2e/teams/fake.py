@@ -72,7 +72,7 @@ class FakeConnector:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        (_, port) = self._runner.addresses[0]  # the port the system chose
         self.url = f"http://127.0.0.1:{port}/"
 
     async def stop(self) -> None:

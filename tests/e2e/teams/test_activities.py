@@ -13,16 +13,17 @@ from storage.tables import AddressRow, OutboxRow, PersonRow, SeenEventRow
 from tests.e2e import helpers
 from tests.e2e.helpers import eventually
 from tests.e2e.teams.conftest import APP_ID, SAM, Server, activity
-from tests.e2e.teams.fake import FakeConnector
+from tests.e2e.teams.fake import FakeConnector, Sent
 from tests.e2e.teams.tokens import CLOCK_TOLERANCE, TokenIssuer, new_key
 from tests.people import person_rows
 
 HANA = "29:1hanaHrUserId"
 
 
-def shown(sent: Any) -> str:
+def shown(sent: Sent) -> str:
     """Everything an activity shows: text and card content."""
-    return sent.body.get("text", "") + json.dumps(sent.body.get("attachments", []))
+    text: str = sent.body.get("text", "")
+    return text + json.dumps(sent.body.get("attachments", []))
 
 
 async def count(server: Server, table: Any) -> int:

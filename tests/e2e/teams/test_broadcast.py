@@ -25,6 +25,7 @@ from tests.e2e.helpers import broadcasting, eventually, serve, task_queue
 from tests.e2e.teams.conftest import SAM, Server, activity
 from tests.e2e.teams.fake import FakeConnector
 from tests.people import person_rows
+from tests.replies import as_choices, as_text
 
 PEOPLE = 60
 CHANNEL = "19:policyUpdatesChannel@thread.tacv2"
@@ -35,6 +36,7 @@ async def hub(
     engine: object, connector: FakeConnector, tmp_path: Path, content: Any, faq: Any
 ) -> AsyncIterator[tuple[Server, Broadcaster]]:
     settings = load_settings(
+        channels=True,
         **await task_queue(),
         DATABASE_URL=database_url(tmp_path),
         POLICYBOT_DATA_DIR=str(tmp_path / "data"),
@@ -66,7 +68,7 @@ async def announce(server: Server) -> str:
         replies = await announcements.create(
             deps, uow, hana, Submission(user, where, "announce_new", fields)
         )
-        announcement_id = replies[-1].buttons[0].value  # type: ignore[union-attr]
+        announcement_id = as_choices(replies[-1]).buttons[0].value
         await announcements.send(deps, uow, hana, Action(user, where, "", announcement_id))
         await uow.commit()
     return announcement_id
@@ -230,7 +232,7 @@ async def test_a_correction_updates_delivered_teams_messages_in_place(
         submission = Submission(user, where, "announce_correct", fixed, announcement_id)
         (done,) = await announcements.correct(deps, uow, hana, submission)
         await uow.commit()
-    assert "Corrected" in done.text  # type: ignore[union-attr]
+    assert "Corrected" in as_text(done).text
     await broadcaster.engine.tick()
 
     async def updated() -> bool:

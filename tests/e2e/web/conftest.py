@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,7 +53,9 @@ class Site:
         async with self.http.get(url, **kwargs) as response:
             return response.status, await response.text()
 
-    async def post(self, path: str, data: dict[str, str], **kwargs: Any) -> tuple[int, str]:
+    async def post(
+        self, path: str, data: Mapping[str, str] | Sequence[tuple[str, str]], **kwargs: Any
+    ) -> tuple[int, str]:
         """POST a form: the status and the page, following redirects."""
         async with self.http.post(self.url + path, data=data, **kwargs) as response:
             return response.status, await response.text()
@@ -84,6 +86,7 @@ def csrf(page: str) -> str:
 def site_settings(tmp_path: Path, port: int, **extra: str) -> Any:
     """Settings of a test server on `port` (its links point there)."""
     return load_settings(
+        channels=True,
         DATABASE_URL=database_url(tmp_path),
         POLICYBOT_DATA_DIR=str(tmp_path / "data"),
         POLICYBOT_SECRET_KEY=SECRET_KEY,

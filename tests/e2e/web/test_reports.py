@@ -14,8 +14,8 @@ SIGNED_OUT = "The dashboard has no passwords"
 
 async def rows(site: Site, query: str, **params: Any) -> list[tuple[Any, ...]]:
     async with site.services.store() as uow:
-        result = await uow.session.connection()
-        result = await result.execute(text(query), params)
+        conn = await uow.session.connection()
+        result = await conn.execute(text(query), params)
         return [tuple(r) for r in result.all()]
 
 

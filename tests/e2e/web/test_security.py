@@ -16,6 +16,7 @@ from bot.model import Role
 from storage.signins import SignInRow
 from tests.e2e.web.conftest import Site, csrf, field
 from tests.e2e.web.seed import SCRIPT_DEPT, SCRIPT_TITLE, SECRET_KEY
+from tests.replies import as_text
 
 SIGNED_OUT = "The dashboard has no passwords"
 
@@ -133,7 +134,7 @@ async def test_a_person_without_a_dashboard_role_is_refused(site: Site) -> None:
     replies = await handle(
         site.services.deps, Text(user, ConversationRef("console", user.id), "dashboard")
     )
-    assert "only people with the hr, handler, manager role" in replies[0].text  # type: ignore[union-attr]
+    assert "only people with the hr, handler, manager role" in as_text(replies[0]).text
     assert not any("/dashboard/sign-in/" in r.text for r in replies if isinstance(r, TextReply))
     # A manager who loses the role while signed in: the next page is a 403.
     await site.sign_in("mona@example.com")

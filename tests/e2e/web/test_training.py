@@ -123,7 +123,7 @@ async def test_hr_sets_the_required_modules_as_the_chat_does(
     assert status == 400 and "Tick at least one module." in page
     assert changes(before, await dump(engine)) == {}
     chosen = [("csrf", token), ("modules", modules[0].id), ("modules", modules[2].id)]
-    status, page = await site.post("/dashboard/training/required", chosen)  # type: ignore[arg-type]
+    status, page = await site.post("/dashboard/training/required", chosen)
     assert status == 200 and "Saved: the required modules" in page
     saved = await rows(site, "SELECT modules, set_by FROM training_required")
     assert saved == [(",".join(sorted((modules[0].id, modules[2].id))), "hana")]
