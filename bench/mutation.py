@@ -46,8 +46,7 @@ LOCKED = f"{CASES}::test_the_lock_holds_fifteen_minutes_after_five_wrong_passphr
 UNLINKED = f"{CASES}::test_an_anonymous_report_stores_nothing_that_ties_it_to_its_reporter"
 LEITNER = "tests/integration/test_training_schedule.py"
 STRANGERS = (
-    "tests/integration/test_reports.py::test_every_read_is_audited_and_strangers_cannot_read"
+    "tests/integration/test_reports_deadlines.py::"
+    "test_every_read_is_audited_and_strangers_cannot_read"
 )
 ANONYMOUS_REPORT = "test_an_anonymous_report_writes_the_case_its_routing_and_its_audit_only"
-
-# The eight of issue 20, in its order.
