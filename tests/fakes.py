@@ -13,7 +13,15 @@ from bot.features.askhr.model import Ticket, TicketStatus
 from bot.features.faq.store import FaqChange
 from bot.messages import ConversationRef, Notification, Reply, UserRef
 from bot.model import Flow, Person, Role, new_id
-from bot.ports import RepositoryKey, StoreUnavailable
+from bot.ports import RepositoryKey, Store, StoreUnavailable, UnitOfWork
+from tests.fakes_features import (
+    FakeAnnouncements,
+    FakeCampaigns,
+    FakeCases,
+    FakeStories,
+    FakeTraining,
+    FeatureData,
+)
 
 R = TypeVar("R")
 FAKE_REPOSITORIES: dict[str, Callable[[Data], Any]] = {}
@@ -65,6 +73,7 @@ class Data:
         self.reviews_reminded: set[int] = set()
         self.intake_tokens: dict[str, datetime] = {}  # token hash -> expiry
         self.registered: dict[str, Any] = {}  # the state of features' registered fakes
+        self.features = FeatureData()
 
 
 class FakePeople:
@@ -332,6 +341,11 @@ class FakeUnitOfWork:
         self.faq_changes = FakeFaqChanges(self.data)
         self.suggestions = FakeSuggestions(self.data)
         self.intake_tokens = FakeIntakeTokens(self.data)
+        self.cases = FakeCases(self.data.features)
+        self.campaigns = FakeCampaigns(self.data.features)
+        self.training = FakeTraining(self.data.features)
+        self.announcements = FakeAnnouncements(self.data.features)
+        self.stories = FakeStories(self.data.features)
         return self
 
     def repository(self, key: RepositoryKey[R]) -> R:
@@ -391,3 +405,8 @@ class FakeCipher:
 
     def slow_verify(self, hashed: str, secret: str) -> bool:
         return hashed == "slow:" + secret
+
+
+def _conforms(unit: FakeUnitOfWork, store: FakeStore) -> tuple[UnitOfWork, Store]:
+    """mypy holds the fakes to the ports: this fails to type-check if one falls behind."""
+    return unit, store
