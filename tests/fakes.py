@@ -14,14 +14,9 @@ from bot.features.faq.store import FaqChange
 from bot.messages import ConversationRef, Notification, Reply, UserRef
 from bot.model import Flow, Person, Role, new_id
 from bot.ports import RepositoryKey, Store, StoreUnavailable, UnitOfWork
-from tests.fakes_features import (
-    FakeAnnouncements,
-    FakeCampaigns,
-    FakeCases,
-    FakeStories,
-    FakeTraining,
-    FeatureData,
-)
+from tests.fakes_announcements import FakeAnnouncements, FakeStories
+from tests.fakes_cipher import FakeCipher as FakeCipher
+from tests.fakes_features import FakeCampaigns, FakeCases, FakeTraining, FeatureData
 
 R = TypeVar("R")
 FAKE_REPOSITORIES: dict[str, Callable[[Data], Any]] = {}
@@ -382,29 +377,6 @@ class FakeStore:
 
     def __call__(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)
-
-
-class FakeCipher:
-    def encrypt(self, plaintext: bytes, context: bytes) -> bytes:
-        return bytes(b ^ 0x5A for b in plaintext)
-
-    def decrypt(self, token: bytes, context: bytes) -> bytes:
-        return bytes(b ^ 0x5A for b in token)
-
-    def keyed_hash(self, *parts: str) -> str:
-        return "h:" + "|".join(parts)
-
-    def seal(self, plaintext: bytes, context: bytes) -> bytes:
-        return bytes(b ^ 0x5A for b in plaintext)
-
-    def open(self, token: bytes, context: bytes) -> bytes:
-        return bytes(b ^ 0x5A for b in token)
-
-    def slow_hash(self, secret: str) -> str:
-        return "slow:" + secret
-
-    def slow_verify(self, hashed: str, secret: str) -> bool:
-        return hashed == "slow:" + secret
 
 
 def _conforms(unit: FakeUnitOfWork, store: FakeStore) -> tuple[UnitOfWork, Store]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from bot.features.announcements.model import Announcement, BroadcastFigures
+from bot.features.announcements.model import Announcement
 from bot.features.reports.model import Case, CaseMessage, CaseStatus
 from bot.features.stories.model import Round, Story
 from bot.features.surveys.model import Campaign
@@ -58,7 +58,8 @@ class FeatureData:
     votes: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
-def _copy(value: Any) -> Any:
+def clone(value: Any) -> Any:
+    """A deep copy: what goes into a fake and what comes out are never the same object."""
     return copy.deepcopy(value)
 
 
@@ -69,19 +70,19 @@ class FakeCases:
         self.data = data
 
     async def add(self, case: Case) -> None:
-        self.data.cases[case.id] = _copy(case)
+        self.data.cases[case.id] = clone(case)
 
     async def get(self, case_id: str) -> Case | None:
         found = self.data.cases.get(case_id)
-        return _copy(found) if found else None
+        return clone(found) if found else None
 
     async def by_receipt(self, receipt_id: str) -> Case | None:
         return next(
-            (_copy(c) for c in self.data.cases.values() if c.receipt_id == receipt_id), None
+            (clone(c) for c in self.data.cases.values() if c.receipt_id == receipt_id), None
         )
 
     async def by_ref(self, ref: str) -> Case | None:
-        return next((_copy(c) for c in self.data.cases.values() if c.ref == ref), None)
+        return next((clone(c) for c in self.data.cases.values() if c.ref == ref), None)
 
     async def handled_by(self, person_id: str | None) -> Sequence[Case]:
         found = [
@@ -90,14 +91,14 @@ class FakeCases:
             if c.status != CaseStatus.RESOLVED
             and (person_id is None or self.data.access.get(c.id, {}).get(person_id) == "handler")
         ]
-        return [_copy(c) for c in sorted(found, key=lambda c: c.ack_due)]
+        return [clone(c) for c in sorted(found, key=lambda c: c.ack_due)]
 
     async def of_reporter(self, reporter_key: str) -> Sequence[Case]:
         found = [c for c in self.data.cases.values() if c.reporter_key == reporter_key]
-        return [_copy(c) for c in sorted(found, key=lambda c: c.created_at)]
+        return [clone(c) for c in sorted(found, key=lambda c: c.created_at)]
 
     async def save(self, case: Case) -> None:
-        self.data.cases[case.id] = _copy(case)
+        self.data.cases[case.id] = clone(case)
 
     async def grant(self, case_id: str, person_id: str, kind: str) -> None:
         access = self.data.access.setdefault(case_id, {})
@@ -122,7 +123,7 @@ class FakeCases:
 
     async def due(self, now: datetime) -> Sequence[Case]:
         return [
-            _copy(c)
+            clone(c)
             for c in self.data.cases.values()
             if (c.status == CaseStatus.OPEN and c.ack_due < now)
             or (
@@ -162,7 +163,7 @@ class FakeCases:
         return True
 
     async def all(self) -> Sequence[Case]:
-        return [_copy(c) for c in sorted(self.data.cases.values(), key=lambda c: c.created_at)]
+        return [clone(c) for c in sorted(self.data.cases.values(), key=lambda c: c.created_at)]
 
 
 class FakeCampaigns:
@@ -172,15 +173,15 @@ class FakeCampaigns:
         self.data = data
 
     async def add(self, campaign: Campaign) -> None:
-        self.data.campaigns[campaign.id] = _copy(campaign)
+        self.data.campaigns[campaign.id] = clone(campaign)
 
     async def get(self, campaign_id: str) -> Campaign | None:
         found = self.data.campaigns.get(campaign_id)
-        return _copy(found) if found else None
+        return clone(found) if found else None
 
     async def all(self) -> Sequence[Campaign]:
         found = sorted(self.data.campaigns.values(), key=lambda c: (c.opens_on, c.id))
-        return [_copy(c) for c in found]
+        return [clone(c) for c in found]
 
     async def save(self, campaign: Campaign) -> None:
         stored = self.data.campaigns.get(campaign.id)
@@ -228,10 +229,10 @@ class FakeTraining:
         self.data = data
 
     async def cards(self, person_id: str) -> Sequence[QuizCard]:
-        return [_copy(c) for (p, _), c in self.data.cards.items() if p == person_id]
+        return [clone(c) for (p, _), c in self.data.cards.items() if p == person_id]
 
     async def save_card(self, card: QuizCard) -> None:
-        self.data.cards[(card.person_id, card.question_id)] = _copy(card)
+        self.data.cards[(card.person_id, card.question_id)] = clone(card)
 
     async def answer(
         self, session_id: str, question_id: str, person_id: str, correct: bool, at: datetime
@@ -321,163 +322,3 @@ class FakeTraining:
             return False  # another worker sent one since
         self.data.digests[(manager_id, version)] = at
         return True
-
-
-class FakeAnnouncements:
-    """The Announcements port in memory; `deliver` stands in for the broadcast engine."""
-
-    def __init__(self, data: FeatureData) -> None:
-        self.data = data
-
-    def deliver(
-        self, announcement_id: str, person_id: str, at: datetime, state: str = "delivered"
-    ) -> None:
-        """What the engine records once a recipient's message went out (or failed)."""
-        recipients = self.data.recipients.setdefault(announcement_id, {})
-        recipients[person_id] = Recipient(
-            person_id, state, "" if state == "delivered" else "unreachable", at
-        )
-
-    async def add(self, announcement: Announcement) -> None:
-        self.data.announcements[announcement.id] = _copy(announcement)
-
-    async def get(self, announcement_id: str) -> Announcement | None:
-        found = self.data.announcements.get(announcement_id)
-        return _copy(found) if found else None
-
-    async def recent(self, limit: int = 10) -> Sequence[Announcement]:
-        found = sorted(self.data.announcements.values(), key=lambda a: a.created_at, reverse=True)
-        return [_copy(a) for a in found[:limit]]
-
-    async def save(self, announcement: Announcement) -> None:
-        self.data.announcements[announcement.id] = _copy(announcement)
-
-    async def acknowledge(
-        self, announcement_id: str, person_id: str, version: int | None, at: datetime
-    ) -> bool:
-        if (announcement_id, person_id) in self.data.acks:
-            return False
-        self.data.acks[(announcement_id, person_id)] = at
-        return True
-
-    async def acknowledged(self, announcement_id: str, person_id: str) -> bool:
-        return (announcement_id, person_id) in self.data.acks
-
-    def _people(self, announcement_id: str) -> list[Recipient]:
-        found = self.data.recipients.get(announcement_id, {}).values()
-        return [r for r in found if not r.person_id.startswith("#")]
-
-    async def figures(self, announcement_id: str, now: datetime) -> BroadcastFigures:
-        every = list(self.data.recipients.get(announcement_id, {}).values())
-        people = self._people(announcement_id)
-        failed: dict[str, int] = {}
-        for r in every:
-            if r.state == "failed":
-                failed[r.reason] = failed.get(r.reason, 0) + 1
-        acked = [a for (a, _) in self.data.acks if a == announcement_id]
-        acked_people = [r for r in people if (announcement_id, r.person_id) in self.data.acks]
-        announcement = self.data.announcements.get(announcement_id)
-        return BroadcastFigures(
-            recipients=len(every),
-            pending=sum(1 for r in every if r.state == "pending"),
-            delivered=sum(1 for r in every if r.state == "delivered"),
-            failed=failed,
-            acknowledged=len(acked),
-            outstanding=(
-                len(people) - len(acked_people) if announcement and announcement.ack_required else 0
-            ),
-            channels=len(every) - len(people),
-        )
-
-    async def unacknowledged(
-        self, announcement_id: str
-    ) -> Sequence[tuple[str, datetime, int, datetime | None]]:
-        return [
-            (r.person_id, r.delivered_at, r.reminders, r.reminded_at)
-            for r in self._people(announcement_id)
-            if r.state == "delivered"
-            and r.delivered_at is not None
-            and (announcement_id, r.person_id) not in self.data.acks
-        ]
-
-    async def reminded(self, announcement_id: str, person_id: str, at: datetime) -> bool:
-        recipient = self.data.recipients[announcement_id][person_id]
-        recipient.reminders += 1
-        recipient.reminded_at = at
-        return True
-
-    async def recipients(self, announcement_id: str) -> Sequence[dict[str, Any]]:
-        return [
-            {
-                "name": r.person_id,
-                "state": r.state,
-                "reason": r.reason,
-                "reminders": r.reminders,
-                "acknowledged_at": (
-                    at.isoformat(timespec="seconds")
-                    if (at := self.data.acks.get((announcement_id, r.person_id)))
-                    else ""
-                ),
-            }
-            for r in self.data.recipients.get(announcement_id, {}).values()
-        ]
-
-    async def acknowledgement_times(self, announcement_id: str) -> Sequence[datetime]:
-        mine = self.data.recipients.get(announcement_id, {})
-        return [at for (a, p), at in self.data.acks.items() if a == announcement_id and p in mine]
-
-    async def reached(self, announcement_id: str) -> dict[str, bool]:
-        return {
-            r.person_id: (announcement_id, r.person_id) in self.data.acks
-            for r in self._people(announcement_id)
-            if r.state == "delivered"
-        }
-
-
-class FakeStories:
-    """The Stories port in memory: one vote a person a round, changeable."""
-
-    def __init__(self, data: FeatureData) -> None:
-        self.data = data
-
-    async def add(self, story: Story) -> None:
-        self.data.stories[story.id] = _copy(story)
-
-    async def get(self, story_id: str) -> Story | None:
-        found = self.data.stories.get(story_id)
-        return _copy(found) if found else None
-
-    async def save(self, story: Story) -> None:
-        self.data.stories[story.id] = _copy(story)
-
-    async def with_status(self, status: str) -> Sequence[Story]:
-        return [s for s in await self.all() if s.status == status]
-
-    async def all(self) -> Sequence[Story]:
-        return [_copy(s) for s in sorted(self.data.stories.values(), key=lambda s: s.created_at)]
-
-    async def add_round(self, round_: Round) -> None:
-        self.data.rounds[round_.id] = _copy(round_)
-
-    async def round(self, round_id: str) -> Round | None:
-        found = self.data.rounds.get(round_id)
-        return _copy(found) if found else None
-
-    async def rounds(self) -> Sequence[Round]:
-        return [_copy(r) for r in sorted(self.data.rounds.values(), key=lambda r: r.opened_at)]
-
-    async def save_round(self, round_: Round) -> None:
-        stored = self.data.rounds[round_.id]
-        stored.closed, stored.winner_id = round_.closed, round_.winner_id
-
-    async def vote(self, round_id: str, person_id: str, story_id: str, at: datetime) -> bool:
-        before = self.data.votes.get((round_id, person_id))
-        self.data.votes[(round_id, person_id)] = story_id
-        return before is not None and before != story_id
-
-    async def votes(self, round_id: str) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for (r, _), story in self.data.votes.items():
-            if r == round_id:
-                counts[story] = counts.get(story, 0) + 1
-        return counts
