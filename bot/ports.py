@@ -129,8 +129,8 @@ R = TypeVar("R")
 class RepositoryKey(Generic[R]):
     """Names the repository port of a feature that brings its own, so that it needs no
     property here: the feature declares `KEY: RepositoryKey[Port] = RepositoryKey("name")`
-    beside its port, its storage module registers the implementation under the key, and the
-    feature reads `uow.repository(KEY)`."""
+    beside its port, its storage module declares `REPOSITORIES = {KEY: Implementation}`, and
+    the feature reads `uow.repository(KEY)`."""
 
     name: str
 

@@ -1,5 +1,5 @@
 """Reported fake accounts in SQL: the sealed address and note, a keyed hash of the address,
-the day; no reporter. Registered under `IMPOSTORS` for the unit of work."""
+the day; no reporter. Declared under `IMPOSTORS` for the unit of work."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.features.impersonation.model import Impostor, ImpostorStatus
 from bot.features.impersonation.ports import IMPOSTORS
-from storage.repositories import register
 
 
 class ImpostorRow(SQLModel, table=True):
@@ -87,4 +86,4 @@ def _row(impostor: Impostor) -> ImpostorRow:
     )
 
 
-register(IMPOSTORS, SqlImpostors)
+REPOSITORIES = {IMPOSTORS: SqlImpostors}

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 import json
-import pkgutil
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
 
@@ -179,9 +176,11 @@ class SqlUnitOfWork:
         return self
 
     def repository(self, key: RepositoryKey[R]) -> R:
-        """The repository a feature registered under `key` (`storage.repositories`)."""
+        """The repository a storage module declared under `key` (`storage.repositories`)."""
         if key.name not in self._registered:
-            self._registered[key.name] = repositories.make(key, self.session)
+            self._registered[key.name] = repositories.make(
+                self._store.repositories, key, self.session
+            )
         return cast(R, self._registered[key.name])
 
     async def __aexit__(
@@ -227,18 +226,8 @@ class SqlStore:
         self.engine = engine
         self.cipher = cipher
         self.listeners: list[Callable[[Sequence[Notification]], None]] = []
+        self.repositories = repositories.discover()
         self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self)
-
-
-def _import_storage_modules() -> None:
-    """Every module of this package: each feature's storage module registers its repository
-    and its tables join SQLModel.metadata (which the migrations are checked against)."""
-    for found in pkgutil.iter_modules([str(Path(__file__).parent)]):
-        if not found.ispkg:
-            importlib.import_module(f"storage.{found.name}")
-
-
-_import_storage_modules()

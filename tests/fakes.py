@@ -19,13 +19,6 @@ from tests.fakes_cipher import FakeCipher as FakeCipher
 from tests.fakes_features import FakeCampaigns, FakeCases, FakeTraining, FeatureData
 
 R = TypeVar("R")
-FAKE_REPOSITORIES: dict[str, Callable[[Data], Any]] = {}
-
-
-def register_fake(key: RepositoryKey[R], make: Callable[[Data], R]) -> None:
-    """A feature's fake of its own repository port: made on each fake unit of work's data
-    (it keeps its state in `data.registered[key.name]`, so commit and rollback hold)."""
-    FAKE_REPOSITORIES[key.name] = make
 
 
 class FakeClock:
@@ -345,9 +338,9 @@ class FakeUnitOfWork:
 
     def repository(self, key: RepositoryKey[R]) -> R:
         try:
-            return cast(R, FAKE_REPOSITORIES[key.name](self.data))
+            return cast(R, self.store.repositories[key.name](self.data))
         except KeyError:
-            raise LookupError(f"no fake is registered as {key.name!r}") from None
+            raise LookupError(f"no fake is declared as {key.name!r}") from None
 
     async def __aexit__(
         self,
@@ -374,6 +367,12 @@ class FakeStore:
         self.fail_commit = False  # the store accepts work but the commit fails
         self.commits = 0
         self.listeners: list[Callable[[Sequence[Notification]], None]] = []
+        self.repositories: dict[str, Callable[[Data], Any]] = {}
+
+    def declare(self, key: RepositoryKey[R], make: Callable[[Data], R]) -> None:
+        """A feature's fake of its own repository port, made on each unit of work's data
+        (it keeps its state in `data.registered[key.name]`, so commit and rollback hold)."""
+        self.repositories[key.name] = make
 
     def __call__(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)

@@ -3,7 +3,9 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import storage.uow  # noqa: F401  (imports every repository module: registers all tables)
+from storage.repositories import discover
+
+discover()  # every storage module imported: every table on SQLModel.metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:

@@ -283,7 +283,9 @@ async def test_migrations_match_the_tables(engine: AsyncEngine) -> None:
     from alembic.migration import MigrationContext
     from sqlmodel import SQLModel
 
-    import storage.uow  # noqa: F401  (every table on SQLModel.metadata)
+    from storage.repositories import discover
+
+    discover()  # every table on SQLModel.metadata
 
     def diff(connection: Connection) -> list[object]:
         context = MigrationContext.configure(connection)

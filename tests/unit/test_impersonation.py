@@ -15,7 +15,7 @@ from bot.features.impersonation.model import Impostor
 from bot.features.impersonation.ports import IMPOSTORS
 from bot.messages import ConversationRef, Submission, TextReply, UserRef
 from bot.model import Person, Role
-from tests.fakes import Data, FakeStore, register_fake
+from tests.fakes import Data, FakeStore
 
 SAM = UserRef("slack", "U0SAM")
 DM = ConversationRef("slack", "D0SAM")
@@ -41,11 +41,9 @@ class FakeImpostors:
         self.rows[impostor.id] = replace(impostor)
 
 
-register_fake(IMPOSTORS, FakeImpostors)
-
-
 @pytest.fixture
 async def people(deps: Deps, store: FakeStore) -> FakeStore:
+    store.declare(IMPOSTORS, FakeImpostors)
     async with deps.store() as uow:
         await uow.people.save(Person("sam", "Sam", accounts={"slack": SAM.id}))
         await uow.people.save(Person("hana", "Hana", roles=frozenset({Role.HR})))
