@@ -190,7 +190,8 @@ async def bootstrap(
     services = Services(
         settings, deps, engine, store, outbox, inbox, Addresses(store), Broadcasts(store)
     )
-    health.register(services)
+    services.probe = probe.check_engine(engine)
+    services.checks.update(probe.checks(services.probe, cipher), **health.core(deps))
     return services
 
 
@@ -291,7 +292,7 @@ def web_app(services: Services) -> web.Application:
     """The aiohttp application that owns every route."""
     app = web.Application(client_max_size=1024 * 1024)
     app[SERVICES] = services
-    app.router.add_get("/healthz", health.handler(services))
+    app.router.add_get("/healthz", health.handler(services.checks, probe.problem))
 
     async def close(_: web.Application) -> None:
         await services.close()
