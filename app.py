@@ -12,34 +12,46 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters import health, logs
+from adapters.channel import channel_ids
 from bot.catalog import ROUTES
 from bot.clock import SystemClock
 from bot.content import Content, ContentError, load_content
 from bot.deps import Deps
-from bot.features.faq import editing
+from bot.features.faq import editing as faq_editing
 from bot.features.faq.index import FaqIndex
 from bot.ports import Clock, UnitOfWork
 from bot.routing import Job
 from bot.settings import Settings
 from storage import probe, references
+from storage.addresses import Addresses
+from storage.broadcasts import Broadcasts
 from storage.cipher import KeyCipher
 from storage.db import current_revision, default_url, make_engine, read_only, upgrade
 from storage.files import private_database, private_folder, sqlite_path
+from storage.inbox import InboxQueue
 from storage.keys import old_secret_keys, secret_key
 from storage.outbox import OutboxQueue
 from storage.uow import SqlStore, unavailable
+
+if TYPE_CHECKING:
+    from adapters.channel import Channel
 
 log = logging.getLogger("policybot")
 
 
 class StartupError(Exception):
     """The bot cannot start; the message says why in one line."""
+
+
+CHANNELS = ("slack", "teams", "console")
+"""The channel packages under adapters/, in order: someone on several gets announcements on
+the first. A new channel is its folder and its name here."""
 
 
 @dataclass(slots=True)
@@ -51,11 +63,32 @@ class Services:
     engine: AsyncEngine
     store: SqlStore
     outbox: OutboxQueue
-    slack: Any = None  # the Slack channel, when mounted
-    teams: Any = None  # the Teams channel, when mounted
+    inbox: InboxQueue
+    addresses: Addresses
+    broadcasts: Broadcasts
     broadcaster: Any = None  # the announcement broadcaster, when this process runs one
     checks: dict[str, health.Check] = field(default_factory=dict)  # /healthz, by part
     probe: AsyncEngine | None = None  # the health checks' own connections
+    _channels: dict[str, Channel] | None = None
+
+    @property
+    def channels(self) -> dict[str, Channel]:
+        """The channels that are configured, by name, built on first use."""
+        if self._channels is None:
+            from adapters.channel import build_all
+
+            self._channels = build_all(self, CHANNELS)
+        return self._channels
+
+    @property
+    def slack(self) -> Any:
+        """The Slack channel, when configured (for tools that look inside it)."""
+        return self.channels.get("slack")
+
+    @property
+    def teams(self) -> Any:
+        """The Teams channel, when configured (for tools that look inside it)."""
+        return self.channels.get("teams")
 
     async def close(self) -> None:
         """Release the database connections."""
@@ -150,13 +183,19 @@ async def bootstrap(
         clock=clock or SystemClock(),
         cipher=cipher,
         site_url=settings.site_url,
+        platforms=CHANNELS,
         reminder_days=settings.reminder_days,
+        channel_id=channel_ids(CHANNELS),
         intake_links=settings.public_url is not None,
     )
     async with store() as uow:  # HR's changes to the FAQ, made on the dashboard
-        await editing.refresh(deps, uow)
-    services = Services(settings, deps, engine, store, outbox)
-    health.register(services)
+        await faq_editing.refresh(deps, uow)
+    inbox = InboxQueue(store, settings.inbox_lease)
+    services = Services(
+        settings, deps, engine, store, outbox, inbox, Addresses(store), Broadcasts(store)
+    )
+    services.probe = probe.check_engine(engine)
+    services.checks.update(probe.checks(services.probe, cipher), **health.core(deps))
     return services
 
 
@@ -235,7 +274,7 @@ def web_app(services: Services) -> web.Application:
     """The aiohttp application that owns every route."""
     app = web.Application(client_max_size=1024 * 1024)
     app[SERVICES] = services
-    app.router.add_get("/healthz", health.handler(services))
+    app.router.add_get("/healthz", health.handler(services.checks, probe.problem))
 
     async def close(_: web.Application) -> None:
         await services.close()
@@ -245,73 +284,17 @@ def web_app(services: Services) -> web.Application:
         app.cleanup_ctx.append(_casework(services))
     else:
         log.info("worker: off (POLICYBOT_WORKER=false): deadlines and reminders run elsewhere")
-    if services.settings.slack:
-        from adapters import slack
+    from adapters.channel import mount_all
 
-        slack.mount(app, services)
-    else:
-        services.checks["slack"] = health.off("not configured")
-        log.info("channel slack: off (not configured: set SLACK_BOT_TOKEN)")
-    if services.settings.teams:
-        from adapters import teams
-
-        teams.mount(app, services)
-    else:
-        services.checks["teams"] = health.off("not configured")
-        log.info("channel teams: off (not configured: set MICROSOFT_APP_ID)")
+    mount_all(app, services, services.channels.values(), services.store.listeners.append)
     if services.settings.worker:
-        app.cleanup_ctx.append(_broadcasts(services))
+        from adapters.broadcast import running
+
+        app.cleanup_ctx.append(running(services))
     from adapters.web import mount as dashboard
 
     dashboard(app, services.deps, secret_key(services.settings))
-    log.info("console chat: run `policybot chat` in another terminal")
     return app
-
-
-BROKER_RETRY_SECONDS = 10
-
-
-async def _start_later(broadcaster: Any) -> None:
-    while True:
-        await asyncio.sleep(BROKER_RETRY_SECONDS)
-        try:
-            await broadcaster.start(tick=True)
-        except Exception as exc:
-            log.warning("task queue still unreachable (%s)", type(exc).__name__)
-            continue
-        log.info("task queue reachable again: broadcasts resume")
-        return
-
-
-def _broadcasts(services: Services) -> Any:
-    """Announcement broadcasts: started when due, sent through the task queue."""
-
-    async def context(_: web.Application) -> Any:
-        from adapters.broadcast import Broadcaster
-
-        broadcaster = Broadcaster(services)
-        services.broadcaster = broadcaster
-        retrying: asyncio.Task[None] | None = None
-        try:
-            await broadcaster.start(tick=True)
-        except Exception as exc:
-            if not broadcaster.external:
-                raise
-            # Chat keeps working without the queue; broadcasts wait in the database.
-            log.error(
-                "task queue unreachable (%s): check TASK_BROKER_URL; retrying every %d s",
-                type(exc).__name__,
-                BROKER_RETRY_SECONDS,
-            )
-            retrying = asyncio.create_task(_start_later(broadcaster), name="broker-retry")
-        yield
-        if retrying is not None:
-            retrying.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await retrying
-        await broadcaster.stop()
-
-    return context
 
 
 def configure_logging(settings: Settings) -> None:

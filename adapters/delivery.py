@@ -10,9 +10,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from adapters.ports import OutboxQueue
 from bot.messages import Reply
 from bot.ports import StoreUnavailable
-from storage.outbox import OutboxQueue
 
 log = logging.getLogger("policybot.delivery")
 MAX_ATTEMPTS = 8

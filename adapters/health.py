@@ -1,11 +1,11 @@
 """GET /healthz: a status per part of the bot, from named checks that each answer fast.
 
-`Services.checks` maps a name to an async check returning a dict with a "status" ("ok", "off"
-for a part that is not configured, anything else when it is not working) and figures. The
-composition root registers the database, the outbox and the content; each channel registers
-its own, and so can any other part. All checks run at once, each within DEADLINE seconds (one
-that takes longer is "unavailable": "timeout"); /healthz answers 200 when every part is "ok"
-or "off", 503 otherwise.
+The checks map a name to an async check returning a dict with a "status" ("ok", "off" for a
+part that is not configured, anything else when it is not working) and figures. The
+composition root registers storage's (the database, the outbox) and the core's (`core`);
+each channel registers its own, and so can any other part. All checks run at once, each
+within DEADLINE seconds (one that takes longer is "unavailable": "timeout"); /healthz answers
+200 when every part is "ok" or "off", 503 otherwise.
 """
 
 from __future__ import annotations
@@ -16,12 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from storage import probe
-from storage.outbox import OutboxQueue
-from storage.uow import SqlStore
-
 if TYPE_CHECKING:
-    from app import Services
+    from bot.deps import Deps
 
 Check = Callable[[], Awaitable[dict[str, Any]]]
 DEADLINE = 0.8
@@ -29,8 +25,19 @@ GOOD = frozenset({"ok", "off"})
 _running: dict[Check, asyncio.Future[dict[str, Any]]] = {}  # the latest run of each check
 
 
-async def run(checks: Mapping[str, Check], deadline: float = DEADLINE) -> dict[str, Any]:
-    """Every check's result by name, and the overall "status" ("ok" or "degraded")."""
+Problem = Callable[[BaseException], str]
+
+
+def kind(error: BaseException) -> str:
+    """What went wrong, by the kind of error only (never its message)."""
+    return type(error).__name__
+
+
+async def run(
+    checks: Mapping[str, Check], deadline: float = DEADLINE, problem: Problem = kind
+) -> dict[str, Any]:
+    """Every check's result by name, and the overall "status" ("ok" or "degraded"); a check
+    that raised says what went wrong as `problem` names it."""
 
     async def one(check: Check) -> dict[str, Any]:
         # A slow check is never cancelled: cancelling a query mid-way leaves its connection
@@ -46,7 +53,7 @@ async def run(checks: Mapping[str, Check], deadline: float = DEADLINE) -> dict[s
         try:
             return task.result()
         except Exception as exc:
-            return {"status": "unavailable", "error": probe.problem(exc)}
+            return {"status": "unavailable", "error": problem(exc)}
 
     names = list(checks)
     results = await asyncio.gather(*(one(checks[name]) for name in names))
@@ -63,18 +70,9 @@ def off(reason: str) -> Check:
     return check
 
 
-def register(services: Services) -> None:
-    """The core's checks: database (read and write), outbox backlog, content, FAQ matcher."""
-    engine = probe.check_engine(services.engine)
-    services.probe = engine
-    outbox = OutboxQueue(SqlStore(engine, services.store.cipher))
-    content = services.deps.content
-
-    async def database() -> dict[str, Any]:
-        return await probe.status(engine)
-
-    async def backlog() -> dict[str, Any]:
-        return {"status": "ok", **await outbox.backlog()}
+def core(deps: Deps) -> dict[str, Check]:
+    """The core's checks: the content and the FAQ matcher."""
+    content = deps.content
 
     async def policy() -> dict[str, Any]:
         return {
@@ -84,16 +82,18 @@ def register(services: Services) -> None:
         }
 
     async def matcher() -> dict[str, Any]:
-        return services.deps.faq.health()
+        return deps.faq.health()
 
-    services.checks.update(database=database, outbox=backlog, content=policy, faq=matcher)
+    return {"content": policy, "faq": matcher}
 
 
-def handler(services: Services) -> Callable[[web.Request], Awaitable[web.Response]]:
+def handler(
+    checks: Mapping[str, Check], problem: Problem = kind
+) -> Callable[[web.Request], Awaitable[web.Response]]:
     """The aiohttp handler of GET /healthz."""
 
     async def healthz(_: web.Request) -> web.Response:
-        body = await run(services.checks)
+        body = await run(checks, problem=problem)
         return web.json_response(body, status=200 if body["status"] == "ok" else 503)
 
     return healthz

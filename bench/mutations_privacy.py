@@ -138,11 +138,11 @@ ALSO = [
     ),
     Mutation(
         "the server stops when the task queue is unreachable",
-        "app.py",
+        "adapters/broadcast/__init__.py",
         "if not broadcaster.external:",
         "if True:",
         ("tests/e2e/slack/test_queue_down.py",),
-        scope="_broadcasts",
+        scope="running",
     ),
 ]
 

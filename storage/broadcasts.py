@@ -8,8 +8,7 @@ worker that dies leaves rows whose lease runs out and whose outcome can be check
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +19,7 @@ from sqlmodel import col, select
 
 from bot.features.announcements.model import Announcement, AnnouncementStatus
 from bot.model import new_id
+from bot.recipient import Job
 from storage.announcements import (
     CLAIMED,
     DELIVERED,
@@ -31,21 +31,6 @@ from storage.announcements import (
 )
 from storage.tables import AddressRow, IdentityRow, PersonRow
 from storage.uow import SqlStore
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    """One claimed recipient."""
-
-    id: str
-    announcement_id: str
-    person_id: str
-    platform: str
-    address: str
-    attempts: int
-    was_in_flight: bool  # a previous send's outcome is unknown: check before sending again
-    message_ref: str = ""
-
 
 # What a worker needs of a row it took, in the order `_job` reads them.
 _JOB_COLUMNS = (
@@ -126,12 +111,17 @@ class Broadcasts:
             return _announcement(row) if row else None
 
     async def materialize(
-        self, announcement_id: str, platforms: Sequence[str], now: datetime
+        self,
+        announcement_id: str,
+        platforms: Sequence[str],
+        now: datetime,
+        addressed: Collection[str] = (),
     ) -> int:
         """One row per person in the audience (idempotent); returns how many rows exist.
 
-        A person is reached on the first configured platform they have an account on;
-        someone with none is recorded as failed ("not installed") straight away.
+        A person is reached on the first configured platform they have an account on (on an
+        `addressed` platform, one they have used: it left an address); someone with none is
+        recorded as failed ("not installed") straight away.
         """
         async with self.store() as uow:
             existing = (
@@ -148,10 +138,11 @@ class Broadcasts:
                 return 0
             announcement = _announcement(row)
             people = await uow.session.exec(select(PersonRow))
-            # The terminal chat reaches those who have used it (they left a console address).
-            console = set(
+            used = set(
                 await uow.session.exec(
-                    select(AddressRow.person_id).where(col(AddressRow.platform) == "console")
+                    select(AddressRow.person_id, AddressRow.platform).where(
+                        col(AddressRow.platform).in_(list(addressed))
+                    )
                 )
             )
             accounts = {
@@ -168,11 +159,10 @@ class Broadcasts:
                     continue
                 platform, address = "", ""
                 for name in platforms:
-                    account = (
-                        (p.id if p.id in console else None)
-                        if name == "console"
-                        else accounts.get((p.id, name))
-                    )
+                    if name in addressed:
+                        account = p.id if (p.id, name) in used else None
+                    else:
+                        account = accounts.get((p.id, name))
                     if account:
                         platform, address = name, account
                         break

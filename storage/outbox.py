@@ -133,6 +133,11 @@ class OutboxQueue:
         assert self.store.cipher is not None, "the outbox needs a store with a cipher"
         return self.store.cipher
 
+    @staticmethod
+    def reply_id(delivery_id: str) -> str:
+        """The row holding the replies to one recorded message."""
+        return reply_id(delivery_id)
+
     async def pending(self, person_id: str) -> Sequence[tuple[str, str, Reply]]:
         """Undelivered notifications for one person: (id, summary, reply), oldest first."""
         async with self.store() as uow:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
@@ -17,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import NullPool
 
+from bot.ports import Cipher
 from storage.db import make_engine, read_only
 
 TIMEOUT = 0.3  # seconds a check waits for a lock or a connection
@@ -85,3 +87,22 @@ async def status(engine: AsyncEngine) -> dict[str, Any]:
         "read_ms": read_ms,
         "write_ms": write_ms,
     }
+
+
+def checks(
+    engine: AsyncEngine, cipher: Cipher
+) -> dict[str, Callable[[], Awaitable[dict[str, Any]]]]:
+    """The /healthz checks of storage, on `engine` (from `check_engine`): the database (a read
+    and a write) and the outbox's backlog."""
+    from storage.outbox import OutboxQueue
+    from storage.uow import SqlStore
+
+    outbox = OutboxQueue(SqlStore(engine, cipher))
+
+    async def database() -> dict[str, Any]:
+        return await status(engine)
+
+    async def backlog() -> dict[str, Any]:
+        return {"status": "ok", **await outbox.backlog()}
+
+    return {"database": database, "outbox": backlog}

@@ -11,44 +11,42 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from adapters.broadcast.engine import Engine, Sender
 from adapters.broadcast.limiter import Limiter, MemoryLimiter, RedisLimiter
-from storage.broadcasts import Broadcasts
 
 if TYPE_CHECKING:
-    from app import Services
+    from aiohttp import web
+
+    from adapters.channel import Channel
+    from adapters.ports import Broadcasts
+    from bot.settings import Settings
 
 log = logging.getLogger("policybot.broadcast")
 TASK = "policybot.broadcast.run"
 TICK_SECONDS = 1.0
 
 
-def senders(services: Services) -> dict[str, Sender]:
-    """A sender for each configured platform (Slack first: people on both get it there), and
-    the terminal chat, which is always there."""
-    settings = services.settings
-    found: dict[str, Sender] = {}
-    if settings.slack:
-        from adapters.slack.broadcast import SlackBroadcast
+class Core(Protocol):
+    """What a broadcaster is given: the settings, the records, and the channels that are on
+    (in order: someone on several gets an announcement on the first)."""
 
-        found["slack"] = SlackBroadcast(settings)
-    if settings.teams:
-        from adapters.teams.bot import TeamsChannel
-        from adapters.teams.broadcast import TeamsBroadcast
-        from storage.addresses import Addresses
+    @property
+    def settings(self) -> Settings: ...
 
-        channel = services.teams or TeamsChannel(
-            settings, services.deps, Addresses(services.store), services.outbox
-        )
-        found["teams"] = TeamsBroadcast(settings, channel)
-    from adapters.console.broadcast import ConsoleBroadcast
+    @property
+    def broadcasts(self) -> Broadcasts: ...
 
-    # Last: someone who also has Slack or Teams gets it there.
-    found["console"] = ConsoleBroadcast(services.store)
-    return found
+    @property
+    def channels(self) -> Mapping[str, Channel]: ...
+
+
+def senders(core: Core) -> dict[str, Sender]:
+    """The sender of each channel that is on, by platform, in the channels' order."""
+    return {name: channel.broadcast() for name, channel in core.channels.items()}
 
 
 def make_broker(url: str | None) -> Any:
@@ -72,15 +70,15 @@ def make_broker(url: str | None) -> Any:
 class Broadcaster:
     """The broker, limiter, senders and engine of one process."""
 
-    def __init__(self, services: Services, found: dict[str, Sender] | None = None) -> None:
-        settings = services.settings
+    def __init__(self, core: Core, found: dict[str, Sender] | None = None) -> None:
+        settings = core.settings
         self.broker = make_broker(settings.task_broker_url)
         self.limiter: Limiter = (
             RedisLimiter(settings.task_broker_url) if settings.task_broker_url else MemoryLimiter()
         )
         self.engine = Engine(
-            Broadcasts(services.store),
-            senders(services) if found is None else found,
+            core.broadcasts,
+            senders(core) if found is None else found,
             self.limiter,
             lease=timedelta(seconds=settings.broadcast_lease),
         )
@@ -136,3 +134,47 @@ class Broadcaster:
         from taskiq.api import run_receiver_task
 
         await run_receiver_task(self.broker, max_async_tasks=32, run_startup=False)
+
+
+BROKER_RETRY_SECONDS = 10
+
+
+async def _start_later(broadcaster: Broadcaster) -> None:
+    while True:
+        await asyncio.sleep(BROKER_RETRY_SECONDS)
+        try:
+            await broadcaster.start(tick=True)
+        except Exception as exc:
+            log.warning("task queue still unreachable (%s)", type(exc).__name__)
+            continue
+        log.info("task queue reachable again: broadcasts resume")
+        return
+
+
+def running(core: Core) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Announcement broadcasts for as long as `app` runs (its cleanup context): started when
+    due, sent through the task queue. Without the queue, chat keeps working and broadcasts
+    wait in the database while the queue is tried again."""
+
+    async def context(_: web.Application) -> AsyncIterator[None]:
+        broadcaster = Broadcaster(core)
+        retrying: asyncio.Task[None] | None = None
+        try:
+            await broadcaster.start(tick=True)
+        except Exception as exc:
+            if not broadcaster.external:
+                raise
+            log.error(
+                "task queue unreachable (%s): check TASK_BROKER_URL; retrying every %d s",
+                type(exc).__name__,
+                BROKER_RETRY_SECONDS,
+            )
+            retrying = asyncio.create_task(_start_later(broadcaster), name="broker-retry")
+        yield
+        if retrying is not None:
+            retrying.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await retrying
+        await broadcaster.stop()
+
+    return context

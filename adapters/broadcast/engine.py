@@ -18,10 +18,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from adapters.broadcast.limiter import Limiter
+from adapters.ports import Broadcasts
 from bot.features.announcements.card import message
 from bot.features.announcements.model import Announcement, AnnouncementStatus
 from bot.messages import Card
-from storage.broadcasts import Broadcasts, Job
+from bot.recipient import Job
 
 log = logging.getLogger("policybot.broadcast")
 MAX_TRIES = 6  # per claim; then the row goes back to the queue for later
@@ -47,6 +48,7 @@ class Sender(Protocol):
     platform: str
     rate: float  # requests per second, the platform's documented limit for this app
     per_conversation: float  # requests per second into one conversation
+    addressed: bool  # reaches only people who used the channel (they left an address)
 
     async def send(self, job: Job, announcement: Announcement, card: Card) -> Result: ...
 
@@ -98,12 +100,18 @@ class Engine:
         for _ in range(self.parallel):
             await self.enqueue(announcement_id)
 
+    async def _materialize(self, announcement_id: str) -> int:
+        addressed = [name for name, sender in self.senders.items() if sender.addressed]
+        return await self.broadcasts.materialize(
+            announcement_id, list(self.senders), self.now(), addressed
+        )
+
     async def tick(self) -> int:
         """Start due announcements and revive stalled ones; returns how many were kicked."""
         kicked = 0
         for announcement_id in await self.broadcasts.due(self.now()):
             log.info("announcement %s: starting", announcement_id)
-            await self.broadcasts.materialize(announcement_id, list(self.senders), self.now())
+            await self._materialize(announcement_id)
             await self.broadcasts.kick_due(announcement_id, self.now(), timedelta(0))
             await self._kick(announcement_id)
             kicked += 1
@@ -128,7 +136,7 @@ class Engine:
             AnnouncementStatus.SENT,
         ):
             return 0
-        await self.broadcasts.materialize(announcement_id, list(self.senders), self.now())
+        await self._materialize(announcement_id)
         card = message(announcement)
         done = 0
         while jobs := await self.broadcasts.claim(

@@ -4,10 +4,11 @@ printed at their prompt, as every other notification to them is."""
 from __future__ import annotations
 
 from adapters.broadcast.engine import Result
+from bot import entry
+from bot.deps import Deps
 from bot.features.announcements.model import Announcement
 from bot.messages import Card, Notification
-from storage.broadcasts import Job
-from storage.uow import SqlStore
+from bot.recipient import Job
 
 PLATFORM = "console"
 
@@ -18,9 +19,10 @@ class ConsoleBroadcast:
     platform = PLATFORM
     rate = 500.0  # rows in our own database: no platform limit
     per_conversation = 500.0
+    addressed = True  # reaches those who have used the terminal chat: they left an address
 
-    def __init__(self, store: SqlStore) -> None:
-        self.store = store
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
 
     async def send(self, job: Job, announcement: Announcement, card: Card) -> Result:
         await self._notify(job.address, card, announcement.title)
@@ -37,6 +39,4 @@ class ConsoleBroadcast:
         return Result(ref=job.message_ref or f"console|{job.id}")
 
     async def _notify(self, person_id: str, card: Card, title: str) -> None:
-        async with self.store() as uow:
-            await uow.outbox.add(Notification(person_id, card, f"Announcement: {title}"))
-            await uow.commit()
+        await entry.notify(self.deps, Notification(person_id, card, f"Announcement: {title}"))

@@ -6,9 +6,10 @@ import asyncio
 import sys
 from typing import TextIO
 
+from adapters.channel import Core
 from adapters.console import form as prompts
 from adapters.console.render import plain, render
-from app import Services
+from bot import entry
 from bot.directory import Profile
 from bot.dispatch import handle
 from bot.messages import (
@@ -46,13 +47,13 @@ class ConsoleChat:
 
     def __init__(
         self,
-        services: Services,
+        core: Core,
         email: str,
         name: str,
         out: TextIO = sys.stdout,
         stdin: TextIO = sys.stdin,
     ) -> None:
-        self.services = services
+        self.core = core
         self.user = UserRef("console", email.lower())
         self.conversation = ConversationRef("console", email.lower())
         self.profile = Profile(display_name=name, email=email.lower())
@@ -106,7 +107,7 @@ class ConsoleChat:
             # What arrived while the person was away comes first, then the menu, numbered on.
             await self.show_notifications()
             menu = await handle(
-                self.services.deps, Text(self.user, self.conversation, "help"), self.profile
+                self.core.deps, Text(self.user, self.conversation, "help"), self.profile
             )
             await self.show(menu, notification=True)
             await self.remember()
@@ -139,7 +140,7 @@ class ConsoleChat:
 
     async def send(self, incoming: Text | Action | Submission) -> None:
         """Hand one message to the core and show what comes back."""
-        replies = await handle(self.services.deps, incoming, self.profile)
+        replies = await handle(self.core.deps, incoming, self.profile)
         await self.show(replies)
 
     async def show(self, replies: list[Reply], notification: bool = False) -> None:
@@ -231,23 +232,19 @@ class ConsoleChat:
 
     async def remember(self) -> None:
         """Record that this person uses the terminal chat: announcements then reach them here."""
-        from storage.addresses import Addresses
-
-        async with self.services.store() as uow:
-            person = await uow.people.by_user(self.user)
+        person = await entry.person(self.core.deps, self.user)
         if person is not None:
-            await Addresses(self.services.store).put(person.id, "console", self.user.id)
+            await self.core.addresses.put(person.id, "console", self.user.id)
 
     async def show_notifications(self, interrupting: bool = False) -> bool:
         """Print messages other people's actions left for this user (e.g. HR's answers).
 
         Their buttons are numbered on from those already shown. True if any was printed.
         """
-        async with self.services.store() as uow:
-            person = await uow.people.by_user(self.user)
+        person = await entry.person(self.core.deps, self.user)
         if person is None:
             return False
-        pending = await self.services.outbox.pending(person.id)
+        pending = await self.core.outbox.pending(person.id)
         if not pending:
             return False
         if interrupting:
@@ -255,5 +252,5 @@ class ConsoleChat:
         for _, summary, reply in pending:
             self.bot(f"[notification] {summary}")
             await self.show([reply], notification=True)
-        await self.services.outbox.delivered([i for i, _, _ in pending])
+        await self.core.outbox.delivered([i for i, _, _ in pending])
         return True

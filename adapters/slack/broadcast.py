@@ -11,11 +11,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.broadcast.engine import Result
 from adapters.slack import render
-from adapters.slack.bot import close_connections, keep_connections
+from adapters.slack.client import close_connections, keep_connections
 from bot.features.announcements.model import Announcement
 from bot.messages import Card
+from bot.recipient import Job
 from bot.settings import Settings
-from storage.broadcasts import Job
 
 log = logging.getLogger("policybot.broadcast.slack")
 EVENT_TYPE = "policybot_announcement"
@@ -47,6 +47,7 @@ class SlackBroadcast:
 
     platform = "slack"
     per_conversation = 1.0  # Slack: about one message per second into one conversation
+    addressed = False
 
     def __init__(self, settings: Settings) -> None:
         assert settings.slack_bot_token is not None

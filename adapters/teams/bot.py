@@ -8,12 +8,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import secrets
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
+from aiohttp import web
+from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
     Activity,
@@ -21,32 +19,21 @@ from botbuilder.schema import (
     ConversationParameters,
     ConversationReference,
 )
-from pydantic import TypeAdapter, ValidationError
 
-from adapters.teams import render
+from adapters.broadcast.engine import Sender as Broadcast
+from adapters.channel import Core
+from adapters.delivery import Outcome
+from adapters.teams import ROUTE, render
 from adapters.teams.clients import ReusingAuthentication
 from adapters.teams.send import Sender, Unreachable
+from adapters.teams.turns import KEEP_RESULT_SECONDS, Turns, user_of
 from bot import dispatch
-from bot.deps import Deps
 from bot.directory import Profile
-from bot.features.faq import faq
-from bot.messages import (
-    Action,
-    ConversationRef,
-    Form,
-    Incoming,
-    Reply,
-    Submission,
-    Text,
-    TextReply,
-    UserRef,
-)
+from bot.messages import Incoming, Reply, TextReply
 from bot.settings import Settings
-from storage.addresses import Addresses
-from storage.outbox import OutboxQueue, reply_id
 
+__all__ = ["TeamsChannel", "load_reference", "reference_json", "user_of"]
 log = logging.getLogger("policybot.teams")
-_FORM: TypeAdapter[Form] = TypeAdapter(Form)
 
 
 class _Config:
@@ -74,11 +61,6 @@ class _Config:
             self.CALLER_ID = CallerIdConstants.public_azure_channel.value
 
 
-def user_of(account: ChannelAccount) -> UserRef:
-    """A Teams user as a core user reference."""
-    return UserRef("teams", str(account.id))
-
-
 def reference_json(source: Activity | ConversationReference) -> str:
     """The opaque conversation reference stored for proactive messages."""
     if isinstance(source, Activity):
@@ -100,22 +82,69 @@ def load_reference(raw: str) -> ConversationReference:
 class TeamsChannel:
     """Translates Bot Framework activities to core calls and core replies to activities."""
 
-    def __init__(
-        self, settings: Settings, deps: Deps, addresses: Addresses, outbox: OutboxQueue
-    ) -> None:
-        self.deps = deps
-        self.addresses = addresses
-        self.outbox = outbox
+    name = "teams"
+    pushes = True
+
+    def __init__(self, core: Core) -> None:
+        settings = core.settings
+        self.settings = settings
+        self.deps = core.deps
+        self.addresses = core.addresses
+        self.outbox = core.outbox
         self.lease = settings.inbox_lease  # a repeat sends kept replies older than this
         self.app_id = settings.microsoft_app_id or ""
         self.adapter = CloudAdapter(ReusingAuthentication(_Config(settings)))
         self.adapter.on_turn_error = self._on_turn_error
         self.sender = Sender(self.adapter, self.app_id)
-        self.bot = _Bot(self)
+        self.bot = Turns(self)
         self._known: set[str] = set()
         self._background: set[asyncio.Task[None]] = set()
         # Slow dialog submissions, by the token of the dialog waiting for their result.
         self.pending: dict[str, asyncio.Task[list[Reply]]] = {}
+
+    def mount(self, app: web.Application) -> None:
+        """Serve Bot Framework activities on `app`."""
+        from adapters.teams.route import handler
+
+        app.router.add_post(ROUTE, handler(self))
+        if self.app_id:
+            log.info("channel teams: enabled (POST %s, app %s)", ROUTE, self.app_id)
+        else:
+            log.warning(
+                "channel teams: enabled WITHOUT AUTHENTICATION (TEAMS_EMULATOR): anyone who "
+                "can reach POST %s can act as any user. Use only with the Bot Framework "
+                "Emulator.",
+                ROUTE,
+            )
+
+    async def deliver(self, user_id: str, person_id: str, reply: Reply) -> Outcome:
+        """A notification, in the person's chat with the bot (opened first if need be)."""
+        addresses = self.addresses
+        reference = await addresses.of(person_id, "teams")
+        if reference is None and await addresses.is_unreachable(person_id, "teams"):
+            return Outcome(permanent_error="unreachable (403)")
+        try:
+            if reference is None:
+                template = await addresses.latest("teams")
+                if template is None:
+                    return Outcome(skip=True)  # no one has talked to the bot yet
+                opened = await self.open_conversation(user_id, load_reference(template))
+                reference = reference_json(opened)
+                await addresses.put(person_id, "teams", reference)
+            await self.sender.send(load_reference(reference), render.activities([reply]))
+        except Unreachable:
+            await addresses.unreachable(person_id, "teams")
+            return Outcome(permanent_error="unreachable (403)")
+        except Exception as exc:
+            log.warning("Teams delivery failed: %s", type(exc).__name__)
+            return Outcome()
+        return Outcome(sent=True)
+
+    def broadcast(self) -> Broadcast:
+        """Announcements, through this channel's adapter (the engine does the retrying)."""
+        from adapters.teams.broadcast import TeamsBroadcast
+
+        return TeamsBroadcast(self.settings, self)
 
     def forget_later(self, token: str) -> None:
         """A finished result is kept for a while for its dialog to show, then dropped."""
@@ -224,169 +253,3 @@ class TeamsChannel:
         task = asyncio.create_task(self.sender.send(reference, render.activities(replies)))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
-
-
-def _shared(activity: Activity) -> bool:
-    """A channel or a group chat (others read it), rather than the personal chat."""
-    kind = getattr(activity.conversation, "conversation_type", None) or "personal"
-    return str(kind) != "personal"
-
-
-class _Bot(ActivityHandler):
-    def __init__(self, channel: TeamsChannel) -> None:
-        self.channel = channel
-
-    async def on_message_activity(self, turn_context: TurnContext) -> None:
-        activity = turn_context.activity
-        user = user_of(activity.from_property)
-        where = ConversationRef(
-            "teams", str(activity.conversation.id), activity.reply_to_id, shared=_shared(activity)
-        )
-        value = activity.value if isinstance(activity.value, dict) else None
-        incoming: Incoming
-        if value and "policybot" in value:
-            incoming = Action(user, where, str(value["policybot"]), str(value.get("value", "")))
-        else:
-            text = TurnContext.remove_recipient_mention(activity) or ""
-            delivery = f"teams:{activity.conversation.id}:{activity.id}" if activity.id else ""
-            incoming = Text(user, where, text.strip(), delivery, durable=bool(delivery))
-        replies = await self.channel.handle(turn_context, incoming)
-        if isinstance(incoming, Text) and incoming.durable:
-            # The replies were committed with the answer: sent now, then dropped. A retry of
-            # an activity whose replies were never sent (the process died) sends them then.
-            kept = reply_id(incoming.delivery_id)
-            if not replies:  # a repeat: its replies, if a process died before sending them
-                since = datetime.now(UTC) - timedelta(seconds=self.channel.lease)
-                replies = await self.channel.outbox.replies_of(kept, older_than=since) or []
-            await self.channel.send(turn_context, replies)
-            await self.channel.outbox.delivered([kept])
-            return
-        await self.channel.send(turn_context, replies)
-
-    async def on_members_added_activity(
-        self, members_added: list[ChannelAccount], turn_context: TurnContext
-    ) -> None:
-        recipient = turn_context.activity.recipient
-        if any(m.id == recipient.id for m in members_added):
-            welcome = TextReply(
-                "Hi! I'm Policy Bot. Ask me anything about the social media policy, or type "
-                "*help* to see everything I can do."
-            )
-            await self.channel.send(turn_context, [welcome])
-
-    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
-        activity = turn_context.activity
-        name = activity.name or ""
-        value = activity.value if isinstance(activity.value, dict) else {}
-        handlers: dict[str, Callable[[TurnContext, dict[str, Any]], Awaitable[Any]]] = {
-            "task/fetch": self._task_fetch,
-            "task/submit": self._task_submit,
-            "adaptiveCard/action": self._card_action,
-        }
-        handler = handlers.get(name)
-        if handler is None:
-            return InvokeResponse(status=501)
-        return InvokeResponse(status=200, body=await handler(turn_context, value))
-
-    async def _task_fetch(self, context: TurnContext, value: dict[str, Any]) -> dict[str, Any]:
-        data = value.get("data") or {}
-        try:
-            form = _FORM.validate_json(str(data.get("policybot_form", "")))
-        except ValidationError:
-            return _task_message("That form has expired. Type help to start again.")
-        return _task_card(form)
-
-    async def _task_submit(self, context: TurnContext, value: dict[str, Any]) -> dict[str, Any]:
-        activity = context.activity
-        data = dict(value.get("data") or {})
-        form_id = str(data.pop("policybot_form_id", ""))
-        form_context = str(data.pop("policybot_context", ""))
-        data.pop("msteams", None)
-        fields = {k: "" if v is None else str(v) for k, v in data.items()}
-        where = ConversationRef("teams", str(activity.conversation.id), shared=_shared(activity))
-        submission = Submission(
-            user_of(activity.from_property), where, form_id, fields, form_context
-        )
-        if form_id == RESULT_FORM:
-            work = self.channel.pending.get(form_context)
-            if work is None:
-                return _task_message("That result is no longer here. Type help to start again.")
-        else:
-            work = asyncio.create_task(self.channel.handle(context, submission))
-        done, _ = await asyncio.wait({work}, timeout=DIALOG_DEADLINE)
-        if not done:
-            # Teams gives a dialog a few seconds: say it is in hand, and show the result
-            # (a receipt, say) in the same dialog when the person asks for it.
-            token = form_context if form_id == RESULT_FORM else secrets.token_urlsafe(16)
-            self.channel.pending[token] = work
-            work.add_done_callback(lambda _: self.channel.forget_later(token))
-            return _task_card(working(token))
-        self.channel.pending.pop(form_context, None)
-        replies = work.result()
-        again = next((r for r in replies if isinstance(r, Form)), None)
-        if again is not None:
-            # Validation errors, or a follow-on form (a receipt, a status): shown in the
-            # dialog, so what it says never lands in the chat history.
-            self.channel.later(activity, [r for r in replies if r is not again])
-            return _task_card(again)
-        self.channel.later(activity, [r for r in replies if r is not again])
-        return _task_message("Done.")
-
-    async def _card_action(self, context: TurnContext, value: dict[str, Any]) -> dict[str, Any]:
-        activity = context.activity
-        action = value.get("action") or {}
-        data = action.get("data") or {}
-        where = ConversationRef("teams", str(activity.conversation.id), shared=_shared(activity))
-        press = Action(
-            user_of(activity.from_property),
-            where,
-            str(action.get("verb") or data.get("policybot") or ""),
-            str(data.get("value", "")),
-        )
-        replies = await self.channel.handle(context, press)
-        first = replies[0] if replies else faq.offer_hr(self.channel.deps)
-        cards, _ = render.cards(first)
-        self.channel.later(activity, replies[1:] + _overflow(cards))
-        return {
-            "statusCode": 200,
-            "type": "application/vnd.microsoft.card.adaptive",
-            "value": cards[0],
-        }
-
-
-def _overflow(cards: list[dict[str, Any]]) -> list[Reply]:
-    return [TextReply("(continued in the next message)")] if len(cards) > 1 else []
-
-
-DIALOG_DEADLINE = 3.0  # seconds to answer a dialog submission in place
-RESULT_FORM = "dialog_result"
-KEEP_RESULT_SECONDS = 600.0  # how long a slow submission's result waits to be shown
-
-
-def working(token: str) -> Form:
-    """The dialog shown while a slow submission is being handled."""
-    return Form(
-        RESULT_FORM,
-        "Working on it",
-        (),
-        intro="One moment: saving what you sent. Press *Show the result* in a few seconds.",
-        submit_label="Show the result",
-        context=token,
-    )
-
-
-def _task_card(form: Form) -> dict[str, Any]:
-    return {
-        "task": {
-            "type": "continue",
-            "value": {
-                "title": form.title,
-                "width": "medium",
-                "card": render.attachment(render.form_card(form)),
-            },
-        }
-    }
-
-
-def _task_message(text: str) -> dict[str, Any]:
-    return {"task": {"type": "message", "value": text}}

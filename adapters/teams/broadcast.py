@@ -20,8 +20,8 @@ from adapters.teams.bot import TeamsChannel, load_reference, reference_json
 from adapters.teams.send import PER_CONVERSATION, status_of
 from bot.features.announcements.model import Announcement
 from bot.messages import Card
+from bot.recipient import Job
 from bot.settings import Settings
-from storage.broadcasts import Job
 
 log = logging.getLogger("policybot.broadcast.teams")
 
@@ -31,6 +31,7 @@ class TeamsBroadcast:
 
     platform = "teams"
     per_conversation = float(PER_CONVERSATION)
+    addressed = False
 
     def __init__(self, settings: Settings, channel: TeamsChannel) -> None:
         self.rate = settings.teams_rate

@@ -12,8 +12,6 @@ from bot.features.announcements.model import Announcement
 from bot.messages import Field, Form, Option
 from bot.text import clean, is_https_url, shorten
 
-_SLACK_CHANNEL = re.compile(r"^[CG][A-Z0-9]{6,20}$")
-_TEAMS_CHANNEL = re.compile(r"^19:[A-Za-z0-9_\-]{4,120}@thread\.(tacv2|skype)$")
 TITLE_MAX, SUMMARY_MAX = 150, 2000
 
 
@@ -160,10 +158,8 @@ def validate(
         channel = raw.strip()
         if not channel:
             continue
-        if _SLACK_CHANNEL.match(channel):
-            channels.append(f"slack#{channel}")
-        elif _TEAMS_CHANNEL.match(channel):
-            channels.append(f"teams#{channel}")
+        if target := deps.channel_id(channel):
+            channels.append(target)
         else:
             errors["channels"] = (
                 f"\u201c{shorten(channel, 40)}\u201d is not a channel id: use Slack's "
