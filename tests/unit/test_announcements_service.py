@@ -4,6 +4,7 @@ ids), and that a started broadcast can no longer be cancelled."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -55,14 +56,13 @@ async def test_a_department_in_any_case_is_the_directorys_and_counts_its_people(
         with pytest.raises(service.Invalid) as refused:
             await service.draft(deps, uow, people, {**TEXT, "audience": "Marketing"})
         assert set(refused.value.errors) == {"audience"}
-        with_channel = await service.draft(
-            deps, uow, people, {**TEXT, "channels": "C0123ABCD, 19:abcdef@thread.tacv2"}
-        )
-        assert with_channel.audience == (
-            "everyone",
-            "slack#C0123ABCD",
-            "teams#19:abcdef@thread.tacv2",
-        )
+        # Each chat platform parses its own channel ids; here, one that knows "C0..." ids.
+        slack = replace(deps, channel_id=lambda t: f"slack#{t}" if t.startswith("C0") else None)
+        with_channel = await service.draft(slack, uow, people, {**TEXT, "channels": "C0123ABCD"})
+        assert with_channel.audience == ("everyone", "slack#C0123ABCD")
+        with pytest.raises(service.Invalid) as unknown:
+            await service.draft(slack, uow, people, {**TEXT, "channels": "19:abcdef@thread"})
+        assert set(unknown.value.errors) == {"channels"}
 
 
 async def test_scheduling_sends_now_or_later_and_an_employee_may_not(
