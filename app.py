@@ -9,7 +9,7 @@ import logging
 import socket
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters import health, logs
 from adapters.channel import channel_ids
+from adapters.cli import main as command
 from bot.catalog import ROUTES
 from bot.clock import SystemClock
 from bot.content import Content, ContentError, load_content
@@ -27,12 +28,19 @@ from bot.features.faq import editing as faq_editing
 from bot.features.faq.index import FaqIndex
 from bot.ports import Clock, UnitOfWork
 from bot.routing import Job
-from bot.settings import Settings
+from bot.settings import Settings, StartupError
 from storage import probe, references
 from storage.addresses import Addresses
 from storage.broadcasts import Broadcasts
 from storage.cipher import KeyCipher
-from storage.db import current_revision, default_url, make_engine, read_only, upgrade
+from storage.db import (
+    current_revision,
+    default_url,
+    head_revision,
+    make_engine,
+    read_only,
+    upgrade,
+)
 from storage.files import private_database, private_folder, sqlite_path
 from storage.inbox import InboxQueue
 from storage.keys import old_secret_keys, secret_key
@@ -43,10 +51,6 @@ if TYPE_CHECKING:
     from adapters.channel import Channel
 
 log = logging.getLogger("policybot")
-
-
-class StartupError(Exception):
-    """The bot cannot start; the message says why in one line."""
 
 
 CHANNELS = ("slack", "teams", "console")
@@ -66,7 +70,6 @@ class Services:
     inbox: InboxQueue
     addresses: Addresses
     broadcasts: Broadcasts
-    broadcaster: Any = None  # the announcement broadcaster, when this process runs one
     checks: dict[str, health.Check] = field(default_factory=dict)  # /healthz, by part
     probe: AsyncEngine | None = None  # the health checks' own connections
     _channels: dict[str, Channel] | None = None
@@ -128,8 +131,6 @@ async def prepare_database(settings: Settings) -> AsyncEngine:
         if settings.embedded:
             await upgrade(engine)
         else:
-            from storage.db import head_revision
-
             current = await current_revision(engine)
             if current != head_revision():
                 raise StartupError(
@@ -153,6 +154,25 @@ async def prepare_database(settings: Settings) -> AsyncEngine:
             ) from exc
         raise
     return engine
+
+
+async def upgrade_database(settings: Settings) -> str:
+    """`policybot db upgrade`: bring the database to the current schema (creating the key
+    that belongs with it); the revision it is at."""
+    secret_key(settings)
+    if settings.embedded:
+        await (await prepare_database(settings)).dispose()
+        return head_revision() or "base"
+    engine = make_engine(settings.database_url or default_url(settings.data_dir))
+    try:
+        await upgrade(engine)
+    except Exception as exc:
+        if unavailable(exc):
+            raise StartupError(f"database unreachable ({type(exc).__name__})") from exc
+        raise
+    finally:
+        await engine.dispose()
+    return head_revision() or "base"
 
 
 async def bootstrap(
@@ -342,11 +362,30 @@ def serve(settings: Settings) -> None:
     )
 
 
-def main() -> int:
-    """`python app.py`: same as `policybot serve`."""
-    from adapters.cli import main as command
+class Composition:
+    """The composition root as the `policybot` command sees it (`adapters.cli.root.Root`)."""
 
-    return command(["serve"])
+    def load(self, settings: Settings) -> tuple[Content, FaqIndex]:
+        return load(settings)
+
+    async def bootstrap(self, settings: Settings) -> Services:
+        return await bootstrap(settings)
+
+    async def upgrade(self, settings: Settings) -> str:
+        return await upgrade_database(settings)
+
+    def serve(self, settings: Settings) -> None:
+        serve(settings)
+
+
+def cli(argv: Sequence[str] | None = None) -> int:
+    """The `policybot` command (`python app.py COMMAND ...` is the same)."""
+    return command(sys.argv[1:] if argv is None else argv, Composition())
+
+
+def main() -> int:
+    """`python app.py`: the server, same as `policybot serve`; with arguments, the command."""
+    return cli(sys.argv[1:] or ["serve"])
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from tests.e2e.slack.fake import FakeSlack  # noqa: E402
 
 def policybot(*args: str, env: dict[str, str]) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "adapters.cli", *args],
+        [sys.executable, "-m", "app", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -48,7 +48,7 @@ def policybot(*args: str, env: dict[str, str]) -> str:
 
 def start_worker(env: dict[str, str], log: object) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "adapters.cli", "worker"],
+        [sys.executable, "-m", "app", "worker"],
         cwd=ROOT,
         env=env,
         stdout=log,  # type: ignore[arg-type]

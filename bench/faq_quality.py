@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def ask(cases: list[str], *, semantic: bool, batch: int = 1, root: Path = ROOT) -> list[dict]:
     stdin = "".join(q.replace("\n", " ") + "\n" for q in cases)
     env = {**os.environ, "FAQ_SEMANTIC": "true" if semantic else "false"}
-    args = [sys.executable, "-m", "adapters.cli", "ask", "--jsonl", "--timings"]
+    args = [sys.executable, "-m", "app", "ask", "--jsonl", "--timings"]
     if batch > 1:
         args += ["--batch", str(batch)]
     proc = subprocess.run(

@@ -130,11 +130,11 @@ ALSO = [
     ),
     Mutation(
         "the stories CSV loses the votes",
-        "adapters/cli/stories.py",
-        "votes.get(s.id, 0),",
-        "0,",
+        "bot/features/stories/admin.py",
+        "Exported(s, authors.get(s.author_id), votes.get(s.id, 0), won.get(s.id, \"\"))",
+        "Exported(s, authors.get(s.author_id), 0, won.get(s.id, \"\"))",
         ("tests/e2e/test_cli.py::test_stories_export_csv",),
-        scope="_stories_export",
+        scope="export",
     ),
     Mutation(
         "the server stops when the task queue is unreachable",

@@ -26,6 +26,11 @@ class SettingsError(Exception):
     """A setting is missing or invalid; the message names it in one line."""
 
 
+class StartupError(Exception):
+    """The bot cannot start (its content, model or database); the message says why in one
+    line."""
+
+
 class Settings(BaseSettings):
     """Everything configurable, with safe defaults for the embedded single-machine setup."""
 

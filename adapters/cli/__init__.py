@@ -1,5 +1,5 @@
 """The `policybot` command: one module per command group, each declaring its arguments
-(`add`) and running them (`run`)."""
+(`add`) and running them (`run`) with what the composition root gives it (`root.Root`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
-from types import ModuleType
+from typing import Protocol
 
 from adapters.cli import (
     announce,
@@ -24,9 +24,22 @@ from adapters.cli import (
     teams,
     training,
 )
-from bot.settings import Settings, SettingsError, load_settings
+from adapters.cli.root import Root
+from bot.settings import Settings, SettingsError, StartupError, load_settings
 
-GROUPS: tuple[ModuleType, ...] = (
+
+class Group(Protocol):
+    """A command group: the module of one or more commands."""
+
+    @property
+    def COMMANDS(self) -> tuple[str, ...]: ...
+
+    def add(self, sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: ...
+
+    def run(self, args: argparse.Namespace, settings: Settings, root: Root) -> int: ...
+
+
+GROUPS: tuple[Group, ...] = (
     server,
     chat,
     ask,
@@ -52,13 +65,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `policybot` console script."""
+def main(argv: Sequence[str], root: Root) -> int:
+    """Run one command (`app.cli`, the `policybot` console script, passes the root in)."""
     args = _parser().parse_args(argv)
     try:
         # The Teams package is a manifest with the app id: it needs no password.
         settings = load_settings(channels=args.command != "teams")
-        return _run(args, settings)
+        return _run(args, settings, root)
     except SettingsError as err:
         print(f"policybot: {err}", file=sys.stderr)
         return 2
@@ -66,8 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _run(args: argparse.Namespace, settings: Settings) -> int:
-    import app
+def _run(args: argparse.Namespace, settings: Settings, root: Root) -> int:
     from adapters import logs
 
     logs.configure(settings.log_level, "%(levelname)s %(name)s: %(message)s")
@@ -80,7 +92,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         settings = settings.model_copy(update={"faq_semantic": False})
     group = next(g for g in GROUPS if args.command in g.COMMANDS)
     try:
-        return int(group.run(args, settings))
-    except app.StartupError as err:
+        return group.run(args, settings, root)
+    except StartupError as err:
         print(f"policybot: {err}", file=sys.stderr)
         return 2

@@ -7,8 +7,9 @@ import json
 import sys
 import time
 
+from adapters.cli.root import Root
 from bot.content import ContentError
-from bot.settings import Settings
+from bot.settings import Settings, StartupError
 
 COMMANDS = ("ask",)
 
@@ -32,14 +33,12 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: Settings, root: Root) -> int:
     """Run the command."""
-    return _ask(args, settings)
+    return _ask(args, settings, root)
 
 
-def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    import app
-
+def _ask(args: argparse.Namespace, settings: Settings, root: Root) -> int:
     if not args.jsonl and not " ".join(args.question).strip():
         print(
             'policybot: ask needs a question, e.g. policybot ask "can I post about the launch?"'
@@ -49,11 +48,11 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         return 2
 
     try:
-        content, index = app.load(settings)
+        content, index = root.load(settings)
     except ContentError as err:
         print(f"policybot: content is invalid:\n{err}", file=sys.stderr)
         return 2
-    except app.StartupError as err:
+    except StartupError as err:
         print(f"policybot: {err}", file=sys.stderr)
         return 2
     if not args.jsonl:

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 
+from adapters.cli.root import Root
 from bot.settings import Settings
 
 COMMANDS = ("cases",)
@@ -19,26 +20,24 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     stats.add_argument("--csv", action="store_true", help="one CSV row per case")
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: Settings, root: Root) -> int:
     """Run the command."""
-    return asyncio.run(_stats(settings, args.csv))
+    return asyncio.run(_stats(settings, root, args.csv))
 
 
-async def _stats(settings: Settings, as_csv: bool) -> int:
+async def _stats(settings: Settings, root: Root, as_csv: bool) -> int:
     import csv
 
-    import app
-    from bot.features.reports.stats import STAT_COLUMNS, stats_rows
-    from storage.uow import SqlStore
+    from bot import entry
+    from bot.features.reports import stats
 
-    engine = await app.prepare_database(settings)
+    services = await root.bootstrap(settings)
     try:
-        async with SqlStore(engine)() as uow:
-            rows = stats_rows(list(await uow.cases.all()))
+        rows = await entry.read(services.deps, stats.rows)
     finally:
-        await engine.dispose()
+        await services.close()
     if as_csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=STAT_COLUMNS)
+        writer = csv.DictWriter(sys.stdout, fieldnames=stats.STAT_COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
         return 0

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 
+from adapters.cli.root import Root
 from bot.settings import Settings
 
 COMMANDS = ("chat",)
@@ -26,29 +27,29 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: Settings, root: Root) -> int:
     """Run the command."""
     logging.getLogger().setLevel(logging.WARNING)
-    return asyncio.run(_chat(settings, args.email, args.name, args.add))
+    return asyncio.run(_chat(settings, root, args.email, args.name, args.add))
 
 
 TRIAL_EMAIL = "you@example.com"
 
 
-async def _chat(settings: Settings, email: str | None, name: str, add: bool) -> int:
-    import app
+async def _chat(settings: Settings, root: Root, email: str | None, name: str, add: bool) -> int:
     from adapters.console.chat import ConsoleChat
+    from bot import entry
     from bot.directory import is_email
 
     if email is not None and not is_email(email.strip()):
         print(f"policybot: --as needs an email address, not {email!r}", file=sys.stderr)
         return 2
-    services = await app.bootstrap(settings)
+    services = await root.bootstrap(settings)
     try:
         if email is None:
             email, add = TRIAL_EMAIL, True  # the trial person, added on first use
-        async with services.store() as uow:
-            known = await uow.people.by_email(email.strip().lower())
+        address = email.strip().lower()
+        known = await entry.read(services.deps, lambda uow: uow.people.by_email(address))
         if known is None and not add:
             print(
                 f"policybot: {email} is not in the directory: import it "

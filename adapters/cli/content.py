@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from adapters.cli.root import Root
 from bot.content import ContentError, load_content
 from bot.settings import Settings
 
@@ -20,7 +21,7 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     check.add_argument("--dir", type=Path, help="content folder (default: CONTENT_DIR)")
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: Settings, root: Root) -> int:
     """Run the command."""
     return _check(args.dir or settings.content_dir)
 

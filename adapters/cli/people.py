@@ -7,6 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
+from adapters.cli.root import Root
 from bot.directory import ImportReport, import_people, parse_people_csv
 from bot.settings import Settings
 
@@ -21,26 +22,24 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     imp.add_argument("file", type=Path)
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: Settings, root: Root) -> int:
     """Run the command."""
-    return asyncio.run(_import(settings, args.file))
+    return asyncio.run(_import(settings, root, args.file))
 
 
-async def _import(settings: Settings, file: Path) -> int:
-    import app
+async def _import(settings: Settings, root: Root, file: Path) -> int:
+    from bot import entry
 
     try:
         text = await asyncio.to_thread(file.read_text, encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         print(f"policybot: cannot read {file}: {exc}", file=sys.stderr)
         return 2
-    services = await app.bootstrap(settings)
+    services = await root.bootstrap(settings)
     try:
         report = ImportReport()
         rows = parse_people_csv(text, report)
-        async with services.store() as uow:
-            await import_people(uow, rows, report)
-            await uow.commit()
+        await entry.change(services.deps, lambda uow: import_people(uow, rows, report))
     finally:
         await services.close()
     print(f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}")

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 
+from adapters.cli.root import Root
 from bot.settings import Settings
 
 COMMANDS = ("policy",)
@@ -21,19 +22,18 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     policy_sub.add_parser("review-summary", help="staff input since the current version")
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: Settings, root: Root) -> int:
     """Run the command."""
     if args.action == "diff":
-        return _policy_diff(args, settings)
-    return asyncio.run(_review_summary(settings))
+        return _policy_diff(args, settings, root)
+    return asyncio.run(_review_summary(settings, root))
 
 
-def _policy_diff(args: argparse.Namespace, settings: Settings) -> int:
-    import app
+def _policy_diff(args: argparse.Namespace, settings: Settings, root: Root) -> int:
     from adapters.console.render import plain
     from bot.features.review import changes
 
-    content, _ = app.load(settings)
+    content, _ = root.load(settings)
     found = []
     for raw in (args.old, args.new):
         number = raw.lower().removeprefix("v")
@@ -47,14 +47,13 @@ def _policy_diff(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _review_summary(settings: Settings) -> int:
-    import app
+async def _review_summary(settings: Settings, root: Root) -> int:
+    from bot import entry
     from bot.features.review import review
 
-    services = await app.bootstrap(settings)
+    services = await root.bootstrap(settings)
     try:
-        async with services.store() as uow:
-            found = await review.inputs(services.deps, uow)
+        found = await entry.read(services.deps, lambda uow: review.inputs(services.deps, uow))
         print(review.summary(services.deps, found))
         for section_id, items in sorted(found.by_section.items()):
             for kind, text, who in items:

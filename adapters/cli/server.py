@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 
+from adapters.cli.root import Root
 from bot.settings import Settings
 
 log = logging.getLogger("policybot")
@@ -20,20 +21,18 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub.add_parser("worker", help="run a broadcast worker (with TASK_BROKER_URL)")
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: Settings, root: Root) -> int:
     """Run the command."""
     if args.command == "serve":
-        return _serve(settings)
-    return asyncio.run(_worker(settings))
+        return _serve(settings, root)
+    return asyncio.run(_worker(settings, root))
 
 
-def _serve(settings: Settings) -> int:
+def _serve(settings: Settings, root: Root) -> int:
     import errno
 
-    import app
-
     try:
-        app.serve(settings)
+        root.serve(settings)
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise
@@ -46,10 +45,9 @@ def _serve(settings: Settings) -> int:
     return 0
 
 
-async def _worker(settings: Settings) -> int:
+async def _worker(settings: Settings, root: Root) -> int:
     import signal
 
-    import app
     from adapters.broadcast import Broadcaster
 
     if settings.task_broker_url is None:
@@ -59,9 +57,8 @@ async def _worker(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    services = await app.bootstrap(settings)
+    services = await root.bootstrap(settings)
     broadcaster = Broadcaster(services)
-    services.broadcaster = broadcaster
     try:
         await broadcaster.start(tick=True)
     except Exception as exc:

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 
+from adapters.cli.root import Root
 from bot.settings import Settings
 
 COMMANDS = ("stories",)
@@ -19,33 +20,27 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     export.add_argument("--csv", action="store_true", help="CSV (default: one line per story)")
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: Settings, root: Root) -> int:
     """Run the command."""
-    return asyncio.run(_stories_export(settings, args.csv))
+    return asyncio.run(_stories_export(settings, root, args.csv))
 
 
-async def _stories_export(settings: Settings, as_csv: bool) -> int:
+async def _stories_export(settings: Settings, root: Root, as_csv: bool) -> int:
     import csv
 
-    import app
+    from adapters.cli.root import OPERATOR
+    from bot import entry
+    from bot.features.stories import admin
 
-    services = await app.bootstrap(settings)
+    services = await root.bootstrap(settings)
     try:
-        async with services.store() as uow:
-            stories = list(await uow.stories.all())
-            rounds = list(await uow.stories.rounds())
-            votes: dict[str, int] = {}
-            for r in rounds:
-                for story_id, n in (await uow.stories.votes(r.id)).items():
-                    votes[story_id] = votes.get(story_id, 0) + n
-            authors = {p.id: p for p in await uow.people.all()}
+        stories = await entry.read(services.deps, lambda uow: admin.export(uow, OPERATOR))
     finally:
         await services.close()
-    won = {r.winner_id: r.title for r in rounds if r.winner_id}
     if not as_csv:
-        for s in stories:
-            mark = f", won {won[s.id]}" if s.id in won else ""
-            print(f"{s.id}\t{s.status.value}\t{votes.get(s.id, 0)} vote(s){mark}\t{s.title}")
+        for e in stories:
+            s, mark = e.story, f", won {e.won}" if e.won else ""
+            print(f"{s.id}\t{s.status.value}\t{e.votes} vote(s){mark}\t{s.title}")
         print(f"{len(stories)} stor{'y' if len(stories) == 1 else 'ies'}; every column: --csv")
         return 0
     writer = csv.writer(sys.stdout)
@@ -53,8 +48,8 @@ async def _stories_export(settings: Settings, as_csv: bool) -> int:
         ["id", "title", "author_email", "status", "may_be_shared", "link", "submitted_at",
          "decided_at", "decline_reason", "votes", "won"]
     )  # fmt: skip
-    for s in stories:
-        author = authors.get(s.author_id)
+    for e in stories:
+        s, author = e.story, e.author
         writer.writerow(
             [
                 s.id,
@@ -66,8 +61,8 @@ async def _stories_export(settings: Settings, as_csv: bool) -> int:
                 s.created_at.isoformat(timespec="seconds"),
                 s.decided_at.isoformat(timespec="seconds") if s.decided_at else "",
                 s.reason,
-                votes.get(s.id, 0),
-                won.get(s.id, ""),
+                e.votes,
+                e.won,
             ]
         )
     return 0

@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import sys
 
+from adapters.cli.root import Root
+from bot.features.surveys.results import Results
 from bot.settings import Settings
 
 COMMANDS = ("survey",)
@@ -21,19 +23,18 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: Settings, root: Root) -> int:
     """Run the command."""
-    return asyncio.run(_survey_results(settings, args.csv))
+    return asyncio.run(_survey_results(settings, root, args.csv))
 
 
-async def _survey_results(settings: Settings, as_csv: bool) -> int:
+async def _survey_results(settings: Settings, root: Root, as_csv: bool) -> int:
     import csv
 
-    import app
-    from bot.features.surveys.results import compute
+    from bot import entry
+    from bot.features.surveys.results import everything
 
-    services = await app.bootstrap(settings)  # the server's own dependencies
-    deps, store = services.deps, services.store
+    services = await root.bootstrap(settings)  # the server's own dependencies
     writer = csv.writer(sys.stdout)
     header = [
             "campaign",
@@ -52,57 +53,53 @@ async def _survey_results(settings: Settings, as_csv: bool) -> int:
     if as_csv:
         writer.writerow(header)
     try:
-        async with store() as uow:
-            for campaign in await uow.campaigns.all():
-                r = await compute(deps, uow, campaign)
-                title = r.survey.title
-                if not as_csv:
-                    _print_results(r)
-                    continue
-                for q in r.questions:
-                    counts = "; ".join(f"{k}={v}" for k, v in q.counts.items())
-                    writer.writerow(
-                        [
-                            campaign.id,
-                            campaign.survey_id,
-                            title,
-                            campaign.opens_on,
-                            campaign.audience,
-                            campaign.closes_on,
-                            r.participants,
-                            q.id,
-                            q.answers,
-                            "" if q.mean is None else f"{q.mean:.2f}",
-                            "" if q.favourable is None else f"{q.favourable:.3f}",
-                            counts,
-                        ]
-                    )
-                if not r.shown:
-                    writer.writerow(
-                        [
-                            campaign.id,
-                            campaign.survey_id,
-                            title,
-                            campaign.opens_on,
-                            campaign.audience,
-                            campaign.closes_on,
-                            r.participants,
-                            "(hidden: fewer answers than the threshold)",
-                            "",
-                            "",
-                            "",
-                            "",
-                        ]
-                    )
+        for r in await entry.read(services.deps, lambda uow: everything(services.deps, uow)):
+            campaign = r.campaign
+            title = r.survey.title
+            if not as_csv:
+                _print_results(r)
+                continue
+            for q in r.questions:
+                counts = "; ".join(f"{k}={v}" for k, v in q.counts.items())
+                writer.writerow(
+                    [
+                        campaign.id,
+                        campaign.survey_id,
+                        title,
+                        campaign.opens_on,
+                        campaign.audience,
+                        campaign.closes_on,
+                        r.participants,
+                        q.id,
+                        q.answers,
+                        "" if q.mean is None else f"{q.mean:.2f}",
+                        "" if q.favourable is None else f"{q.favourable:.3f}",
+                        counts,
+                    ]
+                )
+            if not r.shown:
+                writer.writerow(
+                    [
+                        campaign.id,
+                        campaign.survey_id,
+                        title,
+                        campaign.opens_on,
+                        campaign.audience,
+                        campaign.closes_on,
+                        r.participants,
+                        "(hidden: fewer answers than the threshold)",
+                        "",
+                        "",
+                        "",
+                        "",
+                    ]
+                )
     finally:
         await services.close()
     return 0
 
 
-def _print_results(r: object) -> None:
-    from bot.features.surveys.results import Results
-
-    assert isinstance(r, Results)
+def _print_results(r: Results) -> None:
     c = r.campaign
     print(
         f"{r.survey.title} ({c.audience}, {c.opens_on:%d %b %Y} to {c.closes_on:%d %b %Y}): "

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from adapters.cli.root import Root
 from bot.settings import Settings
 
 COMMANDS = ("teams",)
@@ -21,7 +22,7 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     package.add_argument("--website", default="https://example.com", help="https:// address")
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: Settings, root: Root) -> int:
     """Run the command."""
     return _package(args, settings)
 

@@ -28,7 +28,7 @@ def policybot(
 ) -> subprocess.CompletedProcess[str]:
     """Run `policybot ARGS` to completion."""
     return subprocess.run(
-        [sys.executable, "-m", "adapters.cli", *args],
+        [sys.executable, "-m", "app", *args],
         input=stdin,
         capture_output=True,
         text=True,

@@ -76,7 +76,6 @@ async def broadcasting(services: app.Services) -> AsyncIterator[Any]:
     from adapters.broadcast import Broadcaster
 
     broadcaster = Broadcaster(services)
-    services.broadcaster = broadcaster
     await broadcaster.start(tick=False)
     consumer = asyncio.create_task(broadcaster.consume()) if broadcaster.external else None
     yield broadcaster

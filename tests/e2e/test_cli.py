@@ -287,7 +287,7 @@ def test_announce_from_the_cli(env: dict[str, str], tmp_path: Path) -> None:
     )
     assert cancelled.returncode == 0 and "Nothing was sent" in cancelled.stdout
     again = policybot("announce", "send", announcement_id, "--as", "hana@example.com", env=env)
-    assert "already cancelled" in again.stdout
+    assert again.returncode == 1 and "already cancelled" in again.stderr
 
     status = policybot("announce", "status", announcement_id, "--csv", env=env)
     assert status.returncode == 0

@@ -11,7 +11,7 @@ import pytest
 
 import app
 from adapters.embedding import MODEL_DIR, FastEmbedder, ModelError, semantic_parts
-from bot.settings import Settings, load_settings
+from bot.settings import Settings, StartupError, load_settings
 
 
 def _settings(tmp_path: Path, **extra: str) -> Settings:
@@ -67,7 +67,7 @@ def test_an_unusable_model_stops_the_start_when_semantic_is_required(
 ) -> None:
     folder = tmp_path / "nowhere" if kind == "missing" else _broken(tmp_path)
     settings = _settings(tmp_path, FAQ_MODEL_PATH=str(folder), FAQ_SEMANTIC="true")
-    with pytest.raises(app.StartupError, match="FAQ model unusable") as err:
+    with pytest.raises(StartupError, match="FAQ model unusable") as err:
         app.load(settings)
     assert "\n" not in str(err.value)
     with pytest.raises(ModelError):

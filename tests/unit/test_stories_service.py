@@ -82,3 +82,26 @@ async def test_a_round_without_votes_has_no_winner(
         assert round_.closes_at == clock.now() + timedelta(days=1)
         _, winner = await admin.close_round(deps, uow, hr_person, round_.id)
         assert winner is None
+
+
+async def test_the_export_gives_every_story_its_author_votes_and_win(
+    deps: Deps, hr_person: Person, stories: list[Story], clock: FakeClock, store: FakeStore
+) -> None:
+    store.data.people["a0"] = Person("a0", "Ada Author", email="ada@example.com")
+    async with deps.store() as uow:
+        for story_id in ("s0", "s1"):
+            await admin.approve(deps, uow, hr_person, story_id)
+        round_ = await admin.open_round(deps, uow, hr_person, "Best post", "7")
+        for voter in ("v1", "v2"):
+            await uow.stories.vote(round_.id, voter, "s0", clock.now())
+        await uow.stories.vote(round_.id, "v3", "s1", clock.now())
+        clock.advance(days=8)
+        await admin.close_round(deps, uow, hr_person, round_.id)
+        with pytest.raises(NotAllowed):
+            await admin.export(uow, Person("e", "Employee"))
+        exported = {e.story.id: e for e in await admin.export(uow, hr_person)}
+    assert set(exported) == {s.id for s in stories}
+    assert (exported["s0"].votes, exported["s0"].won) == (2, "Best post")
+    assert (exported["s1"].votes, exported["s1"].won) == (1, "")
+    assert exported["s0"].author is not None and exported["s0"].author.email == "ada@example.com"
+    assert exported["s3"].author is None and exported["s3"].votes == 0  # an author who left

@@ -14,6 +14,7 @@ from bot.features.training import status
 from bot.features.training.model import QuizCard
 from bot.features.training.training import outstanding, required_modules, required_now, schedule
 from bot.model import Person
+from tests.fakes import FakeClock, FakeStore
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -72,3 +73,33 @@ async def test_nothing_ticked_is_refused_and_an_employee_may_not_choose(
         with pytest.raises(NotAllowed):
             await status.set_required(deps, uow, Person("e", "Employee"), {"any"})
         assert await uow.training.required_sets() == {}
+
+
+async def test_the_roster_says_per_person_what_is_open_and_who_is_overdue(
+    deps: Deps, hr_person: Person, store: FakeStore, clock: FakeClock
+) -> None:
+    modules = [m.id for m in deps.content.quizzes.modules]
+    version = deps.content.current.version
+    boss = Person("m1", "Mo Manager", email="mo@example.com")
+    late = Person("e1", "Eve Employee", email="eve@example.com", manager_id="m1")
+    for p in (boss, late):
+        store.data.people[p.id] = p
+    async with deps.store() as uow:
+        await uow.training.complete(late.id, modules[0], version, clock.now())
+        await uow.training.attest(boss.id, version, clock.now())
+        await uow.commit()
+    clock.current = status.due_at(deps) - timedelta(hours=1)
+    async with deps.store() as uow:
+        before = {r.person.id: r for r in await status.roster(deps, uow, hr_person)}
+    assert not any(r.overdue for r in before.values())  # nobody is late before the day
+    clock.current = status.due_at(deps) + timedelta(hours=1)
+    async with deps.store() as uow:
+        rows = await status.roster(deps, uow, hr_person)
+        with pytest.raises(NotAllowed):
+            await status.roster(deps, uow, late)
+    by_id = {r.person.id: r for r in rows}
+    assert [r.person.display_name for r in rows] == sorted(r.person.display_name for r in rows)
+    assert by_id["e1"].overdue and by_id["e1"].manager == boss
+    assert by_id["e1"].modules_open == tuple(modules[1:])
+    assert not by_id["m1"].overdue and by_id["m1"].attested_at is not None
+    assert by_id["m1"].modules_open == tuple(modules)  # attesting is not doing the modules

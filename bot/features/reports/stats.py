@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.deps import Deps
 from bot.features.reports.model import Case
 from bot.messages import Action, Card, Reply, TextReply
@@ -26,10 +28,10 @@ STAT_COLUMNS = (
 def stats_rows(cases: list[Case]) -> list[dict[str, str]]:
     """One row per case for statistics: no content and no identities."""
 
-    def hours(start: object, end: object) -> str:
+    def hours(start: datetime | None, end: datetime | None) -> str:
         if start is None or end is None:
             return ""
-        return f"{(end - start).total_seconds() / 3600:.1f}"  # type: ignore[operator]
+        return f"{(end - start).total_seconds() / 3600:.1f}"
 
     rows = []
     for c in cases:
@@ -49,6 +51,11 @@ def stats_rows(cases: list[Case]) -> list[dict[str, str]]:
             }
         )
     return rows
+
+
+async def rows(uow: UnitOfWork) -> list[dict[str, str]]:
+    """Every case as a statistics row (`stats_rows`), oldest first."""
+    return stats_rows(list(await uow.cases.all()))
 
 
 async def summary(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:

@@ -242,3 +242,30 @@ async def finish_round(deps: Deps, uow: UnitOfWork, round_: Round, by: str) -> S
         await uow.announcements.add(result)
     log.info("round %s closed", round_.id)
     return winner
+
+
+@dataclass(frozen=True, slots=True)
+class Exported:
+    """One story as HR exports it: its author (None once they have left), the votes it had
+    over every round, and the title of the round it won ("" if none)."""
+
+    story: Story
+    author: Person | None
+    votes: int
+    won: str
+
+
+async def export(uow: UnitOfWork, viewer: Person) -> tuple[Exported, ...]:
+    """HR: every story, with its votes and wins."""
+    require(viewer, Role.HR)
+    rounds = list(await uow.stories.rounds())
+    votes: dict[str, int] = {}
+    for r in rounds:
+        for story_id, n in (await uow.stories.votes(r.id)).items():
+            votes[story_id] = votes.get(story_id, 0) + n
+    won = {r.winner_id: r.title for r in rounds if r.winner_id}
+    authors = {p.id: p for p in await uow.people.all()}
+    return tuple(
+        Exported(s, authors.get(s.author_id), votes.get(s.id, 0), won.get(s.id, ""))
+        for s in await uow.stories.all()
+    )

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.deps import Deps
 from bot.directory import require
-from bot.features.training.training import required_now
+from bot.features.training.training import outstanding, required_now
 from bot.model import Person, Role
 from bot.ports import UnitOfWork
 
@@ -123,7 +123,7 @@ async def figures(deps: Deps, uow: UnitOfWork, viewer: Person) -> TrainingFigure
     version = deps.content.current.version
     attested = set(await uow.training.attestations(version))
     now = deps.clock.now()
-    due = assigned_at(deps) + timedelta(days=DUE_DAYS)
+    due = due_at(deps)
 
     def manager(p: Person) -> tuple[str, str]:
         boss = by_id.get(p.manager_id or "")
@@ -184,3 +184,47 @@ def assigned_at(deps: Deps) -> datetime:
     """When the current version's training was assigned: the day it was published."""
     published = deps.content.current.meta.published
     return datetime(published.year, published.month, published.day, tzinfo=UTC)
+
+
+def due_at(deps: Deps) -> datetime:
+    """When the current version's training is due: someone who has not attested by then is
+    overdue."""
+    return assigned_at(deps) + timedelta(days=DUE_DAYS)
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """One person's training for the current version: what HR exports, one row each."""
+
+    person: Person
+    manager: Person | None
+    version: int
+    modules_open: tuple[str, ...]
+    attested_at: datetime | None
+    overdue: bool
+
+
+async def roster(deps: Deps, uow: UnitOfWork, viewer: Person) -> tuple[Standing, ...]:
+    """Everyone's training, by name: the modules they still have to do, when they attested,
+    and whether they are overdue. Only HR sees everyone."""
+    require(viewer, Role.HR)
+    people = list(await uow.people.all())
+    version = deps.content.current.version
+    attested = await uow.training.attestations(version)
+    done = await uow.training.everyone_completed()
+    required = await required_now(deps, uow)
+    late = deps.clock.now() > due_at(deps)
+    by_id = {p.id: p for p in people}
+    return tuple(
+        Standing(
+            person=p,
+            manager=by_id.get(p.manager_id or ""),
+            version=version,
+            modules_open=tuple(
+                m.id for m in outstanding(deps.content, done.get(p.id, {}), required)
+            ),
+            attested_at=attested.get(p.id),
+            overdue=p.id not in attested and late,
+        )
+        for p in sorted(people, key=lambda p: p.display_name)
+    )

@@ -52,7 +52,7 @@ async def slack() -> AsyncIterator[FakeSlack]:
 
 def worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "adapters.cli", "worker"],
+        [sys.executable, "-m", "app", "worker"],
         cwd=ROOT,
         env=env,
         stdout=log.open("wb"),

@@ -1,7 +1,0 @@
-"""`python -m adapters.cli`."""
-
-import sys
-
-from adapters.cli import main
-
-sys.exit(main())
