@@ -10,16 +10,20 @@ import socket
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters import health, logs
-from adapters.channel import channel_ids
+from adapters.broadcast import running
+from adapters.channel import Channel, build_all, channel_ids, mount_all
 from adapters.cli import main as command
+from adapters.embedding import ModelError, semantic_parts
+from adapters.web import mount as dashboard
 from bot.catalog import ROUTES
 from bot.clock import SystemClock
 from bot.content import Content, ContentError, load_content
@@ -42,13 +46,11 @@ from storage.db import (
     upgrade,
 )
 from storage.files import private_database, private_folder, sqlite_path
-from storage.inbox import InboxQueue
+from storage.inbox_queue import InboxQueue
 from storage.keys import old_secret_keys, secret_key
-from storage.outbox import OutboxQueue
+from storage.outbox_queue import OutboxQueue
+from storage.seen import SeenEvents
 from storage.uow import SqlStore, unavailable
-
-if TYPE_CHECKING:
-    from adapters.channel import Channel
 
 log = logging.getLogger("policybot")
 
@@ -78,8 +80,6 @@ class Services:
     def channels(self) -> dict[str, Channel]:
         """The channels that are configured, by name, built on first use."""
         if self._channels is None:
-            from adapters.channel import build_all
-
             self._channels = build_all(self, CHANNELS)
         return self._channels
 
@@ -102,10 +102,6 @@ class Services:
 
 def load(settings: Settings) -> tuple[Content, FaqIndex]:
     """Content and the FAQ matcher; raises ContentError naming every problem."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from adapters.embedding import ModelError, semantic_parts
-
     with ThreadPoolExecutor(1) as pool:  # the model loads while the content is read
         parts = pool.submit(semantic_parts, settings)
         content = load_content(settings.content_dir)
@@ -264,8 +260,6 @@ def _casework(services: Services) -> Any:
     """
 
     async def loop() -> None:
-        from storage.seen import SeenEvents
-
         seen, pruned = SeenEvents(services.store), 0.0
         while True:
             await run_jobs(services)
@@ -304,15 +298,9 @@ def web_app(services: Services) -> web.Application:
         app.cleanup_ctx.append(_casework(services))
     else:
         log.info("worker: off (POLICYBOT_WORKER=false): deadlines and reminders run elsewhere")
-    from adapters.channel import mount_all
-
     mount_all(app, services, services.channels.values(), services.store.listeners.append)
     if services.settings.worker:
-        from adapters.broadcast import running
-
         app.cleanup_ctx.append(running(services))
-    from adapters.web import mount as dashboard
-
     dashboard(app, services.deps, secret_key(services.settings))
     return app
 

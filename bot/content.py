@@ -12,9 +12,11 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from bot.features.reports import promises
 from bot.features.reports.rules import ReportRules
 from bot.features.surveys.rules import Surveys
 from bot.features.training.rules import QuizBank
+from bot.lint import protected_activity_problems
 from bot.rules import ID_PATTERN, Strict
 
 _SECTION_RE = re.compile(r"^##\s+(?P<title>.+?)\s*(?:\{#(?P<id>[a-z0-9-]+)\})?\s*$")
@@ -304,8 +306,6 @@ def _promise_problems(
 ) -> list[str]:
     """What the current policy, the FAQ and the quizzes say the reporting process does, where
     it contradicts `reports.yaml` and the bot."""
-    from bot.features.reports import promises
-
     texts: list[tuple[str, str]] = []
     if policies:
         current = policies[-1]
@@ -324,8 +324,6 @@ def _promise_problems(
 
 def load_content(root: Path) -> Content:
     """Load and validate the content folder; raise ContentError listing every problem."""
-    from bot.lint import protected_activity_problems
-
     if not root.is_dir():
         raise ContentError([f"{root}: content folder not found (CONTENT_DIR)"])
     problems: list[str] = []

@@ -20,6 +20,8 @@ from sqlalchemy.pool import NullPool
 
 from bot.ports import Cipher
 from storage.db import make_engine, read_only
+from storage.outbox_queue import OutboxQueue
+from storage.uow import SqlStore
 
 TIMEOUT = 0.3  # seconds a check waits for a lock or a connection
 _TOUCH = text("UPDATE alembic_version SET version_num = version_num")
@@ -94,9 +96,6 @@ def checks(
 ) -> dict[str, Callable[[], Awaitable[dict[str, Any]]]]:
     """The /healthz checks of storage, on `engine` (from `check_engine`): the database (a read
     and a write) and the outbox's backlog."""
-    from storage.outbox import OutboxQueue
-    from storage.uow import SqlStore
-
     outbox = OutboxQueue(SqlStore(engine, cipher))
 
     async def database() -> dict[str, Any]:

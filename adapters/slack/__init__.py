@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from adapters.channel import Channel, Core, Off
 
-ROUTE = "/slack/events"
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,20}$")
 
 

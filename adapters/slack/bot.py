@@ -13,10 +13,13 @@ from slack_sdk.errors import SlackApiError
 from adapters.broadcast.engine import Sender
 from adapters.channel import Core
 from adapters.delivery import Outcome
-from adapters.slack import ROUTE, render
+from adapters.slack import render
+from adapters.slack.broadcast import SlackBroadcast
 from adapters.slack.client import UNREACHABLE, call, client, close_connections, keep_connections
 from adapters.slack.inbox import MAX_ATTEMPTS, REPLY_EVENT, Recorded
 from adapters.slack.listeners import COMMANDS, Listeners
+from adapters.slack.route import ROUTE, handler
+from adapters.slack.socket import DurableSocketModeHandler
 from bot import dispatch, entry
 from bot.batch import Batcher
 from bot.directory import Profile
@@ -67,8 +70,6 @@ class SlackChannel:
 
     def mount(self, app: web.Application) -> None:
         """Serve Slack on `app`: the HTTP route, or a Socket Mode connection."""
-        from adapters.slack.route import handler
-
         settings = self.settings
         inbox = self.inbox
 
@@ -82,8 +83,6 @@ class SlackChannel:
         self.checks["inbox"] = inbox_health
         socket = None
         if settings.slack_app_token is not None:
-            from adapters.slack.socket import DurableSocketModeHandler
-
             socket = DurableSocketModeHandler(self, settings.slack_app_token.get_secret_value())
             log.info("channel slack: enabled (Socket Mode)")
         else:
@@ -112,8 +111,6 @@ class SlackChannel:
 
     def broadcast(self) -> Sender:
         """Announcements, through a client of their own (the engine does the retrying)."""
-        from adapters.slack.broadcast import SlackBroadcast
-
         return SlackBroadcast(self.settings)
 
     def start(self) -> None:

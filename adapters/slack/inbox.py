@@ -11,21 +11,44 @@ import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.ports import InboxQueue, OutboxQueue
 from adapters.slack import inbound
 from adapters.slack.client import UNREACHABLE
-from bot.messages import ConversationRef, Reply, Text, TextReply
-
-if TYPE_CHECKING:
-    from adapters.slack.bot import SlackChannel
+from bot.deps import Deps
+from bot.messages import ConversationRef, Incoming, Reply, Text, TextReply
 
 log = logging.getLogger("policybot.slack")
 REPLY_EVENT = "policybot_reply"
 MAX_ATTEMPTS = 5  # an event that failed this often is dropped (logged), not retried forever
+
+
+class Host(Protocol):
+    """What the inbox path needs of its channel (`bot.SlackChannel`)."""
+
+    deps: Deps
+    client: AsyncWebClient
+    lease: float  # a message held longer than this by a replica is taken over
+    closing: bool  # the channel is shutting down: take nothing new
+
+    async def handle(self, incoming: Incoming, durable: bool = False) -> list[Reply]:
+        """Run the core for one message."""
+        ...
+
+    async def post(
+        self,
+        channel: str,
+        replies: list[Reply],
+        thread: str | None = None,
+        reply_to: str = "",
+        skip: set[int] | frozenset[int] = frozenset(),
+    ) -> str:
+        """Post replies; the error code if one could not be posted, else ""."""
+        ...
 
 
 def _event_of(message: Text) -> dict[str, Any]:
@@ -53,7 +76,7 @@ def _message_of(event: dict[str, Any]) -> Text:
 class Recorded:
     """The inbox path of one Slack channel: recording, answering, and taking over."""
 
-    def __init__(self, channel: SlackChannel, inbox: InboxQueue, outbox: OutboxQueue) -> None:
+    def __init__(self, channel: Host, inbox: InboxQueue, outbox: OutboxQueue) -> None:
         self.channel = channel
         self.inbox = inbox
         self.outbox = outbox

@@ -5,18 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import inbound, render
 from bot import entry
 from bot.catalog import ROUTES
+from bot.deps import Deps
+from bot.directory import Profile
 from bot.messages import ConversationRef, Form, Incoming, Reply, Submission, Text, TextReply
-
-if TYPE_CHECKING:
-    from adapters.slack.bot import SlackChannel
 
 log = logging.getLogger("policybot.slack")
 _FORM: TypeAdapter[Form] = TypeAdapter(Form)
@@ -28,10 +29,38 @@ WORKING = Form(
 DONE = "Done. You can close this window."
 
 
+class Host(Protocol):
+    """What the listeners need of their channel (`bot.SlackChannel`)."""
+
+    deps: Deps
+    client: AsyncWebClient
+    view_deadline: float  # seconds to answer a modal submission in place
+
+    async def profile(self, user_id: str) -> Profile | None:
+        """What Slack says of a user, for someone new to the directory."""
+        ...
+
+    async def call(self, method: Callable[..., Awaitable[Any]], **kwargs: Any) -> str:
+        """One Web API call; "" on success, else the error code."""
+        ...
+
+    async def handle(self, incoming: Incoming, durable: bool = False) -> list[Reply]:
+        """Run the core for one message, press or submission."""
+        ...
+
+    async def reply(self, to: Incoming, replies: list[Reply], trigger: str | None = None) -> None:
+        """Answer where the message came from (a form opens as a modal with `trigger`)."""
+        ...
+
+    async def open_form(self, form: Form, where: Incoming, trigger: str | None) -> None:
+        """Open a form as a modal (or post it, without a trigger)."""
+        ...
+
+
 class Listeners:
     """What Bolt calls, for one channel."""
 
-    def __init__(self, channel: SlackChannel) -> None:
+    def __init__(self, channel: Host) -> None:
         self.channel = channel
 
     def register(self, app: AsyncApp) -> None:

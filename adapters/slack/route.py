@@ -4,17 +4,37 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack.bot import SlackChannel
+from adapters.ports import InboxQueue
+from bot.batch import Batcher
 
 log = logging.getLogger("policybot.slack")
+ROUTE = "/slack/events"
+
+
+class Host(Protocol):
+    """What the route (and Socket Mode) need of their channel (`bot.SlackChannel`)."""
+
+    app: AsyncApp
+    batcher: Batcher
+    closing: bool  # the channel is shutting down: take nothing new
+
+    @property
+    def inbox(self) -> InboxQueue | None:
+        """None: messages are answered in the request, not recorded first."""
+        ...
+
+    async def accept(self, body: dict[str, Any]) -> bool:
+        """Record a message event in the inbox; False if it was a repeat."""
+        ...
 
 
 def _bad(reason: str, status: int = 400) -> web.Response:
@@ -94,7 +114,7 @@ def _valid(verifier: SignatureVerifier, body: str, headers: Any) -> bool:
     return verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
 
 
-def handler(channel: SlackChannel, signing_secret: str) -> Any:
+def handler(channel: Host, signing_secret: str) -> Any:
     """The aiohttp handler for the Events API, interactivity and slash commands."""
     verifier = SignatureVerifier(signing_secret)
 

@@ -18,8 +18,7 @@ from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
-from adapters.slack.bot import SlackChannel
-from adapters.slack.route import message_event
+from adapters.slack.route import Host, message_event
 
 log = logging.getLogger("policybot.slack")
 
@@ -27,7 +26,7 @@ log = logging.getLogger("policybot.slack")
 class DurableSocketModeHandler(AsyncSocketModeHandler):
     """Bolt's Socket Mode handler, with message events recorded before they are acked."""
 
-    def __init__(self, channel: SlackChannel, app_token: str) -> None:
+    def __init__(self, channel: Host, app_token: str) -> None:
         super().__init__(channel.app, app_token)
         self.channel = channel
 

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from adapters.channel import Channel, Core, Off
 
-ROUTE = "/api/messages"
 _CHANNEL_ID = re.compile(r"^19:[A-Za-z0-9_\-]{4,120}@thread\.(tacv2|skype)$")
 
 

@@ -6,7 +6,6 @@ Every line that depends on the Bot Framework SDK lives in adapters/teams/.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 
@@ -23,8 +22,11 @@ from botbuilder.schema import (
 from adapters.broadcast.engine import Sender as Broadcast
 from adapters.channel import Core
 from adapters.delivery import Outcome
-from adapters.teams import ROUTE, render
+from adapters.teams import render
+from adapters.teams.broadcast import TeamsBroadcast
 from adapters.teams.clients import ReusingAuthentication
+from adapters.teams.references import load_reference, reference_json
+from adapters.teams.route import ROUTE, handler
 from adapters.teams.send import Sender, Unreachable
 from adapters.teams.turns import KEEP_RESULT_SECONDS, Turns, user_of
 from bot import dispatch
@@ -61,24 +63,6 @@ class _Config:
             self.CALLER_ID = CallerIdConstants.public_azure_channel.value
 
 
-def reference_json(source: Activity | ConversationReference) -> str:
-    """The opaque conversation reference stored for proactive messages."""
-    if isinstance(source, Activity):
-        activity = source
-        source = TurnContext.get_conversation_reference(activity)
-        data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-        tenant = (data.get("tenant") or {}).get("id")
-        if source.conversation is not None and not source.conversation.tenant_id and tenant:
-            # Teams sends the tenant as conversation.tenantId, which the SDK's model drops.
-            source.conversation.tenant_id = tenant
-    return json.dumps(source.serialize())
-
-
-def load_reference(raw: str) -> ConversationReference:
-    """A stored conversation reference back."""
-    return ConversationReference().deserialize(json.loads(raw))
-
-
 class TeamsChannel:
     """Translates Bot Framework activities to core calls and core replies to activities."""
 
@@ -104,8 +88,6 @@ class TeamsChannel:
 
     def mount(self, app: web.Application) -> None:
         """Serve Bot Framework activities on `app`."""
-        from adapters.teams.route import handler
-
         app.router.add_post(ROUTE, handler(self))
         if self.app_id:
             log.info("channel teams: enabled (POST %s, app %s)", ROUTE, self.app_id)
@@ -142,8 +124,6 @@ class TeamsChannel:
 
     def broadcast(self) -> Broadcast:
         """Announcements, through this channel's adapter (the engine does the retrying)."""
-        from adapters.teams.broadcast import TeamsBroadcast
-
         return TeamsBroadcast(self.settings, self)
 
     def forget_later(self, token: str) -> None:

@@ -8,15 +8,17 @@ one HTTP call, so this is rare; the engine's records say which rows it affected.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 from botbuilder.core import TurnContext
-from botbuilder.schema import Activity, ConversationAccount
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity, ConversationAccount, ConversationReference
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.broadcast.engine import Result
+from adapters.ports import Addresses
 from adapters.teams import render
-from adapters.teams.bot import TeamsChannel, load_reference, reference_json
+from adapters.teams.references import load_reference, reference_json
 from adapters.teams.send import PER_CONVERSATION, status_of
 from bot.features.announcements.model import Announcement
 from bot.messages import Card
@@ -26,6 +28,20 @@ from bot.settings import Settings
 log = logging.getLogger("policybot.broadcast.teams")
 
 
+class Host(Protocol):
+    """What the sender needs of its channel (`bot.TeamsChannel`)."""
+
+    adapter: CloudAdapter
+    addresses: Addresses
+    app_id: str
+
+    async def open_conversation(
+        self, user_id: str, template: ConversationReference
+    ) -> ConversationReference:
+        """Start a 1:1 chat with a user who has the app, where `template` was seen."""
+        ...
+
+
 class TeamsBroadcast:
     """The engine's Teams sender: no retries of its own, 429s go back to the shared limiter."""
 
@@ -33,7 +49,7 @@ class TeamsBroadcast:
     per_conversation = float(PER_CONVERSATION)
     addressed = False
 
-    def __init__(self, settings: Settings, channel: TeamsChannel) -> None:
+    def __init__(self, settings: Settings, channel: Host) -> None:
         self.rate = settings.teams_rate
         self.channel = channel
 

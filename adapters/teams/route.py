@@ -4,22 +4,34 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 from aiohttp import web
+from botbuilder.core import InvokeResponse
 from botbuilder.schema import Activity
 
-from adapters.teams.bot import TeamsChannel
-
 log = logging.getLogger("policybot.teams")
+ROUTE = "/api/messages"
+
+
+class Host(Protocol):
+    """What the route needs of its channel (`bot.TeamsChannel`)."""
+
+    async def authenticate(self, auth_header: str, activity: Activity) -> Any:
+        """Check the request's token; raises (any exception) when it is not acceptable."""
+        ...
+
+    async def process(self, authenticated: Any, activity: Activity) -> InvokeResponse | None:
+        """Run one authenticated activity through the bot."""
+        ...
 
 
 def _bad(reason: str, status: int = 400) -> web.Response:
     return web.json_response({"error": reason}, status=status)
 
 
-def handler(channel: TeamsChannel) -> Any:
+def handler(channel: Host) -> Any:
     """The aiohttp handler for Bot Framework activities."""
 
     async def messages(request: web.Request) -> web.StreamResponse:

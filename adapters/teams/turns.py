@@ -6,13 +6,15 @@ import asyncio
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ChannelAccount
 from pydantic import TypeAdapter, ValidationError
 
+from adapters.ports import OutboxQueue
 from adapters.teams import render
+from bot.deps import Deps
 from bot.features.faq import faq
 from bot.messages import (
     Action,
@@ -26,8 +28,31 @@ from bot.messages import (
     UserRef,
 )
 
-if TYPE_CHECKING:
-    from adapters.teams.bot import TeamsChannel
+
+class Host(Protocol):
+    """What a turn needs of its channel (`bot.TeamsChannel`)."""
+
+    deps: Deps
+    outbox: OutboxQueue
+    lease: float
+    pending: dict[str, asyncio.Task[list[Reply]]]
+
+    async def handle(self, context: TurnContext, incoming: Incoming) -> list[Reply]:
+        """Run the core for one incoming message, press or submission."""
+        ...
+
+    async def send(self, context: TurnContext, replies: list[Reply]) -> None:
+        """Send replies in the turn's conversation."""
+        ...
+
+    def later(self, activity: Activity, replies: list[Reply]) -> None:
+        """Send replies after the invoke response."""
+        ...
+
+    def forget_later(self, token: str) -> None:
+        """Drop a dialog's kept result after a while."""
+        ...
+
 
 _FORM: TypeAdapter[Form] = TypeAdapter(Form)
 
@@ -46,7 +71,7 @@ def _shared(activity: Activity) -> bool:
 class Turns(ActivityHandler):
     """The activity handler of one channel."""
 
-    def __init__(self, channel: TeamsChannel) -> None:
+    def __init__(self, channel: Host) -> None:
         self.channel = channel
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:

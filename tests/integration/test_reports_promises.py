@@ -34,7 +34,7 @@ from bot.messages import (
 )
 from bot.model import Person, Role
 from storage.cipher import KeyCipher
-from storage.outbox import OutboxQueue
+from storage.outbox_queue import OutboxQueue
 from storage.uow import SqlStore
 from tests.conftest import sql_deps, sql_store
 from tests.dump import changes, dump, flat

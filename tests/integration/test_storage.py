@@ -17,7 +17,7 @@ from bot.model import Flow, Person, Role, new_id
 from bot.ports import StoreUnavailable
 from storage.cipher import KeyCipher
 from storage.db import current_revision, head_revision, make_engine, upgrade
-from storage.outbox import OutboxQueue
+from storage.outbox_queue import OutboxQueue
 from storage.uow import SqlStore, SqlUnitOfWork
 
 PEOPLE_CSV = """email,name,department,manager_email,timezone,slack_user_id,teams_user_id,roles
@@ -360,7 +360,7 @@ async def test_the_inbox_holds_messages_sealed_and_drops_them_once_answered(
 ) -> None:
     from sqlmodel import SQLModel
 
-    from storage.inbox import InboxQueue
+    from storage.inbox_queue import InboxQueue
 
     store = SqlStore(engine, KeyCipher(b"i" * 32))
     inbox = InboxQueue(store, lease_seconds=30)

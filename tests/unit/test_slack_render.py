@@ -6,7 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from adapters.slack import ROUTE, render
+from adapters.slack import render
+from adapters.slack.route import ROUTE
 from bot.messages import Button, Card, Choices, Field, Form, Option, TextReply
 
 MANIFEST = Path(__file__).resolve().parents[2] / "adapters" / "slack" / "manifest.yaml"
