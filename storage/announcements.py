@@ -90,7 +90,7 @@ PENDING, CLAIMED, DELIVERED, FAILED = "pending", "claimed", "delivered", "failed
 STALLED_AFTER = timedelta(minutes=2)
 
 
-def _announcement(row: AnnouncementRow) -> Announcement:
+def announcement_of(row: AnnouncementRow) -> Announcement:
     return Announcement(
         id=row.id,
         title=row.title,
@@ -133,13 +133,13 @@ class SqlAnnouncements:
 
     async def get(self, announcement_id: str) -> Announcement | None:
         row = await self.session.get(AnnouncementRow, announcement_id)
-        return _announcement(row) if row else None
+        return announcement_of(row) if row else None
 
     async def recent(self, limit: int = 10) -> Sequence[Announcement]:
         rows = await self.session.exec(
             select(AnnouncementRow).order_by(col(AnnouncementRow.created_at).desc()).limit(limit)
         )
-        return [_announcement(r) for r in rows]
+        return [announcement_of(r) for r in rows]
 
     async def save(self, announcement: Announcement) -> None:
         row = await self.session.get(AnnouncementRow, announcement.id)
