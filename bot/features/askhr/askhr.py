@@ -6,11 +6,10 @@ import logging
 
 from bot.deps import Deps
 from bot.directory import require
+from bot.features.askhr.card import answer_card, hr_card
 from bot.features.askhr.model import Ticket, TicketStatus
 from bot.messages import (
     Action,
-    Button,
-    Card,
     Field,
     Form,
     Notification,
@@ -111,24 +110,6 @@ async def create(
     return [TextReply(deps.content.chat.ask_hr_sent.format(ref=ticket.ref))]
 
 
-def hr_card(ticket: Ticket, asker: Person, assignee: Person | None = None) -> Card:
-    """What HR sees for one ticket: who asked, and who of HR has taken it."""
-    facts = [("From", asker.display_name), ("Status", ticket.status.value)]
-    if assignee is not None:
-        facts.append(("Assigned to", assignee.display_name))
-    if asker.department:
-        facts.insert(1, ("Department", asker.department))
-    if ticket.answer:
-        facts.append(("Answer", ticket.answer))
-    buttons: tuple[Button, ...] = ()
-    if ticket.status in (TicketStatus.OPEN, TicketStatus.ASSIGNED):
-        buttons = (
-            Button("Assign to me", "ticket_assign", ticket.id),
-            Button("Answer", "ticket_answer", ticket.id, style="primary"),
-        )
-    return Card(f"Question for HR {ticket.ref}", ticket.question, tuple(facts), buttons)
-
-
 async def list_open(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
     """Open tickets, for HR."""
     require(person, Role.HR)
@@ -203,13 +184,7 @@ async def submit_answer(
     ticket.assignee_id = ticket.assignee_id or person.id
     ticket.answered_at = deps.clock.now()
     await uow.tickets.save(ticket)
-    card = Card(
-        "HR answered your question",
-        text,
-        (("Your question", shorten(ticket.question, 500)), ("Reference", ticket.ref)),
-        (Button("That answers it", "ticket_close", ticket.id),),
-        footer=f"Answered by {person.display_name}",
-    )
+    card = answer_card(ticket, person)
     await _send_all(uow, [Notification(ticket.asker_id, card, f"HR answered {ticket.ref}")])
     return [TextReply(f"Your answer to {ticket.ref} was sent.")]
 
