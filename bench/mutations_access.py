@@ -8,6 +8,7 @@ from mutation import (
     EXCLUDED,
     LEITNER,
     LOCKED,
+    ROLES,
     SCOPES,
     SEALED,
     TRAINING_PAGE,
@@ -42,8 +43,8 @@ EIGHT = [
         (EXCLUDED,),
         scope="handled",
     ),
-    _role_check("askhr.askhr", "submit_answer"),
-    _role_check("askhr.askhr", "assign"),
+    _role_check("askhr.askhr", "submit_answer", "askhr.service.answer"),
+    _role_check("askhr.askhr", "assign", "askhr.service.assign"),
     Mutation(
         "passphrase lock lasts 1 minute instead of 15",
         "bot/features/reports/reports.py",
@@ -76,7 +77,6 @@ ROLE_CHECKS = [
     for module, functions in (
         ("announcements.announcements", ("new_form", "discard")),
         ("announcements.announcements", ("status", "overview")),
-        ("askhr.askhr", ("list_open", "open_answer")),
         ("surveys.surveys", ("new_form",)),
         ("suggestions.suggestions", ("overview",)),
         ("stories.stories", ("queue", "decline_form", "new_round_form")),
@@ -102,6 +102,16 @@ ROLE_CHECKS = [
     _role_check("stories.stories", "open_round", "stories.admin.open_round"),
     _role_check("stories.stories", "close_now", "stories.admin.close_round"),
     _role_check("review.review", "show", "review.review.review_summary"),
+    # The ask-HR rules live in bot/features/askhr/service.py.
+    _role_check("askhr.askhr", "open_answer", "askhr.service.answerable"),
+    Mutation(
+        "role check removed: askhr.askhr.list_open (in askhr.service.open_tickets)",
+        "bot/features/askhr/service.py",
+        "    require(viewer, Role.HR)\n",
+        "",
+        (f"{ROLES}[askhr.service.open_tickets]",),
+        scope="open_tickets",
+    ),
     # The training rules the chat and the dashboard share live in bot/features/training/status.py.
     _role_check("training.status", "set_required"),
 ]
@@ -187,7 +197,7 @@ OTHER_CHECKS = [
     ),
     Mutation(
         "anyone closes someone else's question",
-        "bot/features/askhr/askhr.py",
+        "bot/features/askhr/service.py",
         "if ticket is None or ticket.asker_id != person.id:",
         "if ticket is None:",
         (f"{SCOPES}::test_only_the_asker_closes_their_question",),

@@ -1,31 +1,26 @@
-"""Ask HR: questions the bot could not answer become tickets HR answers in chat."""
+"""Ask HR in chat: the question and answer forms, HR's cards, and the handlers that call the
+service (bot/features/askhr/service.py) and turn its results and refusals into replies."""
 
 from __future__ import annotations
 
-import logging
-
 from bot.deps import Deps
-from bot.directory import require
-from bot.features.askhr.card import answer_card, hr_card
-from bot.features.askhr.model import Ticket, TicketStatus
+from bot.features.askhr import service
+from bot.features.askhr.card import hr_card
+from bot.features.askhr.model import Ticket
+from bot.features.askhr.service import MAX_ANSWER, MAX_QUESTION
 from bot.messages import (
     Action,
     Field,
     Form,
-    Notification,
     Reply,
     Submission,
     TextReply,
     UserRef,
 )
-from bot.model import Person, Role, new_id, new_ref
+from bot.model import Person, Role
 from bot.ports import UnitOfWork
 from bot.routing import Hint, MenuEntry, Routes
 from bot.text import clean, shorten
-
-log = logging.getLogger(__name__)
-MAX_QUESTION = 2000
-MAX_ANSWER = 3000
 
 
 def question_form(initial: str = "", errors: dict[str, str] | None = None) -> Form:
@@ -73,76 +68,38 @@ async def submit_question(
     deps: Deps, uow: UnitOfWork, person: Person, form: Submission
 ) -> list[Reply]:
     """The question form was submitted."""
-    question = clean(form.fields.get("question", ""))
-    if not question:
-        return [question_form(errors={"question": "Please write your question."})]
-    if len(question) > MAX_QUESTION:
-        return [
-            question_form(
-                shorten(question, MAX_QUESTION),
-                {"question": f"Please keep it under {MAX_QUESTION} characters."},
-            )
-        ]
-    return await create(deps, uow, person, form.user, question)
+    return await create(deps, uow, person, form.user, form.fields.get("question", ""))
 
 
 async def create(
     deps: Deps, uow: UnitOfWork, person: Person, user: UserRef, question: str
 ) -> list[Reply]:
-    """Store a ticket and queue a card for every HR member."""
-    ticket = Ticket(
-        id=new_id(),
-        ref=new_ref("Q"),
-        asker_id=person.id,
-        question=question,
-        status=TicketStatus.OPEN,
-        created_at=deps.clock.now(),
-    )
-    await uow.tickets.add(ticket)
+    """Send a question to HR (the offer to ask is settled); the form again if it has problems."""
+    try:
+        ticket = await service.ask(deps, uow, person, question)
+    except service.Invalid as invalid:
+        return [question_form(shorten(clean(question), MAX_QUESTION), invalid.errors)]
     await uow.conversations.set_flow(user, None)
-    hr = await uow.people.with_role(Role.HR)
-    uow_notes = [
-        Notification(p.id, hr_card(ticket, person), f"Question for HR {ticket.ref}") for p in hr
-    ]
-    await _send_all(uow, uow_notes)
-    if not hr:
-        log.warning("ticket %s stored but nobody has the hr role to notify", ticket.ref)
     return [TextReply(deps.content.chat.ask_hr_sent.format(ref=ticket.ref))]
 
 
 async def list_open(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
     """Open tickets, for HR."""
-    require(person, Role.HR)
-    tickets = await uow.tickets.open()
-    if not tickets:
+    queue = await service.open_tickets(deps, uow, person)
+    if not queue.items:
         return [TextReply("There are no open questions for HR.")]
-    replies: list[Reply] = []
-    for t in tickets[:20]:
-        asker = await uow.people.get(t.asker_id)
-        assignee = await uow.people.get(t.assignee_id) if t.assignee_id else None
-        replies.append(
-            hr_card(t, asker or Person(id=t.asker_id, display_name="(unknown)"), assignee)
-        )
-    if len(tickets) > 20:
-        replies.append(TextReply(f"\u2026and {len(tickets) - 20} more."))
+    replies: list[Reply] = [hr_card(w.ticket, w.asker, w.assignee) for w in queue.items]
+    if queue.more:
+        replies.append(TextReply(f"\u2026and {queue.more} more."))
     return replies
-
-
-async def _ticket(uow: UnitOfWork, ticket_id: str) -> Ticket | None:
-    ticket = await uow.tickets.get(ticket_id)
-    return (
-        ticket if ticket and ticket.status in (TicketStatus.OPEN, TicketStatus.ASSIGNED) else None
-    )
 
 
 async def assign(deps: Deps, uow: UnitOfWork, person: Person, action: Action) -> list[Reply]:
     """An HR member takes a ticket."""
-    require(person, Role.HR)
-    ticket = await _ticket(uow, action.value)
-    if ticket is None:
-        return [TextReply("That question has already been answered or closed.")]
-    ticket.status, ticket.assignee_id = TicketStatus.ASSIGNED, person.id
-    await uow.tickets.save(ticket)
+    try:
+        ticket = await service.assign(deps, uow, person, action.value)
+    except service.Refused as refused:
+        return [TextReply(str(refused))]
     return [TextReply(f"{ticket.ref} is assigned to you.")]
 
 
@@ -161,10 +118,10 @@ def answer_form(ticket: Ticket, errors: dict[str, str] | None = None) -> Form:
 
 async def open_answer(deps: Deps, uow: UnitOfWork, person: Person, action: Action) -> list[Reply]:
     """Show the answer form for a ticket."""
-    require(person, Role.HR)
-    ticket = await _ticket(uow, action.value)
-    if ticket is None:
-        return [TextReply("That question has already been answered or closed.")]
+    try:
+        ticket = await service.answerable(deps, uow, person, action.value)
+    except service.Refused as refused:
+        return [TextReply(str(refused))]
     return [answer_form(ticket)]
 
 
@@ -172,38 +129,25 @@ async def submit_answer(
     deps: Deps, uow: UnitOfWork, person: Person, form: Submission
 ) -> list[Reply]:
     """Deliver HR's answer to the person who asked."""
-    require(person, Role.HR)
-    ticket = await _ticket(uow, form.context)
-    if ticket is None:
-        return [TextReply("That question has already been answered or closed.")]
-    text = clean(form.fields.get("answer", ""))
-    if not text or len(text) > MAX_ANSWER:
-        error = "Please write an answer." if not text else f"Keep it under {MAX_ANSWER} characters."
-        return [answer_form(ticket, {"answer": error})]
-    ticket.answer, ticket.status = text, TicketStatus.ANSWERED
-    ticket.assignee_id = ticket.assignee_id or person.id
-    ticket.answered_at = deps.clock.now()
-    await uow.tickets.save(ticket)
-    card = answer_card(ticket, person)
-    await _send_all(uow, [Notification(ticket.asker_id, card, f"HR answered {ticket.ref}")])
+    try:
+        ticket = await service.answer(
+            deps, uow, person, form.context, form.fields.get("answer", "")
+        )
+    except service.Refused as refused:
+        return [TextReply(str(refused))]
+    except service.Invalid as invalid:
+        again = await service.answerable(deps, uow, person, form.context)
+        return [answer_form(again, invalid.errors)]
     return [TextReply(f"Your answer to {ticket.ref} was sent.")]
 
 
 async def close(deps: Deps, uow: UnitOfWork, person: Person, action: Action) -> list[Reply]:
     """The asker confirms the answer settles it."""
-    ticket = await uow.tickets.get(action.value)
-    if ticket is None or ticket.asker_id != person.id:
-        return [TextReply("I could not find that question.")]
-    if ticket.status != TicketStatus.CLOSED:
-        ticket.status = TicketStatus.CLOSED
-        await uow.tickets.save(ticket)
+    try:
+        ticket = await service.close(deps, uow, person, action.value)
+    except service.Refused as refused:
+        return [TextReply(str(refused))]
     return [TextReply(f"Glad that helped. {ticket.ref} is closed.")]
-
-
-async def _send_all(uow: UnitOfWork, notes: list[Notification]) -> None:
-    # In the same unit of work as the ticket: both are committed, or neither.
-    for note in notes:
-        await uow.outbox.add(note)
 
 
 async def _form(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
