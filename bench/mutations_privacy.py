@@ -131,8 +131,8 @@ ALSO = [
     Mutation(
         "the stories CSV loses the votes",
         "bot/features/stories/admin.py",
-        "Exported(s, authors.get(s.author_id), votes.get(s.id, 0), won.get(s.id, \"\"))",
-        "Exported(s, authors.get(s.author_id), 0, won.get(s.id, \"\"))",
+        'Exported(s, authors.get(s.author_id), votes.get(s.id, 0), won.get(s.id, ""))',
+        'Exported(s, authors.get(s.author_id), 0, won.get(s.id, ""))',
         ("tests/e2e/test_cli.py::test_stories_export_csv",),
         scope="export",
     ),
