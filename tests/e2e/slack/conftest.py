@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import hashlib
 import hmac
@@ -21,6 +22,7 @@ import app
 from adapters.broadcast import Broadcaster
 from bot.settings import load_settings
 from tests.conftest import database_url
+from tests.e2e import helpers
 from tests.e2e.helpers import broadcasting, serve, task_queue
 from tests.e2e.slack.fake import Call, FakeSlack
 from tests.people import flat, person_rows
@@ -228,3 +230,35 @@ def buttons(call: Any) -> dict[str, str]:
             if "action_id" in element:
                 found[element["action_id"].split("#")[0]] = element.get("value", "")
     return found
+
+
+async def add_people(server: Server, *people: SQLModel | list[SQLModel]) -> None:
+    """Put people in the directory, as an HR import would."""
+    async with server.services.store() as uow:
+        uow.session.add_all(flat(people))
+        await uow.commit()
+
+
+def dm(text: str, event_id: str, user: str = "U0EMPLOYEE", **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = fixture("message_im.json")
+    body["event_id"] = event_id
+    body["event"].update(text=text, user=user, ts=f"{time.time():.6f}", **extra)
+    return body
+
+
+def texts(call: Call) -> str:
+    """Everything a posted message shows, as one string."""
+    blocks = call.args.get("blocks") or []
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    text: str = call.args.get("text", "")
+    return text + "\n" + json.dumps(blocks)
+
+
+async def count(server: Server, table: Any) -> int:
+    return await helpers.count(server.services, table)
+
+
+async def settle(seconds: float = 0.4) -> None:
+    """Give background work the time to do something it should not."""
+    await asyncio.sleep(seconds)
