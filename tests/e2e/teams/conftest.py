@@ -11,17 +11,21 @@ from typing import Any
 
 import aiohttp
 import pytest
+from sqlmodel import select
 
 import app
 from bot.settings import load_settings
+from storage.tables import PersonRow
 from tests.conftest import database_url
+from tests.e2e import helpers
 from tests.e2e.helpers import serve
-from tests.e2e.teams.fake import FakeConnector
+from tests.e2e.teams.fake import FakeConnector, Sent
 from tests.e2e.teams.tokens import TokenIssuer
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "teams"
 SAM = "29:1employeeAbCdEfGhIjKlMnOpQrStUvWxYz"
 APP_ID = "00000000-0000-4000-8000-00000000b07a"
+HANA = "29:1hanaHrUserId"
 
 
 def activity(name: str, service_url: str, **changes: Any) -> dict[str, Any]:
@@ -116,3 +120,32 @@ async def secured(
     )
     async for running in _serve(settings, content, faq):
         yield running
+
+
+def shown(sent: Sent) -> str:
+    """Everything an activity shows: text and card content."""
+    text: str = sent.body.get("text", "")
+    return text + json.dumps(sent.body.get("attachments", []))
+
+
+async def count(server: Server, table: Any) -> int:
+    return await helpers.count(server.services, table)
+
+
+async def hana_is_hr_with_a_conversation(server: Server, connector: FakeConnector) -> None:
+    connector.members[HANA] = {"id": HANA, "name": "Hana HR", "email": "hana@example.com"}
+    hello = activity(
+        "message_personal.json",
+        connector.url,
+        text="hello",
+        id="hana-1",
+        conversation={"conversationType": "personal", "id": "a:hanaConversation"},
+        **{"from": {"id": HANA, "name": "Hana HR"}},
+    )
+    await server.post(hello)
+    await connector.wait_for(1)
+    async with server.services.store() as uow:
+        hana = (await uow.session.exec(select(PersonRow))).one()
+        hana.roles = "employee,hr"
+        uow.session.add(hana)
+        await uow.commit()
