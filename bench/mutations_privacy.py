@@ -125,7 +125,7 @@ ALSO = [
         "bot/features/reports/stats.py",
         '"hours_to_acknowledge": hours(c.created_at, c.acknowledged_at),',
         '"hours_to_acknowledge": "",',
-        ("tests/e2e/test_cli.py::test_cases_stats_csv_has_no_content_columns",),
+        ("tests/e2e/test_cli_reports.py::test_cases_stats_csv_has_no_content_columns",),
         scope="stats_rows",
     ),
     Mutation(
@@ -133,7 +133,7 @@ ALSO = [
         "bot/features/stories/admin.py",
         'Exported(s, authors.get(s.author_id), votes.get(s.id, 0), won.get(s.id, ""))',
         'Exported(s, authors.get(s.author_id), 0, won.get(s.id, ""))',
-        ("tests/e2e/test_cli.py::test_stories_export_csv",),
+        ("tests/e2e/test_cli_reports.py::test_stories_export_csv",),
         scope="export",
     ),
     Mutation(
