@@ -18,6 +18,9 @@ from tests.fakes import FakeCipher, FakeClock, FakeStore, NoticeLog
 if TYPE_CHECKING:
     from storage.uow import SqlStore, SqlUnitOfWork
 
+# Helper modules that assert for the tests that use them: their failures explained as a test's.
+pytest.register_assert_rewrite("tests.e2e.slack.announcing", "tests.e2e.web.seed")
+
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 
