@@ -11,6 +11,7 @@ import logging
 from bot.deps import Deps
 from bot.directory import require
 from bot.features.stories import admin
+from bot.features.stories.card import review_card
 from bot.features.stories.model import Story, StoryStatus
 from bot.messages import (
     Action,
@@ -94,27 +95,11 @@ async def submit(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> 
     await uow.stories.add(story)
     reviewers = await uow.people.with_role(Role.HR)
     for hr in reviewers:
-        await uow.outbox.add(Notification(hr.id, _review_card(story, person), "A story to review"))
+        await uow.outbox.add(Notification(hr.id, review_card(story, person), "A story to review"))
     log.info("story %s submitted", story.id)
     return [
         TextReply(f"Thank you! HR will read \u201c{title}\u201d and let you know ({story.id}).")
     ]
-
-
-def _review_card(story: Story, author: Person | None) -> Card:
-    facts = [("From", author.display_name if author else "someone who has left")]
-    if story.link:
-        facts.append(("Link", story.link))
-    facts.append(("May be shown to staff", "yes" if story.share_ok else "no, HR only"))
-    return Card(
-        f"Story {story.id}: {story.title}",
-        story.body,
-        tuple(facts),
-        (
-            Button("Approve", "story_approve", story.id, "primary"),
-            Button("Decline", "story_decline", story.id, "danger"),
-        ),
-    )
 
 
 async def queue(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
@@ -123,7 +108,7 @@ async def queue(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
     waiting = await uow.stories.with_status(StoryStatus.SUBMITTED.value)
     replies: list[Reply] = []
     for story in waiting[:5]:
-        replies.append(_review_card(story, await uow.people.get(story.author_id)))
+        replies.append(review_card(story, await uow.people.get(story.author_id)))
     approved = [s for s in await uow.stories.with_status(StoryStatus.APPROVED.value) if s.share_ok]
     rounds = await uow.stories.rounds()
     facts = [("Waiting for you", str(len(waiting))), ("Approved, may be shown", str(len(approved)))]
