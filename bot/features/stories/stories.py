@@ -2,36 +2,22 @@
 
 Nothing a person submits is shown to anyone but HR until HR approved it, and only when its
 author agreed to it being shared. Links are shown as plain text, never as clickable markup.
+The rules are in service.py (staff) and admin.py (HR); here are the chat's forms and cards.
 """
 
 from __future__ import annotations
 
-import logging
-
 from bot.deps import Deps
 from bot.directory import require
-from bot.features.stories import admin
+from bot.features.stories import admin, service
 from bot.features.stories.card import review_card
-from bot.features.stories.model import Story, StoryStatus
-from bot.messages import (
-    Action,
-    Button,
-    Card,
-    Field,
-    Form,
-    Notification,
-    Option,
-    Reply,
-    Submission,
-    TextReply,
-)
-from bot.model import Person, Role, new_ref
+from bot.features.stories.model import StoryStatus
+from bot.features.stories.service import BODY_MAX, TITLE_MAX
+from bot.messages import Action, Button, Card, Field, Form, Option, Reply, Submission, TextReply
+from bot.model import Person, Role
 from bot.ports import UnitOfWork
 from bot.routing import Hint, MenuEntry, Routes
-from bot.text import clean, is_https_url, shorten
-
-log = logging.getLogger(__name__)
-TITLE_MAX, BODY_MAX = 120, 1500
+from bot.text import shorten
 
 
 def story_form(fields: dict[str, str] | None = None) -> Form:
@@ -72,34 +58,13 @@ def story_form(fields: dict[str, str] | None = None) -> Form:
 async def submit(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
     """Someone shared a story: stored for HR to curate."""
     fields = dict(f.fields)
-    title, body, link = (clean(fields.get(k, "")) for k in ("title", "text", "link"))
-    errors = {}
-    if not title or len(title) > TITLE_MAX:
-        errors["title"] = f"Give it a title of up to {TITLE_MAX} characters."
-    if not body or len(body) > BODY_MAX:
-        errors["text"] = f"Tell the story in up to {BODY_MAX} characters."
-    if link and not is_https_url(link):
-        errors["link"] = "Use a full https:// address, or leave it empty."
-    if errors:
-        again = story_form(fields)
+    try:
+        story = await service.share(deps, uow, person, fields)
+    except service.Invalid as invalid:
+        again, errors = story_form(fields), invalid.errors
         return [Form(again.form_id, again.title, again.fields, again.submit_label, errors=errors)]
-    story = Story(
-        new_ref("S"),
-        person.id,
-        title,
-        body,
-        deps.clock.now(),
-        link=link,
-        share_ok=fields.get("share", "yes") != "no",
-    )
-    await uow.stories.add(story)
-    reviewers = await uow.people.with_role(Role.HR)
-    for hr in reviewers:
-        await uow.outbox.add(Notification(hr.id, review_card(story, person), "A story to review"))
-    log.info("story %s submitted", story.id)
-    return [
-        TextReply(f"Thank you! HR will read \u201c{title}\u201d and let you know ({story.id}).")
-    ]
+    thanks = f"Thank you! HR will read \u201c{story.title}\u201d and let you know ({story.id})."
+    return [TextReply(thanks)]
 
 
 async def queue(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
