@@ -189,22 +189,20 @@ async def open_round(deps: Deps, uow: UnitOfWork, person: Person, f: Submission)
 
 async def ballot(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
     """The entries of a round, each with its vote button."""
-    round_ = await uow.stories.round(a.value.split(":")[0])
-    if round_ is None:
-        return [TextReply("That round no longer exists.")]
-    if round_.closed or deps.clock.now() >= round_.closes_at:
-        return [TextReply(f"Voting in \u201c{round_.title}\u201d has closed.")]
+    try:
+        shown = await service.ballot(deps, uow, a.value.split(":")[0])
+    except service.Refused as refused:
+        return [TextReply(str(refused))]
+    round_ = shown.round
     replies: list[Reply] = [
         TextReply(f"*{round_.title}*: one vote each, changeable until {round_.closes_at:%d %B}.")
     ]
-    for n, story_id in enumerate(round_.entries, 1):
-        story = await uow.stories.get(story_id)
-        if story is None or story.status != StoryStatus.APPROVED or not story.share_ok:
-            continue  # only approved, shareable stories are ever shown
+    for entry in shown.entries:
+        story = entry.story
         facts = (("Link", story.link),) if story.link else ()
         replies.append(
             Card(
-                f"{n}. {story.title}",
+                f"{entry.number}. {story.title}",
                 story.body,
                 facts,
                 (Button("Vote for this one", "round_vote", f"{round_.id}:{story.id}", "primary"),),
@@ -216,17 +214,14 @@ async def ballot(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list
 async def vote(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
     """One vote per person per round; a later vote replaces the earlier one."""
     round_id, _, story_id = a.value.partition(":")
-    round_ = await uow.stories.round(round_id)
-    if round_ is None or story_id not in round_.entries:
-        return [TextReply("That vote button no longer works.")]
-    if round_.closed or deps.clock.now() >= round_.closes_at:
-        return [TextReply(f"Voting in \u201c{round_.title}\u201d has closed.")]
-    changed = await uow.stories.vote(round_.id, person.id, story_id, deps.clock.now())
-    story = await uow.stories.get(story_id)
-    name = story.title if story else story_id
-    if changed:
+    try:
+        voted = await service.vote(deps, uow, person, round_id, story_id)
+    except service.Refused as refused:
+        return [TextReply(str(refused))]
+    name = voted.title
+    if voted.changed:
         return [TextReply(f"Changed: your vote now goes to \u201c{name}\u201d.")]
-    until = f"{round_.closes_at:%d %B}"
+    until = f"{voted.closes_at:%d %B}"
     return [
         TextReply(
             f"Thank you: your vote goes to \u201c{name}\u201d. You can change it until {until}."
@@ -268,10 +263,10 @@ async def _queue(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list
 
 
 async def _latest_ballot(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
-    open_rounds = [r for r in await uow.stories.rounds() if not r.closed]
-    if not open_rounds:
+    round_ = await service.current(uow)
+    if round_ is None:
         return [TextReply("There is no vote open right now.")]
-    press = Action(a.user, a.conversation, "round_ballot", open_rounds[-1].id)
+    press = Action(a.user, a.conversation, "round_ballot", round_.id)
     return await ballot(deps, uow, person, press)
 
 
