@@ -10,6 +10,10 @@ from mutation import (
     Mutation,
 )
 
+BALLOT = (
+    "tests/unit/test_stories_service.py::"
+    "test_the_ballot_shows_only_approved_shareable_entries_numbered_as_entered"
+)
 PRIVATE = [
     Mutation(
         "the resolve note stored in clear",
@@ -135,6 +139,22 @@ ALSO = [
         'Exported(s, authors.get(s.author_id), 0, won.get(s.id, ""))',
         ("tests/e2e/test_cli_reports.py::test_stories_export_csv",),
         scope="export",
+    ),
+    Mutation(
+        "the ballot shows a story its author kept for HR",
+        "bot/features/stories/service.py",
+        "story.status != StoryStatus.APPROVED or not story.share_ok:",
+        "story.status != StoryStatus.APPROVED:",
+        (BALLOT,),
+        scope="ballot",
+    ),
+    Mutation(
+        "the ballot shows a story HR has not approved",
+        "bot/features/stories/service.py",
+        "story.status != StoryStatus.APPROVED or not story.share_ok:",
+        "not story.share_ok:",
+        (BALLOT,),
+        scope="ballot",
     ),
     Mutation(
         "the server stops when the task queue is unreachable",

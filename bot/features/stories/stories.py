@@ -2,35 +2,22 @@
 
 Nothing a person submits is shown to anyone but HR until HR approved it, and only when its
 author agreed to it being shared. Links are shown as plain text, never as clickable markup.
+The rules are in service.py (staff) and admin.py (HR); here are the chat's forms and cards.
 """
 
 from __future__ import annotations
 
-import logging
-
 from bot.deps import Deps
 from bot.directory import require
-from bot.features.stories import admin
-from bot.features.stories.model import Story, StoryStatus
-from bot.messages import (
-    Action,
-    Button,
-    Card,
-    Field,
-    Form,
-    Notification,
-    Option,
-    Reply,
-    Submission,
-    TextReply,
-)
-from bot.model import Person, Role, new_ref
+from bot.features.stories import admin, service
+from bot.features.stories.card import review_card
+from bot.features.stories.model import StoryStatus
+from bot.features.stories.service import BODY_MAX, TITLE_MAX
+from bot.messages import Action, Button, Card, Field, Form, Option, Reply, Submission, TextReply
+from bot.model import Person, Role
 from bot.ports import UnitOfWork
 from bot.routing import Hint, MenuEntry, Routes
-from bot.text import clean, is_https_url, shorten
-
-log = logging.getLogger(__name__)
-TITLE_MAX, BODY_MAX = 120, 1500
+from bot.text import shorten
 
 
 def story_form(fields: dict[str, str] | None = None) -> Form:
@@ -71,50 +58,13 @@ def story_form(fields: dict[str, str] | None = None) -> Form:
 async def submit(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
     """Someone shared a story: stored for HR to curate."""
     fields = dict(f.fields)
-    title, body, link = (clean(fields.get(k, "")) for k in ("title", "text", "link"))
-    errors = {}
-    if not title or len(title) > TITLE_MAX:
-        errors["title"] = f"Give it a title of up to {TITLE_MAX} characters."
-    if not body or len(body) > BODY_MAX:
-        errors["text"] = f"Tell the story in up to {BODY_MAX} characters."
-    if link and not is_https_url(link):
-        errors["link"] = "Use a full https:// address, or leave it empty."
-    if errors:
-        again = story_form(fields)
+    try:
+        story = await service.share(deps, uow, person, fields)
+    except service.Invalid as invalid:
+        again, errors = story_form(fields), invalid.errors
         return [Form(again.form_id, again.title, again.fields, again.submit_label, errors=errors)]
-    story = Story(
-        new_ref("S"),
-        person.id,
-        title,
-        body,
-        deps.clock.now(),
-        link=link,
-        share_ok=fields.get("share", "yes") != "no",
-    )
-    await uow.stories.add(story)
-    reviewers = await uow.people.with_role(Role.HR)
-    for hr in reviewers:
-        await uow.outbox.add(Notification(hr.id, _review_card(story, person), "A story to review"))
-    log.info("story %s submitted", story.id)
-    return [
-        TextReply(f"Thank you! HR will read \u201c{title}\u201d and let you know ({story.id}).")
-    ]
-
-
-def _review_card(story: Story, author: Person | None) -> Card:
-    facts = [("From", author.display_name if author else "someone who has left")]
-    if story.link:
-        facts.append(("Link", story.link))
-    facts.append(("May be shown to staff", "yes" if story.share_ok else "no, HR only"))
-    return Card(
-        f"Story {story.id}: {story.title}",
-        story.body,
-        tuple(facts),
-        (
-            Button("Approve", "story_approve", story.id, "primary"),
-            Button("Decline", "story_decline", story.id, "danger"),
-        ),
-    )
+    thanks = f"Thank you! HR will read \u201c{story.title}\u201d and let you know ({story.id})."
+    return [TextReply(thanks)]
 
 
 async def queue(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
@@ -123,7 +73,7 @@ async def queue(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
     waiting = await uow.stories.with_status(StoryStatus.SUBMITTED.value)
     replies: list[Reply] = []
     for story in waiting[:5]:
-        replies.append(_review_card(story, await uow.people.get(story.author_id)))
+        replies.append(review_card(story, await uow.people.get(story.author_id)))
     approved = [s for s in await uow.stories.with_status(StoryStatus.APPROVED.value) if s.share_ok]
     rounds = await uow.stories.rounds()
     facts = [("Waiting for you", str(len(waiting))), ("Approved, may be shown", str(len(approved)))]
@@ -239,22 +189,20 @@ async def open_round(deps: Deps, uow: UnitOfWork, person: Person, f: Submission)
 
 async def ballot(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
     """The entries of a round, each with its vote button."""
-    round_ = await uow.stories.round(a.value.split(":")[0])
-    if round_ is None:
-        return [TextReply("That round no longer exists.")]
-    if round_.closed or deps.clock.now() >= round_.closes_at:
-        return [TextReply(f"Voting in \u201c{round_.title}\u201d has closed.")]
+    try:
+        shown = await service.ballot(deps, uow, a.value.split(":")[0])
+    except service.Refused as refused:
+        return [TextReply(str(refused))]
+    round_ = shown.round
     replies: list[Reply] = [
         TextReply(f"*{round_.title}*: one vote each, changeable until {round_.closes_at:%d %B}.")
     ]
-    for n, story_id in enumerate(round_.entries, 1):
-        story = await uow.stories.get(story_id)
-        if story is None or story.status != StoryStatus.APPROVED or not story.share_ok:
-            continue  # only approved, shareable stories are ever shown
+    for entry in shown.entries:
+        story = entry.story
         facts = (("Link", story.link),) if story.link else ()
         replies.append(
             Card(
-                f"{n}. {story.title}",
+                f"{entry.number}. {story.title}",
                 story.body,
                 facts,
                 (Button("Vote for this one", "round_vote", f"{round_.id}:{story.id}", "primary"),),
@@ -266,17 +214,14 @@ async def ballot(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list
 async def vote(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
     """One vote per person per round; a later vote replaces the earlier one."""
     round_id, _, story_id = a.value.partition(":")
-    round_ = await uow.stories.round(round_id)
-    if round_ is None or story_id not in round_.entries:
-        return [TextReply("That vote button no longer works.")]
-    if round_.closed or deps.clock.now() >= round_.closes_at:
-        return [TextReply(f"Voting in \u201c{round_.title}\u201d has closed.")]
-    changed = await uow.stories.vote(round_.id, person.id, story_id, deps.clock.now())
-    story = await uow.stories.get(story_id)
-    name = story.title if story else story_id
-    if changed:
+    try:
+        voted = await service.vote(deps, uow, person, round_id, story_id)
+    except service.Refused as refused:
+        return [TextReply(str(refused))]
+    name = voted.title
+    if voted.changed:
         return [TextReply(f"Changed: your vote now goes to \u201c{name}\u201d.")]
-    until = f"{round_.closes_at:%d %B}"
+    until = f"{voted.closes_at:%d %B}"
     return [
         TextReply(
             f"Thank you: your vote goes to \u201c{name}\u201d. You can change it until {until}."
@@ -318,10 +263,10 @@ async def _queue(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list
 
 
 async def _latest_ballot(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
-    open_rounds = [r for r in await uow.stories.rounds() if not r.closed]
-    if not open_rounds:
+    round_ = await service.current(uow)
+    if round_ is None:
         return [TextReply("There is no vote open right now.")]
-    press = Action(a.user, a.conversation, "round_ballot", open_rounds[-1].id)
+    press = Action(a.user, a.conversation, "round_ballot", round_.id)
     return await ballot(deps, uow, person, press)
 
 
