@@ -11,7 +11,7 @@ from mutation import (
 )
 
 BALLOT = (
-    "tests/unit/test_stories_service.py::"
+    "tests/unit/stories/test_service.py::"
     "test_the_ballot_shows_only_approved_shareable_entries_numbered_as_entered"
 )
 PRIVATE = [
@@ -78,7 +78,7 @@ ALSO = [
         "bot/features/surveys/results.py",
         "if shown and 0 < hidden < threshold:",
         "if False:",
-        ("tests/unit/test_surveys_results.py", "tests/integration/test_surveys_breakdown.py"),
+        ("tests/unit/surveys/test_results.py", "tests/integration/test_surveys_breakdown.py"),
         scope="breakdown",
     ),
     Mutation(
@@ -271,7 +271,7 @@ LATER = [
         "max(self.threshold, survey.threshold or 0)",
         "survey.threshold or self.threshold",
         (
-            "tests/unit/test_surveys_results.py::test_a_survey_may_raise_its_thresholds_never_lower_them",
+            "tests/unit/surveys/test_results.py::test_a_survey_may_raise_its_thresholds_never_lower_them",
         ),
         scope="thresholds",
     ),

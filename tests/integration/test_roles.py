@@ -249,7 +249,7 @@ def test_the_list_names_every_role_check_of_the_core() -> None:
 # Checks that let in more roles than HR (the dashboard: hr, handler, manager, admin), each
 # with the tests that refuse an employee and change nothing.
 STAFF_ONLY = {
-    "dashboard.dashboard.link": "tests/unit/test_dashboard.py::"
+    "dashboard.dashboard.link": "tests/unit/dashboard/test_dashboard.py::"
     "test_only_hr_handlers_managers_and_admins_get_a_link_and_see_the_menu_entry",
     "dashboard.dashboard.page": "tests/e2e/web/test_security.py::"
     "test_a_person_without_a_dashboard_role_is_refused",
@@ -294,9 +294,9 @@ DASHBOARD_HR_ONLY = {
 # HR-only queries reached only from the command line, each with the test that refuses another
 # role.
 CLI_HR_ONLY = {
-    "training.status.roster": "tests/unit/test_training_service.py::"
+    "training.status.roster": "tests/unit/training/test_service.py::"
     "test_the_roster_says_per_person_what_is_open_and_who_is_overdue",
-    "stories.admin.export": "tests/unit/test_stories_service.py::"
+    "stories.admin.export": "tests/unit/stories/test_service.py::"
     "test_the_export_gives_every_story_its_author_votes_and_win",
 }
 

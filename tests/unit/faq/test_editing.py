@@ -99,7 +99,7 @@ async def test_only_hr_changes_the_faq(deps: Deps) -> None:
 
 
 async def test_a_tried_question_is_embedded_once_off_the_event_loop(content: Content) -> None:
-    from tests.unit.test_faq_hybrid import FakeEmbedder
+    from tests.unit.faq.test_hybrid import FakeEmbedder
 
     embedder = FakeEmbedder()
     faq = FaqIndex(content.faq, content.vocabulary, embedder=embedder)

@@ -88,7 +88,7 @@ def test_slack_and_teams_offer_the_command() -> None:
     from adapters.slack.bot import COMMANDS
 
     assert COMMANDS["dashboard"] == "dashboard"
-    manifest = Path(__file__).resolve().parents[2] / "adapters/teams/manifest/manifest.json"
+    manifest = Path(__file__).resolve().parents[3] / "adapters/teams/manifest/manifest.json"
     commands = json.loads(manifest.read_text())["bots"][0]["commandLists"][0]["commands"]
     assert "dashboard" in [c["title"] for c in commands]
     assert len(commands) <= 10  # Teams' limit per scope
