@@ -181,19 +181,19 @@ OTHER_CHECKS = [
     ),
     Mutation(
         "a survey opened by someone outside its audience",
-        "bot/features/surveys/surveys.py",
+        "bot/features/surveys/respond.py",
         "if not campaign.includes(person):",
         "if False:",
         (f"{SCOPES}::test_a_survey_is_taken_only_by_its_audience",),
-        scope="take",
+        scope="open_for",
     ),
     Mutation(
         "a survey answered by someone outside its audience",
-        "bot/features/surveys/surveys.py",
+        "bot/features/surveys/respond.py",
         "if not campaign.includes(person) or await",
         "if await",
         (f"{SCOPES}::test_a_survey_is_taken_only_by_its_audience",),
-        scope="answer",
+        scope="respond",
     ),
     Mutation(
         "anyone closes someone else's question",

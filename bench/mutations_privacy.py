@@ -52,11 +52,11 @@ PRIVATE = [
     ),
     Mutation(
         "a survey comment dated the day it was written",
-        "bot/features/surveys/surveys.py",
+        "bot/features/surveys/respond.py",
         "await uow.campaigns.comment(campaign.id, q.id, box, campaign.closes_on)",
         "await uow.campaigns.comment(campaign.id, q.id, box, deps.clock.now().date())",
         (f"{NEVER}::test_a_survey_answer_leaves_counts_a_keyed_hash_and_sealed_comments_only",),
-        scope="answer",
+        scope="respond",
     ),
     Mutation(
         "the survey register keyed by the person alone",

@@ -6,10 +6,9 @@ import logging
 
 from bot.deps import Deps
 from bot.directory import require
-from bot.features.surveys import admin
+from bot.features.surveys import admin, respond
 from bot.features.surveys.definition import (
     PRIVACY,
-    answer_context,
     answer_key,
     campaign_form,
     survey_asked,
@@ -33,9 +32,9 @@ from bot.messages import (
 from bot.model import Person, Role
 from bot.ports import UnitOfWork
 from bot.routing import Hint, MenuEntry, Routes
-from bot.text import clean, shorten
 
 log = logging.getLogger(__name__)
+CLOSED = "That survey is closed. Thank you all the same!"
 
 
 async def offer(deps: Deps, uow: UnitOfWork, person: Person) -> list[Reply]:
@@ -163,62 +162,28 @@ def survey_form(deps: Deps, campaign: Campaign, errors: dict[str, str] | None = 
 
 async def take(deps: Deps, uow: UnitOfWork, person: Person, a: Action) -> list[Reply]:
     """Open the survey form, unless the person already answered or it is closed."""
-    campaign = await uow.campaigns.get(a.value)
-    if campaign is None or not campaign.is_open(deps.clock.now().date()):
-        return [TextReply("That survey is closed. Thank you all the same!")]
-    if not campaign.includes(person):
+    try:
+        campaign = await respond.open_for(deps, uow, person, a.value)
+    except respond.Closed:
+        return [TextReply(CLOSED)]
+    except respond.ForAnotherGroup:
         return [TextReply("That survey is for another group.")]
-    if await uow.campaigns.took_part(answer_key(deps, campaign.id, person)):
+    except respond.AlreadyAnswered:
         return [TextReply("You have already answered this survey. Thank you!")]
     return [survey_form(deps, campaign)]
 
 
 async def answer(deps: Deps, uow: UnitOfWork, person: Person, f: Submission) -> list[Reply]:
     """Record the answers as counts; refuse a second submission."""
-    campaign = await uow.campaigns.get(f.context)
-    if campaign is None or not campaign.is_open(deps.clock.now().date()):
-        return [TextReply("That survey is closed. Thank you all the same!")]
-    key = answer_key(deps, campaign.id, person)
-    if not campaign.includes(person) or await uow.campaigns.took_part(key):
+    try:
+        await respond.respond(deps, uow, person, f.context, f.fields)
+    except respond.Closed:
+        return [TextReply(CLOSED)]
+    except respond.AlreadyAnswered:
         return [thanks("You have already answered this survey; your first answers stand.")]
-    survey = survey_asked(deps, campaign)
-    errors = {
-        q.id: "Please answer this question."
-        for q in survey.questions
-        if q.required and q.kind != "multiple" and not clean(f.fields.get(q.id, ""))
-    }
-    valid = {str(n) for n in range(1, 6)}
-    for q in survey.questions:
-        value = clean(f.fields.get(q.id, ""))
-        if value and (
-            (q.kind == "likert" and value not in valid)
-            or (q.kind == "single" and value not in q.options)
-            or (q.kind == "multiple" and not set(_picked(value)) <= set(q.options))
-        ):
-            errors[q.id] = "Choose one of the options."
-    if errors:
-        return [survey_form(deps, campaign, errors)]
-    department = person.department or "(none)"
-    await uow.campaigns.register(campaign.id, key)
-    for q in survey.questions:
-        if q.kind == "multiple":
-            for option in dict.fromkeys(_picked(clean(f.fields.get(q.id, "")))):
-                await uow.campaigns.count(campaign.id, q.id, department, option)
-            continue
-        value = clean(f.fields.get(q.id, ""))
-        if not value:
-            continue
-        if q.kind == "text":
-            box = deps.cipher.seal(shorten(value, 1000).encode(), answer_context(campaign.id))
-            await uow.campaigns.comment(campaign.id, q.id, box, campaign.closes_on)
-        else:
-            await uow.campaigns.count(campaign.id, q.id, department, value)
+    except respond.Invalid as invalid:
+        return [survey_form(deps, invalid.campaign, invalid.errors)]
     return [thanks("Thank you! Your answers were recorded anonymously.")]
-
-
-def _picked(value: str) -> list[str]:
-    """A multiple-choice answer's options (a multiselect's values are joined with commas)."""
-    return [v.strip() for v in value.split(",") if v.strip()]
 
 
 def thanks(text: str) -> Form:
