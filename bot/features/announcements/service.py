@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from bot import errors
 from bot.deps import Deps
 from bot.directory import require
 from bot.features.announcements.card import message
@@ -30,12 +31,8 @@ RECIPIENT_COLUMNS = (
 CANCELLABLE = (AnnouncementStatus.DRAFT, AnnouncementStatus.SCHEDULED)
 
 
-class Invalid(ValueError):
+class Invalid(errors.Invalid):
     """The compose form has problems: `errors` by field."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(", ".join(errors))
-        self.errors = errors
 
 
 class Refused(Exception):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot import errors
 from bot.deps import Deps
 from bot.directory import require
 from bot.features.askhr.card import answer_card, hr_card
@@ -28,12 +29,8 @@ GONE = "That question has already been answered or closed."
 UNKNOWN = "I could not find that question."
 
 
-class Invalid(ValueError):
+class Invalid(errors.Invalid):
     """The question or the answer has a problem: `errors` by field."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(", ".join(errors))
-        self.errors = errors
 
 
 class Refused(Exception):

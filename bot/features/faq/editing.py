@@ -12,6 +12,7 @@ from datetime import date
 
 from pydantic import ValidationError
 
+from bot import errors
 from bot.content import FaqEntry
 from bot.deps import Deps
 from bot.directory import require
@@ -29,12 +30,8 @@ LISTED = 50  # unanswered and answered questions shown
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-class Invalid(Exception):
+class Invalid(errors.Invalid):
     """What is wrong with a change, by field; nothing was stored."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(", ".join(errors))
-        self.errors = errors
 
 
 @dataclass(frozen=True, slots=True)

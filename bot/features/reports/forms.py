@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import errors
 from bot.deps import Deps
 from bot.messages import (
     Button,
@@ -114,12 +115,8 @@ def invitation(deps: Deps, web: str = "") -> Reply:
     )
 
 
-class Invalid(Exception):
+class Invalid(errors.Invalid):
     """A report form with problems; `errors` names each field to correct and why."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(", ".join(sorted(errors)))
-        self.errors = errors
 
 
 def problems(deps: Deps, f: Mapping[str, str]) -> dict[str, str]:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot import errors
 from bot.deps import Deps
 from bot.features.stories.admin import Refused as Refused  # the feature's one refusal
 from bot.features.stories.card import review_card
@@ -27,12 +28,8 @@ GONE = "That round no longer exists."
 STALE = "That vote button no longer works."
 
 
-class Invalid(ValueError):
+class Invalid(errors.Invalid):
     """The story form has problems: `errors` by field."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(", ".join(errors))
-        self.errors = errors
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+from bot import errors
 from bot.deps import Deps
 from bot.directory import require
 from bot.features.dashboard.dashboard import Missing
@@ -34,12 +35,8 @@ log = logging.getLogger(__name__)
 State = Literal["scheduled", "open", "closed"]
 
 
-class Invalid(ValueError):
+class Invalid(errors.Invalid):
     """The campaign form has problems: `errors` by field."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(", ".join(errors))
-        self.errors = errors
 
 
 class Refused(Exception):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot import errors
 from bot.deps import Deps
 from bot.features.surveys.definition import answer_context, answer_key, survey_asked
 from bot.features.surveys.model import Campaign
@@ -31,13 +32,12 @@ class AlreadyAnswered(Exception):
     """The person answered already: their first answers stand."""
 
 
-class Invalid(ValueError):
+class Invalid(errors.Invalid):
     """Answers that cannot be recorded: what is wrong, by question, in which campaign."""
 
-    def __init__(self, campaign: Campaign, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
+    def __init__(self, campaign: Campaign, problems: dict[str, str]) -> None:
+        super().__init__(problems)
         self.campaign = campaign
-        self.errors = errors
 
 
 async def _open(deps: Deps, uow: UnitOfWork, campaign_id: str) -> Campaign:
