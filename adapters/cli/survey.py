@@ -54,46 +54,27 @@ async def _survey_results(settings: Settings, root: Root, as_csv: bool) -> int:
         writer.writerow(header)
     try:
         for r in await entry.read(services.deps, lambda uow: everything(services.deps, uow)):
-            campaign = r.campaign
-            title = r.survey.title
             if not as_csv:
                 _print_results(r)
                 continue
+            c = r.campaign
+            about = [
+                c.id, c.survey_id, r.survey.title, c.opens_on, c.audience, c.closes_on,
+                r.participants,
+            ]  # fmt: skip
             for q in r.questions:
-                counts = "; ".join(f"{k}={v}" for k, v in q.counts.items())
                 writer.writerow(
                     [
-                        campaign.id,
-                        campaign.survey_id,
-                        title,
-                        campaign.opens_on,
-                        campaign.audience,
-                        campaign.closes_on,
-                        r.participants,
+                        *about,
                         q.id,
                         q.answers,
                         "" if q.mean is None else f"{q.mean:.2f}",
                         "" if q.favourable is None else f"{q.favourable:.3f}",
-                        counts,
+                        "; ".join(f"{k}={v}" for k, v in q.counts.items()),
                     ]
                 )
             if not r.shown:
-                writer.writerow(
-                    [
-                        campaign.id,
-                        campaign.survey_id,
-                        title,
-                        campaign.opens_on,
-                        campaign.audience,
-                        campaign.closes_on,
-                        r.participants,
-                        "(hidden: fewer answers than the threshold)",
-                        "",
-                        "",
-                        "",
-                        "",
-                    ]
-                )
+                writer.writerow([*about, "(hidden: fewer answers than the threshold)", *[""] * 4])
     finally:
         await services.close()
     return 0
