@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 
-from bot.model import new_id
+from bot.model import Person, new_id
 from storage.announcements import FAILED, PENDING, AnnouncementRow, RecipientRow, announcement_of
 from storage.tables import AddressRow, IdentityRow, PersonRow
 from storage.uow import SqlUnitOfWork
@@ -61,7 +61,7 @@ async def materialize(
     }
     values = []
     for p in people:
-        if not ("everyone" in announcement.audience or p.department in announcement.audience):
+        if not announcement.includes(Person(p.id, p.display_name, department=p.department)):
             continue
         platform, address = "", ""
         for name in platforms:
@@ -72,40 +72,11 @@ async def materialize(
             if account:
                 platform, address = name, account
                 break
-        values.append(
-            {
-                "id": new_id(),
-                "announcement_id": announcement_id,
-                "person_id": p.id,
-                "platform": platform,
-                "address": address,
-                "state": PENDING if platform else FAILED,
-                "attempts": 0,
-                "in_flight": False,
-                "reason": "" if platform else "not installed",
-                "message_ref": "",
-                "revision": 0,
-                "reminders": 0,
-            }
-        )
+        values.append(_row(announcement_id, p.id, platform, address, bool(platform)))
     for platform, channel in announcement.channels:
-        reachable = platform in platforms
-        values.append(
-            {
-                "id": new_id(),
-                "announcement_id": announcement_id,
-                "person_id": f"#{channel}"[:32],  # a channel, not a person
-                "platform": platform,
-                "address": channel,
-                "state": PENDING if reachable else FAILED,
-                "attempts": 0,
-                "in_flight": False,
-                "reason": "" if reachable else "not installed",
-                "message_ref": "",
-                "revision": 0,
-                "reminders": 0,
-            }
-        )
+        # A channel, not a person: its row is keyed by the channel.
+        person_id = f"#{channel}"[:32]
+        values.append(_row(announcement_id, person_id, platform, channel, platform in platforms))
     insert = pg_insert if postgres else sqlite_insert
     for start in range(0, len(values), 500):
         statement = insert(RecipientRow).values(values[start : start + 500])
@@ -120,3 +91,23 @@ async def materialize(
         .where(RecipientRow.announcement_id == announcement_id)
     )
     return int(count.one())
+
+
+def _row(
+    announcement_id: str, person_id: str, platform: str, address: str, reachable: bool
+) -> dict[str, object]:
+    """A recipient row, waiting to be sent, or failed at once where it cannot be reached."""
+    return {
+        "id": new_id(),
+        "announcement_id": announcement_id,
+        "person_id": person_id,
+        "platform": platform,
+        "address": address,
+        "state": PENDING if reachable else FAILED,
+        "attempts": 0,
+        "in_flight": False,
+        "reason": "" if reachable else "not installed",
+        "message_ref": "",
+        "revision": 0,
+        "reminders": 0,
+    }
