@@ -22,7 +22,13 @@ MODEL_DIR = Path(__file__).resolve().parent / "models" / "all-MiniLM-L6-v2-int8"
 # files come from the folder given, never from its download registry.
 _ARCHITECTURE = "sentence-transformers/all-MiniLM-L6-v2"
 _REQUIRED = ("model.onnx", "tokenizer.json", "config.json")
-_CHUNK = 64  # texts per model call when embedding the content
+# Texts are embedded shortest first, in chunks of at most _TEXTS texts whose padded size (texts
+# x the longest one's characters) stays under _PADDED_CHARS: the questions that arrive together
+# go in one model call, the content's long answers a few at a time. ONNX Runtime keeps the
+# memory of the largest batch it has run for the life of the process: embedding the content in
+# chunks of 64 texts whatever their length peaked at 410 MB, these limits at about 300 MB.
+_PADDED_CHARS = 8_000
+_TEXTS = 64
 _KEEP = 8  # cached contents kept in the cache folder
 
 
@@ -57,20 +63,20 @@ class FastEmbedder:
         self.fingerprint = _fingerprint(folder)
 
     def embed(self, texts: Sequence[str]) -> Vectors:
-        """One ONNX Runtime call for all `texts` (normalised rows)."""
-        if not texts:
-            return np.zeros((0, self.dimensions), dtype=np.float32)
-        if len(texts) <= _CHUNK:
-            rows = list(self._model.embed(list(texts), batch_size=_CHUNK))
-            return np.asarray(rows, dtype=np.float32)
-        # Many texts (the content): in chunks of similar length, so that a short phrasing is
-        # not padded to the length of an answer.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        """The texts' normalised vectors: one ONNX Runtime call for a batch of questions."""
         out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
-        for start in range(0, len(order), _CHUNK):
-            chunk = order[start : start + _CHUNK]
-            out[chunk] = list(self._model.embed([texts[i] for i in chunk], batch_size=_CHUNK))
+        chunk: list[int] = []
+        for i in sorted(range(len(texts)), key=lambda i: len(texts[i])):
+            if chunk and (len(chunk) == _TEXTS or (len(chunk) + 1) * len(texts[i]) > _PADDED_CHARS):
+                out[chunk] = self._run([texts[j] for j in chunk])
+                chunk = []
+            chunk.append(i)
+        if chunk:
+            out[chunk] = self._run([texts[j] for j in chunk])
         return out
+
+    def _run(self, texts: list[str]) -> Vectors:
+        return np.asarray(list(self._model.embed(texts, batch_size=len(texts))), dtype=np.float32)
 
 
 def _fingerprint(folder: Path) -> str:

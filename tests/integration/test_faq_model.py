@@ -11,6 +11,7 @@ import pytest
 
 import app
 from adapters.embedding import MODEL_DIR, FastEmbedder, ModelError, semantic_parts
+from bot.features.faq.embedding import Vectors
 from bot.settings import Settings, StartupError, load_settings
 
 
@@ -37,6 +38,28 @@ def test_the_shipped_model_embeds_offline(monkeypatch: pytest.MonkeyPatch) -> No
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]  # meaning, not words
     assert embedder.name == "all-MiniLM-L6-v2-int8"
+
+
+def test_texts_embedded_in_chunks_come_back_in_their_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Mixed lengths, more texts than one model call takes: shortest first, in chunks.
+    texts = [("may I post about my job online? " * (i % 9 + 1)) + str(i) for i in range(150)]
+    embedder = FastEmbedder()
+    calls: list[int] = []
+    run = embedder._run
+
+    def counted(chunk: list[str]) -> Vectors:
+        calls.append(len(chunk))
+        return run(chunk)
+
+    monkeypatch.setattr(embedder, "_run", counted)
+    together = embedder.embed(texts)
+    assert len(calls) > 2 and max(calls) <= 64
+    alone = embedder.embed([texts[i] for i in (0, 7, 77, 149)])
+    # int8 activations are scaled per batch, so a batch's vectors differ a little from alone.
+    assert (np.einsum("ij,ij->i", together[[0, 7, 77, 149]], alone) > 0.97).all()
+    assert together[0] @ alone[0] > together[0] @ alone[1]
 
 
 def _broken(tmp_path: Path) -> Path:
