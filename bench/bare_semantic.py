@@ -1,6 +1,8 @@
 """A peer for bench/slack_events.py: a bare Bolt AsyncApp on aiohttp that answers every DM from
 the FAQ with the same hybrid matcher as Policy Bot (the shipped model), the plain way: one model
-call per event, on a worker thread, no batching, no database.
+call per event, on a worker thread, no batching, no database. Policy Bot answers a question the
+words settle decisively without the model (with the same answers on every question set); the
+plain way asks the model every time.
 Usage: python bench/bare_semantic.py PORT SLACK_API_URL SIGNING_SECRET"""
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import app as policybot
+from bot.features.faq.hybrid import HybridTuning
 from bot.settings import load_settings
 
 
 def main() -> None:
     port, api_url, secret = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     content, faq = policybot.load(load_settings(FAQ_SEMANTIC="true"))
+    faq.hybrid = HybridTuning(decisive=1.01)  # the model for every question
     bolt = AsyncApp(
         client=AsyncWebClient(token="xoxb-bench", base_url=api_url),
         signing_secret=secret,

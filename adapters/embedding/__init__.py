@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from bot.features.faq.embedding import Vectors
 from bot.settings import Settings
@@ -138,6 +139,9 @@ def semantic_parts(settings: Settings) -> tuple[FastEmbedder | None, FileVectorC
     if settings.faq_semantic is False:
         return None, None, "turned off (FAQ_SEMANTIC=false)"
     folder = settings.faq_model_path or MODEL_DIR
+    # The similarity products are small: on one BLAS thread they cost 54 us, where threads
+    # spinning beside the event loop and the model cost more than that on a busy machine.
+    threadpool_limits(limits=1, user_api="blas")
     try:
         embedder = FastEmbedder(folder)
     except ModelError as err:

@@ -189,7 +189,7 @@ async def trial(deps: Deps, viewer: Person, question: str) -> Trial:
         raise Invalid({"question": "Type a question to try."})
     found = await deps.faq.amatch(question)
     entry = deps.faq.entry(found.faq_id or found.candidate)
-    return Trial(question, found, entry, deps.faq.closest(question))
+    return Trial(question, found, entry, await deps.faq.aclosest(question))
 
 
 def _known(entries: Sequence[FaqEntry]) -> set[str]:

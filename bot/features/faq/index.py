@@ -7,7 +7,7 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -21,6 +21,7 @@ from bot.features.faq.normalise import Tuning
 __all__ = ["Evidence", "FaqIndex", "HybridTuning", "Match", "Near", "Tuning"]
 
 _RECENT = 2048  # question vectors kept between a batch's one model call and its answers
+_PENDING = 256  # lexical evidence kept between a batch's prefetch and its answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,7 @@ class FaqIndex:
         self.layer = ""
         """The stamp of HR's changes the entries include ("" for none read yet)."""
         self._recent: OrderedDict[str, Vectors] = OrderedDict()
+        self._pending: OrderedDict[str, Evidence] = OrderedDict()
         # The model runs on its own thread, one call at a time, never on the event loop.
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="faq-model")
 
@@ -83,6 +85,7 @@ class FaqIndex:
         self._ids = [e.id for e in self.entries]
         self._texts = [(e.id, t) for e in self.entries for t in (e.question, *e.phrasings)]
         self.lexical, self.semantic = lexical, semantic
+        self._pending = OrderedDict()  # evidence from the indexes replaced
 
     def entry(self, faq_id: str) -> FaqEntry | None:
         """The entry with this id, as the matcher knows it (with HR's changes)."""
@@ -117,6 +120,13 @@ class FaqIndex:
         by = "meaning" if self.semantic is not None else "words"
         return [Near(*self._texts[i], round(float(scores[i]), 3), by) for i in order]
 
+    async def aclosest(self, question: str, k: int = 3) -> list[Near]:
+        """closest(), with the question embedded off the event loop when it has no vector yet
+        (a question the words answered decisively was not embedded)."""
+        if self.semantic is not None and self._vector(question) is None:
+            await self._embed_off_loop([question])
+        return self.closest(question, k)
+
     @property
     def matcher(self) -> str:
         """ "hybrid" with a model, else "lexical"."""
@@ -132,38 +142,69 @@ class FaqIndex:
         """The best entry, or none with likely topics to offer (embeds the question here)."""
         if self.semantic is None:
             return self.lexical.match(question)
+        evidence = self.lexical.evidence(question)
+        if self._decisive(evidence):
+            return replace(evidence.match, matcher="hybrid")
         vector = self._vector(question)
-        return self._fused(question, self._embed([question])[0] if vector is None else vector)
+        vector = self._embed([question])[0] if vector is None else vector
+        return self._fused(question, evidence, vector)
 
     def match_many(self, questions: Sequence[str]) -> list[Match]:
-        """match() for each question, with one model call for all of them."""
+        """match() for each question, with one model call for those that need the model."""
         if self.semantic is None:
             return [self.lexical.match(q) for q in questions]
-        vectors = self._embed(list(questions))
-        return [self._fused(q, v) for q, v in zip(questions, vectors, strict=True)]
+        found = [self.lexical.evidence(q) for q in questions]
+        todo = [q for q, e in zip(questions, found, strict=True) if not self._decisive(e)]
+        vectors = dict(zip(todo, self._embed(todo), strict=True)) if todo else {}
+        return [
+            replace(e.match, matcher="hybrid")
+            if self._decisive(e)
+            else self._fused(q, e, vectors[q])
+            for q, e in zip(questions, found, strict=True)
+        ]
 
     async def amatch(self, question: str) -> Match:
-        """match(), with the model run off the event loop (or the vector of a prefetch)."""
+        """match(), with the model run off the event loop (or the evidence and vector of a
+        prefetch)."""
         if self.semantic is None:
             return self.lexical.match(question)
+        evidence = self._pending.pop(question, None) or self.lexical.evidence(question)
+        if self._decisive(evidence):
+            return replace(evidence.match, matcher="hybrid")
         vector = self._vector(question)
         if vector is None:
-            await self.prefetch([question])
+            await self._embed_off_loop([question])
             vector = self._vector(question)
         assert vector is not None
-        return self._fused(question, vector)
+        return self._fused(question, evidence, vector)
 
     async def prefetch(self, questions: Iterable[str]) -> None:
-        """Embed questions that arrived together in one model call, off the event loop."""
+        """Embed questions that arrived together in one model call, off the event loop (those
+        the words answer decisively are not embedded)."""
         if self.semantic is None:
             return
-        todo = list(dict.fromkeys(q for q in questions if q not in self._recent))
-        if not todo:
+        todo = []
+        for question in dict.fromkeys(questions):
+            evidence = self.lexical.evidence(question)
+            self._pending[question] = evidence
+            while len(self._pending) > _PENDING:
+                self._pending.popitem(last=False)
+            if not self._decisive(evidence) and question not in self._recent:
+                todo.append(question)
+        await self._embed_off_loop(todo)
+
+    async def _embed_off_loop(self, questions: list[str]) -> None:
+        if not questions:
             return
         loop = asyncio.get_running_loop()
-        vectors = await loop.run_in_executor(self._pool, self._embed, todo)
-        for question, vector in zip(todo, vectors, strict=True):
+        vectors = await loop.run_in_executor(self._pool, self._embed, questions)
+        for question, vector in zip(questions, vectors, strict=True):
             self._remember(question, vector)
+
+    def _decisive(self, evidence: Evidence) -> bool:
+        """The words alone answer: the model would not change the answer."""
+        match = evidence.match
+        return match.faq_id is not None and match.score >= self.hybrid.decisive
 
     def _embed(self, questions: list[str]) -> Vectors:
         assert self.semantic is not None
@@ -180,9 +221,8 @@ class FaqIndex:
         while len(self._recent) > _RECENT:
             self._recent.popitem(last=False)
 
-    def _fused(self, question: str, vector: Vectors) -> Match:
+    def _fused(self, question: str, lexical: Evidence, vector: Vectors) -> Match:
         assert self.semantic is not None
-        lexical = self.lexical.evidence(question)
         if lexical.match.candidate == "" and not question.strip():
             return Match(None, 0.0, "", matcher="hybrid")
         probs, confidence = fuse(self.hybrid, lexical, self.semantic.similarities(vector))

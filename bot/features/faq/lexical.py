@@ -83,6 +83,13 @@ class LexicalIndex:
         self._off_docs = off_docs if has_off else None
         self._off_texts = [self._texts[i] for i in off_docs] if has_off else []
         self._entry_terms = [set(b) for b in bags]
+        # For each word of the content, which topics have it (1.0) and which not (0.0): a
+        # question's words weighed against every topic at once.
+        n_topics = len(groups) - has_off
+        self._member: dict[str, np.ndarray] = {}
+        for n, terms in enumerate(self._entry_terms[:n_topics]):
+            for term in terms:
+                self._member.setdefault(term, np.zeros(n_topics))[n] = 1.0
         # Each entry's phrasings (indexes and texts), without the grid's padding: the grid is
         # as wide as the off-topic examples are many.
         self._phrasings = [
@@ -146,8 +153,13 @@ class LexicalIndex:
         best = int(np.argmax(topics))
         weights = [self._idf.get(t, self.tuning.unknown_idf) for t in tokens]
         total = sum(weights) + unknown * self.tuning.unknown_idf
-        terms = self._entry_terms[best]
-        covered = sum(w for t, w in zip(tokens, weights, strict=True) if t in terms)
+        # The summed weight of the question's words that each topic has.
+        explained = np.zeros(len(topics))
+        for t, w in zip(tokens, weights, strict=True):
+            member = self._member.get(t)
+            if member is not None:
+                explained += w * member
+        covered = float(explained[best])
         coverage = covered / total if total else 0.0
         # One or two common words ("today", "bot") are not evidence of a topic.
         coverage *= min(1.0, covered / self.tuning.min_evidence)
@@ -180,14 +192,6 @@ class LexicalIndex:
                     example >= self.tuning.off_example_ratio * closest
                 )
         features = (coverage, top, lead, likeness, off, off_like)
-        explained = np.fromiter(
-            (
-                sum(w for t, w in zip(tokens, weights, strict=True) if t in terms)
-                for terms in self._entry_terms[: len(topics)]
-            ),
-            dtype=float,
-            count=len(topics),
-        )
         coverages = explained / total if total else explained * 0.0
         off_score = float(scores[-1]) if has_off else 0.0
         return self._ids[best], features, off_topic, covered, topics, coverages, off_score

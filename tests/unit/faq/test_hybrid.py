@@ -76,12 +76,13 @@ def test_hybrid_answers_and_reports_itself(content: Content) -> None:
 
 
 def test_below_the_answer_threshold_likely_topics_are_offered(content: Content) -> None:
-    unsure = HybridTuning(answer=1.01, suggest=0.0)  # never sure: always "did you mean"
+    # Never sure: always "did you mean".
+    unsure = HybridTuning(answer=1.01, suggest=0.0, decisive=1.01)
     match = _index(content, FakeEmbedder(), hybrid=unsure).match("can I post my salary")
     assert match.faq_id is None
     assert len(match.suggestions) == 3
     assert "pay-and-conditions" in match.suggestions
-    never = HybridTuning(answer=1.01, suggest=1.01)
+    never = HybridTuning(answer=1.01, suggest=1.01, decisive=1.01)
     assert _index(content, FakeEmbedder(), hybrid=never).match("salary").suggestions == ()
 
 
@@ -146,9 +147,13 @@ def _deps(content: Content, faq: FaqIndex, store: FakeStore) -> Deps:
     return Deps(content, faq, store, FakeClock(), FakeCipher())
 
 
+MODEL_NEEDED = HybridTuning(decisive=1.01)
+"""The shipped tuning, except that the words alone never answer: every question is embedded."""
+
+
 async def test_a_question_is_embedded_off_the_event_loop(content: Content) -> None:
     embedder = FakeEmbedder()
-    faq = _index(content, embedder)
+    faq = _index(content, embedder, hybrid=MODEL_NEEDED)
     embedder.calls.clear()
     embedder.threads.clear()
     match = await faq.amatch("can I tweet my salary")
@@ -157,9 +162,31 @@ async def test_a_question_is_embedded_off_the_event_loop(content: Content) -> No
     assert embedder.threads[0].startswith("faq-model")  # not the event loop's thread
 
 
-async def test_questions_arriving_together_are_embedded_in_one_call(content: Content) -> None:
+async def test_a_question_the_words_answer_decisively_is_not_embedded(content: Content) -> None:
     embedder = FakeEmbedder()
     faq = _index(content, embedder)
+    embedder.calls.clear()
+    question = "can I tweet my salary"
+    assert faq.lexical.match(question).score >= faq.hybrid.decisive
+    match = await faq.amatch(question)
+    assert (match.faq_id, match.matcher) == ("pay-and-conditions", "hybrid")
+    await faq.prefetch([question])
+    assert faq.match_many([question])[0].faq_id == "pay-and-conditions"
+    assert embedder.calls == []
+    # Below the decisive confidence the model is asked, even for the same topic.
+    vague = "salary"
+    assert faq.lexical.match(vague).score < faq.hybrid.decisive
+    await faq.amatch(vague)
+    assert embedder.calls == [1]
+    # Nearest phrasings need the vector: it is made off the event loop then.
+    near = await faq.aclosest(question)
+    assert near and near[0].by == "meaning" and embedder.calls == [1, 1]
+    assert embedder.threads[-1].startswith("faq-model")
+
+
+async def test_questions_arriving_together_are_embedded_in_one_call(content: Content) -> None:
+    embedder = FakeEmbedder()
+    faq = _index(content, embedder, hybrid=MODEL_NEEDED)
     embedder.calls.clear()
     store = FakeStore()
     deps = _deps(content, faq, store)
@@ -175,7 +202,7 @@ async def test_questions_arriving_together_are_embedded_in_one_call(content: Con
 
 async def test_did_you_mean_offers_buttons_and_pressing_one_answers(content: Content) -> None:
     store = FakeStore()
-    unsure = HybridTuning(answer=1.01, suggest=0.0)
+    unsure = HybridTuning(answer=1.01, suggest=0.0, decisive=1.01)
     deps = _deps(content, _index(content, FakeEmbedder(), hybrid=unsure), store)
     (reply,) = await handle(deps, Text(ALICE, DM, "can I post my salary"))
     assert isinstance(reply, Choices)
