@@ -69,10 +69,12 @@ class LexicalIndex:
             bags.append(bag)
         self._owners = np.asarray(owners)
         self._starts = np.flatnonzero(np.r_[True, self._owners[1:] != self._owners[:-1]])
-        # Each entry's phrasings as a row, padded with a zero-score slot at index len(docs).
+        # Each topic's phrasings as a row, padded with a zero-score slot at index len(docs)
+        # (the off-topic examples, many more, are taken on their own).
         sizes = np.diff(np.r_[self._starts, len(owners)])
-        self._grid = np.full((len(sizes), int(sizes.max())), len(owners))
-        for row, (start, size) in enumerate(zip(self._starts, sizes, strict=True)):
+        rows = len(sizes) - has_off
+        self._grid = np.full((rows, int(sizes[:rows].max(initial=1))), len(owners))
+        for row, (start, size) in enumerate(zip(self._starts[:rows], sizes[:rows], strict=True)):
             self._grid[row, :size] = np.arange(start, start + size)
         self._docs = self._bm25(docs)
         self._bags = self._bm25(bags)
@@ -81,7 +83,9 @@ class LexicalIndex:
         # The off-topic examples, each on its own: the closest one is compared with the topic.
         off_docs = np.flatnonzero(self._owners == len(groups) - 1)
         self._off_docs = off_docs if has_off else None
-        self._off_texts = [self._texts[i] for i in off_docs] if has_off else []
+        # Texts compared word order aside (rapidfuzz's token_sort_ratio is the ratio of the
+        # sorted words): sorted once here rather than for every question.
+        self._off_texts = [_sorted_words(self._texts[i]) for i in off_docs] if has_off else []
         self._entry_terms = [set(b) for b in bags]
         # For each word of the content, which topics have it (1.0) and which not (0.0): a
         # question's words weighed against every topic at once.
@@ -96,7 +100,7 @@ class LexicalIndex:
             list(range(start, start + size))
             for start, size in zip(self._starts.tolist(), sizes.tolist(), strict=True)
         ]
-        self._phrasing_texts = [[self._texts[i] for i in p] for p in self._phrasings]
+        self._phrasing_texts = [[_sorted_words(self._texts[i]) for i in p] for p in self._phrasings]
 
     def _bm25(self, corpus: list[list[str]]) -> bm25s.BM25:
         index = bm25s.BM25(k1=self.tuning.k1, b=self.tuning.b)
@@ -120,7 +124,11 @@ class LexicalIndex:
         # An entry's two closest phrasings, so one phrasing's incidental words ("a discord
         # server") weigh less than a topic that several phrasings agree on.
         padded = np.r_[per_doc, 0.0][self._grid]
-        second, first = np.sort(padded, axis=1)[:, -2:].T
+        second, first = np.partition(padded, (-2, -1), axis=1)[:, -2:].T
+        if self._off_docs is not None:
+            off = np.r_[per_doc[self._off_docs], 0.0]
+            off_second, off_first = np.partition(off, (-2, -1))[-2:]
+            second, first = np.r_[second, off_second], np.r_[first, off_first]
         best = (1 - self.tuning.second_weight) * first + self.tuning.second_weight * second
         bag_ids = self._bags.get_tokens_ids(tokens)
         bag = self._bags.get_scores_from_ids(bag_ids) if bag_ids else 0.0
@@ -173,13 +181,13 @@ class LexicalIndex:
         # How alike the question and the entry's closest phrasing are, word order aside: a
         # question about something else shares a few of a topic's words, rarely a phrasing.
         phrasings = self._phrasings[best]
-        text = " ".join(tokens)
-        found = process.extractOne(text, self._phrasing_texts[best], scorer=fuzz.token_sort_ratio)
+        text = _sorted_words(" ".join(tokens))
+        found = process.extractOne(text, self._phrasing_texts[best], scorer=fuzz.ratio)
         likeness = found[1] / 100 if found else 0.0
         off_like = 0.0
         off_topic = False
         if self._off_docs is not None:
-            near = process.extractOne(text, self._off_texts, scorer=fuzz.token_sort_ratio)
+            near = process.extractOne(text, self._off_texts, scorer=fuzz.ratio)
             off_like = near[1] / 100 if near else 0.0
             if off >= self.tuning.off_topic_ratio:
                 # The pooled off-topic score is inflated by common words (social, work,
@@ -228,3 +236,7 @@ class LexicalIndex:
             return Match(None, round(min(confidence, coverage), 4), candidate)
         faq_id = candidate if confidence >= self.tuning.threshold else None
         return Match(faq_id, round(confidence, 4), candidate)
+
+
+def _sorted_words(text: str) -> str:
+    return " ".join(sorted(text.split()))
