@@ -29,7 +29,10 @@ class Group:
 
     def __init__(self, store: SqlStore, insert: Any) -> None:
         self.store = store
-        self._insert = insert
+        # Run with the rows as parameters (one statement, compiled once and cached, that the
+        # driver sends as multi-row inserts), not with the rows in the statement, which would
+        # be compiled anew for every group.
+        self._insert = insert.on_conflict_do_nothing().returning(INBOX.c.key)
         self._rows: list[tuple[dict[str, Any], asyncio.Future[bool]]] = []
         self._sent: list[tuple[list[str], asyncio.Future[bool]]] = []
         self._task: asyncio.Task[None] | None = None
@@ -83,11 +86,7 @@ class Group:
                 }
                 unique = {r["key"]: r for r in rows if r["key"] not in answered}
                 if unique:
-                    inserted = await uow.session.exec(
-                        self._insert.values(list(unique.values()))
-                        .on_conflict_do_nothing()
-                        .returning(INBOX.c.key)
-                    )
+                    inserted = await uow.session.exec(self._insert, params=list(unique.values()))
                     fresh = {str(k) for (k,) in inserted}
             if sent:
                 await uow.session.exec(delete(OutboxRow).where(col(OutboxRow.id).in_(sent)))

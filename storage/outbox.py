@@ -7,6 +7,7 @@ delivered; a row that can never be delivered keeps only its error.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from bot.ports import Cipher
 from storage.tables import OutboxRow
 
 REPLY: TypeAdapter[Reply] = TypeAdapter(Reply)
+REPLIES: TypeAdapter[Sequence[Reply]] = TypeAdapter(Sequence[Reply])
 MAX_REPLY_ATTEMPTS = 8  # a reply taken over this often is given up on
 PAGE = 200  # notification rows opened at a time when looking for a platform's
 
@@ -91,16 +93,14 @@ class SqlOutbox:
         if self.cipher is None:
             raise RuntimeError("this store has no cipher: it cannot seal replies")
         row_id = reply_id(delivery_id)
-        body = {
-            "conversation": [conversation.platform, conversation.id, conversation.thread],
-            "replies": [json.loads(dump_reply(r)) for r in replies],
-        }
+        where = json.dumps([conversation.platform, conversation.id, conversation.thread])
+        body = b'{"conversation": %s, "replies": %s}' % (where.encode(), REPLIES.dump_json(replies))
         now = datetime.now(UTC)
         self.session.add(
             OutboxRow(
                 id=row_id,
                 platform=conversation.platform,
-                box=self.cipher.seal(json.dumps(body).encode(), row_context(row_id)),
+                box=self.cipher.seal(body, row_context(row_id)),
                 created_at=now,
                 # Being sent by this process from now: another takes it over only once the
                 # lease runs out, and then first looks for it in the conversation.
@@ -118,6 +118,4 @@ class SqlOutbox:
 
 def reply_id(delivery_id: str) -> str:
     """The outbox row holding the replies to one recorded message (one per delivery)."""
-    import hashlib
-
     return "r" + hashlib.sha256(delivery_id.encode()).hexdigest()[:31]
