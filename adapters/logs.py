@@ -83,9 +83,15 @@ class Formatter(logging.Formatter):
         return "\n".join(lines)
 
 
+# Loggers that a library tests by their own level rather than by the effective one: slack_sdk
+# formats every request and response (the message's text included) for a debug line whenever
+# `logger.level <= DEBUG`, which an unset level (0) always is.
+_OWN_LEVEL = ("slack_sdk.web.async_base_client", "slack_sdk.web.base_client")
+
+
 def quiet_libraries() -> None:
     """Set the libraries' loggers to WARNING (cheaper than formatting lines to drop them)."""
-    for name in LIBRARIES:
+    for name in (*LIBRARIES, *_OWN_LEVEL):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
