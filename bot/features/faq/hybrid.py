@@ -189,7 +189,7 @@ class SemanticIndex:
         # On one BLAS thread (the composition root limits BLAS so): spread over threads, this
         # one product costs ten times itself on a busy machine.
         sims = self._vectors @ vector
-        phrasings = np.r_[sims[: self._n_phrasings], -1.0][self._grid]
+        phrasings = np.append(sims[: self._n_phrasings], -1.0)[self._grid]
         if phrasings.shape[1] > 1:
             second, first = np.partition(phrasings, -2, axis=1)[:, -2:].T
         else:
@@ -263,5 +263,5 @@ def confidence_row(x: np.ndarray, z: np.ndarray) -> np.ndarray:
     best = int(order[0])
     lead = float(z[best] - z[int(order[1])]) if len(z) > 1 else float(z[best])
     top = float(z[best])
-    row: np.ndarray = np.r_[x[best], top, lead, 1 / (1 + np.exp(-top))]
+    row: np.ndarray = np.append(x[best], (top, lead, 1 / (1 + np.exp(-top))))
     return row

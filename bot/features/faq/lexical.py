@@ -123,12 +123,12 @@ class LexicalIndex:
         per_doc = self._docs.get_scores_from_ids(ids)
         # An entry's two closest phrasings, so one phrasing's incidental words ("a discord
         # server") weigh less than a topic that several phrasings agree on.
-        padded = np.r_[per_doc, 0.0][self._grid]
+        padded = np.append(per_doc, 0.0)[self._grid]
         second, first = np.partition(padded, (-2, -1), axis=1)[:, -2:].T
         if self._off_docs is not None:
-            off = np.r_[per_doc[self._off_docs], 0.0]
+            off = np.append(per_doc[self._off_docs], 0.0)
             off_second, off_first = np.partition(off, (-2, -1))[-2:]
-            second, first = np.r_[second, off_second], np.r_[first, off_first]
+            second, first = np.append(second, off_second), np.append(first, off_first)
         best = (1 - self.tuning.second_weight) * first + self.tuning.second_weight * second
         bag_ids = self._bags.get_tokens_ids(tokens)
         bag = self._bags.get_scores_from_ids(bag_ids) if bag_ids else 0.0
