@@ -41,14 +41,21 @@ def _bad(reason: str, status: int = 400) -> web.Response:
     return web.json_response({"ok": False, "error": reason}, status=status)
 
 
+def _json_body(content_type: str, body: str) -> tuple[str | None, dict[str, Any] | None]:
+    """Why a JSON body cannot be read (or None), and the object it holds."""
+    if content_type != "application/json":
+        return None, None
+    try:
+        data: Any = json.loads(body)
+    except (ValueError, RecursionError):
+        return "malformed JSON", None
+    return (None, data) if isinstance(data, dict) else ("JSON body must be an object", None)
+
+
 def _well_formed(content_type: str, body: str) -> str | None:
-    """Why the body is not a Slack request we can read, or None if it is."""
+    """Why a body that is not JSON is not a Slack request we can read, or None if it is."""
     if content_type == "application/json":
-        try:
-            data: Any = json.loads(body)
-        except (ValueError, RecursionError):
-            return "malformed JSON"
-        return None if isinstance(data, dict) else "JSON body must be an object"
+        return None  # read by _json_body
     if content_type == "application/x-www-form-urlencoded":
         try:
             form = parse_qs(body, keep_blank_values=True, strict_parsing=True)
@@ -90,13 +97,6 @@ def _interaction_problem(data: dict[str, Any]) -> str | None:
     return None
 
 
-def _message_event(content_type: str, body: str) -> dict[str, Any] | None:
-    """The body when it is an Events API callback carrying a message or a mention."""
-    if content_type != "application/json":
-        return None
-    return message_event(json.loads(body))
-
-
 def message_event(data: dict[str, Any]) -> dict[str, Any] | None:
     """An Events API callback (over HTTP or Socket Mode) when it carries a message or a
     mention: what goes through the inbox."""
@@ -127,7 +127,8 @@ def handler(channel: Host, signing_secret: str) -> Any:
         if not _valid(verifier, body, request.headers):
             log.warning("rejected a request with a bad or stale signature")
             return _bad("invalid signature", 401)
-        problem = _well_formed(request.content_type, body)
+        problem, data = _json_body(request.content_type, body)
+        problem = problem or _well_formed(request.content_type, body)
         if problem:
             log.warning("rejected a signed request: %s", problem)
             return _bad(problem)
@@ -136,7 +137,7 @@ def handler(channel: Host, signing_secret: str) -> Any:
         # Hold new requests back while too many messages wait to be answered; Slack allows
         # three seconds for the acknowledgement, and this waits milliseconds.
         await channel.batcher.room()
-        event = _message_event(request.content_type, body) if channel.inbox else None
+        event = message_event(data) if data is not None and channel.inbox else None
         if event is not None:
             # Acknowledged only once recorded: a crash after this loses nothing.
             if await channel.accept(event):
