@@ -94,8 +94,8 @@ class LexicalIndex:
         for n, terms in enumerate(self._entry_terms[:n_topics]):
             for term in terms:
                 self._member.setdefault(term, np.zeros(n_topics))[n] = 1.0
-        # Each entry's phrasings (indexes and texts), without the grid's padding: the grid is
-        # as wide as the off-topic examples are many.
+        # Each entry's phrasings (indexes and texts), the off-topic examples' included, without
+        # the grid's padding.
         self._phrasings = [
             list(range(start, start + size))
             for start, size in zip(self._starts.tolist(), sizes.tolist(), strict=True)
