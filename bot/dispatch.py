@@ -198,7 +198,7 @@ async def _together(
             elif (
                 message.user in waiting
                 or not _plain(message.text)
-                or await uow.conversations.flow(message.user) is not None
+                or not _stray(await uow.conversations.flow(message.user), message.text)
             ):
                 alone.append(i)
                 waiting.add(message.user)
@@ -312,6 +312,17 @@ def _plain(text: str) -> bool:
         return True
     command = _command(text)
     return not (command in CANCEL or command in TYPED or queue.is_ref(text))
+
+
+def _stray(flow: Flow | None, text: str) -> bool:
+    """True when a `_plain` message is answered the same whatever `flow` holds, so that it
+    may share a batch's transaction: there is no flow, or the flow is a question waiting for
+    HR and the message neither sends nor discards it (it is answered like any other, with a
+    reminder of the question waiting). Keep in step with `_text`."""
+    if flow is None:
+        return True
+    command = _command(clean(text))
+    return flow.name == "ask_hr" and not (_said(command, YES) or _said(command, NO))
 
 
 def _reminder(flow: Flow | None) -> list[Reply]:

@@ -25,7 +25,8 @@ from tests.fakes import FakeClock, NoticeLog
 
 HR = frozenset({Role.EMPLOYEE, Role.HR})
 # What several people type at once: questions, an unanswerable one (which leaves an offer to
-# ask HR pending), then a "yes" to it, greetings, help, a typed command, cancel, a button.
+# ask HR pending), then a "yes" to it, another question while one waits for HR, greetings,
+# help, a typed command, cancel, a button.
 SCRIPT = [
     ("ann", "can i post about my job on my personal instagram"),
     ("bob", "hello"),
@@ -35,6 +36,7 @@ SCRIPT = [
     ("bob", "help"),
     ("dan", "what is the weather on mars"),
     ("cat", "quiz"),
+    ("dan", "may I post photos of my colleagues?"),
     ("dan", "cancel"),
     ("eve", "thanks!"),
     ("bob", "a journalist messaged me on linkedin, what should I do"),
@@ -174,6 +176,49 @@ async def test_a_busy_batcher_shares_transactions(deps: Deps, engine: AsyncEngin
     assert all(r and "personal" in repr(r).lower() for r in replies)
     assert batcher.messages == 100 and batcher.batches - batches <= 3
     assert len(statements) <= per_message * 50 / 5, (per_message, len(statements))
+
+
+async def test_people_with_a_question_waiting_for_hr_still_share_transactions(
+    deps: Deps, engine: AsyncEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Twenty people each left a question for HR pending; their next questions are answered in
+    one transaction, with a reminder of what waits; a "yes" among them runs alone and sends
+    the question that waited to HR."""
+    people = [UserRef("slack", f"UW{n}") for n in range(20)]
+    for n, user in enumerate(people):
+        where = ConversationRef("slack", f"DW{n}")
+        await handle(deps, Text(user, where, "who fixes the coffee machine", f"slack:W{n}"))
+    commits: list[int] = []
+
+    def committed(_: Any) -> None:
+        commits.append(1)
+
+    event.listen(engine.sync_engine, "commit", committed)
+    try:
+        batch = [
+            Text(
+                user,
+                ConversationRef("slack", f"DW{n}"),
+                "yes" if n == 7 else "can I say where I work on my own tiktok",
+                f"slack:WQ{n}",
+            )
+            for n, user in enumerate(people)
+        ]
+        results = await handle_many(deps, [(m, None) for m in batch])
+    finally:
+        event.remove(engine.sync_engine, "commit", committed)
+    for n, result in enumerate(results):
+        assert isinstance(result, list), result
+        if n == 7:
+            assert "sent to hr as q-" in repr(result).lower(), result
+        else:
+            assert "personal" in repr(result[0]).lower()
+            assert "question ready for HR" in repr(result[-1]), result
+    assert len(commits) == 2, commits  # the nineteen together, the "yes" alone
+    assert "one by one" not in caplog.text
+    async with engine.connect() as conn:
+        tickets = await conn.execute(text("SELECT count(*) FROM ticket"))
+        assert tickets.scalar() == 1
 
 
 async def test_a_message_right_after_a_batch_is_not_left_waiting(deps: Deps) -> None:
