@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import random
 import secrets
 import socket
 import subprocess
@@ -16,10 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
+import yaml
 from aiohttp import web
 
 ROOT = Path(__file__).resolve().parent.parent
-QUESTIONS = [
+SIX = [
     "can I talk about my salary online?",
     "may I post photos of my colleagues?",
     "a journalist messaged me on linkedin, what do I do",
@@ -27,6 +29,50 @@ QUESTIONS = [
     "how do I report online harassment?",
     "can I use instagram at work?",
 ]
+# A few ways people open or close a question: with them, every question of the test sets
+# becomes eight different texts, more than any cache of recent questions holds.
+FRAMES = (
+    "{q}",
+    "hi, {q}",
+    "quick question: {q}",
+    "{q} thanks",
+    "hello! {q}",
+    "hey {q}",
+    "{q}, please",
+    "one more: {q}",
+)
+
+
+class Questions:
+    """The text of each event: "six" cycles six common questions (every answer after the
+    first comes from the bot's memory of recent questions); "varied" takes every question of
+    the test sets in eight framings, shuffled, so that no text comes back before 4,000 others
+    (the model's work is real, and batching is what helps)."""
+
+    def __init__(self, kind: str = "six") -> None:
+        self.texts = list(SIX)
+        if kind == "varied":
+            asked = []
+            for path in sorted((ROOT / "tests" / "data").glob("faq_*.yaml")):
+                data = yaml.safe_load(path.read_text())
+                asked += [i["q"] for i in data["in_scope"]] + list(data["out_of_scope"])
+            self.texts = [frame.format(q=q) for q in asked for frame in FRAMES]
+            random.Random(0).shuffle(self.texts)
+        self._given: dict[tuple[str, int], str] = {}
+        self._next: dict[str, int] = {}
+
+    def text(self, prefix: str, n: int) -> str:
+        """The text of event `n` under `prefix` (the same for its retry). Each target walks
+        the list from its start, through its paced and saturated phases alike (`prefix` is
+        the phase's letter, then the target's tag)."""
+        if (prefix, n) not in self._given:
+            walked = self._next.get(prefix[1:], 0)
+            self._given[prefix, n] = self.texts[walked % len(self.texts)]
+            self._next[prefix[1:]] = walked + 1
+        return self._given[prefix, n]
+
+
+QUESTIONS = Questions()
 # Event and conversation ids are new in every run: a database kept from an earlier run (say
 # PostgreSQL) would otherwise take them all for repeats and answer none.
 RUN = secrets.token_hex(3)
@@ -37,14 +83,22 @@ Signer = Callable[[int, str, bool], tuple[bytes, dict[str, str], str]]
 
 @dataclass
 class Replies:
-    """What the fake platform received: reply times per conversation."""
+    """What the fake platform received: reply times and texts per conversation."""
 
     at: dict[str, list[float]] = field(default_factory=dict)
+    texts: dict[str, list[str]] = field(default_factory=dict)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def got(self, conversation: str) -> None:
+    def got(self, conversation: str, text: str) -> None:
         self.at.setdefault(conversation, []).append(time.perf_counter())
+        self.texts.setdefault(conversation, []).append(text)
         self.changed.set()
+
+    def twice(self, conversation: str) -> bool:
+        """The same message posted twice (an answer can be two messages: the answer and a
+        reminder of a question still waiting for HR, say)."""
+        said = self.texts.get(conversation, [])
+        return len(set(said)) < len(said)
 
 
 def free_port() -> int:
@@ -62,7 +116,16 @@ def arguments(rate: float) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--profile", default="", help="write Policy Bot's cProfile stats here")
-    return parser.parse_args()
+    parser.add_argument(
+        "--questions",
+        choices=("six", "varied"),
+        default="six",
+        help="six common questions, or thousands of different ones (see harness.Questions)",
+    )
+    args = parser.parse_args()
+    global QUESTIONS
+    QUESTIONS = Questions(args.questions)
+    return args
 
 
 @dataclass
@@ -235,7 +298,7 @@ def report(
     rates = {}
     for t in targets:
         lost = sum(1 for c in t.channels if c not in fake.at)
-        twice = sum(1 for c in t.channels if len(fake.at.get(c, ())) > 1)
+        twice = sum(1 for c in t.channels if fake.twice(c))
         rates[t.name] = t.answered / t.busy if t.busy else float("nan")
         print(f"{t.name}:")
         print(

@@ -25,8 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import harness
 from aiohttp import web
-from harness import QUESTIONS, ROOT, Replies, Target, arguments, free_port, policybot, run
+from harness import ROOT, Replies, Target, arguments, free_port, policybot, run
 
 SECRET = "bench-signing-secret"
 
@@ -42,7 +43,7 @@ def routes(fake: Replies) -> object:
             return web.json_response({"ok": True, "user": {"id": user, "profile": profile}})
         if method == "chat.postMessage":
             body = await request.json()
-            fake.got(body["channel"])
+            fake.got(body["channel"], str(body.get("text", "")))
             return web.json_response({"ok": True, "ts": "1.0", "channel": body["channel"]})
         return web.json_response({"ok": True})
 
@@ -59,7 +60,7 @@ def signer(n: int, prefix: str, retry: bool) -> tuple[bytes, dict[str, str], str
         "channel_type": "im",
         "channel": channel,
         "user": f"U{n % 50:04d}",
-        "text": QUESTIONS[n % len(QUESTIONS)],
+        "text": harness.QUESTIONS.text(prefix, n),
         "ts": f"{time.time():.6f}",
     }
     body = json.dumps(

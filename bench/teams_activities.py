@@ -21,16 +21,21 @@ import tempfile
 from pathlib import Path
 from urllib.parse import unquote
 
+import harness
 from aiohttp import web
-from harness import QUESTIONS, ROOT, Replies, Target, arguments, free_port, policybot, run
+from harness import ROOT, Replies, Target, arguments, free_port, policybot, run
 
 SERVICE_URL = [""]  # the fake connector's address, once it runs
 
 
 def routes(fake: Replies) -> object:
     async def activity(request: web.Request) -> web.Response:
-        await request.read()
-        fake.got(unquote(request.match_info["conversation"]))
+        body = await request.json()
+        # What a card says (its body), not its buttons: those carry a new id in every answer.
+        said = body.get("text") or json.dumps(
+            [a["content"].get("body") for a in body.get("attachments") or []]
+        )
+        fake.got(unquote(request.match_info["conversation"]), said)
         return web.json_response({"id": "1"}, status=201)
 
     async def member(request: web.Request) -> web.Response:
@@ -55,7 +60,7 @@ def signer(n: int, prefix: str, retry: bool) -> tuple[bytes, dict[str, str], str
         "from": {"id": f"29:user{n % 50}", "name": f"User {n % 50}"},
         "conversation": {"id": conversation, "conversationType": "personal"},
         "recipient": {"id": "28:bot", "name": "Policy Bot"},
-        "text": QUESTIONS[n % len(QUESTIONS)],
+        "text": harness.QUESTIONS.text(prefix, n),
     }
     return json.dumps(body).encode(), {"Content-Type": "application/json"}, conversation
 
