@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
 
+from sqlalchemy import bindparam
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -37,6 +39,17 @@ from storage.training import SqlTraining
 R = TypeVar("R")
 _STATE = ConversationRow.__table__  # type: ignore[attr-defined]
 _FLOW = sa_select(_STATE.c.user_key, _STATE.c.flow, _STATE.c.step, _STATE.c.data)
+_FORGET = sa_delete(_STATE).where(_STATE.c.user_key == bindparam("key"))
+
+
+def _set_flow(insert: Any) -> Any:
+    statement = insert(_STATE)
+    changed = {c: statement.excluded[c] for c in ("flow", "step", "data", "updated_at")}
+    return statement.on_conflict_do_update(index_elements=[_STATE.c.user_key], set_=changed)
+
+
+_SET_FLOW_PG = _set_flow(postgresql.insert)
+_SET_FLOW_SQLITE = _set_flow(sqlite.insert)
 
 _SEEN = SeenEventRow.__table__  # type: ignore[attr-defined]
 _SEEN_PG = postgresql.insert(_SEEN).on_conflict_do_nothing()
@@ -64,8 +77,9 @@ def _key(user: UserRef) -> str:
 class SqlConversations:
     """Conversation state in SQL."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, dialect: str) -> None:
         self.session = session
+        self._upsert = _SET_FLOW_PG if dialect == "postgresql" else _SET_FLOW_SQLITE
         # What this transaction read or wrote per user, as stored (name, step, JSON data), or
         # None for no flow: most messages ask twice, and the second costs no query. Each
         # call still returns a fresh Flow, so a caller's changes stay its own until saved.
@@ -90,24 +104,18 @@ class SqlConversations:
             self._seen[key] = (found.flow, found.step, found.data) if found else None
 
     async def set_flow(self, user: UserRef, flow: Flow | None) -> None:
+        # One statement, as for the reads: this runs for every question the bot cannot answer.
         key = _key(user)
-        known_absent = key in self._seen and self._seen[key] is None
-        row = None if known_absent else await self.session.get(ConversationRow, key)
         if flow is None:
+            known_absent = key in self._seen and self._seen[key] is None
             self._seen[key] = None
-            if row is not None:
-                await self.session.delete(row)
-                await self.session.flush()
+            if not known_absent:
+                await self.session.exec(_FORGET, params={"key": key})
             return
         data = json.dumps(flow.data)
         self._seen[key] = (flow.name, flow.step, data)
-        row = row or ConversationRow(
-            user_key=key, flow=flow.name, step=flow.step, data="{}", updated_at=_now()
-        )
-        row.flow, row.step, row.data = flow.name, flow.step, data
-        row.updated_at = _now()
-        self.session.add(row)
-        await self.session.flush()
+        row = {"user_key": key, "flow": flow.name, "step": flow.step, "data": data}
+        await self.session.exec(self._upsert, params={**row, "updated_at": _now()})
 
 
 def _now() -> datetime:
@@ -158,7 +166,7 @@ class SqlUnitOfWork:
         self.session = self._sessions()
         self.people = SqlPeople(self.session)
         self.tickets = SqlTickets(self.session)
-        self.conversations = SqlConversations(self.session)
+        self.conversations = SqlConversations(self.session, self._dialect)
         self.faq_log = SqlFaqLog(self.session)
         self.deliveries = SqlDeliveries(self.session, self._dialect)
         self.outbox = SqlOutbox(self.session, self._store.cipher)
