@@ -80,6 +80,7 @@ class SqlConversations:
     def __init__(self, session: AsyncSession, dialect: str) -> None:
         self.session = session
         self._upsert = _SET_FLOW_PG if dialect == "postgresql" else _SET_FLOW_SQLITE
+        self._pending: dict[str, dict[str, str] | None] = {}  # user key -> row, or None: gone
         # What this transaction read or wrote per user, as stored (name, step, JSON data), or
         # None for no flow: most messages ask twice, and the second costs no query. Each
         # call still returns a fresh Flow, so a caller's changes stay its own until saved.
@@ -104,18 +105,31 @@ class SqlConversations:
             self._seen[key] = (found.flow, found.step, found.data) if found else None
 
     async def set_flow(self, user: UserRef, flow: Flow | None) -> None:
-        # One statement, as for the reads: this runs for every question the bot cannot answer.
+        # Written at the commit, a batch's users together (this runs for every question the
+        # bot cannot answer); reads of a user written here come from `_seen`.
         key = _key(user)
         if flow is None:
-            known_absent = key in self._seen and self._seen[key] is None
+            if self._seen.get(key, ()) is None and key not in self._pending:
+                return  # known to have none, in the database and here
             self._seen[key] = None
-            if not known_absent:
-                await self.session.exec(_FORGET, params={"key": key})
+            self._pending[key] = None
             return
         data = json.dumps(flow.data)
         self._seen[key] = (flow.name, flow.step, data)
-        row = {"user_key": key, "flow": flow.name, "step": flow.step, "data": data}
-        await self.session.exec(self._upsert, params={**row, "updated_at": _now()})
+        self._pending[key] = {"user_key": key, "flow": flow.name, "step": flow.step, "data": data}
+
+    async def flush(self) -> None:
+        """Write the flows set or cleared since the last flush."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, {}
+        forget = [{"key": k} for k, row in pending.items() if row is None]
+        now = _now()
+        rows = [{**row, "updated_at": now} for row in pending.values() if row is not None]
+        if forget:
+            await self.session.exec(_FORGET, params=forget)
+        if rows:
+            await self.session.exec(self._upsert, params=rows)
 
 
 def _now() -> datetime:
@@ -213,6 +227,7 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         try:
             await self.faq_log.flush()
+            await self.conversations.flush()
             await self.session.commit()
         except IntegrityError as exc:
             await self.session.rollback()  # the session stays usable for the caller's next step

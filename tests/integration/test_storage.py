@@ -330,6 +330,47 @@ async def test_a_flow_is_read_once_per_transaction_and_stays_the_callers_copy(
         assert await uow.conversations.flow(user) == Flow("quiz", "q1", {"answered": []})
 
 
+async def test_the_flows_a_transaction_sets_are_written_together_at_its_commit(
+    engine: AsyncEngine,
+) -> None:
+    """Thirty people's flows (set, replaced, cleared) cost two statements at the commit, and
+    what is stored is each person's last state."""
+    store = SqlStore(engine)
+    people = [UserRef("slack", f"UF{n}") for n in range(30)]
+    async with store() as uow:
+        await uow.conversations.set_flow(people[0], Flow("quiz", "q1", {}))
+        await uow.conversations.set_flow(people[1], Flow("quiz", "q1", {}))
+        await uow.commit()
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with store() as uow:
+            await uow.conversations.load(people)
+            for n, user in enumerate(people):
+                await uow.conversations.set_flow(user, Flow("ask_hr", "offered", {"q": f"{n}"}))
+            await uow.conversations.set_flow(people[0], None)  # stored before: deleted
+            await uow.conversations.set_flow(people[2], None)  # set here only: never stored
+            await uow.conversations.set_flow(people[3], Flow("quiz", "q2", {}))
+            await uow.conversations.set_flow(people[4], None)
+            writes = [s for s in statements if "conversation_state" in s]
+            assert len(writes) == 1  # the load; nothing written before the commit
+            await uow.commit()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert len([s for s in statements if "conversation_state" in s]) == 3
+    async with store() as uow:
+        rows = (await sql(uow, "SELECT user_key, flow, step FROM conversation_state")).all()
+    stored = {k: (f, s) for k, f, s in rows if k.startswith("slack:UF")}
+    assert "slack:UF0" not in stored and "slack:UF2" not in stored and "slack:UF4" not in stored
+    assert stored["slack:UF1"] == ("ask_hr", "offered")
+    assert stored["slack:UF3"] == ("quiz", "q2")
+    assert len(stored) == 27
+
+
 async def test_a_reply_that_keeps_failing_is_given_up_keeping_only_its_error(
     engine: AsyncEngine,
 ) -> None:
