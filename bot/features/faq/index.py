@@ -14,7 +14,7 @@ import numpy as np
 
 from bot.content import FaqEntry, Vocabulary
 from bot.features.faq.embedding import Embedder, VectorCache, Vectors
-from bot.features.faq.hybrid import HybridTuning, SemanticIndex, fuse
+from bot.features.faq.hybrid import HybridTuning, SemanticIndex, Similarities, fuse
 from bot.features.faq.lexical import Evidence, LexicalIndex, Match
 from bot.features.faq.normalise import Tuning
 
@@ -67,7 +67,6 @@ class FaqIndex:
         self.layer = ""
         """The stamp of HR's changes the entries include ("" for none read yet)."""
         self._recent: OrderedDict[str, Vectors] = OrderedDict()
-        self._pending: OrderedDict[str, Evidence] = OrderedDict()
         # The model runs on its own thread, one call at a time, never on the event loop.
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="faq-model")
 
@@ -85,7 +84,8 @@ class FaqIndex:
         self._ids = [e.id for e in self.entries]
         self._texts = [(e.id, t) for e in self.entries for t in (e.question, *e.phrasings)]
         self.lexical, self.semantic = lexical, semantic
-        self._pending = OrderedDict()  # evidence from the indexes replaced
+        self._pending: OrderedDict[str, Evidence] = OrderedDict()  # evidence from old indexes
+        self._similar: OrderedDict[str, Similarities] = OrderedDict()  # likewise
 
     def entry(self, faq_id: str) -> FaqEntry | None:
         """The entry with this id, as the matcher knows it (with HR's changes)."""
@@ -147,7 +147,7 @@ class FaqIndex:
             return replace(evidence.match, matcher="hybrid")
         vector = self._vector(question)
         vector = self._embed([question])[0] if vector is None else vector
-        return self._fused(question, evidence, vector)
+        return self._fused(question, evidence, self._similarities(vector))
 
     def match_many(self, questions: Sequence[str]) -> list[Match]:
         """match() for each question, with one model call for those that need the model."""
@@ -159,7 +159,7 @@ class FaqIndex:
         return [
             replace(e.match, matcher="hybrid")
             if self._decisive(e)
-            else self._fused(q, e, vectors[q])
+            else self._fused(q, e, self._similarities(vectors[q]))
             for q, e in zip(questions, found, strict=True)
         ]
 
@@ -171,12 +171,18 @@ class FaqIndex:
         evidence = self._pending.pop(question, None) or self.lexical.evidence(question)
         if self._decisive(evidence):
             return replace(evidence.match, matcher="hybrid")
+        similar = self._similar.pop(question, None)
+        if similar is not None:
+            return self._fused(question, evidence, similar)
         vector = self._vector(question)
         if vector is None:
             await self._embed_off_loop([question])
+            similar = self._similar.pop(question, None)
             vector = self._vector(question)
         assert vector is not None
-        return self._fused(question, evidence, vector)
+        return self._fused(
+            question, evidence, self._similarities(vector) if similar is None else similar
+        )
 
     async def prefetch(self, questions: Iterable[str]) -> None:
         """Embed questions that arrived together in one model call, off the event loop (those
@@ -194,12 +200,24 @@ class FaqIndex:
         await self._embed_off_loop(todo)
 
     async def _embed_off_loop(self, questions: list[str]) -> None:
-        if not questions:
+        """Embed on the model's thread, and there too compare the vectors with the content's
+        (each as `match` does alone: the same products, so the same answers to the digit)."""
+        semantic = self.semantic
+        if not questions or semantic is None:
             return
-        loop = asyncio.get_running_loop()
-        vectors = await loop.run_in_executor(self._pool, self._embed, questions)
+
+        def work() -> tuple[Vectors, list[Similarities]]:
+            vectors = semantic.embed(questions)
+            return vectors, [semantic.similarities(v) for v in vectors]
+
+        vectors, similar = await asyncio.get_running_loop().run_in_executor(self._pool, work)
         for question, vector in zip(questions, vectors, strict=True):
             self._remember(question, vector)
+        if self.semantic is semantic:  # else the content changed meanwhile: compare again
+            for question, found in zip(questions, similar, strict=True):
+                self._similar[question] = found
+            while len(self._similar) > _PENDING:
+                self._similar.popitem(last=False)
 
     def _decisive(self, evidence: Evidence) -> bool:
         """The words alone answer: the model would not change the answer."""
@@ -221,11 +239,14 @@ class FaqIndex:
         while len(self._recent) > _RECENT:
             self._recent.popitem(last=False)
 
-    def _fused(self, question: str, lexical: Evidence, vector: Vectors) -> Match:
+    def _similarities(self, vector: Vectors) -> Similarities:
         assert self.semantic is not None
+        return self.semantic.similarities(vector)
+
+    def _fused(self, question: str, lexical: Evidence, similar: Similarities) -> Match:
         if lexical.match.candidate == "" and not question.strip():
             return Match(None, 0.0, "", matcher="hybrid")
-        probs, confidence = fuse(self.hybrid, lexical, self.semantic.similarities(vector))
+        probs, confidence = fuse(self.hybrid, lexical, similar)
         order = np.argsort(-probs)
         best = int(order[0])
         score = round(confidence, 4)

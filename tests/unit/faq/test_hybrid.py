@@ -184,6 +184,31 @@ async def test_a_question_the_words_answer_decisively_is_not_embedded(content: C
     assert embedder.threads[-1].startswith("faq-model")
 
 
+async def test_a_prefetched_batch_is_compared_off_the_event_loop_and_answered_the_same(
+    content: Content, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Questions prefetched together are compared with the content on the model's thread; each
+    gets what it would get alone, to the last digit."""
+    embedder = FakeEmbedder()
+    faq = _index(content, embedder, hybrid=MODEL_NEEDED)
+    assert faq.semantic is not None
+    questions = [e.question for e in content.faq] + ["what is for lunch", "salary", "x y z"]
+    alone = [faq.match(q) for q in questions]
+    compared: list[str] = []
+    similarities = faq.semantic.similarities
+
+    def spy(vector: Vectors) -> object:
+        compared.append(threading.current_thread().name)
+        return similarities(vector)
+
+    monkeypatch.setattr(faq.semantic, "similarities", spy)
+    await faq.prefetch(questions)
+    assert len(compared) == len(questions)
+    assert all(name.startswith("faq-model") for name in compared)
+    assert [await faq.amatch(q) for q in questions] == alone
+    assert len(compared) == len(questions)  # answered from what the prefetch compared
+
+
 async def test_questions_arriving_together_are_embedded_in_one_call(content: Content) -> None:
     embedder = FakeEmbedder()
     faq = _index(content, embedder, hybrid=MODEL_NEEDED)
