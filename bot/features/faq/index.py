@@ -22,6 +22,7 @@ __all__ = ["Evidence", "FaqIndex", "HybridTuning", "Match", "Near", "Tuning"]
 
 _RECENT = 2048  # question vectors kept between a batch's one model call and its answers
 _PENDING = 256  # lexical evidence kept between a batch's prefetch and its answers
+_ANSWERS = 2048  # what the bot answered to questions it may be asked again word for word
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +86,18 @@ class FaqIndex:
         self._texts = [(e.id, t) for e in self.entries for t in (e.question, *e.phrasings)]
         self.lexical, self.semantic = lexical, semantic
         self._pending: OrderedDict[str, Evidence] = OrderedDict()  # evidence from old indexes
+        self._answers: OrderedDict[str, Match] = OrderedDict()  # likewise
         self._similar: OrderedDict[str, Similarities] = OrderedDict()  # likewise
+
+    @property
+    def hybrid(self) -> HybridTuning:
+        """How the evidence is fused (and when the words alone decide)."""
+        return self._hybrid
+
+    @hybrid.setter
+    def hybrid(self, tuning: HybridTuning) -> None:
+        self._hybrid = tuning
+        self._answers = OrderedDict()  # fused another way from now on
 
     def entry(self, faq_id: str) -> FaqEntry | None:
         """The entry with this id, as the matcher knows it (with HR's changes)."""
@@ -165,7 +177,22 @@ class FaqIndex:
 
     async def amatch(self, question: str) -> Match:
         """match(), with the model run off the event loop (or the evidence and vector of a
-        prefetch)."""
+        prefetch); a question asked again word for word gets the answer it got before, while
+        the content and the tuning stay the same."""
+        known = self._answers.get(question)
+        if known is not None:
+            self._answers.move_to_end(question)
+            return known
+        lexical, semantic, hybrid = self.lexical, self.semantic, self._hybrid
+        found = await self._amatch(question)
+        same = self.lexical is lexical and self.semantic is semantic and self._hybrid is hybrid
+        if same:
+            self._answers[question] = found  # else the content changed meanwhile
+            while len(self._answers) > _ANSWERS:
+                self._answers.popitem(last=False)
+        return found
+
+    async def _amatch(self, question: str) -> Match:
         if self.semantic is None:
             return self.lexical.match(question)
         evidence = self._pending.pop(question, None) or self.lexical.evidence(question)
@@ -180,9 +207,8 @@ class FaqIndex:
             similar = self._similar.pop(question, None)
             vector = self._vector(question)
         assert vector is not None
-        return self._fused(
-            question, evidence, self._similarities(vector) if similar is None else similar
-        )
+        similar = self._similarities(vector) if similar is None else similar
+        return self._fused(question, evidence, similar)
 
     async def prefetch(self, questions: Iterable[str]) -> None:
         """Embed questions that arrived together in one model call, off the event loop (those
@@ -191,6 +217,8 @@ class FaqIndex:
             return
         todo = []
         for question in dict.fromkeys(questions):
+            if question in self._answers:
+                continue  # answered before: amatch answers it again
             evidence = self.lexical.evidence(question)
             self._pending[question] = evidence
             while len(self._pending) > _PENDING:

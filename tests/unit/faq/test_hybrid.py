@@ -209,6 +209,37 @@ async def test_a_prefetched_batch_is_compared_off_the_event_loop_and_answered_th
     assert len(compared) == len(questions)  # answered from what the prefetch compared
 
 
+async def test_a_question_asked_again_gets_the_same_answer_until_the_content_changes(
+    content: Content, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    embedder = FakeEmbedder()
+    faq = _index(content, embedder, hybrid=MODEL_NEEDED)
+    question = "can I tweet my salary"
+    first = await faq.amatch(question)
+    assert first.faq_id == "pay-and-conditions"
+    looked: list[str] = []
+    evidence = faq.lexical.evidence
+
+    def counted(text: str) -> object:
+        looked.append(text)
+        return evidence(text)
+
+    monkeypatch.setattr(faq.lexical, "evidence", counted)
+    embedder.calls.clear()
+    await faq.prefetch([question, question])
+    assert await faq.amatch(question) == first
+    assert (looked, embedder.calls) == ([], [])  # answered from what it answered before
+    # Another tuning, then other content: the question is matched again.
+    faq.hybrid = replace(MODEL_NEEDED, answer=0.99)
+    again = await faq.amatch(question)
+    assert again.faq_id is None and again.candidate == "pay-and-conditions"
+    faq.hybrid = MODEL_NEEDED
+    assert await faq.amatch(question) == first
+    pay = next(e for e in content.faq if e.id == "pay-and-conditions")
+    await faq.reload([e for e in content.faq if e is not pay])
+    assert (await faq.amatch(question)).faq_id != "pay-and-conditions"
+
+
 async def test_questions_arriving_together_are_embedded_in_one_call(content: Content) -> None:
     embedder = FakeEmbedder()
     faq = _index(content, embedder, hybrid=MODEL_NEEDED)
