@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -39,6 +40,8 @@ from storage.training import SqlTraining
 R = TypeVar("R")
 _STATE = ConversationRow.__table__  # type: ignore[attr-defined]
 _FLOW = sa_select(_STATE.c.user_key, _STATE.c.flow, _STATE.c.step, _STATE.c.data)
+_SEALED = "sealed:"  # a flow's data, sealed (base64): anything else is JSON from before
+_FLOW_CONTEXT = b"flow:"
 _FORGET = sa_delete(_STATE).where(_STATE.c.user_key == bindparam("key"))
 
 
@@ -75,10 +78,13 @@ def _key(user: UserRef) -> str:
 
 
 class SqlConversations:
-    """Conversation state in SQL."""
+    """Conversation state in SQL. A flow's data (a question waiting for HR, say) is sealed
+    with the installation's key, bound to its user: the table names who is in which flow,
+    never what they wrote."""
 
-    def __init__(self, session: AsyncSession, dialect: str) -> None:
+    def __init__(self, session: AsyncSession, dialect: str, cipher: Cipher | None = None) -> None:
         self.session = session
+        self._cipher = cipher
         self._upsert = _SET_FLOW_PG if dialect == "postgresql" else _SET_FLOW_SQLITE
         self._pending: dict[str, dict[str, str] | None] = {}  # user key -> row, or None: gone
         # What this transaction read or wrote per user, as stored (name, step, JSON data), or
@@ -102,7 +108,23 @@ class SqlConversations:
         rows = {r.user_key: r for r in await self.session.exec(query)}  # type: ignore[call-overload]
         for key in keys:
             found = rows.get(key)
-            self._seen[key] = (found.flow, found.step, found.data) if found else None
+            self._seen[key] = (
+                (found.flow, found.step, self._open(key, found.data)) if found else None
+            )
+
+    def _seal(self, key: str, data: str) -> str:
+        if self._cipher is None:
+            return data
+        token = self._cipher.seal(data.encode(), _FLOW_CONTEXT + key.encode())
+        return _SEALED + base64.b64encode(token).decode()
+
+    def _open(self, key: str, stored: str) -> str:
+        if not stored.startswith(_SEALED):
+            return stored  # written before flows were sealed: sealed when next written
+        if self._cipher is None:
+            raise RuntimeError("this store has no cipher: it cannot read a sealed flow")
+        token = base64.b64decode(stored.removeprefix(_SEALED))
+        return self._cipher.open(token, _FLOW_CONTEXT + key.encode()).decode()
 
     async def set_flow(self, user: UserRef, flow: Flow | None) -> None:
         # Written at the commit, a batch's users together (this runs for every question the
@@ -125,7 +147,11 @@ class SqlConversations:
         pending, self._pending = self._pending, {}
         forget = [{"key": k} for k, row in pending.items() if row is None]
         now = _now()
-        rows = [{**row, "updated_at": now} for row in pending.values() if row is not None]
+        rows = [
+            {**row, "data": self._seal(row["user_key"], row["data"]), "updated_at": now}
+            for row in pending.values()
+            if row is not None
+        ]
         if forget:
             await self.session.exec(_FORGET, params=forget)
         if rows:
@@ -180,7 +206,7 @@ class SqlUnitOfWork:
         self.session = self._sessions()
         self.people = SqlPeople(self.session)
         self.tickets = SqlTickets(self.session)
-        self.conversations = SqlConversations(self.session, self._dialect)
+        self.conversations = SqlConversations(self.session, self._dialect, self._store.cipher)
         self.faq_log = SqlFaqLog(self.session)
         self.deliveries = SqlDeliveries(self.session, self._dialect)
         self.outbox = SqlOutbox(self.session, self._store.cipher)

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import text as sa_text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.content import Content
@@ -117,6 +118,54 @@ async def test_a_survey_answer_leaves_counts_a_keyed_hash_and_sealed_comments_on
         assert not isinstance(cell, datetime), cell
         assert not isinstance(cell, date) or cell == campaign.closes_on, cell
         assert not re.fullmatch(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d.*", str(cell)), cell
+
+
+async def test_a_question_waiting_for_hr_is_sealed_with_its_asker(
+    deps: Deps, engine: AsyncEngine
+) -> None:
+    """An unanswerable question is logged in clear only without its asker (the text and the
+    day); the copy that waits for Sam's "yes" is sealed, bound to Sam, and still sent."""
+    await handle(deps, Text(SAM, DM, "hello"))  # a known user, as after any earlier chat
+    question = "who repairs the broken coffee machine on floor three"
+    before = await dump(engine)
+    replies = await handle(deps, Text(SAM, DM, question, "slack:EvNEVER1"))
+    assert "HR" in repr(replies)
+    new = changes(before, await dump(engine))
+    assert {"conversation_state", "unanswered_question"} <= set(new), set(new)
+    ((key, flow, step, data, _),) = new["conversation_state"]
+    assert (key, flow, step) == (f"slack:{SAM.id}", "ask_hr", "offered")
+    assert question not in data and "coffee" not in data and data.startswith("sealed:")
+    ((_, text, day),) = new["unanswered_question"]
+    assert text == question and isinstance(day, date | str)
+    for table, rows in new.items():
+        if table != "conversation_state":
+            assert_no_trace({table: rows})
+    # Sealed to Sam's key: another user's row cannot be swapped in, and "yes" still sends it.
+    (sent,) = await handle(deps, Text(SAM, DM, "yes", "slack:EvNEVER2"))
+    assert "Sent to HR" in getattr(sent, "text", "")
+    async with deps.store() as uow:
+        (ticket,) = await uow.tickets.open()
+        assert ticket.question == question
+
+
+async def test_a_flow_stored_before_flows_were_sealed_is_still_read(
+    deps: Deps, engine: AsyncEngine
+) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(
+            sa_text(
+                "INSERT INTO conversation_state (user_key, flow, step, data, updated_at)"
+                " VALUES (:k, 'ask_hr', 'offered', :d, :t)"
+            ),
+            {"k": f"slack:{SAM.id}", "d": '{"question": "old one"}', "t": datetime(2026, 1, 1)},
+        )
+    async with deps.store() as uow:
+        flow = await uow.conversations.flow(SAM)
+        assert flow is not None and flow.data == {"question": "old one"}
+        await uow.conversations.set_flow(SAM, flow)
+        await uow.commit()
+    rows = (await dump(engine))["conversation_state"]
+    assert [r[3].startswith("sealed:") for r in rows] == [True]
 
 
 async def test_an_anonymous_suggestion_leaves_one_sealed_row_with_a_day(
