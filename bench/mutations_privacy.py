@@ -32,6 +32,14 @@ PRIVATE = [
         scope="_add",
     ),
     Mutation(
+        "a question waiting for HR kept in clear beside its asker",
+        "storage/uow.py",
+        '{**row, "data": self._seal(row["user_key"], row["data"]), "updated_at": now}',
+        '{**row, "updated_at": now}',
+        (f"{NEVER}::test_a_question_waiting_for_hr_is_sealed_with_its_asker",),
+        scope="flush",
+    ),
+    Mutation(
         "an anonymous report audited under the reporter's id",
         "bot/features/reports/reports.py",
         'await uow.cases.audit(case.id, "reporter", "submitted", now)',
