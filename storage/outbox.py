@@ -11,8 +11,10 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import TypeAdapter
+from sqlalchemy import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.messages import ConversationRef, Notification, Reply
@@ -24,6 +26,7 @@ REPLY: TypeAdapter[Reply] = TypeAdapter(Reply)
 REPLIES: TypeAdapter[Sequence[Reply]] = TypeAdapter(Sequence[Reply])
 MAX_REPLY_ATTEMPTS = 8  # a reply taken over this often is given up on
 PAGE = 200  # notification rows opened at a time when looking for a platform's
+_REPLY = insert(OutboxRow.__table__)  # type: ignore[attr-defined]
 
 
 def dump_reply(reply: Reply) -> str:
@@ -69,6 +72,7 @@ class SqlOutbox:
         self.session = session
         self.cipher = cipher
         self.added: list[Notification] = []
+        self._replies: list[dict[str, Any]] = []
 
     async def add(self, notification: Notification) -> None:
         if self.cipher is None:
@@ -96,17 +100,30 @@ class SqlOutbox:
         where = json.dumps([conversation.platform, conversation.id, conversation.thread])
         body = b'{"conversation": %s, "replies": %s}' % (where.encode(), REPLIES.dump_json(replies))
         now = datetime.now(UTC)
-        self.session.add(
-            OutboxRow(
-                id=row_id,
-                platform=conversation.platform,
-                box=self.cipher.seal(body, row_context(row_id)),
-                created_at=now,
+        # Written at the commit, a batch's replies in one statement.
+        self._replies.append(
+            {
+                "id": row_id,
+                "person_id": None,
+                "platform": conversation.platform,
+                "about": "",
+                "box": self.cipher.seal(body, row_context(row_id)),
+                "payload": None,
+                "created_at": now,
+                "attempts": 0,
                 # Being sent by this process from now: another takes it over only once the
                 # lease runs out, and then first looks for it in the conversation.
-                sending_at=now,
-            )
+                "sending_at": now,
+                "failed_at": None,
+                "error": None,
+            }
         )
+
+    async def flush(self) -> None:
+        """Write the replies buffered since the last flush."""
+        if self._replies:
+            rows, self._replies = self._replies, []
+            await self.session.exec(_REPLY, params=rows)
 
     def about_key(self, about: str) -> str:
         """What `about` is stored as: a keyed hash, so that a notice to a confidential

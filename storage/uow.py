@@ -254,6 +254,7 @@ class SqlUnitOfWork:
         try:
             await self.faq_log.flush()
             await self.conversations.flush()
+            await self.outbox.flush()
             await self.session.commit()
         except IntegrityError as exc:
             await self.session.rollback()  # the session stays usable for the caller's next step
