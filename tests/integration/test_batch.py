@@ -21,6 +21,7 @@ from bot.messages import Action, ConversationRef, Incoming, Reply, Text, UserRef
 from bot.model import Person, Role
 from storage.cipher import KeyCipher
 from tests.conftest import sql_deps
+from tests.dump import statements as sent_on
 from tests.fakes import FakeClock, NoticeLog
 
 HR = frozenset({Role.EMPLOYEE, Role.HR})
@@ -138,13 +139,7 @@ async def test_repeats_in_and_before_a_batch_are_answered_once(
 async def test_a_busy_batcher_shares_transactions(deps: Deps, engine: AsyncEngine) -> None:
     """Fifty questions from fifty people at once: a handful of batches, and per message a
     fraction of the statements that one transaction per message costs."""
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with sent_on(engine) as statements:
         alone = Text(UserRef("slack", "UX0"), ConversationRef("slack", "DX0"), "hi", "slack:X0")
         await handle(deps, alone)
         statements.clear()
@@ -171,8 +166,6 @@ async def test_a_busy_batcher_shares_transactions(deps: Deps, engine: AsyncEngin
         ]
         statements.clear()
         replies = await asyncio.gather(*(batcher.handle(q) for q in questions))
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert all(r and "personal" in repr(r).lower() for r in replies)
     assert batcher.messages == 100 and batcher.batches - batches <= 3
     assert len(statements) <= per_message * 50 / 5, (per_message, len(statements))

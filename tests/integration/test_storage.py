@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, CursorResult, event, text
+from sqlalchemy import Connection, CursorResult, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.directory import ImportReport, Profile, identify, import_people, parse_people_csv
@@ -19,6 +19,7 @@ from storage.cipher import KeyCipher
 from storage.db import current_revision, head_revision, make_engine, upgrade
 from storage.outbox_queue import OutboxQueue
 from storage.uow import SqlStore, SqlUnitOfWork
+from tests.dump import statements as sent_on
 
 PEOPLE_CSV = """email,name,department,manager_email,timezone,slack_user_id,teams_user_id,roles
 boss@example.com,Bea Boss,Sales,,Europe/Paris,UBOSS,,manager
@@ -304,13 +305,7 @@ async def test_a_flow_is_read_once_per_transaction_and_stays_the_callers_copy(
     async with store() as uow:
         await uow.conversations.set_flow(user, Flow("quiz", "q1", {"answered": []}))
         await uow.commit()
-    statements: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with sent_on(engine) as statements:
         async with store() as uow:
             first = await uow.conversations.flow(user)
             assert first is not None
@@ -324,8 +319,6 @@ async def test_a_flow_is_read_once_per_transaction_and_stays_the_callers_copy(
             await uow.conversations.set_flow(user, None)
             assert await uow.conversations.flow(user) is None
             # not committed
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
     async with store() as uow:
         assert await uow.conversations.flow(user) == Flow("quiz", "q1", {"answered": []})
 
@@ -341,13 +334,7 @@ async def test_the_flows_a_transaction_sets_are_written_together_at_its_commit(
         await uow.conversations.set_flow(people[0], Flow("quiz", "q1", {}))
         await uow.conversations.set_flow(people[1], Flow("quiz", "q1", {}))
         await uow.commit()
-    statements: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with sent_on(engine) as statements:
         async with store() as uow:
             await uow.conversations.load(people)
             for n, user in enumerate(people):
@@ -359,8 +346,6 @@ async def test_the_flows_a_transaction_sets_are_written_together_at_its_commit(
             writes = [s for s in statements if "conversation_state" in s]
             assert len(writes) == 1  # the load; nothing written before the commit
             await uow.commit()
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert len([s for s in statements if "conversation_state" in s]) == 3
     async with store() as uow:
         rows = (await sql(uow, "SELECT user_key, flow, step FROM conversation_state")).all()
