@@ -1,7 +1,7 @@
 """Slack events throughput and latency: Policy Bot against two bare Bolt apps.
 
 Usage: python bench/slack_events.py [--rate 250] [--paced-seconds 4] [--saturated-seconds 3]
-       [--senders 64] [--rounds 3] [--database-url URL] [--profile FILE]
+       [--senders 64] [--rounds 3] [--database-url URL] [--profile FILE] [--questions six|varied]
 
 The peers are a bare Bolt app that answers every message with a fixed text (bench/bare_bolt.py)
 and one that answers from the FAQ with the same hybrid matcher, one model call per event
@@ -9,7 +9,9 @@ and one that answers from the FAQ with the same hybrid matcher, one model call p
 a local fake Slack Web API that runs here. Prints, for each: time to ack and until the reply
 reaches the fake (p50/p99) in a paced open-loop phase, answered events per second in a
 saturated phase (slices alternate between the servers to cancel machine drift), events lost or
-answered twice, and each one's peak RSS.
+answered twice (the same message posted twice), and each one's peak RSS. `--questions six`
+asks six common questions over and over; `--questions varied` asks thousands of different
+ones (see harness.Questions).
 """
 
 from __future__ import annotations

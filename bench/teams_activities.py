@@ -2,12 +2,14 @@
 
 Usage: python bench/teams_activities.py [--rate 100] [--paced-seconds 4]
        [--saturated-seconds 3] [--senders 64] [--rounds 3] [--database-url URL] [--profile FILE]
+       [--questions six|varied]
 
 Both servers run as subprocesses (authentication off, as with the Emulator) and answer
 `message` activities through a local fake Bot Connector that runs here. Prints, for each:
 HTTP response time and time until the reply reaches the fake (p50/p99) in a paced open-loop
 phase, answered activities per second in a saturated phase (slices alternate between the two
-servers to cancel machine drift), activities lost or answered twice, and Policy Bot's peak RSS.
+servers to cancel machine drift), activities lost or answered twice (the same message posted
+twice), and Policy Bot's peak RSS. `--questions` as in bench/slack_events.py.
 """
 
 from __future__ import annotations
