@@ -195,10 +195,8 @@ async def _together(
                 results[i] = []
                 if message.durable:
                     done.append(message.delivery_id)
-            elif (
-                message.user in waiting
-                or not _plain(message.text)
-                or not _stray(await uow.conversations.flow(message.user), message.text)
+            elif message.user in waiting or not _plain(
+                message.text, await uow.conversations.flow(message.user)
             ):
                 alone.append(i)
                 waiting.add(message.user)
@@ -303,25 +301,21 @@ def _said(command: str, phrases: frozenset[str]) -> bool:
     return bool(said)
 
 
-def _plain(text: str) -> bool:
-    """True when, with no flow pending, `_text` answers with fixed text, the help menu, small
-    talk or the FAQ: nothing but the answer log and the offer to ask HR is written, nothing
-    is committed early and nobody is notified. Keep in step with `_text`."""
+def _plain(text: str, flow: Flow | None) -> bool:
+    """True when `_text` answers with fixed text, the help menu, small talk or the FAQ, the same
+    whatever `flow` holds: nothing but the answer log, the offer to ask HR and the flow is
+    written, nothing is committed early and nobody is notified, so the message may share a
+    batch's transaction. A pending flow allows that only when it is a question waiting for HR
+    that the message neither sends nor discards (the message is answered like any other, with
+    a reminder of the question waiting). Keep in step with `_text`."""
     text = clean(text)
     if not text or len(text) > MAX_MESSAGE_CHARS:
         return True
     command = _command(text)
-    return not (command in CANCEL or command in TYPED or queue.is_ref(text))
-
-
-def _stray(flow: Flow | None, text: str) -> bool:
-    """True when a `_plain` message is answered the same whatever `flow` holds, so that it
-    may share a batch's transaction: there is no flow, or the flow is a question waiting for
-    HR and the message neither sends nor discards it (it is answered like any other, with a
-    reminder of the question waiting). Keep in step with `_text`."""
+    if command in CANCEL or command in TYPED or queue.is_ref(text):
+        return False
     if flow is None:
         return True
-    command = _command(clean(text))
     return flow.name == "ask_hr" and not (_said(command, YES) or _said(command, NO))
 
 
