@@ -1,8 +1,8 @@
 """A peer for bench/slack_events.py: a bare Bolt AsyncApp on aiohttp that answers every DM from
 the FAQ with the same hybrid matcher as Policy Bot (the shipped model), the plain way: one model
 call per event, on a worker thread, no batching, no database. Policy Bot answers a question the
-words settle decisively without the model (with the same answers on every question set); the
-plain way asks the model every time.
+words settle decisively without the model (the same answers but for about one question in a
+hundred: see HybridTuning.decisive); the plain way asks the model every time.
 Usage: python bench/bare_semantic.py PORT SLACK_API_URL SIGNING_SECRET"""
 
 from __future__ import annotations
