@@ -46,8 +46,9 @@ FRAMES = (
 class Questions:
     """The text of each event: "six" cycles six common questions (every answer after the
     first comes from the bot's memory of recent questions); "varied" takes every question of
-    the test sets in eight framings, shuffled, so that no text comes back before 4,000 others
-    (the model's work is real, and batching is what helps)."""
+    the test sets in eight framings, shuffled: 4,224 texts, 4,136 of them different (the
+    holdout set repeats some eval questions), so that hardly any comes back before thousands
+    of others and the model's work is real."""
 
     def __init__(self, kind: str = "six") -> None:
         self.texts = list(SIX)

@@ -20,7 +20,7 @@ from bot.dispatch import handle
 from bot.features.faq.index import FaqIndex
 from bot.messages import Action, ConversationRef, Form, Submission, Text, UserRef
 from bot.model import Person, Role
-from storage.cipher import KeyCipher
+from storage.cipher import KeyCipher, SealError
 from storage.uow import SqlStore
 from tests.conftest import sql_deps
 from tests.dump import changes, dump
@@ -140,7 +140,20 @@ async def test_a_question_waiting_for_hr_is_sealed_with_its_asker(
     for table, rows in new.items():
         if table != "conversation_state":
             assert_no_trace({table: rows})
-    # Sealed to Sam's key: another user's row cannot be swapped in, and "yes" still sends it.
+    # Bound to Sam: the same sealed data copied to another user's row does not open.
+    other = UserRef("slack", "U0OTHERNEVER")
+    async with engine.begin() as conn:
+        await conn.execute(
+            sa_text(
+                "INSERT INTO conversation_state (user_key, flow, step, data, updated_at)"
+                " VALUES (:k, 'ask_hr', 'offered', :d, :t)"
+            ),
+            {"k": f"slack:{other.id}", "d": data, "t": datetime(2026, 1, 1)},
+        )
+    async with deps.store() as uow:
+        with pytest.raises(SealError):
+            await uow.conversations.flow(other)
+    # And Sam's "yes" still sends the question.
     (sent,) = await handle(deps, Text(SAM, DM, "yes", "slack:EvNEVER2"))
     assert "Sent to HR" in getattr(sent, "text", "")
     async with deps.store() as uow:
